@@ -1,0 +1,94 @@
+/* ferry-client.h: the client engine shared by the desktop app and ferry-cli
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-offer.h"
+#include "ferry-transfer.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_CLIENT        (ferry_client_get_type ())
+#define FERRY_TYPE_CLIENT_STATE  (ferry_client_state_get_type ())
+
+typedef enum
+{
+  FERRY_CLIENT_DISCONNECTED,
+  FERRY_CLIENT_CONNECTING,
+  FERRY_CLIENT_CONNECTED,
+} FerryClientState;
+
+GType ferry_client_state_get_type (void) G_GNUC_CONST;
+
+/* Signals:
+ *   "offer-added"   (FerryClient *, FerryOffer *)  a live OFFER after the snapshot
+ *   "offer-removed" (FerryClient *, FerryOffer *)  a live DELETED
+ *   "disconnected"  (FerryClient *, GError *)      the control session ended unasked
+ * Properties: "address", "user-name", "state", "max-file-size", "reconnect". */
+G_DECLARE_FINAL_TYPE (FerryClient, ferry_client, FERRY, CLIENT, GObject)
+
+/* "host", "host:port", "[v6addr]:port". Default port 5005. */
+gboolean          ferry_parse_address                  (const char           *address,
+                                                        char                **host,
+                                                        guint16              *port,
+                                                        GError              **error);
+
+FerryClient      *ferry_client_new                     (const char           *address,
+                                                        const char           *user_name);
+const char       *ferry_client_get_address             (FerryClient          *self);
+const char       *ferry_client_get_user_name           (FerryClient          *self);
+/* NULL means $XDG_CONFIG_HOME/ferry/identity. Set before the first connection. */
+void              ferry_client_set_identity_path       (FerryClient          *self,
+                                                        const char           *path);
+FerryClientState  ferry_client_get_state               (FerryClient          *self);
+/* The last reason the control session failed or dropped, or NULL. */
+const GError     *ferry_client_get_error               (FerryClient          *self);
+/* From WELCOME; 0 until a connection has been made. */
+guint64           ferry_client_get_max_file_size       (FerryClient          *self);
+/* When the control session drops, reconnect with backoff (1 s doubling to 30 s). Off by default. */
+void              ferry_client_set_reconnect           (FerryClient          *self,
+                                                        gboolean              reconnect);
+gboolean          ferry_client_get_reconnect           (FerryClient          *self);
+
+/* A GListModel of FerryOffer, oldest first, kept live by the control session. A reconnect
+ * replaces its contents with the new snapshot in one items-changed. */
+GListModel       *ferry_client_get_offers              (FerryClient          *self);
+FerryOffer       *ferry_client_lookup_offer            (FerryClient          *self,
+                                                        const char           *id);
+/* A GListModel of FerryTransfer: every transfer made by this client, in start order. */
+GListModel       *ferry_client_get_transfers           (FerryClient          *self);
+
+/* Opens the control session and subscribes. Resolves once the snapshot is in the model. */
+void              ferry_client_connect_async           (FerryClient          *self,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean          ferry_client_connect_finish          (FerryClient          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+void              ferry_client_disconnect              (FerryClient          *self);
+
+/* One request on its own connection; needs no subscription. */
+void              ferry_client_delete_async            (FerryClient          *self,
+                                                        const char           *offer_id,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean          ferry_client_delete_finish           (FerryClient          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+/* New transfers, not started: call ferry_transfer_run_async(). Each runs on its own
+ * connection. @name NULL means the file's display name. */
+FerryTransfer    *ferry_client_upload                  (FerryClient          *self,
+                                                        GFile                *file,
+                                                        const char           *name);
+FerryTransfer    *ferry_client_download                (FerryClient          *self,
+                                                        const char           *offer_id,
+                                                        GFile                *destination,
+                                                        FerryDownloadFlags    flags);
+
+G_END_DECLS

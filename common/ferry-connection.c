@@ -1,0 +1,551 @@
+/* ferry-connection.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-connection"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ferry-connection.h"
+#include "ferry-error.h"
+#include "ferry-message.h"
+
+#define READ_BUFFER_SIZE (FERRY_CHUNK_SIZE + 4096)
+
+typedef struct
+{
+  FerryConnection *self;
+  GTask           *task;          /* nullable: fire and forget */
+  GBytes          *frame;         /* nullable */
+  guint8           data_header[FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE];
+  GOutputVector    vectors[2];
+  guint            n_vectors;
+  gsize            size;
+} WriteOp;
+
+struct _FerryConnection
+{
+  GObject parent_instance;
+
+  /* owned references */
+  GIOStream         *stream;
+  FerryFrameDecoder *decoder;
+  GCancellable      *cancellable;   /* every internal I/O uses it; abort cancels it */
+  guint8            *read_buffer;
+  GTask             *read_task;
+  GQueue             write_queue;   /* WriteOp, head is in flight when writing */
+  GError            *write_error;
+  GTask             *close_task;
+
+  /* borrowed from stream */
+  GInputStream      *input;
+  GOutputStream     *output;
+
+  gsize              queued_bytes;
+  guint              n_io;
+  gulong             read_cancel_id;
+  GCancellable      *read_user_cancellable;
+  guint              writing : 1;
+  guint              closing : 1;
+  guint              closed : 1;
+};
+
+G_DEFINE_FINAL_TYPE (FerryConnection, ferry_connection, G_TYPE_OBJECT)
+
+static void write_next (FerryConnection *self);
+static void maybe_close_stream (FerryConnection *self);
+
+static void
+write_op_free (WriteOp *op)
+{
+  g_clear_pointer (&op->frame, g_bytes_unref);
+  g_clear_object (&op->task);
+  g_clear_object (&op->self);
+  g_free (op);
+}
+
+static void
+ferry_connection_dispose (GObject *object)
+{
+  FerryConnection *self = FERRY_CONNECTION (object);
+  WriteOp *op;
+
+  g_cancellable_cancel (self->cancellable);
+  while ((op = g_queue_pop_head (&self->write_queue)))
+    write_op_free (op);
+
+  G_OBJECT_CLASS (ferry_connection_parent_class)->dispose (object);
+}
+
+static void
+ferry_connection_finalize (GObject *object)
+{
+  FerryConnection *self = FERRY_CONNECTION (object);
+
+  g_clear_object (&self->stream);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->decoder, ferry_frame_decoder_free);
+  g_clear_pointer (&self->read_buffer, g_free);
+  g_clear_error (&self->write_error);
+
+  G_OBJECT_CLASS (ferry_connection_parent_class)->finalize (object);
+}
+
+static void
+ferry_connection_class_init (FerryConnectionClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ferry_connection_dispose;
+  object_class->finalize = ferry_connection_finalize;
+}
+
+static void
+ferry_connection_init (FerryConnection *self)
+{
+  g_queue_init (&self->write_queue);
+  self->decoder = ferry_frame_decoder_new ();
+  self->cancellable = g_cancellable_new ();
+  self->read_buffer = g_malloc (READ_BUFFER_SIZE);
+}
+
+FerryConnection *
+ferry_connection_new (GIOStream *stream)
+{
+  FerryConnection *self;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  self = g_object_new (FERRY_TYPE_CONNECTION, NULL);
+  self->stream = g_object_ref (stream);
+  self->input = g_io_stream_get_input_stream (stream);
+  self->output = g_io_stream_get_output_stream (stream);
+  return self;
+}
+
+GIOStream *
+ferry_connection_get_stream (FerryConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_CONNECTION (self), NULL);
+  return self->stream;
+}
+
+gsize
+ferry_connection_get_queued_bytes (FerryConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_CONNECTION (self), 0);
+  return self->queued_bytes;
+}
+
+gboolean
+ferry_connection_is_closed (FerryConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_CONNECTION (self), TRUE);
+  return self->closed || self->closing;
+}
+
+static void
+frame_free (FerryFrame *frame)
+{
+  ferry_frame_clear (frame);
+  g_free (frame);
+}
+
+static void
+user_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  FerryConnection *self = user_data;
+
+  /* Cancelling a read in the middle of a frame leaves the stream unusable. */
+  g_cancellable_cancel (self->cancellable);
+}
+
+static void
+read_task_complete (FerryConnection *self,
+                    FerryFrame      *frame,
+                    GError          *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->read_task);
+
+  if (self->read_cancel_id)
+    {
+      g_cancellable_disconnect (self->read_user_cancellable, self->read_cancel_id);
+      self->read_cancel_id = 0;
+    }
+  g_clear_object (&self->read_user_cancellable);
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, frame, (GDestroyNotify) frame_free);
+}
+
+static void read_more (FerryConnection *self);
+
+static void
+read_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(FerryConnection) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  self->n_io--;
+  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
+
+  if (n < 0)
+    {
+      if (self->closed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_clear_error (&error);
+      if (!error)
+        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
+      read_task_complete (self, NULL, g_steal_pointer (&error));
+      maybe_close_stream (self);
+      return;
+    }
+
+  if (n == 0)
+    {
+      if (ferry_frame_decoder_pending (self->decoder) > 0)
+        error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,
+                                     _("The connection was closed in the middle of a message."));
+      else
+        error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,
+                                     _("The connection was closed by the other side."));
+      read_task_complete (self, NULL, g_steal_pointer (&error));
+      maybe_close_stream (self);
+      return;
+    }
+
+  ferry_frame_decoder_feed (self->decoder, self->read_buffer, (gsize) n);
+  read_more (self);
+}
+
+static void
+read_more (FerryConnection *self)
+{
+  FerryFrame frame = { 0 };
+  GError *error = NULL;
+
+  if (ferry_frame_decoder_next (self->decoder, &frame, &error))
+    {
+      read_task_complete (self, g_memdup2 (&frame, sizeof frame), NULL);
+      return;
+    }
+  if (error)
+    {
+      read_task_complete (self, NULL, error);
+      return;
+    }
+  if (self->closed || g_cancellable_is_cancelled (self->cancellable))
+    {
+      read_task_complete (self, NULL,
+                          g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                               _("Operation was cancelled")));
+      return;
+    }
+
+  self->n_io++;
+  g_input_stream_read_async (self->input, self->read_buffer, READ_BUFFER_SIZE,
+                             G_PRIORITY_DEFAULT, self->cancellable,
+                             read_cb, g_object_ref (self));
+}
+
+void
+ferry_connection_read_async (FerryConnection     *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+  g_return_if_fail (self->read_task == NULL);
+
+  self->read_task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (self->read_task, ferry_connection_read_async);
+
+  if (cancellable)
+    {
+      self->read_user_cancellable = g_object_ref (cancellable);
+      self->read_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (user_cancelled_cb),
+                                                    self, NULL);
+    }
+
+  read_more (self);
+}
+
+gboolean
+ferry_connection_read_finish (FerryConnection  *self,
+                              GAsyncResult     *result,
+                              FerryFrame       *frame,
+                              GError          **error)
+{
+  FerryFrame *got;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (frame != NULL, FALSE);
+
+  got = g_task_propagate_pointer (G_TASK (result), error);
+  if (!got)
+    return FALSE;
+  *frame = *got;
+  g_free (got);
+  return TRUE;
+}
+
+static void
+fail_queue (FerryConnection *self)
+{
+  WriteOp *op;
+
+  while ((op = g_queue_pop_head (&self->write_queue)))
+    {
+      self->queued_bytes -= op->size;
+      if (op->task)
+        g_task_return_error (op->task, g_error_copy (self->write_error));
+      write_op_free (op);
+    }
+}
+
+static void
+write_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(FerryConnection) self = user_data;
+  g_autoptr(GError) error = NULL;
+  WriteOp *op;
+
+  self->n_io--;
+  self->writing = FALSE;
+  op = g_queue_pop_head (&self->write_queue);
+  self->queued_bytes -= op->size;
+
+  if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
+    {
+      if (!self->write_error)
+        self->write_error = g_error_copy (error);
+      if (op->task)
+        g_task_return_error (op->task, g_steal_pointer (&error));
+      write_op_free (op);
+      fail_queue (self);
+      maybe_close_stream (self);
+      return;
+    }
+
+  if (op->task)
+    g_task_return_boolean (op->task, TRUE);
+  write_op_free (op);
+  write_next (self);
+}
+
+static void
+write_next (FerryConnection *self)
+{
+  WriteOp *op;
+
+  if (self->writing)
+    return;
+
+  if (self->write_error)
+    {
+      fail_queue (self);
+      return;
+    }
+
+  op = g_queue_peek_head (&self->write_queue);
+  if (!op)
+    {
+      maybe_close_stream (self);
+      return;
+    }
+
+  self->writing = TRUE;
+  self->n_io++;
+  g_output_stream_writev_all_async (self->output, op->vectors, op->n_vectors,
+                                    G_PRIORITY_DEFAULT, self->cancellable,
+                                    write_cb, g_object_ref (self));
+}
+
+static void
+enqueue (FerryConnection *self,
+         WriteOp         *op)
+{
+  if (self->closed || self->closing)
+    {
+      if (op->task)
+        g_task_return_new_error (op->task, FERRY_ERROR, FERRY_ERROR_CLOSED,
+                                 _("The connection is closed."));
+      write_op_free (op);
+      return;
+    }
+
+  for (guint i = 0; i < op->n_vectors; i++)
+    op->size += op->vectors[i].size;
+  self->queued_bytes += op->size;
+  g_queue_push_tail (&self->write_queue, op);
+  write_next (self);
+}
+
+static WriteOp *
+write_op_new (FerryConnection     *self,
+              GCancellable        *cancellable,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data,
+              gpointer             source_tag)
+{
+  WriteOp *op = g_new0 (WriteOp, 1);
+
+  op->self = g_object_ref (self);
+  if (callback)
+    {
+      op->task = g_task_new (self, cancellable, callback, user_data);
+      g_task_set_source_tag (op->task, source_tag);
+    }
+  return op;
+}
+
+void
+ferry_connection_send_async (FerryConnection     *self,
+                             GBytes              *frame,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  WriteOp *op;
+
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+  g_return_if_fail (frame != NULL);
+
+  op = write_op_new (self, cancellable, callback, user_data, ferry_connection_send_async);
+  op->frame = g_bytes_ref (frame);
+  op->vectors[0].buffer = g_bytes_get_data (frame, &op->vectors[0].size);
+  op->n_vectors = 1;
+  enqueue (self, op);
+}
+
+gboolean
+ferry_connection_send_finish (FerryConnection  *self,
+                              GAsyncResult     *result,
+                              GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+ferry_connection_send (FerryConnection *self,
+                       GBytes          *frame)
+{
+  ferry_connection_send_async (self, frame, NULL, NULL, NULL);
+}
+
+void
+ferry_connection_send_data_async (FerryConnection     *self,
+                                  guint64              offset,
+                                  const guint8        *data,
+                                  gsize                len,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  WriteOp *op;
+
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+  g_return_if_fail (len > 0 && len <= FERRY_CHUNK_MAX);
+
+  op = write_op_new (self, cancellable, callback, user_data, ferry_connection_send_async);
+  ferry_data_header_encode (op->data_header, offset, len);
+  op->vectors[0].buffer = op->data_header;
+  op->vectors[0].size = sizeof op->data_header;
+  op->vectors[1].buffer = data;
+  op->vectors[1].size = len;
+  op->n_vectors = 2;
+  enqueue (self, op);
+}
+
+static void
+close_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(FerryConnection) self = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+
+  /* A close that fails (a peer that already went away) is still a close. */
+  g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
+  if (task)
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+maybe_close_stream (FerryConnection *self)
+{
+  if (self->closed || !self->closing)
+    return;
+  if (self->n_io > 0)
+    {
+      /* After an abort, wait for the cancelled I/O to unwind. Otherwise drain writes first. */
+      if (!g_cancellable_is_cancelled (self->cancellable) && self->writing)
+        return;
+      g_cancellable_cancel (self->cancellable);
+      return;
+    }
+
+  self->closed = TRUE;
+  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, close_cb, g_object_ref (self));
+}
+
+void
+ferry_connection_close_async (FerryConnection     *self,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_connection_close_async);
+
+  if (self->closing || self->closed)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  self->closing = TRUE;
+  self->close_task = g_steal_pointer (&task);
+  if (!self->writing)
+    maybe_close_stream (self);
+}
+
+gboolean
+ferry_connection_close_finish (FerryConnection  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+ferry_connection_abort (FerryConnection *self)
+{
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+
+  if (self->closed)
+    return;
+  self->closing = TRUE;
+  if (!self->write_error)
+    self->write_error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,
+                                             _("The connection was closed."));
+  g_cancellable_cancel (self->cancellable);
+  if (!self->writing)
+    fail_queue (self);
+  maybe_close_stream (self);
+}

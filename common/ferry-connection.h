@@ -1,0 +1,66 @@
+/* ferry-connection.h: frames over any GIOStream, asynchronously
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-frame.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_CONNECTION (ferry_connection_get_type ())
+
+G_DECLARE_FINAL_TYPE (FerryConnection, ferry_connection, FERRY, CONNECTION, GObject)
+
+FerryConnection *ferry_connection_new              (GIOStream            *stream);
+GIOStream       *ferry_connection_get_stream       (FerryConnection      *self);
+gsize            ferry_connection_get_queued_bytes (FerryConnection      *self);
+
+/* One read at a time. */
+void             ferry_connection_read_async       (FerryConnection      *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean         ferry_connection_read_finish      (FerryConnection      *self,
+                                                    GAsyncResult         *result,
+                                                    FerryFrame           *frame,
+                                                    GError              **error);
+
+/* Writes are queued and leave in order. @frame is a whole encoded frame. */
+void             ferry_connection_send_async       (FerryConnection      *self,
+                                                    GBytes               *frame,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean         ferry_connection_send_finish      (FerryConnection      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+/* Fire and forget: a failure shows up on the next read or send. */
+void             ferry_connection_send             (FerryConnection      *self,
+                                                    GBytes               *frame);
+
+/* A DATA frame written with writev straight from @data, which must stay valid until the
+ * callback runs. */
+void             ferry_connection_send_data_async  (FerryConnection      *self,
+                                                    guint64               offset,
+                                                    const guint8         *data,
+                                                    gsize                 len,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+
+/* Sends what is queued, then closes the stream. Never fails loudly. */
+void             ferry_connection_close_async      (FerryConnection      *self,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean         ferry_connection_close_finish     (FerryConnection      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+/* Closes now, dropping what is queued. */
+void             ferry_connection_abort            (FerryConnection      *self);
+gboolean         ferry_connection_is_closed        (FerryConnection      *self);
+
+G_END_DECLS

@@ -1,0 +1,21 @@
+/* ferry-identity.h: the client's owner secret in $XDG_CONFIG_HOME/ferry/identity
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "ferry-message.h"
+
+G_BEGIN_DECLS
+
+/* Loads the secret from @path (NULL = $XDG_CONFIG_HOME/ferry/identity), creating it on first use
+ * with 32 bytes from the system's random source, written as 64 hex digits, file mode 0600 and
+ * parent directory mode 0700. A file with the wrong contents is an error, never overwritten. */
+gboolean  ferry_identity_load        (const char  *path,
+                                      guint8       secret[FERRY_SECRET_SIZE],
+                                      GError     **error);
+char     *ferry_identity_default_path (void);
+
+G_END_DECLS

@@ -1,0 +1,31 @@
+/* ferry-offer.h: one shared file, as the server announced it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_OFFER (ferry_offer_get_type ())
+
+G_DECLARE_FINAL_TYPE (FerryOffer, ferry_offer, FERRY, OFFER, GObject)
+
+/* @value has the OFFER payload type "(sstaysxxb)" and was checked by ferry_message_parse(). */
+FerryOffer   *ferry_offer_new_from_variant (GVariant    *value);
+GVariant     *ferry_offer_to_variant       (FerryOffer  *self);
+
+const char   *ferry_offer_get_id           (FerryOffer  *self);
+const char   *ferry_offer_get_name         (FerryOffer  *self);
+guint64       ferry_offer_get_size         (FerryOffer  *self);
+const guint8 *ferry_offer_get_sha256       (FerryOffer  *self);
+const char   *ferry_offer_get_sha256_hex   (FerryOffer  *self);
+const char   *ferry_offer_get_uploader     (FerryOffer  *self);
+gint64        ferry_offer_get_created      (FerryOffer  *self);
+gint64        ferry_offer_get_expires      (FerryOffer  *self);
+gboolean      ferry_offer_get_mine         (FerryOffer  *self);
+/* For a type icon: a content type guessed from the name alone, never from the disk. */
+const char   *ferry_offer_get_content_type (FerryOffer  *self);
+
+G_END_DECLS

@@ -1,0 +1,77 @@
+/* ferry-transfer.h: one upload or download, with properties that drive progress bars
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-offer.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_TRANSFER            (ferry_transfer_get_type ())
+#define FERRY_TYPE_TRANSFER_DIRECTION  (ferry_transfer_direction_get_type ())
+#define FERRY_TYPE_TRANSFER_STATE      (ferry_transfer_state_get_type ())
+
+typedef enum
+{
+  FERRY_TRANSFER_UPLOAD,
+  FERRY_TRANSFER_DOWNLOAD,
+} FerryTransferDirection;
+
+typedef enum
+{
+  FERRY_TRANSFER_PENDING,     /* created, not started */
+  FERRY_TRANSFER_CONNECTING,  /* opening the connection, handshake, request */
+  FERRY_TRANSFER_RUNNING,     /* bytes moving */
+  FERRY_TRANSFER_VERIFYING,   /* all bytes moved, waiting for the checksum verdict */
+  FERRY_TRANSFER_DONE,
+  FERRY_TRANSFER_FAILED,
+  FERRY_TRANSFER_CANCELLED,
+} FerryTransferState;
+
+typedef enum
+{
+  FERRY_DOWNLOAD_FLAGS_NONE = 0,
+  /* @destination is a folder: save under the offer's name made safe, never overwriting. */
+  FERRY_DOWNLOAD_INTO_DIRECTORY = 1 << 0,
+  /* @destination is a file the user chose and may replace (a save dialog confirmed it).
+   * Without this flag an existing file is kept and "name (1).ext" is used instead. */
+  FERRY_DOWNLOAD_OVERWRITE = 1 << 1,
+} FerryDownloadFlags;
+
+GType ferry_transfer_direction_get_type (void) G_GNUC_CONST;
+GType ferry_transfer_state_get_type (void) G_GNUC_CONST;
+
+G_DECLARE_FINAL_TYPE (FerryTransfer, ferry_transfer, FERRY, TRANSFER, GObject)
+
+FerryTransferDirection ferry_transfer_get_direction        (FerryTransfer        *self);
+FerryTransferState     ferry_transfer_get_state            (FerryTransfer        *self);
+/* The offer's name: known at once for uploads, after the server answers for downloads. */
+const char            *ferry_transfer_get_name             (FerryTransfer        *self);
+/* Upload: the source. Download: the final file, known once the transfer is running. */
+GFile                 *ferry_transfer_get_file             (FerryTransfer        *self);
+/* Upload: the committed offer, once DONE. Download: the offer being fetched, once RUNNING. */
+FerryOffer            *ferry_transfer_get_offer            (FerryTransfer        *self);
+guint64                ferry_transfer_get_bytes_done       (FerryTransfer        *self);
+guint64                ferry_transfer_get_total            (FerryTransfer        *self);
+double                 ferry_transfer_get_fraction         (FerryTransfer        *self);
+double                 ferry_transfer_get_bytes_per_second (FerryTransfer        *self);
+/* Seconds left at the current rate, or -1 when unknown. */
+gint64                 ferry_transfer_get_seconds_left     (FerryTransfer        *self);
+const GError          *ferry_transfer_get_error            (FerryTransfer        *self);
+gboolean               ferry_transfer_is_finished          (FerryTransfer        *self);
+
+/* Runs the transfer to the end. Resolves TRUE when DONE; FALSE with the error otherwise
+ * (G_IO_ERROR_CANCELLED after ferry_transfer_cancel()). Call once. */
+void                   ferry_transfer_run_async            (FerryTransfer        *self,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+gboolean               ferry_transfer_run_finish           (FerryTransfer        *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+void                   ferry_transfer_cancel               (FerryTransfer        *self);
+
+G_END_DECLS
