@@ -1,0 +1,617 @@
+/* ferry-cli.c: ferry-cli, the command-line client
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-cli"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+
+#include "ferry-cli-progress.h"
+#include "ferry-checksum.h"
+#include "ferry-client.h"
+#include "ferry-error.h"
+#include "ferry-units.h"
+
+#define EXIT_USAGE 2
+
+typedef struct
+{
+  const char  *name;
+  const char  *parameters;
+  const char  *summary;
+  int        (*run) (FerryClient *client, int argc, char **argv);
+} Command;
+
+static char *opt_server;
+static char *opt_name;
+static gboolean opt_version;
+
+/* ---- waiting on async calls from a command-line program ----------------------------------- */
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  GAsyncResult **out = user_data;
+
+  *out = g_object_ref (result);
+}
+
+static GAsyncResult *
+wait_for (GAsyncResult **slot)
+{
+  while (!*slot)
+    g_main_context_iteration (NULL, TRUE);
+  return *slot;
+}
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("ferry-cli: %s\n", error->message);
+  return EXIT_FAILURE;
+}
+
+static int
+usage_error (const char *message)
+{
+  g_printerr ("ferry-cli: %s\n", message);
+  g_printerr (_("Run “ferry-cli --help” for usage.\n"));
+  return EXIT_USAGE;
+}
+
+static gboolean
+parse_command_options (const char    *command,
+                       const char    *parameters,
+                       GOptionEntry  *entries,
+                       int           *argc,
+                       char        ***argv,
+                       int           *exit_code)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *prgname = g_strdup_printf ("ferry-cli %s", command);
+
+  context = g_option_context_new (parameters);
+  g_option_context_set_summary (context, NULL);
+  if (entries)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_set_prgname (prgname);
+  if (!g_option_context_parse (context, argc, argv, &error))
+    {
+      *exit_code = usage_error (error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static int
+connect_client (FerryClient *client)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ferry_client_connect_async (client, NULL, store_result_cb, &result);
+  if (!ferry_client_connect_finish (client, wait_for (&result), &error))
+    return fail (error);
+  return EXIT_SUCCESS;
+}
+
+/* ---- list / watch ------------------------------------------------------------------------ */
+
+static void
+add_offer_members (JsonBuilder *builder,
+                   FerryOffer  *offer)
+{
+  g_autoptr(GDateTime) created = g_date_time_new_from_unix_utc (ferry_offer_get_created (offer));
+  g_autofree char *iso = created ? g_date_time_format_iso8601 (created) : g_strdup ("");
+
+  json_builder_set_member_name (builder, "id");
+  json_builder_add_string_value (builder, ferry_offer_get_id (offer));
+  json_builder_set_member_name (builder, "name");
+  json_builder_add_string_value (builder, ferry_offer_get_name (offer));
+  json_builder_set_member_name (builder, "size");
+  json_builder_add_int_value (builder, (gint64) ferry_offer_get_size (offer));
+  json_builder_set_member_name (builder, "sha256");
+  json_builder_add_string_value (builder, ferry_offer_get_sha256_hex (offer));
+  json_builder_set_member_name (builder, "uploader");
+  json_builder_add_string_value (builder, ferry_offer_get_uploader (offer));
+  json_builder_set_member_name (builder, "created");
+  json_builder_add_string_value (builder, iso);
+  json_builder_set_member_name (builder, "mine");
+  json_builder_add_boolean_value (builder, ferry_offer_get_mine (offer));
+}
+
+static void
+print_json (JsonBuilder *builder,
+            gboolean     pretty)
+{
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = json_builder_get_root (builder);
+  g_autofree char *text = NULL;
+
+  json_generator_set_root (generator, root);
+  json_generator_set_pretty (generator, pretty);
+  text = json_generator_to_data (generator, NULL);
+  g_print ("%s\n", text);
+  fflush (stdout);
+}
+
+/* A name made fit for one table cell: control characters are shown escaped. */
+static char *
+printable_name (const char *name)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (g_unichar_iscntrl (c))
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static int
+cmd_list (FerryClient  *client,
+          int           argc,
+          char        **argv)
+{
+  gboolean json = FALSE;
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON array"), NULL },
+    { NULL }
+  };
+  GListModel *offers;
+  guint n;
+  int code;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  if (!parse_command_options ("list", "", entries, &argc, &argv, &code))
+    return code;
+  if (argc > 1)
+    return usage_error (_("“list” takes no arguments."));
+  if ((code = connect_client (client)) != EXIT_SUCCESS)
+    return code;
+
+  offers = ferry_client_get_offers (client);
+  n = g_list_model_get_n_items (offers);
+
+  if (json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_array (builder);
+      for (guint i = 0; i < n; i++)
+        {
+          g_autoptr(FerryOffer) offer = g_list_model_get_item (offers, i);
+
+          json_builder_begin_object (builder);
+          add_offer_members (builder, offer);
+          json_builder_end_object (builder);
+        }
+      json_builder_end_array (builder);
+      print_json (builder, TRUE);
+      return EXIT_SUCCESS;
+    }
+
+  if (n == 0)
+    {
+      g_print (_("No files are shared on %s.\n"), ferry_client_get_address (client));
+      return EXIT_SUCCESS;
+    }
+
+  g_print ("%-40s %10s  %-16s %-16s %s\n", _("NAME"), _("SIZE"), _("UPLOADER"), _("AGE"), _("ID"));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(FerryOffer) offer = g_list_model_get_item (offers, i);
+      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
+      g_autofree char *size = ferry_format_size (ferry_offer_get_size (offer));
+      g_autofree char *age = ferry_format_age (ferry_offer_get_created (offer), now);
+      g_autofree char *uploader = printable_name (ferry_offer_get_uploader (offer));
+      g_autofree char *star = g_strconcat (ferry_offer_get_mine (offer) ? "*" : "", name, NULL);
+
+      g_print ("%-40s %10s  %-16s %-16s %s\n", star, size, uploader, age,
+               ferry_offer_get_id (offer));
+    }
+  return EXIT_SUCCESS;
+}
+
+typedef struct
+{
+  gboolean json;
+  GError  *error;
+  gboolean done;
+} WatchState;
+
+static void
+watch_offer_cb (FerryClient *client,
+                FerryOffer  *offer,
+                WatchState  *state)
+{
+  if (state->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "event");
+      json_builder_add_string_value (builder, "offer");
+      add_offer_members (builder, offer);
+      json_builder_end_object (builder);
+      print_json (builder, FALSE);
+    }
+  else
+    {
+      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
+      g_autofree char *size = ferry_format_size (ferry_offer_get_size (offer));
+      g_autofree char *uploader = printable_name (ferry_offer_get_uploader (offer));
+
+      g_print (_("+ %s (%s) from %s [%s]\n"), name, size, uploader, ferry_offer_get_id (offer));
+      fflush (stdout);
+    }
+}
+
+static void
+watch_deleted_cb (FerryClient *client,
+                  FerryOffer  *offer,
+                  WatchState  *state)
+{
+  if (state->json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "event");
+      json_builder_add_string_value (builder, "deleted");
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_string_value (builder, ferry_offer_get_id (offer));
+      json_builder_set_member_name (builder, "name");
+      json_builder_add_string_value (builder, ferry_offer_get_name (offer));
+      json_builder_end_object (builder);
+      print_json (builder, FALSE);
+    }
+  else
+    {
+      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
+
+      g_print (_("- %s [%s]\n"), name, ferry_offer_get_id (offer));
+      fflush (stdout);
+    }
+}
+
+static void
+watch_disconnected_cb (FerryClient  *client,
+                       const GError *error,
+                       WatchState   *state)
+{
+  state->error = g_error_copy (error);
+  state->done = TRUE;
+}
+
+static int
+cmd_watch (FerryClient  *client,
+           int           argc,
+           char        **argv)
+{
+  WatchState state = { 0 };
+  GOptionEntry entries[] = {
+    { "json", 0, 0, G_OPTION_ARG_NONE, &state.json, N_("Print one JSON object per line"), NULL },
+    { NULL }
+  };
+  int code;
+
+  if (!parse_command_options ("watch", "", entries, &argc, &argv, &code))
+    return code;
+  if (argc > 1)
+    return usage_error (_("“watch” takes no arguments."));
+  if ((code = connect_client (client)) != EXIT_SUCCESS)
+    return code;
+
+  if (state.json)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "event");
+      json_builder_add_string_value (builder, "synced");
+      json_builder_set_member_name (builder, "offers");
+      json_builder_add_int_value (builder,
+                                  g_list_model_get_n_items (ferry_client_get_offers (client)));
+      json_builder_end_object (builder);
+      print_json (builder, FALSE);
+    }
+  else if (isatty (STDOUT_FILENO))
+    g_printerr (_("Watching %s for changes; press Ctrl+C to stop.\n"),
+                ferry_client_get_address (client));
+
+  g_signal_connect (client, "offer-added", G_CALLBACK (watch_offer_cb), &state);
+  g_signal_connect (client, "offer-removed", G_CALLBACK (watch_deleted_cb), &state);
+  g_signal_connect (client, "disconnected", G_CALLBACK (watch_disconnected_cb), &state);
+
+  while (!state.done)
+    g_main_context_iteration (NULL, TRUE);
+
+  code = fail (state.error);
+  g_clear_error (&state.error);
+  return code;
+}
+
+/* ---- transfers ----------------------------------------------------------------------------- */
+
+static gboolean
+run_transfer (FerryTransfer  *transfer,
+              const char     *verb,
+              GError        **error)
+{
+  g_autoptr(FerryCliProgress) progress = ferry_cli_progress_new (transfer, verb);
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ferry_transfer_run_async (transfer, NULL, store_result_cb, &result);
+  return ferry_transfer_run_finish (transfer, wait_for (&result), error);
+}
+
+static int
+cmd_upload (FerryClient  *client,
+            int           argc,
+            char        **argv)
+{
+  int code = EXIT_SUCCESS;
+
+  if (!parse_command_options ("upload", _("FILE…"), NULL, &argc, &argv, &code))
+    return code;
+  if (argc < 2)
+    return usage_error (_("“upload” needs at least one file."));
+
+  for (int i = 1; i < argc; i++)
+    {
+      g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[i]);
+      g_autoptr(FerryTransfer) transfer = ferry_client_upload (client, file, NULL);
+      g_autoptr(GError) error = NULL;
+
+      if (!run_transfer (transfer, _("Uploading"), &error))
+        {
+          g_autofree char *shown = g_filename_display_name (argv[i]);
+
+          g_printerr (_("ferry-cli: could not upload %s: %s\n"), shown, error->message);
+          code = EXIT_FAILURE;
+          continue;
+        }
+      g_print ("%s\n", ferry_offer_get_id (ferry_transfer_get_offer (transfer)));
+      fflush (stdout);
+    }
+  return code;
+}
+
+static int
+cmd_download (FerryClient  *client,
+              int           argc,
+              char        **argv)
+{
+  g_autofree char *output = NULL;
+  GOptionEntry entries[] = {
+    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
+      N_("Save into this folder, or as this file (never overwriting)"), N_("PATH") },
+    { NULL }
+  };
+  g_autoptr(GFile) destination = NULL;
+  g_autoptr(FerryTransfer) transfer = NULL;
+  g_autoptr(GError) error = NULL;
+  FerryDownloadFlags flags = FERRY_DOWNLOAD_FLAGS_NONE;
+  g_autofree char *saved = NULL;
+  int code;
+
+  if (!parse_command_options ("download", _("ID"), entries, &argc, &argv, &code))
+    return code;
+  if (argc != 2)
+    return usage_error (_("“download” needs exactly one file id (see “ferry-cli list”)."));
+
+  destination = g_file_new_for_commandline_arg (output ? output : ".");
+  if (g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
+    flags |= FERRY_DOWNLOAD_INTO_DIRECTORY;
+
+  transfer = ferry_client_download (client, argv[1], destination, flags);
+  if (!run_transfer (transfer, _("Downloading"), &error))
+    return fail (error);
+
+  saved = g_file_get_path (ferry_transfer_get_file (transfer));
+  g_print ("%s\n", saved);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_delete (FerryClient  *client,
+            int           argc,
+            char        **argv)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  int code;
+
+  if (!parse_command_options ("delete", _("ID"), NULL, &argc, &argv, &code))
+    return code;
+  if (argc != 2)
+    return usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
+
+  ferry_client_delete_async (client, argv[1], NULL, store_result_cb, &result);
+  if (!ferry_client_delete_finish (client, wait_for (&result), &error))
+    return fail (error);
+  return EXIT_SUCCESS;
+}
+
+static int
+cmd_check (FerryClient  *client,
+           int           argc,
+           char        **argv)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) tmpdir = NULL;
+  g_autoptr(FerryTransfer) up = NULL;
+  g_autoptr(FerryTransfer) down = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autofree char *tmp = NULL;
+  g_autofree char *rate_up = NULL;
+  g_autofree char *rate_down = NULL;
+  gint64 start, middle, end;
+  guint64 size;
+  int code = EXIT_SUCCESS;
+
+  if (!parse_command_options ("check", _("FILE"), NULL, &argc, &argv, &code))
+    return code;
+  if (argc != 2)
+    return usage_error (_("“check” needs exactly one file."));
+
+  file = g_file_new_for_commandline_arg (argv[1]);
+  up = ferry_client_upload (client, file, NULL);
+  start = g_get_monotonic_time ();
+  if (!run_transfer (up, _("Uploading"), &error))
+    {
+      g_print (_("Transfer Failed: %s\n"), error->message);
+      return EXIT_FAILURE;
+    }
+  middle = g_get_monotonic_time ();
+  size = ferry_transfer_get_total (up);
+
+  tmp = g_dir_make_tmp ("ferry-check-XXXXXX", &error);
+  if (!tmp)
+    return fail (error);
+  tmpdir = g_file_new_for_path (tmp);
+
+  down = ferry_client_download (client, ferry_offer_get_id (ferry_transfer_get_offer (up)),
+                                tmpdir, FERRY_DOWNLOAD_INTO_DIRECTORY);
+  if (!run_transfer (down, _("Downloading"), &error))
+    {
+      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_CHECKSUM))
+        g_print ("Transfer Failed: Checksum mismatch\n");
+      else
+        g_print (_("Transfer Failed: %s\n"), error->message);
+      g_clear_error (&error);
+      code = EXIT_FAILURE;
+    }
+  else
+    {
+      end = g_get_monotonic_time ();
+      rate_up = ferry_format_rate ((double) size * G_USEC_PER_SEC / MAX (middle - start, 1));
+      rate_down = ferry_format_rate ((double) size * G_USEC_PER_SEC / MAX (end - middle, 1));
+      g_print ("Transfer Successful\n");
+      g_print (_("Upload: %s, download: %s\n"), rate_up, rate_down);
+      g_file_delete (ferry_transfer_get_file (down), NULL, NULL);
+    }
+  g_rmdir (tmp);
+
+  ferry_client_delete_async (client, ferry_offer_get_id (ferry_transfer_get_offer (up)),
+                             NULL, store_result_cb, &result);
+  if (!ferry_client_delete_finish (client, wait_for (&result), &error))
+    {
+      g_printerr (_("ferry-cli: could not delete the test upload: %s\n"), error->message);
+      code = EXIT_FAILURE;
+    }
+  return code;
+}
+
+static const Command commands[] = {
+  { "list", "[--json]", N_("List the shared files"), cmd_list },
+  { "upload", "FILE…", N_("Share files and print their ids"), cmd_upload },
+  { "download", "ID [-o PATH]", N_("Download a shared file"), cmd_download },
+  { "delete", "ID", N_("Stop sharing one of your files"), cmd_delete },
+  { "watch", "[--json]", N_("Print changes as they happen"), cmd_watch },
+  { "check", "FILE", N_("Upload, download back and verify a file"), cmd_check },
+};
+
+static char *
+commands_description (void)
+{
+  GString *text = g_string_new (_("Commands:\n"));
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    {
+      g_autofree char *usage = g_strdup_printf ("%s %s", commands[i].name, commands[i].parameters);
+
+      g_string_append_printf (text, "  %-24s %s\n", usage, _(commands[i].summary));
+    }
+  g_string_append (text, _("\nRun “ferry-cli COMMAND --help” for a command’s options.\n"
+                           "Exit status: 0 on success, 1 on failure, 2 on a usage error."));
+  return g_string_free (text, FALSE);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  GOptionEntry entries[] = {
+    { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server,
+      N_("The server to use (default: localhost:5005)"), N_("HOST[:PORT]") },
+    { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
+      N_("Your name as others see it (default: your login name)"), N_("NAME") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Print the version and exit"), NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryClient) client = NULL;
+  g_autofree char *description = NULL;
+  const Command *command = NULL;
+  int code;
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  context = g_option_context_new (_("COMMAND [ARGUMENTS…]"));
+  g_option_context_set_summary (context, _("Share files through a Ferry server."));
+  description = commands_description ();
+  g_option_context_set_description (context, description);
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_strict_posix (context, TRUE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (error->message);
+
+  if (opt_version)
+    {
+      g_print ("ferry-cli %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (argc < 2)
+    return usage_error (_("Missing command: one of list, upload, download, delete, watch, check."));
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (g_str_equal (argv[1], commands[i].name))
+      command = &commands[i];
+  if (!command)
+    {
+      g_autofree char *message = g_strdup_printf (_("Unknown command “%s”."), argv[1]);
+      return usage_error (message);
+    }
+
+  if (opt_name && !g_utf8_validate (opt_name, -1, NULL))
+    return usage_error (_("The name given with --name is not valid UTF-8."));
+
+  client = ferry_client_new (opt_server ? opt_server : "localhost", opt_name);
+  code = command->run (client, argc - 1, argv + 1);
+
+  ferry_client_disconnect (client);
+  /* Let closing connections flush (DELETE acknowledgements, END frames). */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_free (opt_server);
+  g_free (opt_name);
+  return code;
+}

@@ -1,0 +1,441 @@
+/* ferry-application.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ferry-application.h"
+#include "ferry-preferences-window.h"
+#include "ferry-window.h"
+
+#define RETRY_MIN_SECONDS 1
+#define RETRY_MAX_SECONDS 30
+
+struct _FerryApplication
+{
+  AdwApplication  parent_instance;
+
+  /* owned references */
+  GSettings      *settings;
+  FerryClient    *client;
+  GCancellable   *connect_cancellable;
+  char           *server_override;
+  char           *name_override;
+
+  guint           retry_id;
+  guint           retry_seconds;
+};
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FerryApplication, ferry_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry option_entries[] = {
+  { "server", 's', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Connect to this server instead of the saved one"), N_("HOST:PORT") },
+  { "name", 'n', 0, G_OPTION_ARG_STRING, NULL,
+    N_("Use this display name instead of the saved one"), N_("NAME") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
+  { NULL }
+};
+
+static void ferry_application_start_connect (FerryApplication *self);
+
+static void
+connect_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data);
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  FerryApplication *self = user_data;
+
+  self->retry_id = 0;
+  if (self->client && ferry_client_get_state (self->client) == FERRY_CLIENT_DISCONNECTED)
+    ferry_application_start_connect (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ferry_application_start_connect (FerryApplication *self)
+{
+  g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+  self->connect_cancellable = g_cancellable_new ();
+
+  ferry_client_connect_async (self->client, self->connect_cancellable,
+                              connect_cb, g_object_ref (self));
+}
+
+static void
+connect_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FerryApplication) self = user_data;
+  FerryClient *client = FERRY_CLIENT (object);
+  g_autoptr(GError) error = NULL;
+
+  if (ferry_client_connect_finish (client, result, &error))
+    {
+      self->retry_seconds = RETRY_MIN_SECONDS;
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || client != self->client)
+    return;
+
+  /* The first connection failed: the window shows why (the client's state and error). Try
+   * again with backoff; once connected, the engine's own reconnect takes over. */
+  g_debug ("Connecting failed: %s; retrying in %u s", error->message, self->retry_seconds);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  self->retry_id = g_timeout_add_seconds (self->retry_seconds, retry_cb, self);
+  self->retry_seconds = MIN (self->retry_seconds * 2, RETRY_MAX_SECONDS);
+}
+
+static void
+ferry_application_drop_client (FerryApplication *self)
+{
+  g_cancellable_cancel (self->connect_cancellable);
+  g_clear_object (&self->connect_cancellable);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+
+  if (self->client)
+    {
+      ferry_client_set_reconnect (self->client, FALSE);
+      ferry_client_disconnect (self->client);
+      g_clear_object (&self->client);
+    }
+}
+
+/* (Re)creates the client from the current server and name, and connects. */
+static void
+ferry_application_reconnect (FerryApplication *self)
+{
+  g_autofree char *server = ferry_application_dup_server (self);
+  g_autofree char *name = ferry_application_dup_name (self);
+
+  if (self->client
+      && g_strcmp0 (ferry_client_get_address (self->client), server) == 0
+      && g_strcmp0 (ferry_client_get_user_name (self->client), name) == 0)
+    return;
+
+  ferry_application_drop_client (self);
+
+  if (*server && *name)
+    {
+      self->client = ferry_client_new (server, name);
+      ferry_client_set_identity_path (self->client, NULL);
+      ferry_client_set_reconnect (self->client, TRUE);
+      self->retry_seconds = RETRY_MIN_SECONDS;
+    }
+
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
+
+  if (self->client)
+    ferry_application_start_connect (self);
+}
+
+static GtkWindow *
+ferry_application_get_main_window (FerryApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    {
+      if (FERRY_IS_WINDOW (l->data))
+        return l->data;
+    }
+  return NULL;
+}
+
+static void
+ferry_application_activate (GApplication *app)
+{
+  FerryApplication *self = FERRY_APPLICATION (app);
+  GtkWindow *window = ferry_application_get_main_window (self);
+
+  if (!window)
+    window = GTK_WINDOW (ferry_window_new (self));
+
+  gtk_window_present (window);
+}
+
+static int
+ferry_application_command_line (GApplication            *app,
+                                GApplicationCommandLine *command_line)
+{
+  FerryApplication *self = FERRY_APPLICATION (app);
+  GVariantDict *options = g_application_command_line_get_options_dict (command_line);
+  const char *server = NULL;
+  const char *name = NULL;
+
+  if (g_variant_dict_lookup (options, "server", "&s", &server))
+    {
+      g_free (self->server_override);
+      self->server_override = g_strdup (server);
+    }
+  if (g_variant_dict_lookup (options, "name", "&s", &name))
+    {
+      g_free (self->name_override);
+      self->name_override = g_strdup (name);
+    }
+
+  ferry_application_reconnect (self);
+  g_application_activate (app);
+  return EXIT_SUCCESS;
+}
+
+static int
+ferry_application_handle_local_options (GApplication *app,
+                                        GVariantDict *options)
+{
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("ferry %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  return G_APPLICATION_CLASS (ferry_application_parent_class)->handle_local_options (app, options);
+}
+
+static void
+ferry_application_connect_action (GSimpleAction *action,
+                                  GVariant      *param,
+                                  gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+  const char *server = NULL;
+  const char *name = NULL;
+
+  g_variant_get (param, "(&s&s)", &server, &name);
+  g_settings_set_string (self->settings, "server", server);
+  g_settings_set_string (self->settings, "name", name);
+  /* The user chose these: they win over the command line from now on. */
+  g_clear_pointer (&self->server_override, g_free);
+  g_clear_pointer (&self->name_override, g_free);
+
+  ferry_application_reconnect (self);
+}
+
+static void
+ferry_application_preferences_action (GSimpleAction *action,
+                                      GVariant      *param,
+                                      gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
+  GtkWidget *window;
+
+  window = ferry_preferences_window_new (parent);
+  gtk_window_present (GTK_WINDOW (window));
+}
+
+static void
+ferry_application_about_action (GSimpleAction *action,
+                                GVariant      *param,
+                                gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+  static const char *developers[] = { "The Ferry developers", NULL };
+  GtkWidget *about;
+
+  about = g_object_new (ADW_TYPE_ABOUT_WINDOW,
+                        "transient-for", gtk_application_get_active_window (GTK_APPLICATION (self)),
+                        "application-name", _("Ferry"),
+                        "application-icon", APPLICATION_ID,
+                        "developer-name", _("The Ferry developers"),
+                        "version", PACKAGE_VERSION,
+                        "comments", _("Share files with everyone on your server"),
+                        "license-type", GTK_LICENSE_GPL_3_0,
+                        "developers", developers,
+                        /* Translators: put your names here, one per line */
+                        "translator-credits", _("translator-credits"),
+                        NULL);
+  gtk_window_present (GTK_WINDOW (about));
+}
+
+static void
+ferry_application_quit_action (GSimpleAction *action,
+                               GVariant      *param,
+                               gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; )
+    {
+      GtkWindow *window = l->data;
+
+      l = l->next;
+      gtk_window_close (window);
+    }
+  g_application_quit (G_APPLICATION (self));
+}
+
+static const GActionEntry app_actions[] = {
+  { "connect", ferry_application_connect_action, "(ss)" },
+  { "preferences", ferry_application_preferences_action },
+  { "about", ferry_application_about_action },
+  { "quit", ferry_application_quit_action },
+};
+
+static void
+ferry_application_startup (GApplication *app)
+{
+  FerryApplication *self = FERRY_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
+
+  G_APPLICATION_CLASS (ferry_application_parent_class)->startup (app);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
+                                   G_N_ELEMENTS (app_actions), self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  g_set_application_name (_("Ferry"));
+  gtk_window_set_default_icon_name (APPLICATION_ID);
+}
+
+static void
+ferry_application_shutdown (GApplication *app)
+{
+  FerryApplication *self = FERRY_APPLICATION (app);
+
+  ferry_application_drop_client (self);
+
+  G_APPLICATION_CLASS (ferry_application_parent_class)->shutdown (app);
+}
+
+static void
+ferry_application_dispose (GObject *object)
+{
+  FerryApplication *self = FERRY_APPLICATION (object);
+
+  ferry_application_drop_client (self);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (ferry_application_parent_class)->dispose (object);
+}
+
+static void
+ferry_application_finalize (GObject *object)
+{
+  FerryApplication *self = FERRY_APPLICATION (object);
+
+  g_free (self->server_override);
+  g_free (self->name_override);
+
+  G_OBJECT_CLASS (ferry_application_parent_class)->finalize (object);
+}
+
+static void
+ferry_application_get_property (GObject    *object,
+                                guint       prop_id,
+                                GValue     *value,
+                                GParamSpec *pspec)
+{
+  FerryApplication *self = FERRY_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_application_class_init (FerryApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = ferry_application_dispose;
+  object_class->finalize = ferry_application_finalize;
+  object_class->get_property = ferry_application_get_property;
+
+  app_class->activate = ferry_application_activate;
+  app_class->command_line = ferry_application_command_line;
+  app_class->handle_local_options = ferry_application_handle_local_options;
+  app_class->startup = ferry_application_startup;
+  app_class->shutdown = ferry_application_shutdown;
+
+  properties[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, FERRY_TYPE_CLIENT,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ferry_application_init (FerryApplication *self)
+{
+  self->retry_seconds = RETRY_MIN_SECONDS;
+  g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_summary (G_APPLICATION (self),
+                                            _("Share files with everyone on your server."));
+}
+
+FerryApplication *
+ferry_application_new (void)
+{
+  GApplicationFlags flags = G_APPLICATION_HANDLES_COMMAND_LINE;
+
+  if (g_strcmp0 (g_getenv ("FERRY_NON_UNIQUE"), "1") == 0)
+    flags |= G_APPLICATION_NON_UNIQUE;
+
+  return g_object_new (FERRY_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", flags,
+                       "resource-base-path", "/org/ferry/Ferry",
+                       NULL);
+}
+
+FerryClient *
+ferry_application_get_client (FerryApplication *self)
+{
+  g_return_val_if_fail (FERRY_IS_APPLICATION (self), NULL);
+
+  return self->client;
+}
+
+GSettings *
+ferry_application_get_settings (FerryApplication *self)
+{
+  g_return_val_if_fail (FERRY_IS_APPLICATION (self), NULL);
+
+  return self->settings;
+}
+
+char *
+ferry_application_dup_server (FerryApplication *self)
+{
+  g_return_val_if_fail (FERRY_IS_APPLICATION (self), NULL);
+
+  if (self->server_override)
+    return g_strdup (self->server_override);
+  return g_settings_get_string (self->settings, "server");
+}
+
+char *
+ferry_application_dup_name (FerryApplication *self)
+{
+  g_return_val_if_fail (FERRY_IS_APPLICATION (self), NULL);
+
+  if (self->name_override)
+    return g_strdup (self->name_override);
+  return g_settings_get_string (self->settings, "name");
+}

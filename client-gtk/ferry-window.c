@@ -1,0 +1,876 @@
+/* ferry-window.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-window"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "ferry-window.h"
+#include "ferry-client.h"
+#include "ferry-connect-page.h"
+#include "ferry-files-panel.h"
+#include "ferry-filename.h"
+#include "ferry-transfers-panel.h"
+
+struct _FerryWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  /* template widgets */
+  AdwWindowTitle       *window_title;
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *stack;
+  FerryConnectPage     *connect_page;
+  FerryFilesPanel      *files_panel;
+  FerryTransfersPanel  *transfers_panel;
+  GtkRevealer          *transfers_revealer;
+  GtkToggleButton      *transfers_button;
+  GtkRevealer          *offline_revealer;
+  GtkLabel             *offline_label;
+  GtkButton            *upload_button;
+  GtkButton            *change_server_button;
+
+  /* owned references */
+  GSettings            *settings;
+  FerryClient          *client;
+  GCancellable         *cancellable;
+  char                 *sort_by;
+
+  gboolean              show_transfers;
+  gboolean              was_connected;
+  gboolean              lost_connection;
+};
+
+enum {
+  PROP_0,
+  PROP_SORT_BY,
+  PROP_SHOW_TRANSFERS,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FerryWindow, ferry_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static void
+ferry_window_toast (FerryWindow *self,
+                    const char  *markup)
+{
+  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
+}
+
+void
+ferry_window_show_error (FerryWindow *self,
+                         const char  *heading,
+                         const char  *body)
+{
+  GtkWidget *dialog;
+
+  g_return_if_fail (FERRY_IS_WINDOW (self));
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Connection state */
+
+static void
+ferry_window_update_state (FerryWindow *self)
+{
+  g_autofree char *subtitle = NULL;
+  FerryClientState state = FERRY_CLIENT_DISCONNECTED;
+  const char *address = NULL;
+  const GError *error = NULL;
+
+  if (self->client)
+    {
+      state = ferry_client_get_state (self->client);
+      address = ferry_client_get_address (self->client);
+      error = ferry_client_get_error (self->client);
+    }
+
+  switch (state)
+    {
+    case FERRY_CLIENT_CONNECTED:
+      /* Translators: the window's subtitle; %s is a server address */
+      subtitle = g_strdup_printf (_("Connected to %s"), address);
+      if (self->lost_connection)
+        ferry_window_toast (self, _("Connected again"));
+      self->was_connected = TRUE;
+      self->lost_connection = FALSE;
+      break;
+
+    case FERRY_CLIENT_CONNECTING:
+      /* Translators: the window's subtitle; %s is a server address */
+      subtitle = g_strdup_printf (_("Connecting to %s…"), address);
+      break;
+
+    case FERRY_CLIENT_DISCONNECTED:
+    default:
+      subtitle = g_strdup (self->client ? _("Offline") : "");
+      break;
+    }
+
+  adw_window_title_set_subtitle (self->window_title, subtitle);
+
+  /* The banner stays up through the reconnect attempts, until connected again. */
+  if (self->client && state != FERRY_CLIENT_CONNECTED && (error || self->was_connected))
+    {
+      g_autofree char *text = NULL;
+
+      if (error && error->message)
+        /* Translators: %s is a sentence saying why the connection failed */
+        text = g_strdup_printf (_("%s Trying again…"), error->message);
+      else
+        text = g_strdup (_("The server can’t be reached. Trying again…"));
+      gtk_label_set_label (self->offline_label, text);
+      gtk_revealer_set_reveal_child (self->offline_revealer, TRUE);
+    }
+  else if (state == FERRY_CLIENT_CONNECTED || !self->client)
+    {
+      gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
+    }
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.upload",
+                                 state == FERRY_CLIENT_CONNECTED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.download",
+                                 state == FERRY_CLIENT_CONNECTED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete",
+                                 state == FERRY_CLIENT_CONNECTED);
+}
+
+static void
+client_notify_state_cb (FerryWindow *self,
+                        GParamSpec  *pspec,
+                        FerryClient *client)
+{
+  ferry_window_update_state (self);
+}
+
+static void
+client_disconnected_cb (FerryWindow  *self,
+                        const GError *error,
+                        FerryClient  *client)
+{
+  self->lost_connection = TRUE;
+  ferry_window_update_state (self);
+}
+
+static void
+transfers_items_changed_cb (FerryWindow *self,
+                            guint        position,
+                            guint        removed,
+                            guint        added,
+                            GListModel  *transfers)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->transfers_button),
+                          g_list_model_get_n_items (transfers) > 0);
+  if (added > 0 && !self->show_transfers)
+    {
+      self->show_transfers = TRUE;
+      gtk_revealer_set_reveal_child (self->transfers_revealer, TRUE);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SHOW_TRANSFERS]);
+    }
+}
+
+static void
+ferry_window_set_client (FerryWindow *self,
+                         FerryClient *client)
+{
+  GListModel *transfers = NULL;
+
+  if (client && self->client == client)
+    return;
+
+  if (self->client)
+    {
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      g_signal_handlers_disconnect_by_data (ferry_client_get_transfers (self->client), self);
+    }
+
+  g_set_object (&self->client, client);
+  self->was_connected = FALSE;
+  self->lost_connection = FALSE;
+
+  if (client)
+    {
+      transfers = ferry_client_get_transfers (client);
+      g_signal_connect_object (client, "notify::state",
+                               G_CALLBACK (client_notify_state_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "disconnected",
+                               G_CALLBACK (client_disconnected_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (transfers, "items-changed",
+                               G_CALLBACK (transfers_items_changed_cb), self, G_CONNECT_SWAPPED);
+      ferry_files_panel_set_offers (self->files_panel, ferry_client_get_offers (client));
+      gtk_stack_set_visible_child_name (self->stack, "files");
+    }
+  else
+    {
+      FerryApplication *app = FERRY_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+      g_autofree char *server = ferry_application_dup_server (app);
+      g_autofree char *name = ferry_application_dup_name (app);
+
+      ferry_files_panel_set_offers (self->files_panel, NULL);
+      ferry_connect_page_set_values (self->connect_page, server, name);
+      gtk_stack_set_visible_child_name (self->stack, "connect");
+      ferry_connect_page_focus (self->connect_page);
+    }
+
+  ferry_transfers_panel_set_transfers (self->transfers_panel, transfers);
+  gtk_widget_set_visible (GTK_WIDGET (self->transfers_button),
+                          transfers && g_list_model_get_n_items (transfers) > 0);
+  ferry_window_update_state (self);
+}
+
+static void
+application_notify_client_cb (FerryWindow      *self,
+                              GParamSpec       *pspec,
+                              FerryApplication *app)
+{
+  ferry_window_set_client (self, ferry_application_get_client (app));
+}
+
+/* Uploads */
+
+typedef struct
+{
+  FerryWindow *window;
+  FerryClient *client;
+  GFile       *file;
+} UploadData;
+
+static void
+upload_data_free (UploadData *data)
+{
+  g_clear_object (&data->window);
+  g_clear_object (&data->client);
+  g_clear_object (&data->file);
+  g_free (data);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UploadData, upload_data_free)
+
+static void
+upload_run_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(FerryWindow) self = user_data;
+  FerryTransfer *transfer = FERRY_TRANSFER (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *text = NULL;
+
+  escaped = g_markup_escape_text (ferry_transfer_get_name (transfer), -1);
+
+  if (!ferry_transfer_run_finish (transfer, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          /* Translators: %s is a file name */
+          text = g_strdup_printf (_("“%s” Was Not Shared"), ferry_transfer_get_name (transfer));
+          ferry_window_show_error (self, text, error->message);
+        }
+      return;
+    }
+
+  /* Translators: a toast; %s is a file name */
+  text = g_strdup_printf (_("“%s” shared"), escaped);
+  ferry_window_toast (self, text);
+}
+
+static void
+upload_query_info_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(UploadData) data = user_data;
+  FerryWindow *self = data->window;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryTransfer) transfer = NULL;
+  g_autofree char *basename = g_file_get_basename (data->file);
+  g_autofree char *heading = NULL;
+  guint64 max_size;
+  guint64 size;
+
+  /* Translators: %s is a file name */
+  heading = g_strdup_printf (_("“%s” Can’t Be Shared"), basename);
+
+  info = g_file_query_info_finish (data->file, result, &error);
+  if (!info)
+    {
+      ferry_window_show_error (self, heading, error->message);
+      return;
+    }
+
+  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    {
+      ferry_window_show_error (self, heading,
+                               _("It is a folder. Ferry shares files one by one: choose the "
+                                 "files inside it instead."));
+      return;
+    }
+
+  size = (guint64) g_file_info_get_size (info);
+  max_size = ferry_client_get_max_file_size (data->client);
+  if (max_size > 0 && size > max_size)
+    {
+      g_autofree char *size_text = g_format_size (size);
+      g_autofree char *max_text = g_format_size (max_size);
+      g_autofree char *body = NULL;
+
+      /* Translators: "It is 2.1 GB, and this server accepts files up to 1.0 GB." */
+      body = g_strdup_printf (_("It is %s, and this server accepts files up to %s."),
+                              size_text, max_text);
+      ferry_window_show_error (self, heading, body);
+      return;
+    }
+
+  if (data->client != self->client)
+    return;
+
+  transfer = ferry_client_upload (data->client, data->file, NULL);
+  ferry_transfer_run_async (transfer, NULL, upload_run_cb, g_object_ref (self));
+}
+
+void
+ferry_window_upload (FerryWindow *self,
+                     GListModel  *files)
+{
+  guint n;
+
+  g_return_if_fail (FERRY_IS_WINDOW (self));
+  g_return_if_fail (G_IS_LIST_MODEL (files));
+
+  if (!self->client || ferry_client_get_state (self->client) != FERRY_CLIENT_CONNECTED)
+    {
+      ferry_window_toast (self, _("Not connected to a server: try again once connected"));
+      return;
+    }
+
+  n = g_list_model_get_n_items (files);
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GFile) file = g_list_model_get_item (files, i);
+      UploadData *data = g_new0 (UploadData, 1);
+
+      data->window = g_object_ref (self);
+      data->client = g_object_ref (self->client);
+      data->file = g_object_ref (file);
+      g_file_query_info_async (file,
+                               G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                               G_FILE_ATTRIBUTE_STANDARD_SIZE,
+                               G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT,
+                               self->cancellable, upload_query_info_cb, data);
+    }
+}
+
+static void
+upload_chooser_response_cb (FerryWindow          *self,
+                            int                   response,
+                            GtkFileChooserNative *chooser)
+{
+  if (response == GTK_RESPONSE_ACCEPT)
+    {
+      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
+
+      ferry_window_upload (self, files);
+    }
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_object_unref (chooser);
+}
+
+static void
+ferry_window_upload_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Upload Files"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_OPEN,
+                                         _("_Upload"), _("_Cancel"));
+  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_signal_connect_object (chooser, "response",
+                           G_CALLBACK (upload_chooser_response_cb), self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+static gboolean
+drop_cb (FerryWindow   *self,
+         const GValue  *value,
+         double         x,
+         double         y,
+         GtkDropTarget *target)
+{
+  g_autoptr(GListStore) files = NULL;
+  GSList *list;
+
+  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
+    return FALSE;
+
+  files = g_list_store_new (G_TYPE_FILE);
+  list = gdk_file_list_get_files (g_value_get_boxed (value));
+  for (GSList *l = list; l; l = l->next)
+    g_list_store_append (files, l->data);
+  g_slist_free (list);
+
+  ferry_window_upload (self, G_LIST_MODEL (files));
+  return TRUE;
+}
+
+/* Downloads */
+
+static void
+download_run_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(FerryWindow) self = user_data;
+  FerryTransfer *transfer = FERRY_TRANSFER (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *escaped = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *uri = NULL;
+  const char *name = ferry_transfer_get_name (transfer);
+  GFile *file;
+  AdwToast *toast;
+
+  if (!ferry_transfer_run_finish (transfer, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          if (name)
+            /* Translators: %s is a file name */
+            text = g_strdup_printf (_("“%s” Was Not Downloaded"), name);
+          else
+            text = g_strdup (_("Download Failed"));
+          ferry_window_show_error (self, text, error->message);
+        }
+      return;
+    }
+
+  file = ferry_transfer_get_file (transfer);
+  escaped = g_markup_escape_text (name ? name : "", -1);
+  /* Translators: a toast; %s is a file name */
+  text = g_strdup_printf (_("“%s” downloaded"), escaped);
+  toast = adw_toast_new (text);
+  if (file)
+    {
+      uri = g_file_get_uri (file);
+      adw_toast_set_button_label (toast, _("_Open"));
+      adw_toast_set_action_name (toast, "win.open-file");
+      adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+}
+
+static void
+ferry_window_start_download (FerryWindow        *self,
+                             const char         *offer_id,
+                             GFile              *destination,
+                             FerryDownloadFlags  flags)
+{
+  g_autoptr(FerryTransfer) transfer = NULL;
+
+  if (!self->client)
+    return;
+
+  transfer = ferry_client_download (self->client, offer_id, destination, flags);
+  ferry_transfer_run_async (transfer, NULL, download_run_cb, g_object_ref (self));
+}
+
+static GFile *
+ferry_window_get_downloads_dir (void)
+{
+  const char *path = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
+
+  if (!path)
+    path = g_get_home_dir ();
+  return g_file_new_for_path (path);
+}
+
+static void
+download_chooser_response_cb (GtkFileChooserNative *chooser,
+                              int                   response,
+                              gpointer              user_data)
+{
+  GtkWindow *parent = gtk_native_dialog_get_transient_for (GTK_NATIVE_DIALOG (chooser));
+  FerryWindow *self = parent ? FERRY_WINDOW (parent) : NULL;
+  const char *offer_id = g_object_get_data (G_OBJECT (chooser), "ferry-offer-id");
+
+  if (response == GTK_RESPONSE_ACCEPT && self)
+    {
+      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+
+      /* The save dialog confirmed replacing an existing file. */
+      if (file)
+        ferry_window_start_download (self, offer_id, file, FERRY_DOWNLOAD_OVERWRITE);
+    }
+
+  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
+  g_object_unref (chooser);
+}
+
+static void
+ferry_window_download_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *param)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+  const char *offer_id = g_variant_get_string (param, NULL);
+  g_autoptr(GFile) downloads = ferry_window_get_downloads_dir ();
+  g_autofree char *safe_name = NULL;
+  GtkFileChooserNative *chooser;
+  FerryOffer *offer;
+
+  if (!self->client)
+    return;
+
+  offer = ferry_client_lookup_offer (self->client, offer_id);
+  if (!offer)
+    {
+      ferry_window_toast (self, _("That file is no longer shared"));
+      return;
+    }
+
+  if (g_settings_get_boolean (self->settings, "save-to-downloads"))
+    {
+      g_file_make_directory_with_parents (downloads, NULL, NULL);
+      ferry_window_start_download (self, offer_id, downloads, FERRY_DOWNLOAD_INTO_DIRECTORY);
+      return;
+    }
+
+  safe_name = ferry_filename_make_safe (ferry_offer_get_name (offer));
+  chooser = gtk_file_chooser_native_new (_("Save File"), GTK_WINDOW (self),
+                                         GTK_FILE_CHOOSER_ACTION_SAVE,
+                                         _("_Save"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  if (g_file_query_exists (downloads, NULL))
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), downloads, NULL);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), safe_name);
+  g_object_set_data_full (G_OBJECT (chooser), "ferry-offer-id", g_strdup (offer_id), g_free);
+  g_signal_connect (chooser, "response", G_CALLBACK (download_chooser_response_cb), NULL);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* Delete */
+
+static void
+delete_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(FerryWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ferry_client_delete_finish (FERRY_CLIENT (object), result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        ferry_window_show_error (self, _("The File Was Not Deleted"), error->message);
+    }
+}
+
+static void
+delete_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    FerryWindow      *self)
+{
+  const char *offer_id = g_object_get_data (G_OBJECT (dialog), "ferry-offer-id");
+
+  if (g_strcmp0 (response, "delete") == 0 && self->client)
+    ferry_client_delete_async (self->client, offer_id, self->cancellable,
+                               delete_cb, g_object_ref (self));
+}
+
+static void
+ferry_window_delete_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+  const char *offer_id = g_variant_get_string (param, NULL);
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+  FerryOffer *offer;
+
+  if (!self->client || !(offer = ferry_client_lookup_offer (self->client, offer_id)))
+    return;
+
+  /* Translators: %s is a file name */
+  heading = g_strdup_printf (_("Delete “%s”?"), ferry_offer_get_name (offer));
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("It will no longer be shared with anyone."));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "delete", _("_Delete"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "ferry-offer-id", g_strdup (offer_id), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Other actions */
+
+static void
+launch_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(FerryWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_app_info_launch_default_for_uri_finish (result, &error))
+    ferry_window_show_error (self, _("The File Could Not Be Opened"), error->message);
+}
+
+static void
+ferry_window_open_file_action (GtkWidget  *widget,
+                               const char *action_name,
+                               GVariant   *param)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+  g_autoptr(GdkAppLaunchContext) context = NULL;
+
+  context = gdk_display_get_app_launch_context (gtk_widget_get_display (widget));
+  g_app_info_launch_default_for_uri_async (g_variant_get_string (param, NULL),
+                                           G_APP_LAUNCH_CONTEXT (context), NULL,
+                                           launch_cb, g_object_ref (self));
+}
+
+static void
+ferry_window_search_action (GtkWidget  *widget,
+                            const char *action_name,
+                            GVariant   *param)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+
+  if (!self->client)
+    return;
+  ferry_files_panel_set_search_mode (self->files_panel, TRUE);
+}
+
+/* Window */
+
+static gboolean
+ferry_window_close_request (GtkWindow *window)
+{
+  FerryWindow *self = FERRY_WINDOW (window);
+  int width;
+  int height;
+
+  gtk_window_get_default_size (window, &width, &height);
+  g_settings_set_int (self->settings, "window-width", width);
+  g_settings_set_int (self->settings, "window-height", height);
+  g_settings_set_boolean (self->settings, "window-maximized", gtk_window_is_maximized (window));
+
+  return GTK_WINDOW_CLASS (ferry_window_parent_class)->close_request (window);
+}
+
+/* Called once "application" is set, which GObject does after constructed(). */
+static void
+ferry_window_attach (FerryWindow      *self,
+                     FerryApplication *app)
+{
+  self->settings = g_object_ref (ferry_application_get_settings (app));
+  gtk_window_set_default_size (GTK_WINDOW (self),
+                               g_settings_get_int (self->settings, "window-width"),
+                               g_settings_get_int (self->settings, "window-height"));
+  if (g_settings_get_boolean (self->settings, "window-maximized"))
+    gtk_window_maximize (GTK_WINDOW (self));
+
+  g_settings_bind (self->settings, "sort-order", self, "sort-by", G_SETTINGS_BIND_DEFAULT);
+
+  g_signal_connect_object (app, "notify::client",
+                           G_CALLBACK (application_notify_client_cb), self, G_CONNECT_SWAPPED);
+  ferry_window_set_client (self, ferry_application_get_client (app));
+}
+
+static void
+ferry_window_dispose (GObject *object)
+{
+  FerryWindow *self = FERRY_WINDOW (object);
+
+  g_cancellable_cancel (self->cancellable);
+  if (self->client)
+    {
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      g_signal_handlers_disconnect_by_data (ferry_client_get_transfers (self->client), self);
+    }
+  gtk_widget_dispose_template (GTK_WIDGET (self), FERRY_TYPE_WINDOW);
+  g_clear_object (&self->client);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->settings);
+
+  G_OBJECT_CLASS (ferry_window_parent_class)->dispose (object);
+}
+
+static void
+ferry_window_finalize (GObject *object)
+{
+  FerryWindow *self = FERRY_WINDOW (object);
+
+  g_free (self->sort_by);
+
+  G_OBJECT_CLASS (ferry_window_parent_class)->finalize (object);
+}
+
+static void
+ferry_window_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FerryWindow *self = FERRY_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SORT_BY:
+      g_value_set_string (value, self->sort_by);
+      break;
+    case PROP_SHOW_TRANSFERS:
+      g_value_set_boolean (value, self->show_transfers);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_window_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  FerryWindow *self = FERRY_WINDOW (object);
+
+  switch (prop_id)
+    {
+    case PROP_SORT_BY:
+      if (g_strcmp0 (g_value_get_string (value), self->sort_by) != 0)
+        {
+          g_free (self->sort_by);
+          self->sort_by = g_value_dup_string (value);
+          if (self->files_panel)
+            ferry_files_panel_set_sort_by (self->files_panel, self->sort_by);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    case PROP_SHOW_TRANSFERS:
+      if (self->show_transfers != g_value_get_boolean (value))
+        {
+          self->show_transfers = g_value_get_boolean (value);
+          gtk_revealer_set_reveal_child (self->transfers_revealer, self->show_transfers);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_window_class_init (FerryWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->dispose = ferry_window_dispose;
+  object_class->finalize = ferry_window_finalize;
+  object_class->get_property = ferry_window_get_property;
+  object_class->set_property = ferry_window_set_property;
+  window_class->close_request = ferry_window_close_request;
+
+  properties[PROP_SORT_BY] = g_param_spec_string ("sort-by", NULL, NULL, "time", flags);
+  properties[PROP_SHOW_TRANSFERS] =
+    g_param_spec_boolean ("show-transfers", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  g_type_ensure (FERRY_TYPE_CONNECT_PAGE);
+  g_type_ensure (FERRY_TYPE_FILES_PANEL);
+  g_type_ensure (FERRY_TYPE_TRANSFERS_PANEL);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/org/ferry/Ferry/ferry-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, window_title);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, stack);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, connect_page);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, files_panel);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, transfers_panel);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, transfers_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, transfers_button);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, offline_revealer);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, offline_label);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, upload_button);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, change_server_button);
+
+  gtk_widget_class_install_action (widget_class, "win.upload", NULL,
+                                   ferry_window_upload_action);
+  gtk_widget_class_install_action (widget_class, "win.search", NULL,
+                                   ferry_window_search_action);
+  gtk_widget_class_install_action (widget_class, "win.download", "s",
+                                   ferry_window_download_action);
+  gtk_widget_class_install_action (widget_class, "win.delete", "s",
+                                   ferry_window_delete_action);
+  gtk_widget_class_install_action (widget_class, "win.open-file", "s",
+                                   ferry_window_open_file_action);
+  gtk_widget_class_install_property_action (widget_class, "win.sort-by", "sort-by");
+  gtk_widget_class_install_property_action (widget_class, "win.show-transfers",
+                                            "show-transfers");
+
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK,
+                                       "win.upload", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
+                                       "win.search", NULL);
+}
+
+static void
+ferry_window_init (FerryWindow *self)
+{
+  GtkDropTarget *target;
+
+  self->sort_by = g_strdup ("time");
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->cancellable = g_cancellable_new ();
+
+  ferry_files_panel_set_key_capture_widget (self->files_panel, GTK_WIDGET (self));
+
+  /* GTK 4.8 joins the label and the labelled-by label into the accessible name
+   * ("Upload Upload"): keep only the label. */
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->upload_button),
+                                 GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+  gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->change_server_button),
+                                 GTK_ACCESSIBLE_RELATION_LABELLED_BY);
+
+  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
+  g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
+  gtk_widget_add_controller (GTK_WIDGET (self->files_panel), GTK_EVENT_CONTROLLER (target));
+}
+
+GtkWidget *
+ferry_window_new (FerryApplication *application)
+{
+  FerryWindow *self;
+
+  g_return_val_if_fail (FERRY_IS_APPLICATION (application), NULL);
+
+  self = g_object_new (FERRY_TYPE_WINDOW, "application", application, NULL);
+  ferry_window_attach (self, application);
+  return GTK_WIDGET (self);
+}

@@ -1,0 +1,27 @@
+/* ferry-window.h: the main window
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <adwaita.h>
+
+#include "ferry-application.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_WINDOW (ferry_window_get_type ())
+
+/* Actions: win.upload, win.search, win.download(s id), win.delete(s id), win.open-file(s uri),
+ * win.sort-by(s), win.show-transfers(b). */
+G_DECLARE_FINAL_TYPE (FerryWindow, ferry_window, FERRY, WINDOW, AdwApplicationWindow)
+
+GtkWidget *ferry_window_new        (FerryApplication *application);
+/* Uploads local files, refusing folders and files over the server's limit first. */
+void       ferry_window_upload     (FerryWindow      *self,
+                                    GListModel       *files);
+void       ferry_window_show_error (FerryWindow      *self,
+                                    const char       *heading,
+                                    const char       *body);
+
+G_END_DECLS

@@ -1,0 +1,39 @@
+/* ferry-client-private.h: what FerryClient and FerryTransfer share inside common/
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ferry-client.h"
+#include "ferry-connection.h"
+#include "ferry-message.h"
+
+G_BEGIN_DECLS
+
+/* Connects, sends HELLO and waits for WELCOME. The result is a FerryConnection ready for one
+ * request. */
+void              ferry_client_open_async        (FerryClient          *self,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+FerryConnection  *ferry_client_open_finish       (FerryClient          *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+void              ferry_client_track_transfer    (FerryClient          *self,
+                                                  FerryTransfer        *transfer);
+
+FerryTransfer    *ferry_transfer_new_upload      (FerryClient          *client,
+                                                  GFile                *file,
+                                                  const char           *name);
+FerryTransfer    *ferry_transfer_new_download    (FerryClient          *client,
+                                                  const char           *offer_id,
+                                                  GFile                *destination,
+                                                  FerryDownloadFlags    flags);
+
+/* Reads one frame and parses it; an ERROR frame becomes the GError it carries, and any type
+ * other than @expected is FERRY_ERROR_UNEXPECTED. Returns the parsed payload. */
+GVariant         *ferry_expect_message           (FerryFrame           *frame,
+                                                  FerryMessageType      expected,
+                                                  GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,1061 @@
+/* ferry-client.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-client"
+
+#include "config.h"
+
+#include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <glib/gi18n.h>
+
+#include "ferry-client-private.h"
+#include "ferry-error.h"
+#include "ferry-identity.h"
+#include "ferry-message.h"
+
+#define HANDSHAKE_TIMEOUT_SECONDS 15
+#define PING_INTERVAL_SECONDS     30
+#define RECONNECT_MIN_SECONDS     1
+#define RECONNECT_MAX_SECONDS     30
+
+struct _FerryClient
+{
+  GObject parent_instance;
+
+  /* owned references */
+  char             *address;
+  char             *host;
+  char             *user_name;
+  char             *identity_path;
+  GError           *error;
+  GListStore       *offers;
+  GHashTable       *offers_by_id;     /* id -> FerryOffer, borrowed from offers */
+  GListStore       *transfers;
+  FerryConnection  *control;
+  GCancellable     *control_cancellable;
+  GPtrArray        *snapshot;         /* FerryOffer, while subscribing */
+  GTask            *connect_task;
+
+  guint8            secret[FERRY_SECRET_SIZE];
+  guint64           max_file_size;
+  FerryClientState  state;
+  guint16           port;
+  guint             ping_source;
+  guint             reconnect_source;
+  guint             reconnect_delay;
+  guint             secret_loaded : 1;
+  guint             reconnect : 1;
+  guint             address_valid : 1;
+};
+
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_USER_NAME,
+  PROP_STATE,
+  PROP_MAX_FILE_SIZE,
+  PROP_RECONNECT,
+  N_PROPS
+};
+
+enum {
+  OFFER_ADDED,
+  OFFER_REMOVED,
+  DISCONNECTED,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+G_DEFINE_ENUM_TYPE (FerryClientState, ferry_client_state,
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_DISCONNECTED, "disconnected"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_CONNECTED, "connected"))
+
+G_DEFINE_FINAL_TYPE (FerryClient, ferry_client, G_TYPE_OBJECT)
+
+static void start_control_session (FerryClient *self);
+
+gboolean
+ferry_parse_address (const char  *address,
+                     char       **host,
+                     guint16     *port,
+                     GError     **error)
+{
+  g_autoptr(GNetworkAddress) parsed = NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  parsed = (GNetworkAddress *) g_network_address_parse (address, FERRY_DEFAULT_PORT, &local_error);
+  if (!parsed || !*g_network_address_get_hostname (parsed))
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_CONNECT,
+                   _("“%s” is not a server address; use HOST or HOST:PORT, such as "
+                     "files.example.org:5005."), address);
+      return FALSE;
+    }
+  if (g_network_address_get_port (parsed) == 0)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_CONNECT,
+                   _("“%s” has port 0; a server address needs a real port."), address);
+      return FALSE;
+    }
+
+  if (host)
+    *host = g_strdup (g_network_address_get_hostname (parsed));
+  if (port)
+    *port = g_network_address_get_port (parsed);
+  return TRUE;
+}
+
+static void
+ferry_client_dispose (GObject *object)
+{
+  FerryClient *self = FERRY_CLIENT (object);
+
+  ferry_client_disconnect (self);
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  if (self->transfers)
+    {
+      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->transfers)); i++)
+        {
+          g_autoptr(FerryTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+          ferry_transfer_cancel (transfer);
+        }
+      g_list_store_remove_all (self->transfers);
+    }
+
+  G_OBJECT_CLASS (ferry_client_parent_class)->dispose (object);
+}
+
+static void
+ferry_client_finalize (GObject *object)
+{
+  FerryClient *self = FERRY_CLIENT (object);
+
+  g_clear_pointer (&self->address, g_free);
+  g_clear_pointer (&self->host, g_free);
+  g_clear_pointer (&self->user_name, g_free);
+  g_clear_pointer (&self->identity_path, g_free);
+  g_clear_pointer (&self->offers_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->snapshot, g_ptr_array_unref);
+  g_clear_object (&self->offers);
+  g_clear_object (&self->transfers);
+  g_clear_error (&self->error);
+  memset (self->secret, 0, sizeof self->secret);
+
+  G_OBJECT_CLASS (ferry_client_parent_class)->finalize (object);
+}
+
+static void
+ferry_client_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FerryClient *self = FERRY_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      g_value_set_string (value, self->address);
+      break;
+    case PROP_USER_NAME:
+      g_value_set_string (value, self->user_name);
+      break;
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_MAX_FILE_SIZE:
+      g_value_set_uint64 (value, self->max_file_size);
+      break;
+    case PROP_RECONNECT:
+      g_value_set_boolean (value, self->reconnect);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_client_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  FerryClient *self = FERRY_CLIENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      self->address = g_value_dup_string (value);
+      break;
+    case PROP_USER_NAME:
+      self->user_name = g_value_dup_string (value);
+      break;
+    case PROP_RECONNECT:
+      ferry_client_set_reconnect (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_client_constructed (GObject *object)
+{
+  FerryClient *self = FERRY_CLIENT (object);
+
+  G_OBJECT_CLASS (ferry_client_parent_class)->constructed (object);
+
+  if (!self->address)
+    self->address = g_strdup ("localhost");
+  if (!self->user_name || !*self->user_name)
+    {
+      g_free (self->user_name);
+      self->user_name = g_strdup (g_get_real_name ());
+      if (!*self->user_name || g_str_equal (self->user_name, "Unknown"))
+        {
+          g_free (self->user_name);
+          self->user_name = g_strdup (g_get_user_name ());
+        }
+    }
+  self->address_valid = ferry_parse_address (self->address, &self->host, &self->port, NULL);
+}
+
+static void
+ferry_client_class_init (FerryClientClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ferry_client_dispose;
+  object_class->finalize = ferry_client_finalize;
+  object_class->constructed = ferry_client_constructed;
+  object_class->get_property = ferry_client_get_property;
+  object_class->set_property = ferry_client_set_property;
+
+  properties[PROP_ADDRESS] =
+    g_param_spec_string ("address", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USER_NAME] =
+    g_param_spec_string ("user-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, FERRY_TYPE_CLIENT_STATE, FERRY_CLIENT_DISCONNECTED,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MAX_FILE_SIZE] =
+    g_param_spec_uint64 ("max-file-size", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_RECONNECT] =
+    g_param_spec_boolean ("reconnect", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[OFFER_ADDED] =
+    g_signal_new ("offer-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, FERRY_TYPE_OFFER);
+  signals[OFFER_REMOVED] =
+    g_signal_new ("offer-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, FERRY_TYPE_OFFER);
+  signals[DISCONNECTED] =
+    g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
+}
+
+static void
+ferry_client_init (FerryClient *self)
+{
+  self->offers = g_list_store_new (FERRY_TYPE_OFFER);
+  self->transfers = g_list_store_new (FERRY_TYPE_TRANSFER);
+  self->offers_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->reconnect_delay = RECONNECT_MIN_SECONDS;
+}
+
+FerryClient *
+ferry_client_new (const char *address,
+                  const char *user_name)
+{
+  return g_object_new (FERRY_TYPE_CLIENT, "address", address, "user-name", user_name, NULL);
+}
+
+const char *
+ferry_client_get_address (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return self->address;
+}
+
+const char *
+ferry_client_get_user_name (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return self->user_name;
+}
+
+void
+ferry_client_set_identity_path (FerryClient *self,
+                                const char  *path)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  g_free (self->identity_path);
+  self->identity_path = g_strdup (path);
+  self->secret_loaded = FALSE;
+}
+
+FerryClientState
+ferry_client_get_state (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FERRY_CLIENT_DISCONNECTED);
+  return self->state;
+}
+
+const GError *
+ferry_client_get_error (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return self->error;
+}
+
+guint64
+ferry_client_get_max_file_size (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), 0);
+  return self->max_file_size;
+}
+
+gboolean
+ferry_client_get_reconnect (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
+  return self->reconnect;
+}
+
+void
+ferry_client_set_reconnect (FerryClient *self,
+                            gboolean     reconnect)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  reconnect = !!reconnect;
+  if (self->reconnect == reconnect)
+    return;
+  self->reconnect = reconnect;
+  if (!reconnect)
+    g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT]);
+}
+
+GListModel *
+ferry_client_get_offers (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return G_LIST_MODEL (self->offers);
+}
+
+FerryOffer *
+ferry_client_lookup_offer (FerryClient *self,
+                           const char  *id)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return id ? g_hash_table_lookup (self->offers_by_id, id) : NULL;
+}
+
+GListModel *
+ferry_client_get_transfers (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return G_LIST_MODEL (self->transfers);
+}
+
+void
+ferry_client_track_transfer (FerryClient   *self,
+                             FerryTransfer *transfer)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_list_store_append (self->transfers, transfer);
+}
+
+static void
+set_state (FerryClient      *self,
+           FerryClientState  state)
+{
+  if (self->state == state)
+    return;
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+GVariant *
+ferry_expect_message (FerryFrame        *frame,
+                      FerryMessageType   expected,
+                      GError           **error)
+{
+  g_autoptr(GVariant) v = NULL;
+
+  if (frame->type == FERRY_MSG_DATA && expected != FERRY_MSG_DATA)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                   _("The server sent file data where it should have sent %s."),
+                   ferry_message_type_to_string (expected));
+      return NULL;
+    }
+  if (frame->type != FERRY_MSG_DATA && !(v = ferry_message_parse (frame, error)))
+    return NULL;
+
+  if (frame->type == FERRY_MSG_ERROR)
+    {
+      g_propagate_error (error, ferry_message_to_gerror (v));
+      return NULL;
+    }
+  if (frame->type != expected)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                   _("The server sent %s where it should have sent %s."),
+                   ferry_message_type_to_string (frame->type),
+                   ferry_message_type_to_string (expected));
+      return NULL;
+    }
+  return g_steal_pointer (&v);
+}
+
+/* ---- opening a connection ---------------------------------------------------------------- */
+
+typedef struct
+{
+  FerryConnection *connection;
+  GCancellable    *cancellable;   /* ours: the caller's, or the handshake timeout */
+  guint            timeout_source;
+  gulong           cancel_id;
+  gboolean         timed_out;
+} OpenData;
+
+static void
+open_data_free (OpenData *data)
+{
+  g_clear_handle_id (&data->timeout_source, g_source_remove);
+  g_clear_object (&data->connection);
+  g_clear_object (&data->cancellable);
+  g_free (data);
+}
+
+static void
+open_return_error (GTask  *task,
+                   GError *error)
+{
+  OpenData *data = g_task_get_task_data (task);
+  FerryClient *self = g_task_get_source_object (task);
+
+  if (data->timed_out)
+    {
+      g_clear_error (&error);
+      error = g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
+                           _("The server at %s did not answer within %d seconds."),
+                           self->address, HANDSHAKE_TIMEOUT_SECONDS);
+    }
+  if (data->connection)
+    ferry_connection_abort (data->connection);
+  g_task_return_error (task, error);
+}
+
+static void
+open_welcome_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GVariant) v = NULL;
+  GError *error = NULL;
+  guint32 version;
+  guint64 max_file_size;
+
+  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error) ||
+      !(v = ferry_expect_message (&frame, FERRY_MSG_WELCOME, &error)))
+    {
+      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_MALFORMED) &&
+          frame.type == 0)
+        g_prefix_error (&error, _("%s does not look like a Ferry server: "), self->address);
+      open_return_error (task, error);
+      return;
+    }
+
+  g_variant_get (v, "(u&st@a{sv})", &version, NULL, &max_file_size, NULL);
+  if (version != FERRY_PROTOCOL_VERSION)
+    {
+      open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_VERSION,
+                                            _("The server speaks Ferry protocol version %u, "
+                                              "but this program speaks version %u."),
+                                            version, FERRY_PROTOCOL_VERSION));
+      return;
+    }
+
+  g_clear_handle_id (&data->timeout_source, g_source_remove);
+  if (self->max_file_size != max_file_size)
+    {
+      self->max_file_size = max_file_size;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FILE_SIZE]);
+    }
+  g_task_return_pointer (task, g_steal_pointer (&data->connection), g_object_unref);
+}
+
+static gboolean
+open_timeout_cb (gpointer user_data)
+{
+  OpenData *data = user_data;
+
+  data->timeout_source = 0;
+  data->timed_out = TRUE;
+  if (data->connection)
+    ferry_connection_abort (data->connection);
+  g_cancellable_cancel (data->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+open_connected_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GSocketConnection) stream = NULL;
+  g_autoptr(GError) error = NULL;
+  GSocket *socket;
+
+  stream = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (object), result, &error);
+  if (!stream)
+    {
+      if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        open_return_error (task, g_steal_pointer (&error));
+      else
+        open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_CONNECT,
+                                              _("Could not connect to %s: %s"),
+                                              self->address, error->message));
+      return;
+    }
+
+  socket = g_socket_connection_get_socket (stream);
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+
+  data->connection = ferry_connection_new (G_IO_STREAM (stream));
+  ferry_connection_send (data->connection,
+                         ferry_message_encode (FERRY_MSG_HELLO, 0,
+                                               g_variant_new ("(uss@ay@a{sv})",
+                                                              FERRY_PROTOCOL_VERSION,
+                                                              "ferry " PACKAGE_VERSION,
+                                                              self->user_name,
+                                                              g_variant_new_fixed_array (
+                                                                G_VARIANT_TYPE_BYTE,
+                                                                self->secret,
+                                                                FERRY_SECRET_SIZE, 1),
+                                                              g_variant_new ("a{sv}", NULL))));
+  ferry_connection_read_async (data->connection, data->cancellable,
+                               open_welcome_cb, g_object_ref (task));
+}
+
+static void
+open_cancelled_cb (GCancellable *cancellable,
+                   gpointer      user_data)
+{
+  g_cancellable_cancel (G_CANCELLABLE (user_data));
+}
+
+void
+ferry_client_open_async (FerryClient         *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GSocketClient) socket_client = NULL;
+  g_autoptr(GError) error = NULL;
+  OpenData *data;
+
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_client_open_async);
+  data = g_new0 (OpenData, 1);
+  data->cancellable = g_cancellable_new ();
+  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
+
+  if (!self->address_valid)
+    {
+      ferry_parse_address (self->address, NULL, NULL, &error);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (!self->secret_loaded)
+    {
+      if (!ferry_identity_load (self->identity_path, self->secret, &error))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      self->secret_loaded = TRUE;
+    }
+
+  if (cancellable)
+    {
+      /* The task keeps the caller's cancellable alive, and with it this handler; it only
+       * cancels our own cancellable, which outlives nothing it touches. */
+      g_cancellable_connect (cancellable, G_CALLBACK (open_cancelled_cb),
+                             g_object_ref (data->cancellable), g_object_unref);
+    }
+
+  data->timeout_source = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_SECONDS, open_timeout_cb, data);
+
+  socket_client = g_socket_client_new ();
+  g_socket_client_connect_to_host_async (socket_client, self->host, self->port,
+                                         data->cancellable, open_connected_cb,
+                                         g_steal_pointer (&task));
+}
+
+FerryConnection *
+ferry_client_open_finish (FerryClient   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ---- the control session ----------------------------------------------------------------- */
+
+static void control_read_next (FerryClient *self);
+
+static void
+replace_offers (FerryClient *self,
+                GPtrArray   *offers)
+{
+  g_hash_table_remove_all (self->offers_by_id);
+  for (guint i = 0; i < offers->len; i++)
+    {
+      FerryOffer *offer = g_ptr_array_index (offers, i);
+      g_hash_table_insert (self->offers_by_id, (char *) ferry_offer_get_id (offer), offer);
+    }
+  g_list_store_splice (self->offers, 0, g_list_model_get_n_items (G_LIST_MODEL (self->offers)),
+                       offers->pdata, offers->len);
+}
+
+static gboolean
+ping_cb (gpointer user_data)
+{
+  FerryClient *self = user_data;
+
+  if (self->control)
+    ferry_connection_send (self->control,
+                           ferry_message_encode (FERRY_MSG_PING, 0,
+                                                 g_variant_new ("(t)",
+                                                                (guint64) g_get_monotonic_time ())));
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+reconnect_cb (gpointer user_data)
+{
+  FerryClient *self = user_data;
+
+  self->reconnect_source = 0;
+  if (self->state == FERRY_CLIENT_DISCONNECTED)
+    start_control_session (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the control session. @error NULL means the user asked for it. */
+static void
+control_ended (FerryClient *self,
+               GError      *error)
+{
+  g_autoptr(GTask) connect_task = g_steal_pointer (&self->connect_task);
+  gboolean was_connected = self->state == FERRY_CLIENT_CONNECTED;
+
+  g_clear_handle_id (&self->ping_source, g_source_remove);
+  if (self->control_cancellable)
+    g_cancellable_cancel (self->control_cancellable);
+  g_clear_object (&self->control_cancellable);
+  if (self->control)
+    ferry_connection_abort (self->control);
+  g_clear_object (&self->control);
+  g_clear_pointer (&self->snapshot, g_ptr_array_unref);
+
+  if (error)
+    {
+      g_clear_error (&self->error);
+      self->error = g_error_copy (error);
+    }
+  set_state (self, FERRY_CLIENT_DISCONNECTED);
+
+  if (connect_task)
+    {
+      if (error)
+        g_task_return_error (connect_task, g_error_copy (error));
+      else
+        g_task_return_new_error (connect_task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                 _("The connection was cancelled."));
+    }
+  else if (error && was_connected)
+    g_signal_emit (self, signals[DISCONNECTED], 0, error);
+
+  if (error && self->reconnect && !self->reconnect_source)
+    {
+      g_debug ("Reconnecting to %s in %u s", self->address, self->reconnect_delay);
+      self->reconnect_source = g_timeout_add_seconds (self->reconnect_delay, reconnect_cb, self);
+      self->reconnect_delay = MIN (self->reconnect_delay * 2, RECONNECT_MAX_SECONDS);
+    }
+
+  g_clear_error (&error);
+}
+
+static void
+handle_control_frame (FerryClient *self,
+                      FerryFrame  *frame)
+{
+  g_autoptr(GVariant) v = NULL;
+  GError *error = NULL;
+
+  if (frame->type == FERRY_MSG_DATA || !(v = ferry_message_parse (frame, &error)))
+    {
+      if (!error)
+        error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                     _("The server sent file data on the control connection."));
+      control_ended (self, error);
+      return;
+    }
+
+  switch (frame->type)
+    {
+    case FERRY_MSG_OFFER:
+      {
+        g_autoptr(FerryOffer) offer = ferry_offer_new_from_variant (v);
+
+        if (self->snapshot)
+          {
+            g_ptr_array_add (self->snapshot, g_steal_pointer (&offer));
+          }
+        else if (!g_hash_table_contains (self->offers_by_id, ferry_offer_get_id (offer)))
+          {
+            g_hash_table_insert (self->offers_by_id, (char *) ferry_offer_get_id (offer), offer);
+            g_list_store_append (self->offers, offer);
+            g_signal_emit (self, signals[OFFER_ADDED], 0, offer);
+          }
+      }
+      break;
+
+    case FERRY_MSG_SYNCED:
+      {
+        g_autoptr(GTask) connect_task = g_steal_pointer (&self->connect_task);
+
+        if (!self->snapshot)
+          {
+            control_ended (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                                      _("The server sent a second snapshot.")));
+            return;
+          }
+        replace_offers (self, self->snapshot);
+        g_clear_pointer (&self->snapshot, g_ptr_array_unref);
+        g_clear_error (&self->error);
+        self->reconnect_delay = RECONNECT_MIN_SECONDS;
+        set_state (self, FERRY_CLIENT_CONNECTED);
+        self->ping_source = g_timeout_add_seconds (PING_INTERVAL_SECONDS, ping_cb, self);
+        if (connect_task)
+          g_task_return_boolean (connect_task, TRUE);
+      }
+      break;
+
+    case FERRY_MSG_DELETED:
+      {
+        const char *id;
+        g_autoptr(FerryOffer) offer = NULL;
+        guint position;
+
+        g_variant_get (v, "(&s)", &id);
+        offer = g_hash_table_lookup (self->offers_by_id, id);
+        if (!offer)
+          break;
+        g_object_ref (offer);
+        g_hash_table_remove (self->offers_by_id, id);
+        if (g_list_store_find (self->offers, offer, &position))
+          g_list_store_remove (self->offers, position);
+        g_signal_emit (self, signals[OFFER_REMOVED], 0, offer);
+      }
+      break;
+
+    case FERRY_MSG_PING:
+      {
+        guint64 token;
+
+        g_variant_get (v, "(t)", &token);
+        ferry_connection_send (self->control,
+                               ferry_message_encode (FERRY_MSG_PONG, 0,
+                                                     g_variant_new ("(t)", token)));
+      }
+      break;
+
+    case FERRY_MSG_PONG:
+      break;
+
+    case FERRY_MSG_ERROR:
+      control_ended (self, ferry_message_to_gerror (v));
+      return;
+
+    default:
+      control_ended (self, g_error_new (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                        _("The server sent an unexpected %s message."),
+                                        ferry_message_type_to_string (frame->type)));
+      return;
+    }
+
+  control_read_next (self);
+}
+
+static void
+control_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(FerryClient) self = user_data;
+  g_auto(FerryFrame) frame = { 0 };
+  GError *error = NULL;
+
+  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
+    {
+      /* A stale read from a session that was already replaced or closed. */
+      if (FERRY_CONNECTION (object) != self->control)
+        {
+          g_error_free (error);
+          return;
+        }
+      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_CLOSED))
+        {
+          g_clear_error (&error);
+          error = g_error_new (FERRY_ERROR, FERRY_ERROR_CLOSED,
+                               _("The server at %s closed the connection."), self->address);
+        }
+      control_ended (self, error);
+      return;
+    }
+  if (FERRY_CONNECTION (object) != self->control)
+    return;
+
+  handle_control_frame (self, &frame);
+}
+
+static void
+control_read_next (FerryClient *self)
+{
+  if (!self->control)
+    return;
+  ferry_connection_read_async (self->control, NULL, control_read_cb, g_object_ref (self));
+}
+
+static void
+control_opened_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FerryClient) self = user_data;
+  g_autoptr(FerryConnection) connection = NULL;
+  GError *error = NULL;
+
+  connection = ferry_client_open_finish (self, result, &error);
+  if (!connection)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) &&
+          self->state == FERRY_CLIENT_DISCONNECTED)
+        {
+          g_error_free (error);
+          return;
+        }
+      control_ended (self, error);
+      return;
+    }
+
+  if (self->state != FERRY_CLIENT_CONNECTING)
+    {
+      ferry_connection_abort (connection);
+      return;
+    }
+
+  self->control = g_steal_pointer (&connection);
+  self->snapshot = g_ptr_array_new_with_free_func (g_object_unref);
+  ferry_connection_send (self->control,
+                         ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()")));
+  control_read_next (self);
+}
+
+static void
+start_control_session (FerryClient *self)
+{
+  g_clear_object (&self->control_cancellable);
+  self->control_cancellable = g_cancellable_new ();
+  set_state (self, FERRY_CLIENT_CONNECTING);
+  ferry_client_open_async (self, self->control_cancellable, control_opened_cb,
+                           g_object_ref (self));
+}
+
+void
+ferry_client_connect_async (FerryClient         *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_client_connect_async);
+
+  if (self->state == FERRY_CLIENT_CONNECTED)
+    {
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+  if (self->connect_task)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_PENDING,
+                               _("Already connecting to %s."), self->address);
+      return;
+    }
+
+  self->connect_task = g_steal_pointer (&task);
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  if (self->state == FERRY_CLIENT_DISCONNECTED)
+    start_control_session (self);
+}
+
+gboolean
+ferry_client_connect_finish (FerryClient   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+ferry_client_disconnect (FerryClient *self)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  if (self->state != FERRY_CLIENT_DISCONNECTED || self->control || self->connect_task)
+    control_ended (self, NULL);
+}
+
+/* ---- delete ------------------------------------------------------------------------------ */
+
+static void
+delete_reply_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryConnection *connection = FERRY_CONNECTION (object);
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GVariant) v = NULL;
+  GError *error = NULL;
+
+  if (!ferry_connection_read_finish (connection, result, &frame, &error) ||
+      !(v = ferry_expect_message (&frame, FERRY_MSG_DELETED, &error)))
+    {
+      ferry_connection_abort (connection);
+      g_task_return_error (task, error);
+      return;
+    }
+  ferry_connection_close_async (connection, NULL, NULL, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+delete_opened_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(FerryConnection) connection = NULL;
+  GError *error = NULL;
+
+  connection = ferry_client_open_finish (FERRY_CLIENT (object), result, &error);
+  if (!connection)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  ferry_connection_send (connection,
+                         ferry_message_encode (FERRY_MSG_DELETE, 0,
+                                               g_variant_new ("(s)",
+                                                              g_task_get_task_data (task))));
+  ferry_connection_read_async (connection, g_task_get_cancellable (task),
+                               delete_reply_cb, g_object_ref (task));
+}
+
+void
+ferry_client_delete_async (FerryClient         *self,
+                           const char          *offer_id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (offer_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_client_delete_async);
+  g_task_set_task_data (task, g_strdup (offer_id), g_free);
+
+  if (!ferry_id_is_valid (offer_id))
+    {
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                               _("“%s” is not a file id; ids look like 3f9a0c1d2e4b5a67."),
+                               offer_id);
+      return;
+    }
+  ferry_client_open_async (self, cancellable, delete_opened_cb, g_steal_pointer (&task));
+}
+
+gboolean
+ferry_client_delete_finish (FerryClient   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ---- transfers --------------------------------------------------------------------------- */
+
+FerryTransfer *
+ferry_client_upload (FerryClient *self,
+                     GFile       *file,
+                     const char  *name)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  return ferry_transfer_new_upload (self, file, name);
+}
+
+FerryTransfer *
+ferry_client_download (FerryClient        *self,
+                       const char         *offer_id,
+                       GFile              *destination,
+                       FerryDownloadFlags  flags)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (offer_id != NULL, NULL);
+  g_return_val_if_fail (G_IS_FILE (destination), NULL);
+
+  return ferry_transfer_new_download (self, offer_id, destination, flags);
+}

@@ -1,0 +1,405 @@
+/* ferry-catalogue.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-catalogue"
+
+#include "config.h"
+
+#include "ferry-catalogue.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+#include <sqlite3.h>
+
+#include "ferry-error.h"
+
+#define SCHEMA \
+  "CREATE TABLE IF NOT EXISTS offers (" \
+  "  id TEXT PRIMARY KEY," \
+  "  name TEXT NOT NULL," \
+  "  size INTEGER NOT NULL," \
+  "  sha256 BLOB NOT NULL," \
+  "  uploader TEXT NOT NULL," \
+  "  owner_hash BLOB NOT NULL," \
+  "  created INTEGER NOT NULL," \
+  "  expires INTEGER NOT NULL DEFAULT 0" \
+  ");"
+
+struct _FerryCatalogue
+{
+  GObject parent_instance;
+
+  /* owned */
+  char         *path;
+  sqlite3      *db;
+  sqlite3_stmt *insert_stmt;
+  sqlite3_stmt *delete_stmt;
+  sqlite3_stmt *list_stmt;
+
+  GMutex        lock;
+};
+
+G_DEFINE_FINAL_TYPE (FerryCatalogue, ferry_catalogue, G_TYPE_OBJECT)
+
+static void
+row_clear (FerryCatalogueRow *row)
+{
+  g_free (row->id);
+  g_free (row->name);
+  g_free (row->uploader);
+}
+
+FerryCatalogueRow *
+ferry_catalogue_row_new (void)
+{
+  return g_atomic_rc_box_new0 (FerryCatalogueRow);
+}
+
+FerryCatalogueRow *
+ferry_catalogue_row_ref (FerryCatalogueRow *row)
+{
+  g_return_val_if_fail (row != NULL, NULL);
+  return g_atomic_rc_box_acquire (row);
+}
+
+void
+ferry_catalogue_row_unref (FerryCatalogueRow *row)
+{
+  g_return_if_fail (row != NULL);
+  g_atomic_rc_box_release_full (row, (GDestroyNotify) row_clear);
+}
+
+/* @format is a translated sentence with one %s, SQLite's own explanation. */
+#define set_sqlite_error(error, db, format) \
+  g_set_error ((error), FERRY_ERROR, FERRY_ERROR_INTERNAL, (format), \
+               (db) ? sqlite3_errmsg (db) : "out of memory")
+
+void
+ferry_catalogue_close (FerryCatalogue *self)
+{
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+
+  g_mutex_lock (&self->lock);
+  g_clear_pointer (&self->insert_stmt, sqlite3_finalize);
+  g_clear_pointer (&self->delete_stmt, sqlite3_finalize);
+  g_clear_pointer (&self->list_stmt, sqlite3_finalize);
+  if (self->db)
+    {
+      if (sqlite3_close (self->db) != SQLITE_OK)
+        g_warning ("Could not close the catalogue %s: %s", self->path, sqlite3_errmsg (self->db));
+      self->db = NULL;
+    }
+  g_mutex_unlock (&self->lock);
+}
+
+static void
+ferry_catalogue_finalize (GObject *object)
+{
+  FerryCatalogue *self = FERRY_CATALOGUE (object);
+
+  ferry_catalogue_close (self);
+  g_clear_pointer (&self->path, g_free);
+  g_mutex_clear (&self->lock);
+
+  G_OBJECT_CLASS (ferry_catalogue_parent_class)->finalize (object);
+}
+
+static void
+ferry_catalogue_class_init (FerryCatalogueClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ferry_catalogue_finalize;
+}
+
+static void
+ferry_catalogue_init (FerryCatalogue *self)
+{
+  g_mutex_init (&self->lock);
+}
+
+static gboolean
+exec (FerryCatalogue  *self,
+      const char      *sql,
+      GError         **error)
+{
+  char *message = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                   _("The server could not prepare its catalogue %s: %s."),
+                   self->path, message ? message : sqlite3_errmsg (self->db));
+      sqlite3_free (message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+prepare (FerryCatalogue  *self,
+         const char      *sql,
+         sqlite3_stmt   **stmt,
+         GError         **error)
+{
+  if (sqlite3_prepare_v2 (self->db, sql, -1, stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db,
+                        _("The server could not prepare a catalogue statement: %s."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FerryCatalogue *
+ferry_catalogue_open (const char  *path,
+                      GError     **error)
+{
+  g_autoptr(FerryCatalogue) self = NULL;
+  g_autofree char *mode = NULL;
+  int rc;
+
+  g_return_val_if_fail (path != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  self = g_object_new (FERRY_TYPE_CATALOGUE, NULL);
+  self->path = g_strdup (path);
+
+  rc = sqlite3_open_v2 (path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                   _("The server could not open its catalogue %s: %s."),
+                   path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, 5000);
+  sqlite3_extended_result_codes (self->db, 1);
+
+  if (!exec (self, "PRAGMA journal_mode=WAL;", error) ||
+      !exec (self, "PRAGMA synchronous=NORMAL;", error) ||
+      !exec (self, SCHEMA, error) ||
+      !exec (self, "CREATE INDEX IF NOT EXISTS offers_created ON offers (created);", error))
+    return NULL;
+
+  mode = ferry_catalogue_dup_journal_mode (self);
+  if (g_strcmp0 (mode, "wal") != 0)
+    g_warning ("The catalogue %s is in journal mode %s, not WAL", path, mode);
+
+  if (!prepare (self,
+                "INSERT INTO offers (id, name, size, sha256, uploader, owner_hash, created, "
+                "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);",
+                &self->insert_stmt, error) ||
+      !prepare (self, "DELETE FROM offers WHERE id = ?1;", &self->delete_stmt, error) ||
+      !prepare (self,
+                "SELECT id, name, size, sha256, uploader, owner_hash, created, expires "
+                "FROM offers ORDER BY created, rowid;",
+                &self->list_stmt, error))
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+check_open (FerryCatalogue  *self,
+            GError         **error)
+{
+  if (self->db)
+    return TRUE;
+  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                       _("The server's catalogue is closed."));
+  return FALSE;
+}
+
+gboolean
+ferry_catalogue_insert (FerryCatalogue           *self,
+                        const FerryCatalogueRow  *row,
+                        GError                  **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
+  int rc;
+
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), FALSE);
+  g_return_val_if_fail (row != NULL && row->id && row->name && row->uploader, FALSE);
+  g_return_val_if_fail (row->size <= G_MAXINT64, FALSE);
+
+  g_mutex_lock (&self->lock);
+  if (!check_open (self, error))
+    goto out;
+
+  stmt = self->insert_stmt;
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (sqlite3_bind_text (stmt, 1, row->id, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 2, row->name, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) row->size) != SQLITE_OK ||
+      sqlite3_bind_blob (stmt, 4, row->sha256, sizeof row->sha256, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_text (stmt, 5, row->uploader, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_blob (stmt, 6, row->owner_hash, sizeof row->owner_hash,
+                         SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 7, row->created) != SQLITE_OK ||
+      sqlite3_bind_int64 (stmt, 8, row->expires) != SQLITE_OK)
+    {
+      set_sqlite_error (error, self->db,
+                          _("The server could not save the offer in its catalogue: %s."));
+      goto out;
+    }
+
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      if ((rc & 0xff) == SQLITE_CONSTRAINT)
+        g_set_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                     _("The catalogue already has an offer with the id %s."), row->id);
+      else
+        set_sqlite_error (error, self->db,
+                          _("The server could not save the offer in its catalogue: %s."));
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  if (self->insert_stmt)
+    {
+      sqlite3_reset (self->insert_stmt);
+      sqlite3_clear_bindings (self->insert_stmt);
+    }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+gboolean
+ferry_catalogue_delete (FerryCatalogue  *self,
+                        const char      *id,
+                        GError         **error)
+{
+  sqlite3_stmt *stmt;
+  gboolean ok = FALSE;
+
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  g_mutex_lock (&self->lock);
+  if (!check_open (self, error))
+    goto out;
+
+  stmt = self->delete_stmt;
+  sqlite3_reset (stmt);
+  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK ||
+      sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db,
+                        _("The server could not delete the offer from its catalogue: %s."));
+      goto out;
+    }
+  if (sqlite3_changes (self->db) == 0)
+    {
+      g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                           _("No file with that id is shared."));
+      goto out;
+    }
+  ok = TRUE;
+
+out:
+  if (self->delete_stmt)
+    {
+      sqlite3_reset (self->delete_stmt);
+      sqlite3_clear_bindings (self->delete_stmt);
+    }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static gboolean
+copy_hash (sqlite3_stmt *stmt,
+           int           column,
+           guint8       *out)
+{
+  const void *blob = sqlite3_column_blob (stmt, column);
+  int len = sqlite3_column_bytes (stmt, column);
+
+  if (!blob || len != FERRY_CATALOGUE_HASH_SIZE)
+    return FALSE;
+  memcpy (out, blob, FERRY_CATALOGUE_HASH_SIZE);
+  return TRUE;
+}
+
+GPtrArray *
+ferry_catalogue_list (FerryCatalogue  *self,
+                      GError         **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
+
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_catalogue_row_unref);
+
+  g_mutex_lock (&self->lock);
+  if (!check_open (self, error))
+    {
+      g_mutex_unlock (&self->lock);
+      return NULL;
+    }
+
+  stmt = self->list_stmt;
+  sqlite3_reset (stmt);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      g_autoptr(FerryCatalogueRow) row = ferry_catalogue_row_new ();
+      const char *id = (const char *) sqlite3_column_text (stmt, 0);
+      const char *name = (const char *) sqlite3_column_text (stmt, 1);
+      const char *uploader = (const char *) sqlite3_column_text (stmt, 4);
+      sqlite3_int64 size = sqlite3_column_int64 (stmt, 2);
+
+      if (!id || !name || !uploader || size < 0 ||
+          !copy_hash (stmt, 3, row->sha256) || !copy_hash (stmt, 5, row->owner_hash))
+        {
+          g_warning ("Skipping a damaged catalogue row (id %s)", id ? id : "(null)");
+          continue;
+        }
+      row->id = g_strdup (id);
+      row->name = g_strdup (name);
+      row->uploader = g_strdup (uploader);
+      row->size = (guint64) size;
+      row->created = sqlite3_column_int64 (stmt, 6);
+      row->expires = sqlite3_column_int64 (stmt, 7);
+      g_ptr_array_add (rows, g_steal_pointer (&row));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      set_sqlite_error (error, self->db,
+                        _("The server could not read its catalogue: %s."));
+      sqlite3_reset (stmt);
+      g_mutex_unlock (&self->lock);
+      return NULL;
+    }
+  sqlite3_reset (stmt);
+  g_mutex_unlock (&self->lock);
+
+  return g_steal_pointer (&rows);
+}
+
+char *
+ferry_catalogue_dup_journal_mode (FerryCatalogue *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *mode = NULL;
+
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
+
+  g_mutex_lock (&self->lock);
+  if (self->db &&
+      sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode;", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    mode = g_ascii_strdown ((const char *) sqlite3_column_text (stmt, 0), -1);
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->lock);
+
+  return mode;
+}

@@ -1,0 +1,45 @@
+/* ferry-server.h: the listener, its sessions, and the shared store and hub
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_SERVER (ferry_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (FerryServer, ferry_server, FERRY, SERVER, GObject)
+
+/* Opens and reconciles the data directory (blocking; before the main loop runs). */
+FerryServer *ferry_server_new                  (const char           *data_dir,
+                                                GError              **error);
+void         ferry_server_set_max_file_size    (FerryServer          *self,
+                                                guint64               max_file_size);
+void         ferry_server_set_quota            (FerryServer          *self,
+                                                guint64               quota);
+/* 0 disables expiry. */
+void         ferry_server_set_expire           (FerryServer          *self,
+                                                guint64               seconds);
+void         ferry_server_set_max_connections  (FerryServer          *self,
+                                                guint                 max_connections);
+
+/* Binds @address:@port (0 picks a free port, returned in @bound_port) and starts serving. */
+gboolean     ferry_server_listen               (FerryServer          *self,
+                                                GInetAddress         *address,
+                                                guint16               port,
+                                                guint16              *bound_port,
+                                                GError              **error);
+
+/* Stops accepting, drops every connection, waits for commits in flight and closes the
+ * catalogue. */
+void         ferry_server_stop_async           (FerryServer          *self,
+                                                GCancellable         *cancellable,
+                                                GAsyncReadyCallback   callback,
+                                                gpointer              user_data);
+gboolean     ferry_server_stop_finish          (FerryServer          *self,
+                                                GAsyncResult         *result,
+                                                GError              **error);
+
+G_END_DECLS

@@ -1,0 +1,36 @@
+/* ferry-session.h: one client connection, from HELLO to close
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-hub.h"
+#include "ferry-store.h"
+
+G_BEGIN_DECLS
+
+#define FERRY_TYPE_SESSION (ferry_session_get_type ())
+
+G_DECLARE_FINAL_TYPE (FerrySession, ferry_session, FERRY, SESSION, GObject)
+
+typedef struct
+{
+  guint64 max_file_size;
+  guint64 expire_seconds;   /* 0: offers never expire */
+  gboolean busy;            /* answer HELLO with ERROR(BUSY) and close */
+} FerrySessionConfig;
+
+FerrySession *ferry_session_new       (GIOStream                *stream,
+                                       FerryStore               *store,
+                                       FerryHub                 *hub,
+                                       const FerrySessionConfig *config);
+/* Starts reading. The session emits "finished" once the connection is closed and nothing it
+ * started is still running. */
+void          ferry_session_start     (FerrySession             *self);
+/* Drops the connection now, as at shutdown. */
+void          ferry_session_abort     (FerrySession             *self);
+const char   *ferry_session_get_peer  (FerrySession             *self);
+
+G_END_DECLS

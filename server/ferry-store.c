@@ -1,0 +1,586 @@
+/* ferry-store.c
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-store"
+
+#include "config.h"
+
+#include "ferry-store.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+#include <gio/gfiledescriptorbased.h>
+
+#include "ferry-error.h"
+#include "ferry-message.h"
+
+struct _FerryStore
+{
+  GObject parent_instance;
+
+  /* owned */
+  GFile          *dir;
+  char           *dir_path;
+  char           *blobs_path;
+  char           *partial_path;
+  FerryCatalogue *catalogue;
+
+  guint64         quota;       /* 0: unlimited */
+  guint64         committed;   /* bytes of committed blobs */
+  guint64         reserved;    /* bytes promised to uploads in progress */
+  int             n_busy;      /* atomic */
+};
+
+G_DEFINE_FINAL_TYPE (FerryStore, ferry_store, G_TYPE_OBJECT)
+
+static void
+ferry_store_finalize (GObject *object)
+{
+  FerryStore *self = FERRY_STORE (object);
+
+  g_clear_object (&self->catalogue);
+  g_clear_object (&self->dir);
+  g_clear_pointer (&self->dir_path, g_free);
+  g_clear_pointer (&self->blobs_path, g_free);
+  g_clear_pointer (&self->partial_path, g_free);
+
+  G_OBJECT_CLASS (ferry_store_parent_class)->finalize (object);
+}
+
+static void
+ferry_store_class_init (FerryStoreClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = ferry_store_finalize;
+}
+
+static void
+ferry_store_init (FerryStore *self)
+{
+}
+
+static gboolean
+make_dir (const char  *path,
+          GError     **error)
+{
+  if (g_mkdir_with_parents (path, 0700) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Could not create the directory %s: %s."), path, g_strerror (errsv));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+FerryStore *
+ferry_store_new (const char  *data_dir,
+                 GError     **error)
+{
+  g_autoptr(FerryStore) self = NULL;
+  g_autofree char *db_path = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  self = g_object_new (FERRY_TYPE_STORE, NULL);
+  self->dir = g_file_new_for_path (data_dir);
+  self->dir_path = g_file_get_path (self->dir);
+  self->blobs_path = g_build_filename (self->dir_path, "blobs", NULL);
+  self->partial_path = g_build_filename (self->dir_path, "partial", NULL);
+
+  if (!make_dir (self->dir_path, error) ||
+      !make_dir (self->blobs_path, error) ||
+      !make_dir (self->partial_path, error))
+    return NULL;
+
+  db_path = g_build_filename (self->dir_path, "catalogue.sqlite", NULL);
+  self->catalogue = ferry_catalogue_open (db_path, error);
+  if (!self->catalogue)
+    return NULL;
+
+  return g_steal_pointer (&self);
+}
+
+void
+ferry_store_close (FerryStore *self)
+{
+  g_return_if_fail (FERRY_IS_STORE (self));
+
+  if (self->catalogue)
+    ferry_catalogue_close (self->catalogue);
+}
+
+FerryCatalogue *
+ferry_store_get_catalogue (FerryStore *self)
+{
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+  return self->catalogue;
+}
+
+GFile *
+ferry_store_get_dir (FerryStore *self)
+{
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+  return self->dir;
+}
+
+GFile *
+ferry_store_get_partial_file (FerryStore *self,
+                              const char *token)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+  g_return_val_if_fail (ferry_id_is_valid (token), NULL);
+
+  path = g_build_filename (self->partial_path, token, NULL);
+  return g_file_new_for_path (path);
+}
+
+GFile *
+ferry_store_get_blob_file (FerryStore *self,
+                           const char *id)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+  g_return_val_if_fail (ferry_id_is_valid (id), NULL);
+
+  path = g_build_filename (self->blobs_path, id, NULL);
+  return g_file_new_for_path (path);
+}
+
+char *
+ferry_store_new_token (void)
+{
+  return g_strdup_printf ("%08" G_GINT32_MODIFIER "x%08" G_GINT32_MODIFIER "x",
+                          g_random_int (), g_random_int ());
+}
+
+void
+ferry_store_set_quota (FerryStore *self,
+                       guint64     quota)
+{
+  g_return_if_fail (FERRY_IS_STORE (self));
+  self->quota = quota;
+}
+
+guint64
+ferry_store_get_used (FerryStore *self)
+{
+  g_return_val_if_fail (FERRY_IS_STORE (self), 0);
+  return self->committed + self->reserved;
+}
+
+gboolean
+ferry_store_reserve (FerryStore  *self,
+                     guint64      size,
+                     GError     **error)
+{
+  guint64 used;
+
+  g_return_val_if_fail (FERRY_IS_STORE (self), FALSE);
+
+  used = self->committed + self->reserved;
+  if (self->quota > 0 && (used > self->quota || size > self->quota - used))
+    {
+      g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                           _("The server's storage quota has no room for this file."));
+      return FALSE;
+    }
+  self->reserved += size;
+  return TRUE;
+}
+
+void
+ferry_store_release (FerryStore *self,
+                     guint64     size)
+{
+  g_return_if_fail (FERRY_IS_STORE (self));
+  g_return_if_fail (size <= self->reserved);
+  self->reserved -= size;
+}
+
+gboolean
+ferry_store_is_busy (FerryStore *self)
+{
+  g_return_val_if_fail (FERRY_IS_STORE (self), FALSE);
+  return g_atomic_int_get (&self->n_busy) > 0;
+}
+
+static gboolean
+fsync_path (const char  *path,
+            gboolean     directory,
+            GError     **error)
+{
+  int fd;
+  int errsv;
+
+  fd = g_open (path, O_RDONLY | O_CLOEXEC | (directory ? O_DIRECTORY : 0), 0);
+  if (fd < 0 || fsync (fd) != 0)
+    {
+      errsv = errno;
+      if (fd >= 0)
+        close (fd);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Could not flush %s to disk: %s."), path, g_strerror (errsv));
+      return FALSE;
+    }
+  close (fd);
+  return TRUE;
+}
+
+static void
+to_internal (GError **error)
+{
+  GError *inner;
+
+  if (!error || !*error || (*error)->domain == FERRY_ERROR)
+    return;
+  inner = *error;
+  *error = g_error_new (FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                        _("The server could not store the file: %s"), inner->message);
+  g_error_free (inner);
+}
+
+/* Startup reconciliation. */
+
+GPtrArray *
+ferry_store_reconcile (FerryStore  *self,
+                       GError     **error)
+{
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) kept = NULL;
+  g_autoptr(GHashTable) known = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint n_partial = 0;
+
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+
+  rows = ferry_catalogue_list (self->catalogue, error);
+  if (!rows)
+    return NULL;
+
+  kept = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_catalogue_row_unref);
+  known = g_hash_table_new (g_str_hash, g_str_equal);
+  self->committed = 0;
+
+  for (guint i = 0; i < rows->len; i++)
+    {
+      FerryCatalogueRow *row = g_ptr_array_index (rows, i);
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *blob = NULL;
+      GStatBuf st;
+
+      if (!ferry_id_is_valid (row->id))
+        {
+          g_warning ("Catalogue row with the invalid id “%s” removed", row->id);
+          ferry_catalogue_delete (self->catalogue, row->id, NULL);
+          continue;
+        }
+
+      blob = g_build_filename (self->blobs_path, row->id, NULL);
+      if (g_stat (blob, &st) != 0 || !S_ISREG (st.st_mode))
+        {
+          g_warning ("Offer %s (“%s”) has no blob; removed from the catalogue",
+                     row->id, row->name);
+          if (!ferry_catalogue_delete (self->catalogue, row->id, &local_error))
+            g_warning ("%s", local_error->message);
+          continue;
+        }
+      if ((guint64) st.st_size != row->size)
+        {
+          g_warning ("Offer %s (“%s”) has a blob of %" G_GUINT64_FORMAT " bytes instead of %"
+                     G_GUINT64_FORMAT "; removed", row->id, row->name,
+                     (guint64) st.st_size, row->size);
+          if (!ferry_catalogue_delete (self->catalogue, row->id, &local_error))
+            g_warning ("%s", local_error->message);
+          g_unlink (blob);
+          continue;
+        }
+
+      self->committed += row->size;
+      g_hash_table_add (known, row->id);
+      g_ptr_array_add (kept, ferry_catalogue_row_ref (row));
+    }
+
+  dir = g_dir_open (self->blobs_path, 0, error);
+  if (!dir)
+    return NULL;
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = NULL;
+
+      if (g_hash_table_contains (known, name))
+        continue;
+      path = g_build_filename (self->blobs_path, name, NULL);
+      g_warning ("Blob %s has no catalogue row; removed", path);
+      if (g_unlink (path) != 0)
+        g_warning ("Could not remove %s: %s", path, g_strerror (errno));
+    }
+  g_clear_pointer (&dir, g_dir_close);
+
+  dir = g_dir_open (self->partial_path, 0, error);
+  if (!dir)
+    return NULL;
+  while ((name = g_dir_read_name (dir)))
+    {
+      g_autofree char *path = g_build_filename (self->partial_path, name, NULL);
+
+      if (g_unlink (path) != 0)
+        g_warning ("Could not remove %s: %s", path, g_strerror (errno));
+      else
+        n_partial++;
+    }
+  if (n_partial > 0)
+    g_message ("Removed %u unfinished upload(s) from %s", n_partial, self->partial_path);
+
+  return g_steal_pointer (&kept);
+}
+
+/* Commit. */
+
+typedef struct
+{
+  GOutputStream     *stream;
+  char              *token;
+  FerryCatalogueRow *row;
+} CommitData;
+
+static void
+commit_data_free (CommitData *data)
+{
+  g_clear_object (&data->stream);
+  g_clear_pointer (&data->token, g_free);
+  g_clear_pointer (&data->row, ferry_catalogue_row_unref);
+  g_free (data);
+}
+
+static gboolean
+commit_in_thread (FerryStore  *self,
+                  CommitData  *data,
+                  GError     **error)
+{
+  g_autofree char *partial = g_build_filename (self->partial_path, data->token, NULL);
+  g_autofree char *blob = NULL;
+  g_autofree char *id = NULL;
+  int fd = -1;
+
+  if (G_IS_FILE_DESCRIPTOR_BASED (data->stream))
+    fd = g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (data->stream));
+  if (fd >= 0)
+    {
+      if (fsync (fd) != 0)
+        {
+          int errsv = errno;
+
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                       _("Could not flush %s to disk: %s."), partial, g_strerror (errsv));
+          return FALSE;
+        }
+    }
+  else if (!fsync_path (partial, FALSE, error))
+    return FALSE;
+
+  if (!g_output_stream_close (data->stream, NULL, error))
+    return FALSE;
+
+  for (guint attempt = 0; ; attempt++)
+    {
+      g_clear_pointer (&id, g_free);
+      g_clear_pointer (&blob, g_free);
+      id = ferry_store_new_token ();
+      blob = g_build_filename (self->blobs_path, id, NULL);
+      if (!g_file_test (blob, G_FILE_TEST_EXISTS))
+        break;
+      if (attempt > 16)
+        {
+          g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                               _("The server could not find a free id for the file."));
+          return FALSE;
+        }
+    }
+
+  if (g_rename (partial, blob) != 0)
+    {
+      int errsv = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errsv),
+                   _("Could not move %s to %s: %s."), partial, blob, g_strerror (errsv));
+      return FALSE;
+    }
+
+  if (!fsync_path (self->blobs_path, TRUE, error))
+    {
+      g_unlink (blob);
+      return FALSE;
+    }
+
+  data->row->id = g_steal_pointer (&id);
+  if (!ferry_catalogue_insert (self->catalogue, data->row, error))
+    {
+      g_unlink (blob);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+commit_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  FerryStore *self = source_object;
+  CommitData *data = task_data;
+  GError *error = NULL;
+
+  if (commit_in_thread (self, data, &error))
+    g_task_return_pointer (task, ferry_catalogue_row_ref (data->row),
+                           (GDestroyNotify) ferry_catalogue_row_unref);
+  else
+    {
+      to_internal (&error);
+      g_task_return_error (task, error);
+    }
+  g_atomic_int_dec_and_test (&self->n_busy);
+}
+
+void
+ferry_store_commit_async (FerryStore          *self,
+                          GOutputStream       *stream,
+                          const char          *token,
+                          FerryCatalogueRow   *row,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  CommitData *data;
+
+  g_return_if_fail (FERRY_IS_STORE (self));
+  g_return_if_fail (G_IS_OUTPUT_STREAM (stream));
+  g_return_if_fail (ferry_id_is_valid (token));
+  g_return_if_fail (row != NULL && row->id == NULL);
+
+  data = g_new0 (CommitData, 1);
+  data->stream = g_object_ref (stream);
+  data->token = g_strdup (token);
+  data->row = ferry_catalogue_row_ref (row);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_store_commit_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) commit_data_free);
+  /* Once started, a commit runs to its end: a half-done commit is worse than a late one. */
+  g_task_set_return_on_cancel (task, FALSE);
+
+  g_atomic_int_inc (&self->n_busy);
+  g_task_run_in_thread (task, commit_thread);
+}
+
+FerryCatalogueRow *
+ferry_store_commit_finish (FerryStore    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  FerryCatalogueRow *row;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  row = g_task_propagate_pointer (G_TASK (result), error);
+  if (row)
+    self->committed += row->size;
+  return row;
+}
+
+/* Removal. */
+
+typedef struct
+{
+  char    *id;
+  guint64  size;
+} RemoveData;
+
+static void
+remove_data_free (RemoveData *data)
+{
+  g_free (data->id);
+  g_free (data);
+}
+
+static void
+remove_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  FerryStore *self = source_object;
+  RemoveData *data = task_data;
+  g_autofree char *blob = g_build_filename (self->blobs_path, data->id, NULL);
+  GError *error = NULL;
+
+  if (!ferry_catalogue_delete (self->catalogue, data->id, &error))
+    {
+      g_task_return_error (task, error);
+    }
+  else
+    {
+      if (g_unlink (blob) != 0 && errno != ENOENT)
+        g_warning ("Could not remove the blob %s: %s", blob, g_strerror (errno));
+      g_task_return_boolean (task, TRUE);
+    }
+  g_atomic_int_dec_and_test (&self->n_busy);
+}
+
+void
+ferry_store_remove_async (FerryStore          *self,
+                          const char          *id,
+                          guint64              size,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  RemoveData *data;
+
+  g_return_if_fail (FERRY_IS_STORE (self));
+  g_return_if_fail (ferry_id_is_valid (id));
+
+  data = g_new0 (RemoveData, 1);
+  data->id = g_strdup (id);
+  data->size = size;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_store_remove_async);
+  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
+  g_task_set_return_on_cancel (task, FALSE);
+
+  g_atomic_int_inc (&self->n_busy);
+  g_task_run_in_thread (task, remove_thread);
+}
+
+gboolean
+ferry_store_remove_finish (FerryStore    *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  RemoveData *data;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return FALSE;
+  data = g_task_get_task_data (G_TASK (result));
+  self->committed -= MIN (self->committed, data->size);
+  return TRUE;
+}

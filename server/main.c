@@ -1,0 +1,209 @@
+/* main.c: ferry-server's options, signals and main loop
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-server"
+
+#include "config.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <glib/gi18n.h>
+#include <glib-unix.h>
+
+#include "ferry-server.h"
+#include "ferry-units.h"
+
+#define EXIT_USAGE 2
+
+typedef struct
+{
+  GMainLoop   *loop;
+  FerryServer *server;
+  gboolean     stopping;
+} Context;
+
+static void
+stopped_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Context *ctx = user_data;
+
+  ferry_server_stop_finish (FERRY_SERVER (object), result, NULL);
+  g_main_loop_quit (ctx->loop);
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  Context *ctx = user_data;
+
+  if (!ctx->stopping)
+    {
+      ctx->stopping = TRUE;
+      ferry_server_stop_async (ctx->server, NULL, stopped_cb, ctx);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+usage_error (const char *message)
+{
+  g_printerr ("ferry-server: %s\n", message);
+  return EXIT_USAGE;
+}
+
+static char *
+format_address (GInetAddress *address,
+                guint16       port)
+{
+  g_autofree char *text = g_inet_address_to_string (address);
+
+  if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
+    return g_strdup_printf ("[%s]:%u", text, port);
+  return g_strdup_printf ("%s:%u", text, port);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(FerryServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *bind = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autofree char *max_file_size_text = NULL;
+  g_autofree char *quota_text = NULL;
+  g_autofree char *expire_text = NULL;
+  g_autofree char *listening = NULL;
+  gboolean version = FALSE;
+  int port = FERRY_DEFAULT_PORT;
+  int max_connections = 64;
+  guint64 max_file_size = G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024;
+  guint64 quota = 0;
+  guint64 expire = 0;
+  guint16 bound_port = 0;
+  Context ctx = { 0 };
+  const GOptionEntry entries[] = {
+    { "port", 'p', 0, G_OPTION_ARG_INT, &port,
+      N_("TCP port to listen on; 0 picks a free one (default 5005)"), N_("PORT") },
+    { "bind", 'b', 0, G_OPTION_ARG_STRING, &bind,
+      N_("Address to listen on (default 0.0.0.0, every IPv4 address)"), N_("ADDRESS") },
+    { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
+      N_("Where to keep files and the catalogue (default $XDG_DATA_HOME/ferry)"), N_("DIR") },
+    { "max-file-size", 0, 0, G_OPTION_ARG_STRING, &max_file_size_text,
+      N_("Largest file accepted, such as 500M or 4G (default 4G)"), N_("SIZE") },
+    { "quota", 0, 0, G_OPTION_ARG_STRING, &quota_text,
+      N_("Total size of all shared files (default unlimited)"), N_("SIZE") },
+    { "expire", 0, 0, G_OPTION_ARG_STRING, &expire_text,
+      N_("Delete offers older than this, such as 24h or 7d (default never)"), N_("DURATION") },
+    { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
+      N_("Most connections served at once (default 64)"), N_("N") },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version,
+      N_("Show the version and exit"), NULL },
+    { NULL }
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+
+  /* stdout carries only the "listening on" line; every log goes to stderr. */
+  g_log_writer_default_set_use_stderr (TRUE);
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Share files with everyone who can reach this "
+                                           "machine."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return usage_error (error->message);
+
+  if (version)
+    {
+      g_print ("ferry-server %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  if (argc > 1)
+    {
+      g_autofree char *message = g_strdup_printf (_("Unexpected argument “%s”."), argv[1]);
+      return usage_error (message);
+    }
+  if (port < 0 || port > 65535)
+    return usage_error (_("The port must be a number from 0 to 65535."));
+  if (max_connections < 1)
+    return usage_error (_("The maximum number of connections must be at least 1."));
+
+  if (bind && *bind)
+    {
+      address = g_inet_address_new_from_string (bind);
+      if (!address)
+        {
+          g_autofree char *message =
+            g_strdup_printf (_("“%s” is not an IPv4 or IPv6 address."), bind);
+          return usage_error (message);
+        }
+    }
+  else
+    address = g_inet_address_new_any (G_SOCKET_FAMILY_IPV4);
+
+  if (max_file_size_text && !ferry_parse_size (max_file_size_text, &max_file_size, &error))
+    return usage_error (error->message);
+  if (max_file_size > (guint64) G_MAXINT64)
+    return usage_error (_("The maximum file size can be at most 8 EiB."));
+  if (quota_text && !ferry_parse_size (quota_text, &quota, &error))
+    return usage_error (error->message);
+  if (expire_text && !ferry_parse_duration (expire_text, &expire, &error))
+    return usage_error (error->message);
+  if (expire_text && expire == 0)
+    return usage_error (_("The expiry time must be longer than zero."));
+
+  if (!data_dir || !*data_dir)
+    {
+      g_free (data_dir);
+      data_dir = g_build_filename (g_get_user_data_dir (), "ferry", NULL);
+    }
+
+  server = ferry_server_new (data_dir, &error);
+  if (!server)
+    {
+      g_printerr ("ferry-server: %s\n", error->message);
+      return EXIT_FAILURE;
+    }
+  ferry_server_set_max_file_size (server, max_file_size);
+  ferry_server_set_quota (server, quota);
+  ferry_server_set_max_connections (server, (guint) max_connections);
+  ferry_server_set_expire (server, expire);
+
+  if (!ferry_server_listen (server, address, (guint16) port, &bound_port, &error))
+    {
+      g_autofree char *where = format_address (address, (guint16) port);
+
+      g_printerr ("ferry-server: %s\n", error->message);
+      g_printerr (_("ferry-server: Could not listen on %s.\n"), where);
+      return EXIT_FAILURE;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  ctx.loop = loop;
+  ctx.server = server;
+  g_unix_signal_add (SIGINT, signal_cb, &ctx);
+  g_unix_signal_add (SIGTERM, signal_cb, &ctx);
+
+  listening = format_address (address, bound_port);
+  g_message ("ferry-server %s listening on %s, data in %s", PACKAGE_VERSION, listening, data_dir);
+  printf ("listening on %s\n", listening);
+  fflush (stdout);
+
+  g_main_loop_run (loop);
+
+  g_clear_object (&server);
+  return EXIT_SUCCESS;
+}

@@ -1,0 +1,84 @@
+/* ferry-test-harness.h: a real ferry-server on loopback, and helpers for talking to it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "ferry-client.h"
+#include "ferry-connection.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  GSubprocess *process;
+  char        *data_dir;
+  char        *address;     /* 127.0.0.1:PORT */
+  guint16      port;
+} FerryTestServer;
+
+/* Starts $FERRY_SERVER --bind 127.0.0.1 --port PORT --data-dir DATA_DIR plus @extra_args
+ * (NULL-terminated) and waits for its "listening on" line. @data_dir NULL makes a new one;
+ * @port 0 picks a free port. */
+FerryTestServer *ferry_test_server_start      (const char       *data_dir,
+                                               guint16           port,
+                                               const char       *first_extra_arg,
+                                               ...);
+/* SIGTERM, and asserts a clean exit 0. Keeps the data dir. */
+void             ferry_test_server_stop       (FerryTestServer  *server);
+/* Stops if running, removes the data dir. */
+void             ferry_test_server_free       (FerryTestServer  *server);
+
+/* A temporary folder for one test, removed by ferry_test_rm_rf(). */
+char            *ferry_test_tmpdir            (void);
+void             ferry_test_rm_rf             (const char       *path);
+/* Writes @size bytes of seeded pseudo-random data. */
+char            *ferry_test_make_file         (const char       *dir,
+                                               const char       *name,
+                                               guint64           size);
+char            *ferry_test_sha256_file       (const char       *path);
+guint            ferry_test_count_dir         (const char       *path);
+
+/* A client with its own identity file in @config_dir, so two clients are two people. */
+FerryClient     *ferry_test_client_new        (FerryTestServer  *server,
+                                               const char       *config_dir,
+                                               const char       *user_name);
+void             ferry_test_client_connect    (FerryClient      *client);
+/* Runs a transfer to the end; returns the error or NULL. */
+GError          *ferry_test_run_transfer      (FerryTransfer    *transfer);
+/* Iterates the default main context until @done is TRUE or @seconds pass (then fails). */
+void             ferry_test_wait              (gboolean         *done,
+                                               guint             seconds);
+/* Polls @check until it returns TRUE, iterating the main context, at most @seconds. */
+void             ferry_test_wait_for          (gboolean        (*check) (gpointer data),
+                                               gpointer          data,
+                                               guint             seconds);
+
+/* A raw, blocking socket to the server, for speaking broken protocol on purpose. */
+GSocketConnection *ferry_test_raw_connect     (FerryTestServer  *server);
+void             ferry_test_raw_send          (GSocketConnection *conn,
+                                               GBytes           *frame);
+void             ferry_test_raw_send_data     (GSocketConnection *conn,
+                                               const void       *data,
+                                               gsize             len);
+/* Reads one frame with a timeout. Returns FALSE at end of stream. */
+gboolean         ferry_test_raw_read          (GSocketConnection *conn,
+                                               FerryFrame       *frame);
+/* Sends a valid HELLO and asserts a WELCOME. */
+void             ferry_test_raw_handshake     (GSocketConnection *conn);
+/* Reads until an ERROR frame arrives (asserting its code) or the stream ends (code 0 allows
+ * only a close). */
+void             ferry_test_raw_expect_error  (GSocketConnection *conn,
+                                               guint32           code);
+
+/* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir; returns its exit status. */
+int              ferry_test_cli               (FerryTestServer  *server,
+                                               const char       *config_dir,
+                                               char            **out,
+                                               char            **err,
+                                               const char       *first_arg,
+                                               ...);
+
+G_END_DECLS

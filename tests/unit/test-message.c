@@ -1,0 +1,846 @@
+/* test-message.c: every message type through encode, the decoder and parse, and the ways a
+ * payload can be wrong
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-test-message"
+
+#include "config.h"
+
+#include <string.h>
+#include <gio/gio.h>
+
+#include "ferry-message.h"
+#include "ferry-error.h"
+
+static const char *awkward_names[] = {
+  "a:b.txt",
+  "line1\nline2.txt",
+  "🚢 ferry 🎉.png",
+  "../../etc/passwd",
+  "/absolute/path",
+  "back\\slash",
+  " leading and trailing ",
+  ".",
+  "..",
+  "tab\tand\x1b escape",
+};
+
+/* Runs whole frame bytes through a fresh decoder and returns the one frame in them. */
+static void
+decode_one (GBytes     *bytes,
+            FerryFrame *frame)
+{
+  g_autoptr(FerryFrameDecoder) decoder = ferry_frame_decoder_new ();
+  g_autoptr(GError) error = NULL;
+  g_auto(FerryFrame) extra = { 0 };
+  gsize len;
+  const guint8 *data = g_bytes_get_data (bytes, &len);
+
+  ferry_frame_decoder_feed (decoder, data, len);
+  g_assert_true (ferry_frame_decoder_next (decoder, frame, &error));
+  g_assert_no_error (error);
+  g_assert_false (ferry_frame_decoder_next (decoder, &extra, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ferry_frame_decoder_pending (decoder), ==, 0);
+}
+
+/* A frame of @type whose payload is exactly @payload, bypassing ferry_message_encode(). */
+static void
+frame_from_payload (FerryMessageType  type,
+                    const guint8     *payload,
+                    gsize             len,
+                    FerryFrame       *frame)
+{
+  g_autoptr(GBytes) p = g_bytes_new (payload, len);
+  g_autoptr(GBytes) bytes = ferry_frame_encode (type, 0, p);
+
+  decode_one (bytes, frame);
+}
+
+static GVariant *
+round_trip (FerryMessageType  type,
+            guint16           flags,
+            GVariant         *value)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  g_autoptr(GBytes) bytes = ferry_message_encode (type, flags, owned);
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) parsed = NULL;
+
+  g_assert_nonnull (bytes);
+  decode_one (bytes, &frame);
+  g_assert_cmpint (frame.type, ==, type);
+  g_assert_cmpuint (frame.flags, ==, flags);
+
+  parsed = ferry_message_parse (&frame, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  g_assert_true (g_variant_is_of_type (parsed, ferry_message_get_variant_type (type)));
+  if (!g_variant_equal (parsed, owned))
+    {
+      g_autofree char *a = g_variant_print (parsed, TRUE);
+      g_autofree char *b = g_variant_print (owned, TRUE);
+
+      g_assert_cmpstr (a, ==, b);
+    }
+  return g_steal_pointer (&parsed);
+}
+
+static void
+assert_parse_error (const FerryFrame *frame,
+                    int               code)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) parsed = ferry_message_parse (frame, &error);
+
+  g_assert_null (parsed);
+  g_assert_error (error, FERRY_ERROR, code);
+  g_assert_cmpstr (error->message, !=, "");
+}
+
+/* Encodes @value as @type and expects the receiving side to refuse it. ferry_message_encode()
+ * only checks the GVariant type, so this is also how a broken peer would send it. */
+static void
+assert_refused (FerryMessageType  type,
+                GVariant         *value,
+                int               code)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  g_autoptr(GBytes) bytes = ferry_message_encode (type, 0, owned);
+  g_auto(FerryFrame) frame = { 0 };
+
+  decode_one (bytes, &frame);
+  assert_parse_error (&frame, code);
+}
+
+static GVariant *
+bytes_variant (gsize  len,
+               guint8 fill)
+{
+  g_autofree guint8 *data = g_malloc (len + 1);
+
+  memset (data, fill, len);
+  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, len, 1);
+}
+
+static GVariant *
+empty_options (void)
+{
+  return g_variant_new ("a{sv}", NULL);
+}
+
+static GVariant *
+some_options (void)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&builder, "{sv}", "future-key", g_variant_new_string ("x"));
+  g_variant_builder_add (&builder, "{sv}", "number", g_variant_new_uint32 (7));
+  return g_variant_builder_end (&builder);
+}
+
+static GVariant *
+offer_variant (const char *id,
+               const char *name,
+               gsize       sha_len,
+               const char *uploader)
+{
+  return g_variant_new ("(sst@ays@x@x@b)", id, name, G_GUINT64_CONSTANT (123456789012),
+                        bytes_variant (sha_len, 0xab), uploader,
+                        g_variant_new_int64 (1700000000), g_variant_new_int64 (1700086400),
+                        g_variant_new_boolean (TRUE));
+}
+
+static GVariant *
+hello_variant (const char *software,
+               const char *user,
+               gsize       secret_len)
+{
+  return g_variant_new ("(uss@ay@a{sv})", FERRY_PROTOCOL_VERSION, software, user,
+                        bytes_variant (secret_len, 0x42), empty_options ());
+}
+
+static void
+test_round_trip_all_types (void)
+{
+  static const struct { FerryMessageType type; const char *text; } cases[] = {
+    { FERRY_MSG_HELLO, "(uint32 1, 'ferry-cli 0.1', 'alice', "
+                       "[byte 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, "
+                       "17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32], "
+                       "@a{sv} {})" },
+    { FERRY_MSG_HELLO, "(uint32 1, '', 'ü', [byte 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, "
+                       "0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], "
+                       "{'x': <int32 5>})" },
+    { FERRY_MSG_WELCOME, "(uint32 1, 'ferry-server 0.1', uint64 4294967296, @a{sv} {})" },
+    { FERRY_MSG_WELCOME, "(uint32 7, '', uint64 18446744073709551615, {'a': <'b'>})" },
+    { FERRY_MSG_SUBSCRIBE, "()" },
+    { FERRY_MSG_OFFER, "('0123456789abcdef', 'report.pdf', uint64 5, "
+                       "[byte 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, "
+                       "0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, "
+                       "0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55], 'bob', "
+                       "int64 -5, int64 9223372036854775807, false)" },
+    { FERRY_MSG_SYNCED, "(uint32 0,)" },
+    { FERRY_MSG_SYNCED, "(uint32 4294967295,)" },
+    { FERRY_MSG_DELETED, "('ff',)" },
+    { FERRY_MSG_UPLOAD, "('a.txt', uint64 0, '', @a{sv} {})" },
+    { FERRY_MSG_UPLOAD, "('b', uint64 9223372036854775807, 'abc123', {'k': <true>})" },
+    { FERRY_MSG_ACCEPT, "('', uint64 0)" },
+    { FERRY_MSG_ACCEPT, "('00aa', uint64 262144)" },
+    { FERRY_MSG_END, "([byte 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, "
+                     "17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32],)" },
+    { FERRY_MSG_DOWNLOAD, "('0123456789abcdef', uint64 0)" },
+    { FERRY_MSG_DOWNLOAD, "('a', uint64 18446744073709551615)" },
+    { FERRY_MSG_DELETE, "('0123456789abcdef',)" },
+    { FERRY_MSG_ERROR, "(uint32 4, 'No offer has that id.')" },
+    { FERRY_MSG_ERROR, "(uint32 999, '')" },
+    { FERRY_MSG_PING, "(uint64 0,)" },
+    { FERRY_MSG_PONG, "(uint64 18446744073709551615,)" },
+  };
+  gboolean seen[FERRY_MSG_LAST + 1] = { FALSE, };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      GVariant *value;
+      g_autoptr(GVariant) parsed = NULL;
+
+      g_test_message ("%s %s", ferry_message_type_to_string (cases[i].type), cases[i].text);
+      value = g_variant_parse (ferry_message_get_variant_type (cases[i].type), cases[i].text,
+                               NULL, NULL, &error);
+      g_assert_no_error (error);
+      parsed = round_trip (cases[i].type, (guint16) i, value);
+      seen[cases[i].type] = TRUE;
+    }
+
+  /* Every structured type was covered. */
+  for (int type = FERRY_MSG_FIRST; type <= FERRY_MSG_LAST; type++)
+    if (type != FERRY_MSG_DATA)
+      g_assert_true (seen[type]);
+}
+
+static void
+test_snapshot_flag (void)
+{
+  g_autoptr(GVariant) parsed = round_trip (FERRY_MSG_OFFER, FERRY_FRAME_FLAG_SNAPSHOT,
+                                           offer_variant ("abc", "x", 32, "u"));
+  g_autoptr(GBytes) bytes = ferry_message_encode (FERRY_MSG_OFFER, FERRY_FRAME_FLAG_SNAPSHOT,
+                                                  offer_variant ("abc", "x", 32, "u"));
+  const guint8 *data = g_bytes_get_data (bytes, NULL);
+
+  /* Flags are bytes 6 and 7, big-endian. */
+  g_assert_cmpuint (data[6], ==, 0);
+  g_assert_cmpuint (data[7], ==, 1);
+}
+
+static void
+test_awkward_names (void)
+{
+  for (gsize i = 0; i < G_N_ELEMENTS (awkward_names); i++)
+    {
+      const char *name = awkward_names[i];
+      g_autoptr(GVariant) offer = round_trip (FERRY_MSG_OFFER, 0,
+                                              offer_variant ("abc", name, 32, name));
+      g_autoptr(GVariant) upload = round_trip (FERRY_MSG_UPLOAD, 0,
+                                               g_variant_new ("(sts@a{sv})", name,
+                                                              (guint64) 1, "", empty_options ()));
+      const char *offer_name = NULL;
+      const char *upload_name = NULL;
+      gsize len = 0;
+
+      g_variant_get_child (offer, 1, "&s", &offer_name);
+      g_assert_cmpmem (offer_name, strlen (offer_name), name, strlen (name));
+      g_variant_get_child (upload, 0, "&s", &upload_name);
+      g_assert_cmpmem (upload_name, strlen (upload_name), name, strlen (name));
+
+      /* And the name sits in the payload literally, not escaped or rewritten. */
+      {
+        g_autoptr(GBytes) bytes = ferry_message_encode (FERRY_MSG_UPLOAD, 0,
+                                                        g_variant_new ("(sts@a{sv})", name,
+                                                                       (guint64) 1, "",
+                                                                       empty_options ()));
+        const guint8 *data = g_bytes_get_data (bytes, &len);
+
+        g_assert_cmpmem (data + FERRY_FRAME_HEADER_SIZE, strlen (name) + 1,
+                         name, strlen (name) + 1);
+      }
+    }
+}
+
+static void
+test_options_are_kept (void)
+{
+  g_autoptr(GVariant) parsed = round_trip (FERRY_MSG_UPLOAD, 0,
+                                           g_variant_new ("(sts@a{sv})", "n", (guint64) 1, "",
+                                                          some_options ()));
+  g_autoptr(GVariant) options = g_variant_get_child_value (parsed, 3);
+  g_autoptr(GVariantDict) dict = g_variant_dict_new (options);
+  guint32 number = 0;
+
+  g_assert_true (g_variant_dict_lookup (dict, "number", "u", &number));
+  g_assert_cmpuint (number, ==, 7);
+}
+
+static void
+test_wrong_type (void)
+{
+  g_autoptr(GVariant) s = g_variant_ref_sink (g_variant_new ("(s)", "hello"));
+  g_autoptr(GVariant) t = g_variant_ref_sink (g_variant_new ("(t)", (guint64) 1));
+  g_autoptr(GVariant) offer = g_variant_ref_sink (offer_variant ("abc", "name", 32, "u"));
+
+  struct { FerryMessageType type; GVariant *value; } cases[] = {
+    { FERRY_MSG_HELLO, s },
+    { FERRY_MSG_WELCOME, t },
+    { FERRY_MSG_OFFER, s },
+    { FERRY_MSG_UPLOAD, offer },
+    { FERRY_MSG_END, t },
+    { FERRY_MSG_ERROR, offer },
+    { FERRY_MSG_SYNCED, t },     /* 8 bytes where "(u)" needs 4 */
+    { FERRY_MSG_PING, s },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_auto(FerryFrame) frame = { 0 };
+      g_autoptr(GBytes) data = g_variant_get_data_as_bytes (cases[i].value);
+
+      g_test_message ("%s carrying %s", ferry_message_type_to_string (cases[i].type),
+                      g_variant_get_type_string (cases[i].value));
+      frame_from_payload (cases[i].type, g_bytes_get_data (data, NULL),
+                          g_bytes_get_size (data), &frame);
+      assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+    }
+}
+
+static void
+test_empty_payload (void)
+{
+  /* Only SUBSCRIBE could plausibly be empty, and even "()" is one byte in normal form. */
+  for (int type = FERRY_MSG_FIRST; type <= FERRY_MSG_LAST; type++)
+    {
+      g_auto(FerryFrame) frame = { 0 };
+
+      if (type == FERRY_MSG_DATA)
+        continue;
+      frame_from_payload (type, NULL, 0, &frame);
+      assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+    }
+}
+
+static GBytes *
+serialize (GVariant *value)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
+  g_autoptr(GVariant) normal = g_variant_get_normal_form (owned);
+
+  return g_variant_get_data_as_bytes (normal);
+}
+
+static void
+test_truncated (void)
+{
+  g_autoptr(GBytes) hello = serialize (hello_variant ("ferry-cli 0.1", "alice", 32));
+  g_autoptr(GBytes) offer = serialize (offer_variant ("0123abcd", "report.pdf", 32, "bob"));
+  g_autoptr(GBytes) ping = serialize (g_variant_new ("(t)", (guint64) 99));
+  struct { FerryMessageType type; GBytes *bytes; } cases[] = {
+    { FERRY_MSG_HELLO, hello },
+    { FERRY_MSG_OFFER, offer },
+    { FERRY_MSG_PING, ping },
+  };
+
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (cases[c].bytes, &len);
+
+      /* The whole payload parses; every proper prefix of it does not. */
+      {
+        g_auto(FerryFrame) frame = { 0 };
+        g_autoptr(GError) error = NULL;
+        g_autoptr(GVariant) v = NULL;
+
+        frame_from_payload (cases[c].type, data, len, &frame);
+        v = ferry_message_parse (&frame, &error);
+        g_assert_no_error (error);
+        g_assert_nonnull (v);
+      }
+
+      for (gsize cut = 0; cut < len; cut++)
+        {
+          g_auto(FerryFrame) frame = { 0 };
+
+          frame_from_payload (cases[c].type, data, cut, &frame);
+          assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+        }
+    }
+}
+
+static void
+test_trailing_bytes (void)
+{
+  g_autoptr(GBytes) hello = serialize (hello_variant ("ferry-cli 0.1", "alice", 32));
+  g_autoptr(GBytes) ping = serialize (g_variant_new ("(t)", (guint64) 99));
+  g_autoptr(GBytes) del = serialize (g_variant_new ("(s)", "abcdef"));
+  struct { FerryMessageType type; GBytes *bytes; } cases[] = {
+    { FERRY_MSG_HELLO, hello },
+    { FERRY_MSG_PING, ping },
+    { FERRY_MSG_DELETE, del },
+  };
+
+  for (gsize c = 0; c < G_N_ELEMENTS (cases); c++)
+    for (gsize extra = 1; extra <= 9; extra++)
+      {
+        g_auto(FerryFrame) frame = { 0 };
+        gsize len;
+        const guint8 *data = g_bytes_get_data (cases[c].bytes, &len);
+        g_autofree guint8 *longer = g_malloc0 (len + extra);
+
+        memcpy (longer, data, len);
+        frame_from_payload (cases[c].type, longer, len + extra, &frame);
+        assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+      }
+}
+
+static void
+test_non_normal_form (void)
+{
+  /* "(usta{sv})" with a two-character string: byte 7 is padding before the uint64 and must
+   * be zero in normal form. */
+  g_autoptr(GBytes) welcome = serialize (g_variant_new ("(ust@a{sv})", 1, "ab",
+                                                        (guint64) 100, empty_options ()));
+  gsize len;
+  const guint8 *data = g_bytes_get_data (welcome, &len);
+  g_autofree guint8 *copy = g_memdup2 (data, len);
+
+  g_assert_cmpmem (copy + 4, 4, "ab\0\0", 4);
+  {
+    g_auto(FerryFrame) frame = { 0 };
+    g_autoptr(GVariant) v = NULL;
+
+    frame_from_payload (FERRY_MSG_WELCOME, copy, len, &frame);
+    v = ferry_message_parse (&frame, NULL);
+    g_assert_nonnull (v);
+  }
+
+  copy[7] = 0x01;
+  {
+    g_auto(FerryFrame) frame = { 0 };
+
+    frame_from_payload (FERRY_MSG_WELCOME, copy, len, &frame);
+    assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+  }
+
+  /* A boolean that is neither 0 nor 1. "(b)" is not one of ours, but OFFER ends in a boolean
+   * followed only by framing offsets: find it by flipping "mine". */
+  {
+    g_autoptr(GBytes) yes = serialize (offer_variant ("abc", "n", 32, "u"));
+    g_autoptr(GVariant) no_value = g_variant_ref_sink (
+      g_variant_new ("(sst@ays@x@xb)", "abc", "n", G_GUINT64_CONSTANT (123456789012),
+                     bytes_variant (32, 0xab), "u", g_variant_new_int64 (1700000000),
+                     g_variant_new_int64 (1700086400), FALSE));
+    g_autoptr(GBytes) no = serialize (g_variant_ref (no_value));
+    gsize yes_len, no_len, where = 0;
+    const guint8 *y = g_bytes_get_data (yes, &yes_len);
+    const guint8 *n = g_bytes_get_data (no, &no_len);
+    g_autofree guint8 *bad = NULL;
+    g_auto(FerryFrame) frame = { 0 };
+    int differences = 0;
+
+    g_assert_cmpuint (yes_len, ==, no_len);
+    for (gsize i = 0; i < yes_len; i++)
+      if (y[i] != n[i])
+        {
+          where = i;
+          differences++;
+        }
+    g_assert_cmpint (differences, ==, 1);
+    g_assert_cmpuint (y[where], ==, 1);
+
+    bad = g_memdup2 (y, yes_len);
+    bad[where] = 2;
+    frame_from_payload (FERRY_MSG_OFFER, bad, yes_len, &frame);
+    assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+  }
+}
+
+static guint8 *
+find (guint8     *haystack,
+      gsize       len,
+      const char *needle)
+{
+  gsize n = strlen (needle);
+
+  for (gsize i = 0; i + n <= len; i++)
+    if (memcmp (haystack + i, needle, n) == 0)
+      return haystack + i;
+  return NULL;
+}
+
+static void
+test_invalid_utf8 (void)
+{
+  const char *marker = "NAME-MARKER.txt";
+  g_autoptr(GBytes) offer = serialize (offer_variant ("abc", marker, 32, "u"));
+  gsize len;
+  const guint8 *data = g_bytes_get_data (offer, &len);
+  g_autofree guint8 *copy = g_memdup2 (data, len);
+  guint8 *at = find (copy, len, marker);
+  g_auto(FerryFrame) good = { 0 };
+  g_autoptr(GVariant) v = NULL;
+
+  g_assert_nonnull (at);
+  frame_from_payload (FERRY_MSG_OFFER, copy, len, &good);
+  v = ferry_message_parse (&good, NULL);
+  g_assert_nonnull (v);
+
+  /* A lone 0xff anywhere in the name, and a truncated multi-byte sequence. */
+  for (gsize i = 0; i < strlen (marker); i++)
+    {
+      g_auto(FerryFrame) frame = { 0 };
+      guint8 saved = at[i];
+
+      at[i] = 0xff;
+      frame_from_payload (FERRY_MSG_OFFER, copy, len, &frame);
+      assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+      at[i] = saved;
+    }
+
+  {
+    g_auto(FerryFrame) frame = { 0 };
+
+    at[0] = 0xc3;  /* needs a continuation byte; 'A' is not one */
+    frame_from_payload (FERRY_MSG_OFFER, copy, len, &frame);
+    assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+    at[0] = 'N';
+  }
+
+  /* An embedded NUL in the name is not a string in normal form either. */
+  {
+    g_auto(FerryFrame) frame = { 0 };
+
+    at[4] = '\0';
+    frame_from_payload (FERRY_MSG_OFFER, copy, len, &frame);
+    assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+  }
+}
+
+static void
+test_field_lengths (void)
+{
+  /* Secrets and digests are exactly 32 bytes. */
+  assert_refused (FERRY_MSG_HELLO, hello_variant ("c", "alice", 31), FERRY_ERROR_MALFORMED);
+  assert_refused (FERRY_MSG_HELLO, hello_variant ("c", "alice", 33), FERRY_ERROR_MALFORMED);
+  assert_refused (FERRY_MSG_HELLO, hello_variant ("c", "alice", 0), FERRY_ERROR_MALFORMED);
+  assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", "n", 31, "u"), FERRY_ERROR_MALFORMED);
+  assert_refused (FERRY_MSG_END, g_variant_new ("(@ay)", bytes_variant (31, 1)),
+                  FERRY_ERROR_MALFORMED);
+  assert_refused (FERRY_MSG_END, g_variant_new ("(@ay)", bytes_variant (64, 1)),
+                  FERRY_ERROR_MALFORMED);
+
+  /* User names: 1 to 64 bytes. */
+  assert_refused (FERRY_MSG_HELLO, hello_variant ("c", "", 32), FERRY_ERROR_INVALID_NAME);
+  {
+    g_autofree char *user64 = g_strnfill (64, 'u');
+    g_autofree char *user65 = g_strnfill (65, 'u');
+    g_autoptr(GVariant) ok = round_trip (FERRY_MSG_HELLO, 0, hello_variant ("c", user64, 32));
+
+    assert_refused (FERRY_MSG_HELLO, hello_variant ("c", user65, 32),
+                    FERRY_ERROR_INVALID_NAME);
+    assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", "n", 32, user65),
+                    FERRY_ERROR_INVALID_NAME);
+    assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", "n", 32, ""),
+                    FERRY_ERROR_INVALID_NAME);
+  }
+
+  /* Software names: 0 to 128 bytes. */
+  {
+    g_autofree char *sw128 = g_strnfill (128, 's');
+    g_autofree char *sw129 = g_strnfill (129, 's');
+    g_autoptr(GVariant) ok = round_trip (FERRY_MSG_HELLO, 0, hello_variant (sw128, "a", 32));
+    g_autoptr(GVariant) ok2 = round_trip (FERRY_MSG_WELCOME, 0,
+                                          g_variant_new ("(ust@a{sv})", 1, sw128,
+                                                         (guint64) 1, empty_options ()));
+    g_autoptr(GVariant) hello = g_variant_ref_sink (hello_variant (sw129, "a", 32));
+    g_autoptr(GBytes) bytes = ferry_message_encode (FERRY_MSG_HELLO, 0, hello);
+    g_auto(FerryFrame) frame = { 0 };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GVariant) parsed = NULL;
+
+    decode_one (bytes, &frame);
+    parsed = ferry_message_parse (&frame, &error);
+    g_assert_null (parsed);
+    g_assert_true (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_MALFORMED) ||
+                   g_error_matches (error, FERRY_ERROR, FERRY_ERROR_INVALID_NAME));
+  }
+}
+
+static void
+test_file_names (void)
+{
+  g_autofree char *name1024 = g_strnfill (1024, 'n');
+  g_autofree char *name1025 = g_strnfill (1025, 'n');
+  g_autoptr(GString) emoji_1024 = g_string_new (NULL);
+  g_autoptr(GVariant) ok = NULL;
+  g_autoptr(GVariant) ok_emoji = NULL;
+
+  /* 256 four-byte characters are 1024 bytes: the limit is in bytes, and it is inclusive. */
+  for (int i = 0; i < 256; i++)
+    g_string_append (emoji_1024, "🚢");
+  g_assert_cmpuint (emoji_1024->len, ==, 1024);
+
+  ok = round_trip (FERRY_MSG_UPLOAD, 0,
+                   g_variant_new ("(sts@a{sv})", name1024, (guint64) 1, "", empty_options ()));
+  ok_emoji = round_trip (FERRY_MSG_OFFER, 0, offer_variant ("abc", emoji_1024->str, 32, "u"));
+
+  assert_refused (FERRY_MSG_UPLOAD,
+                  g_variant_new ("(sts@a{sv})", "", (guint64) 1, "", empty_options ()),
+                  FERRY_ERROR_INVALID_NAME);
+  assert_refused (FERRY_MSG_UPLOAD,
+                  g_variant_new ("(sts@a{sv})", name1025, (guint64) 1, "", empty_options ()),
+                  FERRY_ERROR_INVALID_NAME);
+  assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", "", 32, "u"),
+                  FERRY_ERROR_INVALID_NAME);
+  assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", name1025, 32, "u"),
+                  FERRY_ERROR_INVALID_NAME);
+
+  g_string_append_c (emoji_1024, 'x');
+  assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", emoji_1024->str, 32, "u"),
+                  FERRY_ERROR_INVALID_NAME);
+}
+
+static void
+test_ids (void)
+{
+  static const char *bad_ids[] = {
+    "", "ABCDEF", "0123456789ABCDEF", "abc/def", "../x", "abcg", " abc", "abc\n", "-1",
+    "ａｂｃ",  /* full-width letters */
+  };
+  g_autofree char *id64 = g_strnfill (64, 'f');
+  g_autofree char *id65 = g_strnfill (65, 'f');
+
+  g_assert_true (ferry_id_is_valid ("0123456789abcdef"));
+  g_assert_true (ferry_id_is_valid (id64));
+  g_assert_false (ferry_id_is_valid (id65));
+  g_assert_false (ferry_id_is_valid (NULL));
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_ids); i++)
+    {
+      const char *id = bad_ids[i];
+
+      g_test_message ("id “%s”", id);
+      g_assert_false (ferry_id_is_valid (id));
+      assert_refused (FERRY_MSG_OFFER, offer_variant (id, "n", 32, "u"), FERRY_ERROR_MALFORMED);
+      assert_refused (FERRY_MSG_DELETED, g_variant_new ("(s)", id), FERRY_ERROR_MALFORMED);
+      assert_refused (FERRY_MSG_DELETE, g_variant_new ("(s)", id), FERRY_ERROR_MALFORMED);
+      assert_refused (FERRY_MSG_DOWNLOAD, g_variant_new ("(st)", id, (guint64) 0),
+                      FERRY_ERROR_MALFORMED);
+      /* Resume tokens may be empty, but otherwise follow the same rule. */
+      if (*id)
+        {
+          assert_refused (FERRY_MSG_UPLOAD,
+                          g_variant_new ("(sts@a{sv})", "n", (guint64) 1, id, empty_options ()),
+                          FERRY_ERROR_MALFORMED);
+          assert_refused (FERRY_MSG_ACCEPT, g_variant_new ("(st)", id, (guint64) 0),
+                          FERRY_ERROR_MALFORMED);
+        }
+    }
+
+  assert_refused (FERRY_MSG_DELETE, g_variant_new ("(s)", id65), FERRY_ERROR_MALFORMED);
+  {
+    g_autoptr(GVariant) ok = round_trip (FERRY_MSG_DELETE, 0, g_variant_new ("(s)", id64));
+  }
+}
+
+static GBytes *
+data_frame (guint64       offset,
+            const guint8 *bytes,
+            gsize         len)
+{
+  g_autofree guint8 *buf = g_malloc (FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE + len);
+
+  ferry_data_header_encode (buf, offset, len);
+  memcpy (buf + FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE, bytes, len);
+  return g_bytes_new (buf, FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE + len);
+}
+
+static void
+test_data (void)
+{
+  static const guint64 offsets[] = {
+    0, 1, 262144, G_GUINT64_CONSTANT (0x0102030405060708), G_MAXINT64, G_MAXUINT64,
+  };
+  static const gsize sizes[] = { 1, 2, 1000, FERRY_CHUNK_SIZE, FERRY_CHUNK_MAX };
+  g_autofree guint8 *content = g_malloc (FERRY_CHUNK_MAX);
+
+  for (gsize i = 0; i < FERRY_CHUNK_MAX; i++)
+    content[i] = (guint8) (i * 7 + 3);
+
+  for (gsize o = 0; o < G_N_ELEMENTS (offsets); o++)
+    for (gsize s = 0; s < G_N_ELEMENTS (sizes); s++)
+      {
+        g_autoptr(GBytes) bytes = data_frame (offsets[o], content, sizes[s]);
+        g_auto(FerryFrame) frame = { 0 };
+        g_autoptr(GError) error = NULL;
+        guint64 offset = 0;
+        const guint8 *data = NULL;
+        gsize len = 0;
+
+        decode_one (bytes, &frame);
+        g_assert_cmpint (frame.type, ==, FERRY_MSG_DATA);
+        g_assert_true (ferry_data_parse (&frame, &offset, &data, &len, &error));
+        g_assert_no_error (error);
+        g_assert_cmpuint (offset, ==, offsets[o]);
+        g_assert_cmpmem (data, len, content, sizes[s]);
+      }
+
+  /* The offset is big-endian on the wire. */
+  {
+    g_autoptr(GBytes) bytes = data_frame (G_GUINT64_CONSTANT (0x0102030405060708), content, 1);
+    static const guint8 expected[] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+
+    g_assert_cmpmem ((const guint8 *) g_bytes_get_data (bytes, NULL) + FERRY_FRAME_HEADER_SIZE,
+                     8, expected, 8);
+  }
+
+  /* A DATA frame has no GVariant payload. */
+  {
+    g_autoptr(GBytes) bytes = data_frame (0, content, 10);
+    g_auto(FerryFrame) frame = { 0 };
+
+    decode_one (bytes, &frame);
+    assert_parse_error (&frame, FERRY_ERROR_MALFORMED);
+  }
+}
+
+static void
+test_data_too_short (void)
+{
+  static const guint8 zeros[FERRY_DATA_HEADER_SIZE] = { 0 };
+
+  for (gsize len = 0; len <= FERRY_DATA_HEADER_SIZE; len++)
+    {
+      g_auto(FerryFrame) frame = { 0 };
+      g_autoptr(GError) error = NULL;
+      guint64 offset = 77;
+      const guint8 *data = NULL;
+      gsize n = 77;
+
+      frame_from_payload (FERRY_MSG_DATA, zeros, len, &frame);
+      g_assert_false (ferry_data_parse (&frame, &offset, &data, &n, &error));
+      g_assert_error (error, FERRY_ERROR, FERRY_ERROR_MALFORMED);
+      g_assert_cmpuint (offset, ==, 77);
+      g_assert_cmpuint (n, ==, 77);
+    }
+}
+
+static GError *
+error_round_trip (const GError *error)
+{
+  g_autoptr(GBytes) bytes = ferry_message_encode_error (error);
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(GVariant) payload = NULL;
+
+  decode_one (bytes, &frame);
+  g_assert_cmpint (frame.type, ==, FERRY_MSG_ERROR);
+  payload = ferry_message_parse (&frame, &local_error);
+  g_assert_no_error (local_error);
+  return ferry_message_to_gerror (payload);
+}
+
+static void
+test_error_round_trip (void)
+{
+  for (int code = FERRY_ERROR_MALFORMED; code <= FERRY_ERROR_SIZE_MISMATCH; code++)
+    {
+      g_autoptr(GError) error = g_error_new (FERRY_ERROR, code, "Message for code %d: “ü”.",
+                                             code);
+      g_autoptr(GError) back = error_round_trip (error);
+
+      g_assert_error (back, FERRY_ERROR, code);
+      g_assert_cmpstr (back->message, ==, error->message);
+    }
+
+  /* Codes that are not on the wire travel as INTERNAL, with their message. */
+  {
+    g_autoptr(GError) io = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NO_SPACE, "Disk full.");
+    g_autoptr(GError) closed = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED, "Closed.");
+    g_autoptr(GError) failed = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_FAILED, "Failed.");
+    g_autoptr(GError) io_back = error_round_trip (io);
+    g_autoptr(GError) closed_back = error_round_trip (closed);
+    g_autoptr(GError) failed_back = error_round_trip (failed);
+
+    g_assert_error (io_back, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+    g_assert_cmpstr (io_back->message, ==, "Disk full.");
+    g_assert_error (closed_back, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+    g_assert_error (failed_back, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+  }
+}
+
+static void
+test_error_unknown_code (void)
+{
+  static const guint32 codes[] = { 0, 15, 99, 100, 101, G_MAXUINT32 };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (codes); i++)
+    {
+      g_autoptr(GVariant) payload = round_trip (FERRY_MSG_ERROR, 0,
+                                                g_variant_new ("(us)", codes[i], "Odd."));
+      g_autoptr(GError) error = ferry_message_to_gerror (payload);
+
+      g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+      g_assert_cmpstr (error->message, ==, "Odd.");
+    }
+
+  /* An empty message still gives people a sentence. */
+  {
+    g_autoptr(GVariant) payload = round_trip (FERRY_MSG_ERROR, 0,
+                                              g_variant_new ("(us)", FERRY_ERROR_BUSY, ""));
+    g_autoptr(GError) error = ferry_message_to_gerror (payload);
+
+    g_assert_error (error, FERRY_ERROR, FERRY_ERROR_BUSY);
+    g_assert_cmpstr (error->message, !=, "");
+  }
+}
+
+static void
+test_wire_codes (void)
+{
+  /* docs/PROTOCOL.md §6 */
+  g_assert_cmpint (FERRY_ERROR_MALFORMED, ==, 1);
+  g_assert_cmpint (FERRY_ERROR_INVALID_NAME, ==, 12);
+  g_assert_cmpint (FERRY_ERROR_SIZE_MISMATCH, ==, 14);
+  g_assert_cmpint (ferry_error_from_wire (8), ==, FERRY_ERROR_CHECKSUM);
+  g_assert_cmpint (ferry_error_from_wire (0), ==, FERRY_ERROR_INTERNAL);
+  g_assert_cmpint (ferry_error_from_wire (100), ==, FERRY_ERROR_INTERNAL);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/message/round-trip", test_round_trip_all_types);
+  g_test_add_func ("/message/snapshot-flag", test_snapshot_flag);
+  g_test_add_func ("/message/awkward-names", test_awkward_names);
+  g_test_add_func ("/message/options-are-kept", test_options_are_kept);
+  g_test_add_func ("/message/wrong-type", test_wrong_type);
+  g_test_add_func ("/message/empty-payload", test_empty_payload);
+  g_test_add_func ("/message/truncated", test_truncated);
+  g_test_add_func ("/message/trailing-bytes", test_trailing_bytes);
+  g_test_add_func ("/message/non-normal-form", test_non_normal_form);
+  g_test_add_func ("/message/invalid-utf8", test_invalid_utf8);
+  g_test_add_func ("/message/field-lengths", test_field_lengths);
+  g_test_add_func ("/message/file-names", test_file_names);
+  g_test_add_func ("/message/ids", test_ids);
+  g_test_add_func ("/message/data", test_data);
+  g_test_add_func ("/message/data-too-short", test_data_too_short);
+  g_test_add_func ("/message/error-round-trip", test_error_round_trip);
+  g_test_add_func ("/message/error-unknown-code", test_error_unknown_code);
+  g_test_add_func ("/message/wire-codes", test_wire_codes);
+
+  return g_test_run ();
+}
