@@ -81,6 +81,8 @@ gboolean
 ferry_sha256_from_hex (const char *hex,
                        guint8     *digest)
 {
+  guint8 parsed[32];
+
   if (!hex || strlen (hex) != FERRY_SHA256_HEX_LEN)
     return FALSE;
   for (int i = 0; i < 32; i++)
@@ -90,7 +92,9 @@ ferry_sha256_from_hex (const char *hex,
 
       if (hi < 0 || lo < 0)
         return FALSE;
-      digest[i] = (guint8) ((hi << 4) | lo);
+      parsed[i] = (guint8) ((hi << 4) | lo);
     }
+  /* Untouched on failure. */
+  memcpy (digest, parsed, sizeof parsed);
   return TRUE;
 }

@@ -167,6 +167,20 @@ check_string (GVariant         *v,
 }
 
 static gboolean
+check_software (GVariant         *v,
+                FerryMessageType  type,
+                GError          **error)
+{
+  g_autoptr(GVariant) child = g_variant_get_child_value (v, 1);
+  gsize len;
+
+  g_variant_get_string (child, &len);
+  if (len > FERRY_MAX_SOFTWARE_LEN)
+    return malformed (error, _("an over-long software name"), type);
+  return TRUE;
+}
+
+static gboolean
 check_fields (FerryMessageType   type,
               GVariant          *v,
               GError           **error)
@@ -174,11 +188,11 @@ check_fields (FerryMessageType   type,
   switch (type)
     {
     case FERRY_MSG_HELLO:
-      return check_string (v, 1, 0, FERRY_MAX_SOFTWARE_LEN, error) &&
+      return check_software (v, type, error) &&
              check_string (v, 2, 1, FERRY_MAX_USER_LEN, error) &&
              check_bytes (v, 3, FERRY_SECRET_SIZE, type, error);
     case FERRY_MSG_WELCOME:
-      return check_string (v, 1, 0, FERRY_MAX_SOFTWARE_LEN, error);
+      return check_software (v, type, error);
     case FERRY_MSG_OFFER:
       return check_id (v, 0, FALSE, type, error) &&
              check_string (v, 1, 1, FERRY_MAX_NAME_LEN, error) &&
@@ -241,6 +255,8 @@ ferry_data_header_encode (guint8  *out,
                           guint64  offset,
                           gsize    len)
 {
+  g_return_if_fail (len > 0 && len <= FERRY_CHUNK_MAX);
+
   ferry_frame_header_encode (out, FERRY_MSG_DATA, 0, (guint32) (FERRY_DATA_HEADER_SIZE + len));
   for (int i = 0; i < 8; i++)
     out[FERRY_FRAME_HEADER_SIZE + i] = (guint8) (offset >> (56 - 8 * i));

@@ -383,16 +383,39 @@ add_progress (FerryTransfer *self,
   notify_progress (self, FALSE);
 }
 
+static void complete (FerryTransfer *self,
+                      GTask         *task,
+                      GError        *error);
+
+typedef struct
+{
+  FerryTransfer *self;
+  GTask         *task;
+  GError        *error;
+} Cleanup;
+
+static void
+cleanup_free (Cleanup *cleanup)
+{
+  g_object_unref (cleanup->self);
+  g_object_unref (cleanup->task);
+  g_free (cleanup);
+}
+
 static void
 delete_part_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
+  Cleanup *cleanup = user_data;
   g_autoptr(GError) error = NULL;
 
   if (!g_file_delete_finish (G_FILE (object), result, &error) &&
       !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
     g_warning ("Could not remove %s: %s", g_file_peek_path (G_FILE (object)), error->message);
+
+  complete (cleanup->self, cleanup->task, cleanup->error);
+  cleanup_free (cleanup);
 }
 
 static void
@@ -400,19 +423,44 @@ output_closed_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(GFile) part = user_data;
+  Cleanup *cleanup = user_data;
 
   g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, NULL);
-  g_file_delete_async (part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, NULL);
+  g_file_delete_async (cleanup->self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
 }
 
-/* The single exit: every path ends here exactly once. */
+static void
+complete (FerryTransfer *self,
+          GTask         *task,
+          GError        *error)
+{
+  g_clear_object (&self->output);
+  g_clear_object (&self->part);
+
+  if (error)
+    {
+      g_clear_error (&self->error);
+      self->error = g_error_copy (error);
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
+      set_state (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+                         ? FERRY_TRANSFER_CANCELLED : FERRY_TRANSFER_FAILED);
+      notify_progress (self, TRUE);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  notify_progress (self, TRUE);
+  set_state (self, FERRY_TRANSFER_DONE);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* The single exit: every path ends here exactly once. The caller hears of a failure only
+ * after the .part file is gone, so nothing half-done is left on disk when it looks. */
 static void
 finish (FerryTransfer *self,
         GError        *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
-  g_autoptr(FerryTransfer) hold = g_object_ref (self);
 
   g_return_if_fail (task != NULL);
 
@@ -435,34 +483,24 @@ finish (FerryTransfer *self,
       g_input_stream_close_async (self->input, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
       g_clear_object (&self->input);
     }
+  g_clear_pointer (&self->buffer, g_free);
 
   if (error && self->part)
     {
-      /* Nothing half-done stays on disk: the .part goes, the final name was never used. */
-      if (self->output)
-        g_output_stream_close_async (self->output, G_PRIORITY_DEFAULT, NULL,
-                                     output_closed_cb, g_object_ref (self->part));
-      else
-        g_file_delete_async (self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, NULL);
-    }
-  g_clear_object (&self->output);
-  g_clear_pointer (&self->buffer, g_free);
+      Cleanup *cleanup = g_new0 (Cleanup, 1);
 
-  if (error)
-    {
-      g_clear_error (&self->error);
-      self->error = g_error_copy (error);
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-      set_state (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                         ? FERRY_TRANSFER_CANCELLED : FERRY_TRANSFER_FAILED);
-      notify_progress (self, TRUE);
-      g_task_return_error (task, error);
+      cleanup->self = g_object_ref (self);
+      cleanup->task = g_steal_pointer (&task);
+      cleanup->error = error;
+      if (self->output && !g_output_stream_is_closed (self->output))
+        g_output_stream_close_async (self->output, G_PRIORITY_DEFAULT, NULL,
+                                     output_closed_cb, cleanup);
+      else
+        g_file_delete_async (self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
       return;
     }
 
-  notify_progress (self, TRUE);
-  set_state (self, FERRY_TRANSFER_DONE);
-  g_task_return_boolean (task, TRUE);
+  complete (self, task, error);
 }
 
 /* Turns whatever went wrong into the error to report: our own cancel wins over the
