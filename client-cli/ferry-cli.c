@@ -527,7 +527,7 @@ cmd_check (FerryClient  *client,
 
 static const Command commands[] = {
   { "list", "[--json]", N_("List the shared files"), cmd_list },
-  { "upload", "FILE…", N_("Share files and print their ids"), cmd_upload },
+  { "upload", "FILE...", N_("Share files and print their ids"), cmd_upload },
   { "download", "ID [-o PATH]", N_("Download a shared file"), cmd_download },
   { "delete", "ID", N_("Stop sharing one of your files"), cmd_delete },
   { "watch", "[--json]", N_("Print changes as they happen"), cmd_watch },
