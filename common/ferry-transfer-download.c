@@ -1,0 +1,381 @@
+/* ferry-transfer-download.c: receiving into NAME.part, verifying, then renaming
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-transfer"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ferry-transfer-private.h"
+#include "ferry-error.h"
+#include "ferry-filename.h"
+#include "ferry-message.h"
+
+/* ---- download -------------------------------------------------------------------------- */
+
+static void download_read_next (FerryTransfer *self);
+
+static void
+download_moved_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+
+  if (!g_file_move_finish (G_FILE (object), result, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  g_clear_object (&self->part);
+  ferry_transfer_finish (self, NULL);
+}
+
+static void
+download_closed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+  GFileCopyFlags flags = G_FILE_COPY_NO_FALLBACK_FOR_MOVE;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  g_clear_object (&self->output);
+
+  if (self->flags & FERRY_DOWNLOAD_OVERWRITE)
+    flags |= G_FILE_COPY_OVERWRITE;
+  g_file_move_async (self->part, self->file, flags, G_PRIORITY_DEFAULT, self->cancellable,
+                     NULL, NULL, download_moved_cb, g_object_ref (self));
+}
+
+static void
+download_end (FerryTransfer *self,
+              GVariant      *end)
+{
+  g_autoptr(GVariant) sha = NULL;
+  guint8 digest[FERRY_SHA256_SIZE];
+  gsize n;
+  const guint8 *announced;
+
+  if (self->bytes_done != self->total)
+    {
+      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                         _("The server ended the download early.")));
+      return;
+    }
+
+  ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
+  ferry_checksum_finish (self->checksum, digest);
+  g_variant_get (end, "(@ay)", &sha);
+  announced = g_variant_get_fixed_array (sha, &n, 1);
+
+  if (memcmp (digest, ferry_offer_get_sha256 (self->offer), FERRY_SHA256_SIZE) != 0 ||
+      n != FERRY_SHA256_SIZE || memcmp (digest, announced, FERRY_SHA256_SIZE) != 0)
+    {
+      ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
+                                 _("“%s” arrived damaged (checksum mismatch); nothing was "
+                                   "saved."), self->name));
+      return;
+    }
+
+  g_output_stream_close_async (self->output, G_PRIORITY_DEFAULT, self->cancellable,
+                               download_closed_cb, g_object_ref (self));
+}
+
+static void
+download_written_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+  gsize written = 0;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  ferry_transfer_add_progress (self, written);
+  download_read_next (self);
+}
+
+static void
+download_frame_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GVariant) v = NULL;
+  GError *error = NULL;
+  const guint8 *data;
+  guint64 offset;
+  gsize len;
+
+  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  if (frame.type == FERRY_MSG_END)
+    {
+      if (!(v = ferry_expect_message (&frame, FERRY_MSG_END, &error)))
+        ferry_transfer_fail (self, error);
+      else
+        download_end (self, v);
+      return;
+    }
+
+  if (frame.type != FERRY_MSG_DATA)
+    {
+      ferry_expect_message (&frame, FERRY_MSG_DATA, &error);
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  if (!ferry_data_parse (&frame, &offset, &data, &len, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  if (offset != self->bytes_done || len > self->total - self->bytes_done)
+    {
+      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                         _("The server sent data out of order or past the end "
+                                           "of the file.")));
+      return;
+    }
+
+  ferry_checksum_update (self->checksum, data, len);
+  /* The frame's payload stays alive in the buffer we hand to the write. */
+  g_clear_pointer (&self->buffer, g_free);
+  self->buffer = g_bytes_unref_to_data (g_steal_pointer (&frame.payload), &len);
+  g_output_stream_write_all_async (self->output, self->buffer + FERRY_DATA_HEADER_SIZE,
+                                   len - FERRY_DATA_HEADER_SIZE, G_PRIORITY_DEFAULT,
+                                   self->cancellable, download_written_cb, g_object_ref (self));
+}
+
+static void
+download_read_next (FerryTransfer *self)
+{
+  ferry_connection_read_async (self->connection, self->cancellable,
+                               download_frame_cb, g_object_ref (self));
+}
+
+typedef struct
+{
+  GFile              *destination;
+  char               *safe_name;
+  FerryDownloadFlags  flags;
+  GFile              *final;
+  GFile              *part;
+  GFileOutputStream  *output;
+} PrepareData;
+
+static void
+prepare_data_free (PrepareData *data)
+{
+  g_clear_object (&data->destination);
+  g_clear_pointer (&data->safe_name, g_free);
+  g_clear_object (&data->final);
+  g_clear_object (&data->part);
+  g_clear_object (&data->output);
+  g_free (data);
+}
+
+static GFile *
+part_file_for (GFile *final)
+{
+  g_autofree char *path = g_file_get_path (final);
+  g_autofree char *part_path = g_strconcat (path, ".part", NULL);
+
+  return g_file_new_for_path (part_path);
+}
+
+/* In a worker thread: pick the final name and create NAME.part exclusively, so that two
+ * downloads never pick the same name and nothing existing is touched. */
+static void
+prepare_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  PrepareData *data = task_data;
+  g_autoptr(GFile) dir = NULL;
+  g_autofree char *base = NULL;
+  GError *error = NULL;
+
+  if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
+    {
+      dir = g_object_ref (data->destination);
+      base = g_strdup (data->safe_name);
+    }
+  else
+    {
+      dir = g_file_get_parent (data->destination);
+      base = g_file_get_basename (data->destination);
+      if (!dir)
+        {
+          g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                                   _("Cannot save a download as the root folder."));
+          return;
+        }
+    }
+
+  for (guint n = 0; n < 10000; n++)
+    {
+      g_autofree char *candidate = ferry_filename_numbered (base, n);
+      g_autoptr(GFile) final = g_file_get_child (dir, candidate);
+      g_autoptr(GFile) part = part_file_for (final);
+      GFileOutputStream *output;
+
+      if (n == 0 && (data->flags & FERRY_DOWNLOAD_OVERWRITE))
+        {
+          output = g_file_replace (part, NULL, FALSE, G_FILE_CREATE_PRIVATE, cancellable, &error);
+        }
+      else
+        {
+          if (g_file_query_exists (final, cancellable))
+            continue;
+          output = g_file_create (part, G_FILE_CREATE_PRIVATE, cancellable, &error);
+          if (!output && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+            {
+              g_clear_error (&error);
+              continue;
+            }
+        }
+
+      if (!output)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+
+      data->final = g_steal_pointer (&final);
+      data->part = g_steal_pointer (&part);
+      data->output = output;
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
+
+  g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                           _("Could not find a free file name for “%s”."), base);
+}
+
+static void
+download_prepared_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
+  PrepareData *data = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  self->part = g_steal_pointer (&data->part);
+  self->output = G_OUTPUT_STREAM (g_steal_pointer (&data->output));
+  ferry_transfer_set_file (self, data->final);
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      ferry_transfer_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, ""));
+      return;
+    }
+
+  self->checksum = ferry_checksum_new ();
+  self->last_notify_usec = g_get_monotonic_time ();
+  ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
+  download_read_next (self);
+}
+
+static void
+download_offer_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(FerryOffer) offer = NULL;
+  g_autoptr(GTask) task = NULL;
+  PrepareData *data;
+  GError *error = NULL;
+
+  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  if (!(v = ferry_expect_message (&frame, FERRY_MSG_OFFER, &error)))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  offer = ferry_offer_new_from_variant (v);
+  if (g_strcmp0 (ferry_offer_get_id (offer), self->offer_id) != 0)
+    {
+      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                         _("The server answered with a different file.")));
+      return;
+    }
+  ferry_transfer_set_offer (self, offer);
+  ferry_transfer_set_name (self, ferry_offer_get_name (offer));
+  ferry_transfer_set_total (self, ferry_offer_get_size (offer));
+
+  data = g_new0 (PrepareData, 1);
+  data->destination = g_object_ref (self->destination);
+  data->safe_name = ferry_filename_make_safe (self->name);
+  data->flags = self->flags;
+
+  task = g_task_new (self, self->cancellable, download_prepared_cb, NULL);
+  g_task_set_source_tag (task, download_offer_cb);
+  g_task_set_task_data (task, data, (GDestroyNotify) prepare_data_free);
+  g_task_run_in_thread (task, prepare_thread);
+}
+
+static void
+download_opened_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+
+  self->connection = ferry_client_open_finish (FERRY_CLIENT (object), result, &error);
+  if (!self->connection)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  ferry_connection_send (self->connection,
+                         ferry_message_encode (FERRY_MSG_DOWNLOAD, 0,
+                                               g_variant_new ("(st)", self->offer_id,
+                                                              (guint64) 0)));
+  ferry_connection_read_async (self->connection, self->cancellable,
+                               download_offer_cb, g_object_ref (self));
+}
+
+void
+ferry_transfer_start_download (FerryTransfer *self,
+                               FerryClient   *client)
+{
+  ferry_client_open_async (client, self->cancellable, download_opened_cb, g_object_ref (self));
+}

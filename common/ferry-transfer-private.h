@@ -1,0 +1,72 @@
+/* ferry-transfer-private.h: what the upload and download halves of FerryTransfer share
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "ferry-transfer.h"
+#include "ferry-checksum.h"
+#include "ferry-client-private.h"
+
+G_BEGIN_DECLS
+
+struct _FerryTransfer
+{
+  GObject parent_instance;
+
+  /* owned references */
+  GWeakRef            client;
+  GFile              *file;          /* upload source, or download final file */
+  GFile              *destination;   /* download: what the caller asked for */
+  GFile              *part;          /* download: NAME.part while running */
+  FerryOffer         *offer;
+  char               *name;
+  char               *offer_id;
+  GError             *error;
+  GCancellable       *cancellable;
+  GTask              *task;
+  FerryConnection    *connection;
+  FerryChecksum      *checksum;
+  GInputStream       *input;
+  GOutputStream      *output;
+  guint8             *buffer;
+
+  FerryTransferDirection direction;
+  FerryTransferState  state;
+  FerryDownloadFlags  flags;
+  guint64             bytes_done;
+  guint64             total;
+  double              rate;
+  gint64              last_notify_usec;
+  guint64             last_notify_bytes;
+  gulong              cancel_id;
+};
+
+/* Runs the upload (ferry-transfer-upload.c) or download (ferry-transfer-download.c) steps. */
+void      ferry_transfer_start_upload   (FerryTransfer      *self,
+                                         FerryClient        *client);
+void      ferry_transfer_start_download (FerryTransfer      *self,
+                                         FerryClient        *client);
+
+void      ferry_transfer_set_state      (FerryTransfer      *self,
+                                         FerryTransferState  state);
+void      ferry_transfer_set_total      (FerryTransfer      *self,
+                                         guint64             total);
+void      ferry_transfer_set_name       (FerryTransfer      *self,
+                                         const char         *name);
+void      ferry_transfer_set_file       (FerryTransfer      *self,
+                                         GFile              *file);
+void      ferry_transfer_set_offer      (FerryTransfer      *self,
+                                         FerryOffer         *offer);
+/* Adds @n bytes done; notifies at most every 200 ms. */
+void      ferry_transfer_add_progress   (FerryTransfer      *self,
+                                         gsize               n);
+/* The single exit: every run ends here exactly once. NULL error means DONE. */
+void      ferry_transfer_finish         (FerryTransfer      *self,
+                                         GError             *error);
+/* Finishes with @error (our own cancel wins over the errors it causes). Returns TRUE if
+ * @error was set, so callers can write `if (ferry_transfer_fail (self, error)) return;`. */
+gboolean  ferry_transfer_fail           (FerryTransfer      *self,
+                                         GError             *error);
+
+G_END_DECLS

@@ -1,0 +1,284 @@
+/* ferry-transfer-upload.c: sending a file, chunk by chunk, then waiting for the commit
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-transfer"
+
+#include "config.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ferry-transfer-private.h"
+#include "ferry-error.h"
+#include "ferry-message.h"
+
+/* ---- upload ---------------------------------------------------------------------------- */
+
+static void upload_read_next (FerryTransfer *self);
+
+static void
+upload_committed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GVariant) v = NULL;
+  g_autoptr(FerryOffer) offer = NULL;
+  GError *error = NULL;
+
+  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  if (!(v = ferry_expect_message (&frame, FERRY_MSG_OFFER, &error)))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  offer = ferry_offer_new_from_variant (v);
+  ferry_transfer_set_offer (self, offer);
+  ferry_transfer_finish (self, NULL);
+}
+
+static void
+upload_data_sent_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+
+  if (!ferry_connection_send_finish (FERRY_CONNECTION (object), result, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  upload_read_next (self);
+}
+
+static void
+upload_chunk_read_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+  gsize n = 0;
+  guint64 offset = self->bytes_done;
+
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  if (n == 0)
+    {
+      ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                 _("“%s” became shorter while it was being uploaded."),
+                                 self->name));
+      return;
+    }
+
+  ferry_checksum_update (self->checksum, self->buffer, n);
+  ferry_transfer_add_progress (self, n);
+  ferry_connection_send_data_async (self->connection, offset, self->buffer, n,
+                                    NULL, upload_data_sent_cb, g_object_ref (self));
+}
+
+static void
+upload_read_next (FerryTransfer *self)
+{
+  guint8 digest[FERRY_SHA256_SIZE];
+  gsize want;
+
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      ferry_transfer_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, ""));
+      return;
+    }
+
+  if (self->bytes_done < self->total)
+    {
+      want = (gsize) MIN ((guint64) FERRY_CHUNK_SIZE, self->total - self->bytes_done);
+      g_input_stream_read_all_async (self->input, self->buffer, want, G_PRIORITY_DEFAULT,
+                                     self->cancellable, upload_chunk_read_cb,
+                                     g_object_ref (self));
+      return;
+    }
+
+  ferry_checksum_finish (self->checksum, digest);
+  ferry_connection_send (self->connection,
+                         ferry_message_encode (FERRY_MSG_END, 0,
+                                               g_variant_new ("(@ay)",
+                                                              ferry_variant_new_sha256 (digest))));
+  ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
+  ferry_connection_read_async (self->connection, self->cancellable,
+                               upload_committed_cb, g_object_ref (self));
+}
+
+static void
+upload_accepted_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GVariant) v = NULL;
+  GError *error = NULL;
+  guint64 offset;
+
+  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  if (!(v = ferry_expect_message (&frame, FERRY_MSG_ACCEPT, &error)))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  g_variant_get (v, "(&st)", NULL, &offset);
+  if (offset != 0)
+    {
+      /* Resume arrives in a later version; version 1 servers always start at 0. */
+      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                         _("The server asked to resume an upload, which this "
+                                           "version of Ferry cannot do yet.")));
+      return;
+    }
+
+  self->checksum = ferry_checksum_new ();
+  self->buffer = g_malloc (FERRY_CHUNK_SIZE);
+  self->last_notify_usec = g_get_monotonic_time ();
+  ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
+  upload_read_next (self);
+}
+
+static GError *
+too_large_error (FerryTransfer *self,
+                 guint64        limit)
+{
+  g_autofree char *size = g_format_size (self->total);
+  g_autofree char *max = g_format_size (limit);
+
+  return g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
+                      _("“%s” is %s, over the server’s limit of %s."), self->name, size, max);
+}
+
+static void
+upload_opened_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  FerryClient *client = FERRY_CLIENT (object);
+  GError *error = NULL;
+  guint64 limit;
+
+  self->connection = ferry_client_open_finish (client, result, &error);
+  if (!self->connection)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  limit = ferry_client_get_max_file_size (client);
+  if (limit > 0 && self->total > limit)
+    {
+      ferry_transfer_fail (self, too_large_error (self, limit));
+      return;
+    }
+
+  ferry_connection_send (self->connection,
+                         ferry_message_encode (FERRY_MSG_UPLOAD, 0,
+                                               g_variant_new ("(sts@a{sv})", self->name,
+                                                              self->total, "",
+                                                              g_variant_new ("a{sv}", NULL))));
+  ferry_connection_read_async (self->connection, self->cancellable,
+                               upload_accepted_cb, g_object_ref (self));
+}
+
+static void
+upload_file_opened_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(FerryClient) client = g_weak_ref_get (&self->client);
+  g_autoptr(GFileInfo) info = NULL;
+  GError *error = NULL;
+  guint64 limit;
+
+  self->input = G_INPUT_STREAM (g_file_read_finish (G_FILE (object), result, &error));
+  if (!self->input)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  info = g_file_input_stream_query_info (G_FILE_INPUT_STREAM (self->input),
+                                         G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, &error);
+  if (!info)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  ferry_transfer_set_total (self, (guint64) g_file_info_get_size (info));
+
+  if (!client)
+    {
+      ferry_transfer_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, ""));
+      return;
+    }
+
+  /* Refuse before connecting when the limit is already known. */
+  limit = ferry_client_get_max_file_size (client);
+  if (limit > 0 && self->total > limit)
+    {
+      ferry_transfer_fail (self, too_large_error (self, limit));
+      return;
+    }
+
+  ferry_client_open_async (client, self->cancellable, upload_opened_cb, g_object_ref (self));
+}
+
+static void
+upload_file_info_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(GFileInfo) info = NULL;
+  GError *error = NULL;
+
+  info = g_file_query_info_finish (G_FILE (object), result, &error);
+  if (!info)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
+    {
+      ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_FAILED,
+                                 _("“%s” is not a regular file; Ferry shares files, not folders "
+                                   "or devices."), self->name));
+      return;
+    }
+
+  g_file_read_async (self->file, G_PRIORITY_DEFAULT, self->cancellable,
+                     upload_file_opened_cb, g_object_ref (self));
+}
+
+void
+ferry_transfer_start_upload (FerryTransfer *self,
+                             FerryClient   *client)
+{
+  g_file_query_info_async (self->file, G_FILE_ATTRIBUTE_STANDARD_TYPE,
+                           G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, self->cancellable,
+                           upload_file_info_cb, g_object_ref (self));
+}
