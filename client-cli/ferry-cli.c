@@ -9,6 +9,7 @@
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
@@ -18,6 +19,7 @@
 #include "ferry-checksum.h"
 #include "ferry-client.h"
 #include "ferry-error.h"
+#include "ferry-fingerprint.h"
 #include "ferry-units.h"
 
 #define EXIT_USAGE 2
@@ -32,6 +34,9 @@ typedef struct
 
 static char *opt_server;
 static char *opt_name;
+static char *opt_trust;
+static char *opt_password_file;
+static gboolean opt_no_tls;
 static gboolean opt_version;
 
 /* ---- waiting on async calls from a command-line program ----------------------------------- */
@@ -94,16 +99,156 @@ parse_command_options (const char    *command,
   return TRUE;
 }
 
+static int prepare_client (FerryClient *client);
+
 static int
 connect_client (FerryClient *client)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  int code;
 
+  if ((code = prepare_client (client)) != EXIT_SUCCESS)
+    return code;
   ferry_client_connect_async (client, NULL, store_result_cb, &result);
   if (!ferry_client_connect_finish (client, wait_for (&result), &error))
     return fail (error);
   return EXIT_SUCCESS;
+}
+
+/* ---- trust and password, before any command ----------------------------------------------- */
+
+static gboolean
+interactive (void)
+{
+  return isatty (STDIN_FILENO) && isatty (STDERR_FILENO);
+}
+
+static char *
+read_line_from_terminal (gboolean echo)
+{
+  struct termios saved, quiet;
+  char line[1100];
+  gboolean restore = FALSE;
+
+  if (!echo && tcgetattr (STDIN_FILENO, &saved) == 0)
+    {
+      quiet = saved;
+      quiet.c_lflag &= ~ECHO;
+      restore = tcsetattr (STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    }
+  if (!fgets (line, sizeof line, stdin))
+    line[0] = '\0';
+  if (restore)
+    {
+      tcsetattr (STDIN_FILENO, TCSAFLUSH, &saved);
+      g_printerr ("\n");
+    }
+  line[strcspn (line, "\r\n")] = '\0';
+  return g_strdup (line);
+}
+
+static gboolean
+check_server (FerryClient  *client,
+              GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ferry_client_check_async (client, NULL, store_result_cb, &result);
+  return ferry_client_check_finish (client, wait_for (&result), error);
+}
+
+/* Makes sure the server is trusted and the password accepted, asking on a terminal. */
+static int
+prepare_client (FerryClient *client)
+{
+  for (guint attempt = 0; attempt < 4; attempt++)
+    {
+      g_autoptr(GError) error = NULL;
+      const char *presented;
+
+      if (check_server (client, &error))
+        return EXIT_SUCCESS;
+
+      presented = ferry_client_get_server_fingerprint (client);
+      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && presented)
+        {
+          g_autofree char *shown = ferry_fingerprint_format (presented);
+
+          if (opt_trust)
+            {
+              g_autofree char *wanted = ferry_fingerprint_parse (opt_trust, &error);
+
+              if (!wanted)
+                return usage_error (error->message);
+              if (!g_str_equal (wanted, presented))
+                {
+                  g_printerr (_("ferry-cli: %s presented the fingerprint %s, not the one given "
+                                "with --trust; refusing to connect.\n"),
+                              ferry_client_get_address (client), shown);
+                  return EXIT_FAILURE;
+                }
+            }
+          else if (interactive ())
+            {
+              g_autofree char *answer = NULL;
+
+              g_printerr (_("The server %s is new to you. Its fingerprint is:\n  %s\n"
+                            "Compare it with the one the server printed when it started.\n"
+                            "Trust this server? [y/N] "),
+                          ferry_client_get_address (client), shown);
+              answer = read_line_from_terminal (TRUE);
+              if (answer[0] != 'y' && answer[0] != 'Y')
+                {
+                  g_printerr (_("ferry-cli: not trusted; nothing was sent.\n"));
+                  return EXIT_FAILURE;
+                }
+            }
+          else
+            {
+              g_printerr (_("ferry-cli: %s is a server you have not used before, with the "
+                            "fingerprint %s. Not on a terminal, so not asking: run again with "
+                            "--trust \"%s\" if that is the fingerprint the server printed.\n"),
+                          ferry_client_get_address (client), shown, presented);
+              return EXIT_FAILURE;
+            }
+
+          g_clear_error (&error);
+          if (!ferry_client_trust_fingerprint (client, presented, &error))
+            return fail (error);
+          continue;
+        }
+
+      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH) && !opt_password_file &&
+          interactive () && attempt < 3)
+        {
+          g_autofree char *password = NULL;
+
+          g_printerr (_("Password for %s: "), ferry_client_get_address (client));
+          password = read_line_from_terminal (FALSE);
+          ferry_client_set_password (client, password);
+          memset (password, 0, strlen (password));
+          continue;
+        }
+
+      return fail (error);
+    }
+  g_printerr (_("ferry-cli: giving up after several attempts.\n"));
+  return EXIT_FAILURE;
+}
+
+static gboolean
+load_password_file (FerryClient  *client,
+                    GError      **error)
+{
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (opt_password_file, &contents, NULL, error))
+    return FALSE;
+  contents[strcspn (contents, "\r\n")] = '\0';
+  ferry_client_set_password (client, contents);
+  memset (contents, 0, strlen (contents));
+  return TRUE;
 }
 
 /* ---- list / watch ------------------------------------------------------------------------ */
@@ -377,6 +522,8 @@ cmd_upload (FerryClient  *client,
     return code;
   if (argc < 2)
     return usage_error (_("“upload” needs at least one file."));
+  if ((code = prepare_client (client)) != EXIT_SUCCESS)
+    return code;
 
   for (int i = 1; i < argc; i++)
     {
@@ -420,6 +567,8 @@ cmd_download (FerryClient  *client,
     return code;
   if (argc != 2)
     return usage_error (_("“download” needs exactly one file id (see “ferry-cli list”)."));
+  if ((code = prepare_client (client)) != EXIT_SUCCESS)
+    return code;
 
   destination = g_file_new_for_commandline_arg (output ? output : ".");
   if (g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
@@ -447,6 +596,8 @@ cmd_delete (FerryClient  *client,
     return code;
   if (argc != 2)
     return usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
+  if ((code = prepare_client (client)) != EXIT_SUCCESS)
+    return code;
 
   ferry_client_delete_async (client, argv[1], NULL, store_result_cb, &result);
   if (!ferry_client_delete_finish (client, wait_for (&result), &error))
@@ -476,6 +627,8 @@ cmd_check (FerryClient  *client,
     return code;
   if (argc != 2)
     return usage_error (_("“check” needs exactly one file."));
+  if ((code = prepare_client (client)) != EXIT_SUCCESS)
+    return code;
 
   file = g_file_new_for_commandline_arg (argv[1]);
   up = ferry_client_upload (client, file, NULL);
@@ -525,6 +678,25 @@ cmd_check (FerryClient  *client,
   return code;
 }
 
+static int
+cmd_forget (FerryClient  *client,
+            int           argc,
+            char        **argv)
+{
+  g_autoptr(GError) error = NULL;
+  int code;
+
+  if (!parse_command_options ("forget", "", NULL, &argc, &argv, &code))
+    return code;
+  if (argc > 1)
+    return usage_error (_("“forget” takes no arguments; name the server with --server."));
+  if (!ferry_client_forget_server (client, &error))
+    return fail (error);
+  g_print (_("Forgot the identity of %s; the next connection will ask to trust it again.\n"),
+           ferry_client_get_address (client));
+  return EXIT_SUCCESS;
+}
+
 static const Command commands[] = {
   { "list", "[--json]", N_("List the shared files"), cmd_list },
   { "upload", "FILE...", N_("Share files and print their ids"), cmd_upload },
@@ -532,6 +704,7 @@ static const Command commands[] = {
   { "delete", "ID", N_("Stop sharing one of your files"), cmd_delete },
   { "watch", "[--json]", N_("Print changes as they happen"), cmd_watch },
   { "check", "FILE", N_("Upload, download back and verify a file"), cmd_check },
+  { "forget", "", N_("Forget the server’s pinned identity (trust it anew)"), cmd_forget },
 };
 
 static char *
@@ -559,6 +732,12 @@ main (int    argc,
       N_("The server to use (default: localhost:5005)"), N_("HOST[:PORT]") },
     { "name", 'n', 0, G_OPTION_ARG_STRING, &opt_name,
       N_("Your name as others see it (default: your login name)"), N_("NAME") },
+    { "trust", 0, 0, G_OPTION_ARG_STRING, &opt_trust,
+      N_("Trust a new server if it presents this fingerprint"), N_("FINGERPRINT") },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &opt_password_file,
+      N_("Read the server’s password from the first line of FILE"), N_("FILE") },
+    { "no-tls", 0, 0, G_OPTION_ARG_NONE, &opt_no_tls,
+      N_("Talk to a server started with --no-tls (unencrypted)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &opt_version, N_("Print the version and exit"), NULL },
     { NULL }
   };
@@ -605,6 +784,9 @@ main (int    argc,
     return usage_error (_("The name given with --name is not valid UTF-8."));
 
   client = ferry_client_new (opt_server ? opt_server : "localhost", opt_name);
+  ferry_client_set_tls (client, !opt_no_tls);
+  if (opt_password_file && !load_password_file (client, &error))
+    return fail (error);
   code = command->run (client, argc - 1, argv + 1);
 
   ferry_client_disconnect (client);
@@ -613,5 +795,7 @@ main (int    argc,
     ;
   g_free (opt_server);
   g_free (opt_name);
+  g_free (opt_trust);
+  g_free (opt_password_file);
   return code;
 }

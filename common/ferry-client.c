@@ -13,7 +13,9 @@
 
 #include "ferry-client-private.h"
 #include "ferry-error.h"
+#include "ferry-fingerprint.h"
 #include "ferry-identity.h"
+#include "ferry-known-servers.h"
 #include "ferry-message.h"
 
 #define HANDSHAKE_TIMEOUT_SECONDS 15
@@ -30,6 +32,10 @@ struct _FerryClient
   char             *host;
   char             *user_name;
   char             *identity_path;
+  char             *known_servers_path;
+  char             *password;
+  char             *server_fingerprint;
+  char             *pin_key;          /* host:port in known-servers */
   GError           *error;
   GListStore       *offers;
   GHashTable       *offers_by_id;     /* id -> FerryOffer, borrowed from offers */
@@ -49,6 +55,7 @@ struct _FerryClient
   guint             secret_loaded : 1;
   guint             reconnect : 1;
   guint             address_valid : 1;
+  guint             tls : 1;
 };
 
 enum {
@@ -140,6 +147,12 @@ ferry_client_finalize (GObject *object)
   g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->user_name, g_free);
   g_clear_pointer (&self->identity_path, g_free);
+  g_clear_pointer (&self->known_servers_path, g_free);
+  g_clear_pointer (&self->server_fingerprint, g_free);
+  g_clear_pointer (&self->pin_key, g_free);
+  if (self->password)
+    memset (self->password, 0, strlen (self->password));
+  g_clear_pointer (&self->password, g_free);
   g_clear_pointer (&self->offers_by_id, g_hash_table_unref);
   g_clear_pointer (&self->snapshot, g_ptr_array_unref);
   g_clear_object (&self->offers);
@@ -224,6 +237,8 @@ ferry_client_constructed (GObject *object)
         }
     }
   self->address_valid = ferry_parse_address (self->address, &self->host, &self->port, NULL);
+  if (self->address_valid)
+    self->pin_key = ferry_known_servers_key (self->host, self->port);
 }
 
 static void
@@ -272,6 +287,7 @@ ferry_client_init (FerryClient *self)
   self->transfers = g_list_store_new (FERRY_TYPE_TRANSFER);
   self->offers_by_id = g_hash_table_new (g_str_hash, g_str_equal);
   self->reconnect_delay = RECONNECT_MIN_SECONDS;
+  self->tls = TRUE;
 }
 
 FerryClient *
@@ -304,6 +320,86 @@ ferry_client_set_identity_path (FerryClient *self,
   g_free (self->identity_path);
   self->identity_path = g_strdup (path);
   self->secret_loaded = FALSE;
+}
+
+void
+ferry_client_set_tls (FerryClient *self,
+                      gboolean     tls)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  self->tls = !!tls;
+}
+
+gboolean
+ferry_client_get_tls (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), TRUE);
+  return self->tls;
+}
+
+void
+ferry_client_set_known_servers_path (FerryClient *self,
+                                     const char  *path)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  g_free (self->known_servers_path);
+  self->known_servers_path = g_strdup (path);
+}
+
+void
+ferry_client_set_password (FerryClient *self,
+                           const char  *password)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  if (self->password)
+    memset (self->password, 0, strlen (self->password));
+  g_free (self->password);
+  self->password = password && *password ? g_strdup (password) : NULL;
+}
+
+const char *
+ferry_client_get_server_fingerprint (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return self->server_fingerprint;
+}
+
+gboolean
+ferry_client_trust_fingerprint (FerryClient  *self,
+                                const char   *fingerprint,
+                                GError      **error)
+{
+  g_autofree char *canonical = NULL;
+
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (fingerprint != NULL, FALSE);
+
+  if (!self->pin_key)
+    return ferry_parse_address (self->address, NULL, NULL, error);
+  if (!(canonical = ferry_fingerprint_parse (fingerprint, error)))
+    return FALSE;
+  return ferry_known_servers_add (self->known_servers_path, self->pin_key, canonical, error);
+}
+
+gboolean
+ferry_client_forget_server (FerryClient  *self,
+                            GError      **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
+
+  if (!self->pin_key)
+    return ferry_parse_address (self->address, NULL, NULL, error);
+  if (!ferry_known_servers_remove (self->known_servers_path, self->pin_key, &local_error) &&
+      local_error)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 FerryClientState
@@ -427,9 +523,10 @@ ferry_expect_message (FerryFrame        *frame,
 typedef struct
 {
   FerryConnection *connection;
+  GIOStream       *tls;
   GCancellable    *cancellable;   /* ours: the caller's, or the handshake timeout */
+  GError          *pin_error;     /* why accept-certificate said no */
   guint            timeout_source;
-  gulong           cancel_id;
   gboolean         timed_out;
 } OpenData;
 
@@ -438,7 +535,9 @@ open_data_free (OpenData *data)
 {
   g_clear_handle_id (&data->timeout_source, g_source_remove);
   g_clear_object (&data->connection);
+  g_clear_object (&data->tls);
   g_clear_object (&data->cancellable);
+  g_clear_error (&data->pin_error);
   g_free (data);
 }
 
@@ -518,6 +617,142 @@ open_timeout_cb (gpointer user_data)
 }
 
 static void
+open_send_hello (GTask     *task,
+                 GIOStream *stream)
+{
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  if (self->password)
+    g_variant_builder_add (&options, "{sv}", "password", g_variant_new_string (self->password));
+
+  data->connection = ferry_connection_new (stream);
+  ferry_connection_send (data->connection,
+                         ferry_message_encode (FERRY_MSG_HELLO, 0,
+                                               g_variant_new ("(uss@ay@a{sv})",
+                                                              FERRY_PROTOCOL_VERSION,
+                                                              "ferry " PACKAGE_VERSION,
+                                                              self->user_name,
+                                                              g_variant_new_fixed_array (
+                                                                G_VARIANT_TYPE_BYTE,
+                                                                self->secret,
+                                                                FERRY_SECRET_SIZE, 1),
+                                                              g_variant_builder_end (&options))));
+  ferry_connection_read_async (data->connection, data->cancellable,
+                               open_welcome_cb, g_object_ref (task));
+}
+
+/* Checks the presented certificate against known-servers. Sets @error to UNTRUSTED or
+ * FINGERPRINT_CHANGED when it must be refused. */
+static gboolean
+check_pin (FerryClient      *self,
+           GTlsCertificate  *certificate,
+           GError          **error)
+{
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *pinned = NULL;
+  g_autofree char *shown = NULL;
+  g_autoptr(GError) read_error = NULL;
+
+  fingerprint = certificate ? ferry_fingerprint_from_certificate (certificate) : NULL;
+  if (!fingerprint)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_TLS,
+                   _("The server at %s presented no usable certificate."), self->address);
+      return FALSE;
+    }
+  g_free (self->server_fingerprint);
+  self->server_fingerprint = g_strdup (fingerprint);
+  shown = ferry_fingerprint_format (fingerprint);
+
+  pinned = ferry_known_servers_lookup (self->known_servers_path, self->pin_key, &read_error);
+  if (read_error)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_TLS,
+                   _("Could not read the list of trusted servers: %s"), read_error->message);
+      return FALSE;
+    }
+
+  if (!pinned)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED,
+                   _("%s is a server you have not used before. Its fingerprint is %s. "
+                     "Trust it only if this matches what the server printed when it started."),
+                   self->address, shown);
+      return FALSE;
+    }
+
+  if (g_ascii_strcasecmp (pinned, fingerprint) != 0)
+    {
+      g_autofree char *was = ferry_fingerprint_format (pinned);
+
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED,
+                   _("WARNING: the identity of %s has changed, so Ferry refused to connect. "
+                     "Either the server's key was regenerated, or someone is intercepting the "
+                     "connection. It used to be %s and is now %s. Ask the server's operator "
+                     "before trusting it again; to reset trust deliberately, run "
+                     "“ferry-cli --server %s forget” or use Forget Server in the app."),
+                   self->address, was, shown, self->address);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+accept_certificate_cb (GTlsConnection       *connection,
+                       GTlsCertificate      *certificate,
+                       GTlsCertificateFlags  errors,
+                       gpointer              user_data)
+{
+  GTask *task = user_data;
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+
+  /* Ferry servers use self-signed certificates: the pin is the trust anchor, not a CA. */
+  g_clear_error (&data->pin_error);
+  return check_pin (self, certificate, &data->pin_error);
+}
+
+static void
+open_handshake_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  GError *pin_error = NULL;
+
+  g_signal_handlers_disconnect_by_func (object, accept_certificate_cb, task);
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
+    {
+      if (data->pin_error)
+        open_return_error (task, g_steal_pointer (&data->pin_error));
+      else if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        open_return_error (task, g_steal_pointer (&error));
+      else
+        open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
+                                              _("Could not set up an encrypted connection with "
+                                                "%s: %s. If that server was started with "
+                                                "--no-tls, connect with --no-tls too."),
+                                              self->address, error->message));
+      return;
+    }
+
+  /* A certificate that validated on its own never reached accept-certificate: pin it too. */
+  if (!check_pin (self, g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (object)),
+                  &pin_error))
+    {
+      open_return_error (task, pin_error);
+      return;
+    }
+
+  open_send_hello (task, data->tls);
+}
+
+static void
 open_connected_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
@@ -544,20 +779,29 @@ open_connected_cb (GObject      *object,
   socket = g_socket_connection_get_socket (stream);
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
 
-  data->connection = ferry_connection_new (G_IO_STREAM (stream));
-  ferry_connection_send (data->connection,
-                         ferry_message_encode (FERRY_MSG_HELLO, 0,
-                                               g_variant_new ("(uss@ay@a{sv})",
-                                                              FERRY_PROTOCOL_VERSION,
-                                                              "ferry " PACKAGE_VERSION,
-                                                              self->user_name,
-                                                              g_variant_new_fixed_array (
-                                                                G_VARIANT_TYPE_BYTE,
-                                                                self->secret,
-                                                                FERRY_SECRET_SIZE, 1),
-                                                              g_variant_new ("a{sv}", NULL))));
-  ferry_connection_read_async (data->connection, data->cancellable,
-                               open_welcome_cb, g_object_ref (task));
+  if (!self->tls)
+    {
+      open_send_hello (task, G_IO_STREAM (stream));
+      return;
+    }
+
+  {
+    g_autoptr(GSocketConnectable) identity = g_network_address_new (self->host, self->port);
+
+    data->tls = g_tls_client_connection_new (G_IO_STREAM (stream), identity, &error);
+  }
+  if (!data->tls)
+    {
+      open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
+                                            _("TLS is not available (is glib-networking "
+                                              "installed?): %s"), error->message));
+      return;
+    }
+  /* Frames carry their own lengths; a peer that just closes is a closed connection. */
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (data->tls), FALSE);
+  g_signal_connect (data->tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), task);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (data->tls), G_PRIORITY_DEFAULT,
+                                    data->cancellable, open_handshake_cb, g_object_ref (task));
 }
 
 static void
@@ -950,6 +1194,51 @@ ferry_client_disconnect (FerryClient *self)
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
   if (self->state != FERRY_CLIENT_DISCONNECTED || self->control || self->connect_task)
     control_ended (self, NULL);
+}
+
+/* ---- check ------------------------------------------------------------------------------- */
+
+static void
+check_opened_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(FerryConnection) connection = NULL;
+  GError *error = NULL;
+
+  connection = ferry_client_open_finish (FERRY_CLIENT (object), result, &error);
+  if (!connection)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  ferry_connection_close_async (connection, NULL, NULL, NULL);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ferry_client_check_async (FerryClient         *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_client_check_async);
+  ferry_client_open_async (self, cancellable, check_opened_cb, task);
+}
+
+gboolean
+ferry_client_check_finish (FerryClient   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* ---- delete ------------------------------------------------------------------------------ */

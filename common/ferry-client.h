@@ -43,6 +43,27 @@ const char       *ferry_client_get_user_name           (FerryClient          *se
 /* NULL means $XDG_CONFIG_HOME/ferry/identity. Set before the first connection. */
 void              ferry_client_set_identity_path       (FerryClient          *self,
                                                         const char           *path);
+/* TLS is on by default; off only for a server started with --no-tls. */
+void              ferry_client_set_tls                 (FerryClient          *self,
+                                                        gboolean              tls);
+gboolean          ferry_client_get_tls                 (FerryClient          *self);
+/* NULL means $XDG_CONFIG_HOME/ferry/known-servers. */
+void              ferry_client_set_known_servers_path  (FerryClient          *self,
+                                                        const char           *path);
+/* Sent in HELLO for servers started with --password-file. NULL for none. */
+void              ferry_client_set_password            (FerryClient          *self,
+                                                        const char           *password);
+/* The fingerprint (canonical form) the server presented in the last TLS handshake, whether
+ * or not it was trusted; NULL before any. A FERRY_ERROR_UNTRUSTED error means: show this to
+ * the user, and call ferry_client_trust_fingerprint() if they confirm it. */
+const char       *ferry_client_get_server_fingerprint  (FerryClient          *self);
+/* Pins @fingerprint for this client's address in known-servers. Blocking (a small file). */
+gboolean          ferry_client_trust_fingerprint       (FerryClient          *self,
+                                                        const char           *fingerprint,
+                                                        GError              **error);
+/* Forgets the pinned fingerprint of this client's address: deliberate trust reset. */
+gboolean          ferry_client_forget_server           (FerryClient          *self,
+                                                        GError              **error);
 FerryClientState  ferry_client_get_state               (FerryClient          *self);
 /* The last reason the control session failed or dropped, or NULL. */
 const GError     *ferry_client_get_error               (FerryClient          *self);
@@ -70,6 +91,17 @@ gboolean          ferry_client_connect_finish          (FerryClient          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 void              ferry_client_disconnect              (FerryClient          *self);
+
+/* Connects, says HELLO, waits for WELCOME and closes: confirms that the server is reachable,
+ * trusted (FERRY_ERROR_UNTRUSTED, FERRY_ERROR_FINGERPRINT_CHANGED) and that the password is
+ * right (FERRY_ERROR_AUTH), before any real work. Fills in max-file-size. */
+void              ferry_client_check_async             (FerryClient          *self,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean          ferry_client_check_finish            (FerryClient          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
 
 /* One request on its own connection; needs no subscription. */
 void              ferry_client_delete_async            (FerryClient          *self,

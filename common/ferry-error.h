@@ -31,6 +31,9 @@ typedef enum
   /* Local only, never on the wire. */
   FERRY_ERROR_CLOSED = 100,
   FERRY_ERROR_CONNECT = 101,
+  FERRY_ERROR_UNTRUSTED = 102,            /* a new server: its fingerprint awaits confirmation */
+  FERRY_ERROR_FINGERPRINT_CHANGED = 103,  /* a pinned server presented another key */
+  FERRY_ERROR_TLS = 104,                  /* the encrypted connection could not be set up */
 } FerryError;
 
 GQuark      ferry_error_quark          (void);

@@ -355,12 +355,15 @@ delete_partial_cb (GObject      *object,
 static void
 discard_upload (FerrySession *self)
 {
+  /* A commit in flight finishes on its own and settles the reservation in commit_cb. */
+  if (self->upload_committing)
+    return;
   if (self->upload_reserved > 0)
     {
       ferry_store_release (self->store, self->upload_reserved);
       self->upload_reserved = 0;
     }
-  if (self->upload_committing || !self->upload_file)
+  if (!self->upload_file)
     return;
 
   g_debug ("%s: discarding the unfinished upload %s", self->peer, self->upload_token);
@@ -1276,6 +1279,18 @@ read_cb (GObject      *object,
     }
 
   touch (self);
+
+  /* A client that gives up says why and goes; there is nothing to answer. */
+  if (frame.type == FERRY_MSG_ERROR)
+    {
+      g_autoptr(GVariant) value = ferry_message_parse (&frame, NULL);
+      g_autoptr(GError) theirs = value ? ferry_message_to_gerror (value) : NULL;
+
+      g_debug ("%s: the client reported: %s", self->peer,
+               theirs ? theirs->message : "(malformed ERROR)");
+      session_close (self);
+      return;
+    }
 
   switch (self->state)
     {
