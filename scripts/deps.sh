@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# deps.sh [runtime|test]: installs the Debian 12 packages Ferry needs that are missing.
+# deps.sh [runtime|test|ci]: installs the Debian 12 packages Ferry needs that are missing.
 # Sourced or run by scripts/launch and scripts/test. Needs root or sudo only when something
 # is actually missing.
 set -euo pipefail
@@ -14,10 +14,13 @@ test_packages=(
   socat time
 )
 
+ci_packages=(clang libclang-rt-14-dev)
+
 wanted=("${build_packages[@]}")
-if [ "${1:-runtime}" = test ]; then
-  wanted+=("${test_packages[@]}")
-fi
+case "${1:-runtime}" in
+  test) wanted+=("${test_packages[@]}") ;;
+  ci) wanted+=("${test_packages[@]}" "${ci_packages[@]}") ;;
+esac
 
 missing=()
 for pkg in "${wanted[@]}"; do

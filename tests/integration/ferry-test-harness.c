@@ -13,6 +13,7 @@
 
 #include "ferry-test-harness.h"
 #include "ferry-checksum.h"
+#include "ferry-fingerprint.h"
 #include "ferry-message.h"
 
 static const char *
@@ -57,9 +58,14 @@ ferry_test_server_start (const char *data_dir,
   g_ptr_array_add (argv, g_strdup_printf ("%u", port));
   g_ptr_array_add (argv, g_strdup ("--data-dir"));
   g_ptr_array_add (argv, g_strdup (server->data_dir));
+  server->tls = TRUE;
   va_start (ap, first_extra_arg);
   for (const char *arg = first_extra_arg; arg; arg = va_arg (ap, const char *))
-    g_ptr_array_add (argv, g_strdup (arg));
+    {
+      if (g_str_equal (arg, "--no-tls"))
+        server->tls = FALSE;
+      g_ptr_array_add (argv, g_strdup (arg));
+    }
   va_end (ap);
   g_ptr_array_add (argv, NULL);
 
@@ -82,6 +88,17 @@ ferry_test_server_start (const char *data_dir,
   if (port)
     g_assert_cmpuint (server->port, ==, port);
   server->address = g_strdup_printf ("127.0.0.1:%u", server->port);
+
+  if (server->tls)
+    {
+      g_autofree char *fp_line = g_data_input_stream_read_line_utf8 (out, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      if (!fp_line || !g_str_has_prefix (fp_line, "fingerprint "))
+        g_error ("ferry-server did not print its fingerprint: “%s”", fp_line ? fp_line : "");
+      server->fingerprint = ferry_fingerprint_parse (fp_line + strlen ("fingerprint "), &error);
+      g_assert_no_error (error);
+    }
   return server;
 }
 
@@ -112,6 +129,7 @@ ferry_test_server_free (FerryTestServer *server)
   ferry_test_rm_rf (server->data_dir);
   g_free (server->data_dir);
   g_free (server->address);
+  g_free (server->fingerprint);
   g_free (server);
 }
 
@@ -207,8 +225,17 @@ ferry_test_client_new (FerryTestServer *server,
 {
   FerryClient *client = ferry_client_new (server->address, user_name);
   g_autofree char *identity = g_build_filename (config_dir, "ferry", "identity", NULL);
+  g_autofree char *known = g_build_filename (config_dir, "ferry", "known-servers", NULL);
+  g_autoptr(GError) error = NULL;
 
   ferry_client_set_identity_path (client, identity);
+  ferry_client_set_known_servers_path (client, known);
+  ferry_client_set_tls (client, server->tls);
+  if (server->tls)
+    {
+      ferry_client_trust_fingerprint (client, server->fingerprint, &error);
+      g_assert_no_error (error);
+    }
   return client;
 }
 
@@ -309,8 +336,8 @@ ferry_test_wait_for (gboolean (*check) (gpointer data),
   g_source_remove (source);
 }
 
-GSocketConnection *
-ferry_test_raw_connect (FerryTestServer *server)
+GIOStream *
+ferry_test_raw_connect_tcp (FerryTestServer *server)
 {
   g_autoptr(GSocketClient) client = g_socket_client_new ();
   g_autoptr(GError) error = NULL;
@@ -319,22 +346,66 @@ ferry_test_raw_connect (FerryTestServer *server)
   g_socket_client_set_timeout (client, 30);
   conn = g_socket_client_connect_to_host (client, "127.0.0.1", server->port, NULL, &error);
   g_assert_no_error (error);
+  return G_IO_STREAM (conn);
+}
+
+static gboolean
+accept_any_cb (GTlsConnection       *conn,
+               GTlsCertificate      *peer,
+               GTlsCertificateFlags  errors,
+               gpointer              user_data)
+{
+  return TRUE;
+}
+
+static GIOStream *
+raw_connect (FerryTestServer  *server,
+             GError          **error)
+{
+  g_autoptr(GIOStream) tcp = ferry_test_raw_connect_tcp (server);
+  g_autoptr(GIOStream) tls = NULL;
+
+  if (!server->tls)
+    return g_steal_pointer (&tcp);
+
+  tls = g_tls_client_connection_new (tcp, NULL, error);
+  g_assert_nonnull (tls);
+  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (tls), FALSE);
+  g_signal_connect (tls, "accept-certificate", G_CALLBACK (accept_any_cb), NULL);
+  if (!g_tls_connection_handshake (G_TLS_CONNECTION (tls), NULL, error))
+    return NULL;
+  return g_steal_pointer (&tls);
+}
+
+GIOStream *
+ferry_test_raw_connect (FerryTestServer *server)
+{
+  g_autoptr(GError) error = NULL;
+  GIOStream *conn = raw_connect (server, &error);
+
+  g_assert_no_error (error);
   return conn;
 }
 
+GIOStream *
+ferry_test_raw_try_connect (FerryTestServer *server)
+{
+  return raw_connect (server, NULL);
+}
+
 void
-ferry_test_raw_send_data (GSocketConnection *conn,
+ferry_test_raw_send_data (GIOStream         *conn,
                           const void        *data,
                           gsize              len)
 {
-  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (conn));
+  GOutputStream *out = g_io_stream_get_output_stream (conn);
 
   /* The server may already have closed on us; that is a valid reaction, not a test error. */
   g_output_stream_write_all (out, data, len, NULL, NULL, NULL);
 }
 
 void
-ferry_test_raw_send (GSocketConnection *conn,
+ferry_test_raw_send (GIOStream         *conn,
                      GBytes            *frame)
 {
   gsize len;
@@ -345,10 +416,10 @@ ferry_test_raw_send (GSocketConnection *conn,
 }
 
 gboolean
-ferry_test_raw_read (GSocketConnection *conn,
+ferry_test_raw_read (GIOStream         *conn,
                      FerryFrame        *frame)
 {
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  GInputStream *in = g_io_stream_get_input_stream (conn);
   g_autoptr(FerryFrameDecoder) decoder = ferry_frame_decoder_new ();
   guint8 header[FERRY_FRAME_HEADER_SIZE];
   g_autofree guint8 *payload = NULL;
@@ -373,10 +444,9 @@ ferry_test_raw_read (GSocketConnection *conn,
 }
 
 void
-ferry_test_raw_handshake (GSocketConnection *conn)
+ferry_test_raw_send_hello (GIOStream *conn)
 {
   guint8 secret[FERRY_SECRET_SIZE];
-  g_auto(FerryFrame) frame = { 0 };
 
   for (guint i = 0; i < sizeof secret; i++)
     secret[i] = (guint8) g_random_int ();
@@ -388,12 +458,20 @@ ferry_test_raw_handshake (GSocketConnection *conn)
                                                               G_VARIANT_TYPE_BYTE, secret,
                                                               sizeof secret, 1),
                                                             g_variant_new ("a{sv}", NULL))));
+}
+
+void
+ferry_test_raw_handshake (GIOStream *conn)
+{
+  g_auto(FerryFrame) frame = { 0 };
+
+  ferry_test_raw_send_hello (conn);
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_WELCOME);
 }
 
 void
-ferry_test_raw_expect_error (GSocketConnection *conn,
+ferry_test_raw_expect_error (GIOStream         *conn,
                              guint32            code)
 {
   for (guint i = 0; i < 100000; i++)
@@ -441,6 +519,13 @@ ferry_test_cli (FerryTestServer  *server,
     {
       g_ptr_array_add (argv, "--server");
       g_ptr_array_add (argv, server->address);
+      if (server->tls)
+        {
+          g_ptr_array_add (argv, "--trust");
+          g_ptr_array_add (argv, server->fingerprint);
+        }
+      else
+        g_ptr_array_add (argv, "--no-tls");
     }
   va_start (ap, first_arg);
   for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))

@@ -15,13 +15,16 @@ typedef struct
 {
   GSubprocess *process;
   char        *data_dir;
-  char        *address;     /* 127.0.0.1:PORT */
+  char        *address;       /* 127.0.0.1:PORT */
+  char        *fingerprint;   /* canonical form; NULL with --no-tls */
   guint16      port;
+  gboolean     tls;
 } FerryTestServer;
 
 /* Starts $FERRY_SERVER --bind 127.0.0.1 --port PORT --data-dir DATA_DIR plus @extra_args
  * (NULL-terminated) and waits for its "listening on" line. @data_dir NULL makes a new one;
- * @port 0 picks a free port. */
+ * @port 0 picks a free port. TLS is on unless the extra arguments say --no-tls; the
+ * fingerprint is then read from the server's "fingerprint" line. */
 FerryTestServer *ferry_test_server_start      (const char       *data_dir,
                                                guint16           port,
                                                const char       *first_extra_arg,
@@ -41,7 +44,9 @@ char            *ferry_test_make_file         (const char       *dir,
 char            *ferry_test_sha256_file       (const char       *path);
 guint            ferry_test_count_dir         (const char       *path);
 
-/* A client with its own identity file in @config_dir, so two clients are two people. */
+/* A client with its own identity file in @config_dir, so two clients are two people. It trusts
+ * the server's fingerprint (pinned in @config_dir/ferry/known-servers), or speaks plain TCP
+ * to a --no-tls server. */
 FerryClient     *ferry_test_client_new        (FerryTestServer  *server,
                                                const char       *config_dir,
                                                const char       *user_name);
@@ -56,21 +61,28 @@ void             ferry_test_wait_for          (gboolean        (*check) (gpointe
                                                gpointer          data,
                                                guint             seconds);
 
-/* A raw, blocking socket to the server, for speaking broken protocol on purpose. */
-GSocketConnection *ferry_test_raw_connect     (FerryTestServer  *server);
-void             ferry_test_raw_send          (GSocketConnection *conn,
+/* A raw, blocking stream to the server (inside TLS when the server uses it), for speaking
+ * broken protocol on purpose. Usable from any one thread. */
+GIOStream       *ferry_test_raw_connect       (FerryTestServer  *server);
+/* Like ferry_test_raw_connect, but NULL when the server refuses at once. */
+GIOStream       *ferry_test_raw_try_connect   (FerryTestServer  *server);
+/* Plain TCP, whatever the server speaks. */
+GIOStream       *ferry_test_raw_connect_tcp   (FerryTestServer  *server);
+void             ferry_test_raw_send          (GIOStream        *conn,
                                                GBytes           *frame);
-void             ferry_test_raw_send_data     (GSocketConnection *conn,
+void             ferry_test_raw_send_data     (GIOStream        *conn,
                                                const void       *data,
                                                gsize             len);
-/* Reads one frame with a timeout. Returns FALSE at end of stream. */
-gboolean         ferry_test_raw_read          (GSocketConnection *conn,
+/* Reads one frame (the socket has a 30 s timeout). Returns FALSE at end of stream. */
+gboolean         ferry_test_raw_read          (GIOStream        *conn,
                                                FerryFrame       *frame);
+/* Sends a valid HELLO. */
+void             ferry_test_raw_send_hello    (GIOStream        *conn);
 /* Sends a valid HELLO and asserts a WELCOME. */
-void             ferry_test_raw_handshake     (GSocketConnection *conn);
+void             ferry_test_raw_handshake     (GIOStream        *conn);
 /* Reads until an ERROR frame arrives (asserting its code) or the stream ends (code 0 allows
  * only a close). */
-void             ferry_test_raw_expect_error  (GSocketConnection *conn,
+void             ferry_test_raw_expect_error  (GIOStream        *conn,
                                                guint32           code);
 
 /* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir; returns its exit status. */

@@ -66,7 +66,7 @@ test_garbage (Fixture       *f,
 {
   for (guint round = 0; round < 20; round++)
     {
-      g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+      g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
       guint8 junk[4096];
 
       for (guint i = 0; i < sizeof junk; i++)
@@ -81,7 +81,7 @@ static void
 test_bad_magic_gets_error (Fixture       *f,
                            gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
 
   ferry_test_raw_send_data (conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27);
   ferry_test_raw_expect_error (conn, FERRY_ERROR_MALFORMED);
@@ -92,7 +92,7 @@ static void
 test_huge_length (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
   guint8 header[FERRY_FRAME_HEADER_SIZE];
 
   ferry_test_raw_handshake (conn);
@@ -108,14 +108,14 @@ test_truncated_then_close (Fixture       *f,
 {
   for (guint cut = 1; cut < FERRY_FRAME_HEADER_SIZE + 10; cut += 3)
     {
-      g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+      g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
       g_autoptr(GBytes) hello = ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0,
                                                       g_variant_new ("()"));
       gsize len;
       const guint8 *p = g_bytes_get_data (hello, &len);
 
       ferry_test_raw_send_data (conn, p, MIN (cut, len));
-      g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+      g_io_stream_close (conn, NULL, NULL);
     }
   assert_still_serving (f);
 }
@@ -124,7 +124,7 @@ static void
 test_wrong_variant_type (Fixture       *f,
                          gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
   g_autoptr(GVariant) wrong = g_variant_ref_sink (g_variant_new ("(s)", "not a hello"));
   g_autoptr(GBytes) payload = g_variant_get_data_as_bytes (wrong);
 
@@ -137,7 +137,7 @@ static void
 test_version_mismatch (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
   guint8 secret[FERRY_SECRET_SIZE] = { 0 };
 
   ferry_test_raw_send (conn,
@@ -155,7 +155,7 @@ static void
 test_upload_refused_before_data (Fixture       *f,
                                  gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = NULL;
+  g_autoptr(GIOStream) conn = NULL;
   g_autofree char *partial = NULL;
 
   ferry_test_server_stop (f->server);
@@ -188,7 +188,7 @@ static void
 test_upload_cut_off (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
   g_auto(FerryFrame) frame = { 0 };
   guint8 chunk[4096] = { 0 };
   guint8 header[FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE];
@@ -210,7 +210,7 @@ test_upload_cut_off (Fixture       *f,
       ferry_test_raw_send_data (conn, header, sizeof header);
       ferry_test_raw_send_data (conn, chunk, sizeof chunk);
     }
-  g_io_stream_close (G_IO_STREAM (conn), NULL, NULL);
+  g_io_stream_close (conn, NULL, NULL);
 
   /* The partial file goes away and no offer appears. */
   ferry_test_wait_for (partial_is_empty, f, 30);
@@ -223,7 +223,7 @@ static void
 test_upload_overrun (Fixture       *f,
                      gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
   g_auto(FerryFrame) frame = { 0 };
   guint8 header[FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE];
   const char *twenty = "01234567890123456789";
@@ -247,7 +247,7 @@ static void
 test_checksum_lie (Fixture       *f,
                    gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
   g_auto(FerryFrame) frame = { 0 };
   guint8 header[FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE];
   guint8 wrong[FERRY_SHA256_SIZE] = { 1, 2, 3 };
@@ -276,7 +276,7 @@ static void
 test_request_out_of_place (Fixture       *f,
                            gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
 
   /* A request before HELLO. */
   ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()")));
@@ -287,7 +287,7 @@ static void
 test_many_tiny_frames (Fixture       *f,
                        gconstpointer  data)
 {
-  g_autoptr(GSocketConnection) conn = ferry_test_raw_connect (f->server);
+  g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
   g_autoptr(GByteArray) burst = g_byte_array_new ();
   g_auto(FerryFrame) frame = { 0 };
   guint pongs = 0;
