@@ -21,6 +21,12 @@ FerryConnection  *ferry_client_open_finish       (FerryClient          *self,
                                                   GError              **error);
 void              ferry_client_track_transfer    (FerryClient          *self,
                                                   FerryTransfer        *transfer);
+/* At most FERRY_CLIENT_MAX_ACTIVE_TRANSFERS run at once; the rest wait, in order. */
+#define FERRY_CLIENT_MAX_ACTIVE_TRANSFERS 4
+void              ferry_client_schedule_transfer (FerryClient          *self,
+                                                  FerryTransfer        *transfer);
+void              ferry_client_transfer_done     (FerryClient          *self,
+                                                  FerryTransfer        *transfer);
 
 FerryTransfer    *ferry_transfer_new_upload      (FerryClient          *client,
                                                   GFile                *file,

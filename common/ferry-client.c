@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-client-private.h"
+#include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-fingerprint.h"
 #include "ferry-identity.h"
@@ -44,6 +45,8 @@ struct _FerryClient
   GCancellable     *control_cancellable;
   GPtrArray        *snapshot;         /* FerryOffer, while subscribing */
   GTask            *connect_task;
+  GQueue            queued_transfers;  /* FerryTransfer, owned, waiting for a slot */
+  GHashTable       *active_transfers;  /* FerryTransfer, borrowed, running */
 
   guint8            secret[FERRY_SECRET_SIZE];
   guint64           max_file_size;
@@ -154,6 +157,8 @@ ferry_client_finalize (GObject *object)
     memset (self->password, 0, strlen (self->password));
   g_clear_pointer (&self->password, g_free);
   g_clear_pointer (&self->offers_by_id, g_hash_table_unref);
+  g_clear_pointer (&self->active_transfers, g_hash_table_unref);
+  g_queue_clear_full (&self->queued_transfers, g_object_unref);
   g_clear_pointer (&self->snapshot, g_ptr_array_unref);
   g_clear_object (&self->offers);
   g_clear_object (&self->transfers);
@@ -286,6 +291,8 @@ ferry_client_init (FerryClient *self)
   self->offers = g_list_store_new (FERRY_TYPE_OFFER);
   self->transfers = g_list_store_new (FERRY_TYPE_TRANSFER);
   self->offers_by_id = g_hash_table_new (g_str_hash, g_str_equal);
+  self->active_transfers = g_hash_table_new (NULL, NULL);
+  g_queue_init (&self->queued_transfers);
   self->reconnect_delay = RECONNECT_MIN_SECONDS;
   self->tls = TRUE;
 }
@@ -473,6 +480,47 @@ ferry_client_track_transfer (FerryClient   *self,
 {
   g_return_if_fail (FERRY_IS_CLIENT (self));
   g_list_store_append (self->transfers, transfer);
+}
+
+void
+ferry_client_schedule_transfer (FerryClient   *self,
+                                FerryTransfer *transfer)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  if (g_hash_table_size (self->active_transfers) < FERRY_CLIENT_MAX_ACTIVE_TRANSFERS)
+    {
+      g_hash_table_add (self->active_transfers, transfer);
+      ferry_transfer_begin (transfer);
+      return;
+    }
+  g_queue_push_tail (&self->queued_transfers, g_object_ref (transfer));
+}
+
+void
+ferry_client_transfer_done (FerryClient   *self,
+                            FerryTransfer *transfer)
+{
+  FerryTransfer *next;
+
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  if (g_queue_remove (&self->queued_transfers, transfer))
+    {
+      /* Cancelled while waiting: it never held a slot. */
+      g_object_unref (transfer);
+      return;
+    }
+  if (!g_hash_table_remove (self->active_transfers, transfer))
+    return;
+
+  next = g_queue_pop_head (&self->queued_transfers);
+  if (next)
+    {
+      g_hash_table_add (self->active_transfers, next);
+      ferry_transfer_begin (next);
+      g_object_unref (next);
+    }
 }
 
 static void

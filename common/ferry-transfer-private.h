@@ -42,6 +42,8 @@ struct _FerryTransfer
   gulong              cancel_id;
 };
 
+/* Called by the client when a transfer slot is free: starts connecting. */
+void      ferry_transfer_begin          (FerryTransfer      *self);
 /* Runs the upload (ferry-transfer-upload.c) or download (ferry-transfer-download.c) steps. */
 void      ferry_transfer_start_upload   (FerryTransfer      *self,
                                          FerryClient        *client);

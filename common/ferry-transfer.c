@@ -301,7 +301,13 @@ void
 ferry_transfer_cancel (FerryTransfer *self)
 {
   g_return_if_fail (FERRY_IS_TRANSFER (self));
+
   g_cancellable_cancel (self->cancellable);
+
+  /* A queued transfer has nothing in flight to notice the cancel: end it here. */
+  if (self->task && self->state == FERRY_TRANSFER_PENDING)
+    ferry_transfer_finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                      _("The transfer was cancelled.")));
 }
 
 void
@@ -398,6 +404,8 @@ complete (FerryTransfer *self,
           GTask         *task,
           GError        *error)
 {
+  g_autoptr(FerryClient) client = g_weak_ref_get (&self->client);
+
   g_clear_object (&self->output);
   g_clear_object (&self->part);
 
@@ -406,16 +414,23 @@ complete (FerryTransfer *self,
       g_clear_error (&self->error);
       self->error = g_error_copy (error);
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ERROR]);
-      ferry_transfer_set_state (self, g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
-                         ? FERRY_TRANSFER_CANCELLED : FERRY_TRANSFER_FAILED);
-      notify_progress (self, TRUE);
-      g_task_return_error (task, error);
-      return;
     }
-
   notify_progress (self, TRUE);
-  ferry_transfer_set_state (self, FERRY_TRANSFER_DONE);
-  g_task_return_boolean (task, TRUE);
+  if (!error)
+    ferry_transfer_set_state (self, FERRY_TRANSFER_DONE);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    ferry_transfer_set_state (self, FERRY_TRANSFER_CANCELLED);
+  else
+    ferry_transfer_set_state (self, FERRY_TRANSFER_FAILED);
+
+  /* Only now is the slot free for the next queued transfer. */
+  if (client)
+    ferry_client_transfer_done (client, self);
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /* The single exit: every path ends here exactly once. The caller hears of a failure only
@@ -520,13 +535,22 @@ ferry_transfer_set_file (FerryTransfer *self,
 
 /* ---- running ----------------------------------------------------------------------------- */
 
+static gboolean
+cancel_idle_cb (gpointer user_data)
+{
+  ferry_transfer_cancel (user_data);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 caller_cancelled_cb (GCancellable *cancellable,
                      gpointer      user_data)
 {
   FerryTransfer *self = user_data;
 
+  /* finish() disconnects this handler, which must not happen inside it: go through idle. */
   g_cancellable_cancel (self->cancellable);
+  g_idle_add_full (G_PRIORITY_DEFAULT, cancel_idle_cb, g_object_ref (self), g_object_unref);
 }
 
 void
@@ -547,17 +571,33 @@ ferry_transfer_run_async (FerryTransfer       *self,
     self->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                              self, NULL);
 
-  ferry_transfer_set_state (self, FERRY_TRANSFER_CONNECTING);
-
   client = g_weak_ref_get (&self->client);
   if (!client)
     {
       ferry_transfer_finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                         _("The transfer was cancelled.")));
+                                                        _("The transfer was cancelled.")));
       return;
     }
   ferry_client_track_transfer (client, self);
+  /* It stays PENDING until the client has a free transfer slot; then ferry_transfer_begin(). */
+  ferry_client_schedule_transfer (client, self);
+}
 
+void
+ferry_transfer_begin (FerryTransfer *self)
+{
+  g_autoptr(FerryClient) client = g_weak_ref_get (&self->client);
+
+  g_return_if_fail (self->task != NULL);
+
+  if (!client || g_cancellable_is_cancelled (self->cancellable))
+    {
+      ferry_transfer_finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                        _("The transfer was cancelled.")));
+      return;
+    }
+
+  ferry_transfer_set_state (self, FERRY_TRANSFER_CONNECTING);
   if (self->direction == FERRY_TRANSFER_UPLOAD)
     ferry_transfer_start_upload (self, client);
   else

@@ -24,6 +24,16 @@ void         ferry_server_set_expire           (FerryServer          *self,
                                                 guint64               seconds);
 void         ferry_server_set_max_connections  (FerryServer          *self,
                                                 guint                 max_connections);
+void         ferry_server_set_max_connections_per_address
+                                               (FerryServer          *self,
+                                                guint                 max_connections);
+/* Serves TLS with @certificate (which has its private key). NULL, the default, serves plain
+ * TCP. */
+void         ferry_server_set_certificate      (FerryServer          *self,
+                                                GTlsCertificate      *certificate);
+/* Requires @password in every HELLO. NULL, the default, requires none. */
+void         ferry_server_set_password         (FerryServer          *self,
+                                                const char           *password);
 
 /* Binds @address:@port (0 picks a free port, returned in @bound_port) and starts serving. */
 gboolean     ferry_server_listen               (FerryServer          *self,

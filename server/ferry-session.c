@@ -52,7 +52,9 @@ struct _FerrySession
   FerryStore         *store;
   FerryHub           *hub;
   GCancellable       *cancellable;     /* file I/O of this session */
+  FerryAuth          *auth;
   char               *peer;
+  char               *peer_address;    /* the IP address alone, for per-address limits */
   char               *user;
 
   FerrySessionConfig  config;
@@ -118,8 +120,10 @@ ferry_session_finalize (GObject *object)
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
+  g_clear_object (&self->auth);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->peer, g_free);
+  g_clear_pointer (&self->peer_address, g_free);
   g_clear_pointer (&self->user, g_free);
   g_clear_pointer (&self->upload_token, g_free);
   g_clear_pointer (&self->upload_name, g_free);
@@ -154,22 +158,25 @@ ferry_session_init (FerrySession *self)
   self->state = STATE_HANDSHAKE;
 }
 
-static char *
-describe_peer (GIOStream *stream)
+/* The remote address of @stream, looking through a TLS connection to its socket. */
+static GInetSocketAddress *
+dup_remote_address (GIOStream *stream)
 {
   g_autoptr(GSocketAddress) address = NULL;
-  g_autoptr(GInetAddress) inet = NULL;
-  g_autofree char *host = NULL;
 
+  if (G_IS_TLS_CONNECTION (stream))
+    {
+      g_autoptr(GIOStream) base = NULL;
+
+      g_object_get (stream, "base-io-stream", &base, NULL);
+      return base ? dup_remote_address (base) : NULL;
+    }
   if (!G_IS_SOCKET_CONNECTION (stream))
-    return g_strdup ("(unknown)");
+    return NULL;
   address = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (stream), NULL);
   if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return g_strdup ("(unknown)");
-  host = g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-  return g_strdup_printf ("%s:%u", host,
-                          g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (address)));
+    return NULL;
+  return G_INET_SOCKET_ADDRESS (g_steal_pointer (&address));
 }
 
 FerrySession *
@@ -178,6 +185,7 @@ ferry_session_new (GIOStream                *stream,
                    FerryHub                 *hub,
                    const FerrySessionConfig *config)
 {
+  g_autoptr(GInetSocketAddress) remote = NULL;
   FerrySession *self;
 
   g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
@@ -190,7 +198,22 @@ ferry_session_new (GIOStream                *stream,
   self->store = g_object_ref (store);
   self->hub = g_object_ref (hub);
   self->config = *config;
-  self->peer = describe_peer (stream);
+  self->config.auth = NULL;
+  self->auth = config->auth ? g_object_ref (config->auth) : NULL;
+
+  remote = dup_remote_address (stream);
+  if (remote)
+    {
+      self->peer_address =
+        g_inet_address_to_string (g_inet_socket_address_get_address (remote));
+      self->peer = g_strdup_printf ("%s:%u", self->peer_address,
+                                    g_inet_socket_address_get_port (remote));
+    }
+  else
+    {
+      self->peer_address = g_strdup ("(unknown)");
+      self->peer = g_strdup ("(unknown)");
+    }
   return self;
 }
 
@@ -261,6 +284,13 @@ timeout_cb (gpointer user_data)
 
   self->timeout_id = 0;
 
+  /* The handshake deadline is absolute: nothing a client sends before HELLO extends it. */
+  if (self->state == STATE_HANDSHAKE)
+    {
+      idle = g_get_monotonic_time () - self->config.hello_deadline;
+      limit = 0;
+    }
+
   if (idle < limit)
     {
       guint remaining_ms = (guint) ((limit - idle + 999) / 1000);
@@ -274,8 +304,8 @@ timeout_cb (gpointer user_data)
     session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
                                      ngettext ("No HELLO arrived within %u second.",
                                                "No HELLO arrived within %u seconds.",
-                                               self->timeout_seconds),
-                                     self->timeout_seconds));
+                                               HANDSHAKE_TIMEOUT_S),
+                                     HANDSHAKE_TIMEOUT_S));
   else
     session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
                                      ngettext ("The connection was silent for %u second.",
@@ -1162,7 +1192,9 @@ handle_hello (FerrySession *self,
 {
   g_autoptr(GVariant) value = NULL;
   g_autoptr(GVariant) secret = NULL;
+  g_autoptr(GVariant) options = NULL;
   g_autoptr(FerryChecksum) checksum = NULL;
+  g_auto(GVariantBuilder) welcome_options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   GError *error = NULL;
   const char *software;
   const char *user;
@@ -1180,7 +1212,7 @@ handle_hello (FerrySession *self,
       session_fail (self, error);
       return;
     }
-  g_variant_get (value, "(u&s&s@aya{sv})", &version, &software, &user, &secret, NULL);
+  g_variant_get (value, "(u&s&s@ay@a{sv})", &version, &software, &user, &secret, &options);
 
   if (version != FERRY_PROTOCOL_VERSION)
     {
@@ -1197,6 +1229,20 @@ handle_hello (FerrySession *self,
                                                  "try again later.")));
       return;
     }
+  if (self->auth)
+    {
+      const char *password = NULL;
+
+      /* A password of the wrong type counts as none. */
+      g_variant_lookup (options, "password", "&s", &password);
+      if (!ferry_auth_check (self->auth, self->peer_address, password, &error))
+        {
+          g_message ("%s: refused: %s", self->peer, error->message);
+          session_fail (self, error);
+          return;
+        }
+      g_variant_builder_add (&welcome_options, "{sv}", "auth", g_variant_new_boolean (TRUE));
+    }
 
   bytes = g_variant_get_fixed_array (secret, &n, 1);
   checksum = ferry_checksum_new ();
@@ -1207,8 +1253,9 @@ handle_hello (FerrySession *self,
   g_debug ("%s: HELLO from %s using “%s”", self->peer, user, software);
 
   send_message (self, FERRY_MSG_WELCOME, 0,
-                g_variant_new ("(usta{sv})", (guint32) FERRY_PROTOCOL_VERSION, SERVER_SOFTWARE,
-                               self->config.max_file_size, NULL));
+                g_variant_new ("(ust@a{sv})", (guint32) FERRY_PROTOCOL_VERSION,
+                               SERVER_SOFTWARE, self->config.max_file_size,
+                               g_variant_builder_end (&welcome_options)));
   self->state = STATE_READY;
   set_timeout (self, TRANSFER_TIMEOUT_S);
   read_next (self);
@@ -1329,10 +1376,20 @@ read_next (FerrySession *self)
 void
 ferry_session_start (FerrySession *self)
 {
+  gint64 now;
+
   g_return_if_fail (FERRY_IS_SESSION (self));
   g_return_if_fail (self->state == STATE_HANDSHAKE);
 
   g_debug ("%s: connected", self->peer);
-  set_timeout (self, HANDSHAKE_TIMEOUT_S);
+  now = g_get_monotonic_time ();
+  if (self->config.hello_deadline == 0)
+    self->config.hello_deadline = now + HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
+  self->timeout_seconds = HANDSHAKE_TIMEOUT_S;
+  touch (self);
+  /* The deadline may be close already: a TLS handshake came first. */
+  self->timeout_id = g_timeout_add ((guint) CLAMP ((self->config.hello_deadline - now) / 1000,
+                                                   1, HANDSHAKE_TIMEOUT_S * 1000),
+                                    timeout_cb, self);
   read_next (self);
 }

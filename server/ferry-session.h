@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ferry-auth.h"
 #include "ferry-hub.h"
 #include "ferry-store.h"
 
@@ -20,6 +21,9 @@ typedef struct
   guint64 max_file_size;
   guint64 expire_seconds;   /* 0: offers never expire */
   gboolean busy;            /* answer HELLO with ERROR(BUSY) and close */
+  FerryAuth *auth;          /* borrowed; NULL: no password needed */
+  gint64 hello_deadline;    /* monotonic µs by which HELLO must have arrived; 0: 10 s from
+                             * ferry_session_start () */
 } FerrySessionConfig;
 
 FerrySession *ferry_session_new       (GIOStream                *stream,

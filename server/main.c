@@ -9,13 +9,17 @@
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "ferry-fingerprint.h"
 #include "ferry-server.h"
+#include "ferry-tls-identity.h"
 #include "ferry-units.h"
 
 #define EXIT_USAGE 2
+#define MAX_PASSWORD_BYTES 1024   /* PROTOCOL.md §3 */
 
 typedef struct
 {
@@ -66,6 +70,65 @@ format_address (GInetAddress *address,
   return g_strdup_printf ("%s:%u", text, port);
 }
 
+/* The first line of @path, without its line ending; NULL with a sentence in @message. */
+static char *
+read_password_file (const char  *path,
+                    char       **message)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  gsize line;
+
+  if (!g_file_get_contents (path, &contents, &length, &error))
+    {
+      *message = g_strdup_printf (_("Could not read the password file: %s"), error->message);
+      return NULL;
+    }
+
+  line = strcspn (contents, "\n");
+  if (line > 0 && contents[line - 1] == '\r')
+    line--;
+  if (line < length)
+    {
+      char *password = g_strndup (contents, line);
+
+      memset (contents, 0, length);
+      contents = password;
+      length = line;
+    }
+
+  if (length == 0)
+    *message = g_strdup_printf (_("The password file %s is empty; its first line must hold "
+                                  "the password."), path);
+  else if (length > MAX_PASSWORD_BYTES)
+    *message = g_strdup_printf (_("The password in %s is longer than %u bytes."),
+                                path, MAX_PASSWORD_BYTES);
+  else if (!g_utf8_validate (contents, (gssize) length, NULL))
+    *message = g_strdup_printf (_("The password in %s is not valid UTF-8 text."), path);
+  else
+    return g_steal_pointer (&contents);
+
+  memset (contents, 0, length);
+  return NULL;
+}
+
+/* The server's certificate: the pair given on the command line, or DATA/tls, created the first
+ * time. */
+static GTlsCertificate *
+load_identity (const char  *data_dir,
+               const char  *cert_path,
+               const char  *key_path,
+               GError     **error)
+{
+  g_autofree char *dir = NULL;
+
+  if (cert_path)
+    return ferry_tls_identity_load (cert_path, key_path, error);
+  dir = g_build_filename (data_dir, "tls", NULL);
+  return ferry_tls_identity_load_or_create (dir, error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -81,9 +144,18 @@ main (int   argc,
   g_autofree char *quota_text = NULL;
   g_autofree char *expire_text = NULL;
   g_autofree char *listening = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  g_autofree char *password_file = NULL;
+  g_autofree char *password = NULL;
+  g_autofree char *fingerprint = NULL;
+  g_autoptr(GTlsCertificate) certificate = NULL;
   gboolean version = FALSE;
+  gboolean no_tls = FALSE;
+  gboolean print_fingerprint = FALSE;
   int port = FERRY_DEFAULT_PORT;
   int max_connections = 64;
+  int max_per_address = 16;
   guint64 max_file_size = G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024;
   guint64 quota = 0;
   guint64 expire = 0;
@@ -104,6 +176,21 @@ main (int   argc,
       N_("Delete offers older than this, such as 24h or 7d (default never)"), N_("DURATION") },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
       N_("Most connections served at once (default 64)"), N_("N") },
+    { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address,
+      N_("Most connections served at once from one IP address (default 16)"), N_("N") },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
+      N_("Require the password on the first line of FILE from every client"), N_("FILE") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
+      N_("Use this PEM certificate instead of DIR/tls/server.crt (needs --tls-key)"),
+      N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key,
+      N_("Use this PEM private key instead of DIR/tls/server.key (needs --tls-cert)"),
+      N_("FILE") },
+    { "print-fingerprint", 0, 0, G_OPTION_ARG_NONE, &print_fingerprint,
+      N_("Print the server’s fingerprint and exit, creating its key the first time"), NULL },
+    { "no-tls", 0, 0, G_OPTION_ARG_NONE, &no_tls,
+      N_("Serve unencrypted TCP, for trusted links and benchmarks only: nothing is private "
+         "and clients cannot verify the server"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Show the version and exit"), NULL },
     { NULL }
@@ -114,12 +201,20 @@ main (int   argc,
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 
-  /* stdout carries only the "listening on" line; every log goes to stderr. */
+  /* stdout carries only the "listening on" and "fingerprint" lines (or the fingerprint alone
+   * with --print-fingerprint); every log goes to stderr. */
   g_log_writer_default_set_use_stderr (TRUE);
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Share files with everyone who can reach this "
                                            "machine."));
+  g_option_context_set_description (context,
+    _("Connections are encrypted with TLS. The first start creates the server’s key and "
+      "certificate in DIR/tls; clients trust the server by its fingerprint, which the server "
+      "prints when it starts and with --print-fingerprint. Give that fingerprint to your users "
+      "through a channel you trust.\n"
+      "Anyone who can reach the port can list and download files unless --password-file is "
+      "given. See the Security section of the documentation."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -140,6 +235,25 @@ main (int   argc,
     return usage_error (_("The port must be a number from 0 to 65535."));
   if (max_connections < 1)
     return usage_error (_("The maximum number of connections must be at least 1."));
+  if (max_per_address < 1)
+    return usage_error (_("The maximum number of connections per address must be at least "
+                          "1."));
+  if (!tls_cert != !tls_key)
+    return usage_error (_("--tls-cert and --tls-key go together: give both, or neither to use "
+                          "the server’s own key."));
+  if (no_tls && tls_cert)
+    return usage_error (_("--no-tls cannot be combined with --tls-cert and --tls-key."));
+  if (no_tls && print_fingerprint)
+    return usage_error (_("--no-tls cannot be combined with --print-fingerprint: a server "
+                          "without TLS has no fingerprint."));
+  if (password_file)
+    {
+      g_autofree char *message = NULL;
+
+      password = read_password_file (password_file, &message);
+      if (!password)
+        return usage_error (message);
+    }
 
   if (bind && *bind)
     {
@@ -171,6 +285,41 @@ main (int   argc,
       data_dir = g_build_filename (g_get_user_data_dir (), "ferry", NULL);
     }
 
+  if (!no_tls)
+    {
+      certificate = load_identity (data_dir, tls_cert, tls_key, &error);
+      if (!certificate)
+        {
+          g_printerr ("ferry-server: %s\n", error->message);
+          return EXIT_FAILURE;
+        }
+      fingerprint = ferry_fingerprint_from_certificate (certificate);
+      if (!fingerprint)
+        {
+          g_printerr (_("ferry-server: The TLS certificate could not be read.\n"));
+          return EXIT_FAILURE;
+        }
+    }
+
+  if (print_fingerprint)
+    {
+      g_autofree char *shown = ferry_fingerprint_format (fingerprint);
+
+      printf ("%s\n", shown);
+      return EXIT_SUCCESS;
+    }
+
+  if (!no_tls && !g_tls_backend_supports_tls (g_tls_backend_get_default ()))
+    {
+      g_printerr (_("ferry-server: TLS is not available; install glib-networking, or start "
+                    "with --no-tls on a trusted network.\n"));
+      return EXIT_FAILURE;
+    }
+  if (no_tls)
+    g_printerr (_("WARNING: --no-tls: everything, files and names included, crosses the "
+                  "network unencrypted, and clients cannot verify this server.%s\n"),
+                password ? _(" The password too.") : "");
+
   server = ferry_server_new (data_dir, &error);
   if (!server)
     {
@@ -180,6 +329,11 @@ main (int   argc,
   ferry_server_set_max_file_size (server, max_file_size);
   ferry_server_set_quota (server, quota);
   ferry_server_set_max_connections (server, (guint) max_connections);
+  ferry_server_set_max_connections_per_address (server, (guint) max_per_address);
+  ferry_server_set_certificate (server, certificate);
+  ferry_server_set_password (server, password);
+  if (password)
+    memset (password, 0, strlen (password));
   ferry_server_set_expire (server, expire);
 
   if (!ferry_server_listen (server, address, (guint16) port, &bound_port, &error))
@@ -199,7 +353,19 @@ main (int   argc,
 
   listening = format_address (address, bound_port);
   g_message ("ferry-server %s listening on %s, data in %s", PACKAGE_VERSION, listening, data_dir);
+  /* Scripts read the first line: it stays "listening on". */
   printf ("listening on %s\n", listening);
+  if (fingerprint)
+    {
+      g_autofree char *shown = ferry_fingerprint_format (fingerprint);
+
+      g_message ("TLS on; the server's fingerprint is %s", shown);
+      printf ("fingerprint %s\n", shown);
+    }
+  else
+    g_message ("TLS off (--no-tls): connections are not encrypted");
+  if (password)
+    g_message ("Clients need the password in %s", password_file);
   fflush (stdout);
 
   g_main_loop_run (loop);

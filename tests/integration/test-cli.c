@@ -254,7 +254,8 @@ test_watch (Fixture       *f,
 
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", f->config, TRUE);
   watch = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("FERRY_CLI"),
-                                       "--server", f->server->address, "watch", "--json", NULL);
+                                       "--server", f->server->address,
+                                       "--trust", f->server->fingerprint, "watch", "--json", NULL);
   g_assert_no_error (error);
   lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watch));
 

@@ -229,38 +229,60 @@ test_password (Fixture       *f,
 typedef struct
 {
   GSocketListener *listener;
+  GCancellable    *cancellable;
   guint16          port;
   guint16          target;
   GMutex           lock;
   GByteArray      *recorded;
   GThread         *thread;
+  GPtrArray       *pumps;       /* GThread */
 } Recorder;
 
 typedef struct
 {
-  Recorder     *recorder;
-  GInputStream *in;
-  GOutputStream *out;
+  Recorder          *recorder;
+  GSocketConnection *from;
+  GSocketConnection *to;
 } Pump;
 
 static gpointer
 pump_thread (gpointer user_data)
 {
   Pump *pump = user_data;
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (pump->from));
+  GOutputStream *out = g_io_stream_get_output_stream (G_IO_STREAM (pump->to));
   guint8 buf[65536];
   gssize n;
 
-  while ((n = g_input_stream_read (pump->in, buf, sizeof buf, NULL, NULL)) > 0)
+  while ((n = g_input_stream_read (in, buf, sizeof buf, NULL, NULL)) > 0)
     {
       g_mutex_lock (&pump->recorder->lock);
       g_byte_array_append (pump->recorder->recorded, buf, (guint) n);
       g_mutex_unlock (&pump->recorder->lock);
-      if (!g_output_stream_write_all (pump->out, buf, (gsize) n, NULL, NULL, NULL))
+      if (!g_output_stream_write_all (out, buf, (gsize) n, NULL, NULL, NULL))
         break;
     }
-  g_output_stream_close (pump->out, NULL, NULL);
+  /* Pass the end of stream on, so the other side's pump ends too. */
+  g_socket_shutdown (g_socket_connection_get_socket (pump->to), FALSE, TRUE, NULL);
+  g_object_unref (pump->from);
+  g_object_unref (pump->to);
   g_free (pump);
   return NULL;
+}
+
+static void
+start_pump (Recorder          *r,
+            GSocketConnection *from,
+            GSocketConnection *to)
+{
+  Pump *pump = g_new0 (Pump, 1);
+
+  pump->recorder = r;
+  pump->from = g_object_ref (from);
+  pump->to = g_object_ref (to);
+  g_mutex_lock (&r->lock);
+  g_ptr_array_add (r->pumps, g_thread_new ("pump", pump_thread, pump));
+  g_mutex_unlock (&r->lock);
 }
 
 static gpointer
@@ -270,29 +292,18 @@ recorder_thread (gpointer user_data)
 
   for (;;)
     {
-      g_autoptr(GSocketConnection) down = g_socket_listener_accept (r->listener, NULL, NULL, NULL);
+      g_autoptr(GSocketConnection) down = NULL;
       g_autoptr(GSocketClient) client = g_socket_client_new ();
       g_autoptr(GSocketConnection) up = NULL;
-      Pump *a, *b;
 
+      down = g_socket_listener_accept (r->listener, NULL, r->cancellable, NULL);
       if (!down)
         return NULL;
       up = g_socket_client_connect_to_host (client, "127.0.0.1", r->target, NULL, NULL);
       if (!up)
         continue;
-      a = g_new0 (Pump, 1);
-      a->recorder = r;
-      a->in = g_io_stream_get_input_stream (G_IO_STREAM (down));
-      a->out = g_io_stream_get_output_stream (G_IO_STREAM (up));
-      b = g_new0 (Pump, 1);
-      b->recorder = r;
-      b->in = g_io_stream_get_input_stream (G_IO_STREAM (up));
-      b->out = g_io_stream_get_output_stream (G_IO_STREAM (down));
-      /* The pumps own the connections from here: keep them alive with the threads. */
-      g_object_ref (down);
-      g_object_ref (up);
-      g_thread_unref (g_thread_new ("pump", pump_thread, a));
-      g_thread_unref (g_thread_new ("pump", pump_thread, b));
+      start_pump (r, down, up);
+      start_pump (r, up, down);
     }
 }
 
@@ -307,6 +318,8 @@ recorder_start (guint16 target)
 
   r->target = target;
   r->recorded = g_byte_array_new ();
+  r->pumps = g_ptr_array_new ();
+  r->cancellable = g_cancellable_new ();
   g_mutex_init (&r->lock);
   r->listener = g_socket_listener_new ();
   g_socket_listener_add_address (r->listener, any, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
@@ -387,10 +400,15 @@ transfer_through_recorder (Fixture    *f,
 static void
 recorder_free (Recorder *r)
 {
-  /* The accept loop ends when the listener closes; pumps end with their connections. */
-  g_socket_listener_close (r->listener);
+  g_cancellable_cancel (r->cancellable);
   g_thread_join (r->thread);
+  g_socket_listener_close (r->listener);
   g_object_unref (r->listener);
+  g_object_unref (r->cancellable);
+  /* Every pump ends once both ends of its connection have closed. */
+  for (guint i = 0; i < r->pumps->len; i++)
+    g_thread_join (g_ptr_array_index (r->pumps, i));
+  g_ptr_array_unref (r->pumps);
   g_byte_array_unref (r->recorded);
   g_mutex_clear (&r->lock);
   g_free (r);

@@ -229,12 +229,32 @@ counter_reached (gpointer data)
   return counter->done == 16;
 }
 
+/* 16 uploads at once: four people uploading four files each, so that the server really has
+ * 16 upload connections open (each client runs at most four transfers at a time, and queues
+ * the rest; Alice's 16 below prove the queue). */
 static void
 test_concurrent_uploads (Fixture       *f,
                          gconstpointer  data)
 {
   g_autoptr(GPtrArray) transfers = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) people = g_ptr_array_new_with_free_func (g_object_unref);
   Counter counter = { 0 };
+
+  /* All of them connect from 127.0.0.1, so lift the per-address limit for this test. */
+  ferry_test_server_stop (f->server);
+  ferry_test_server_free (f->server);
+  f->server = ferry_test_server_start (NULL, 0, "--max-connections-per-address", "64", NULL);
+  g_clear_object (&f->alice);
+  g_clear_object (&f->bob);
+  f->alice = ferry_test_client_new (f->server, f->config_a, "Alice");
+  f->bob = ferry_test_client_new (f->server, f->config_b, "Bob");
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *config = g_strdup_printf ("%s/person-%u", f->tmp, i);
+      g_autofree char *name = g_strdup_printf ("Person %u", i);
+
+      g_ptr_array_add (people, ferry_test_client_new (f->server, config, name));
+    }
 
   ferry_test_client_connect (f->bob);
   for (guint i = 0; i < 16; i++)
@@ -242,7 +262,7 @@ test_concurrent_uploads (Fixture       *f,
       g_autofree char *name = g_strdup_printf ("concurrent-%02u", i);
       g_autofree char *path = ferry_test_make_file (f->tmp, name, 1024 * 1024 + i * 4099);
       g_autoptr(GFile) file = g_file_new_for_path (path);
-      FerryTransfer *transfer = ferry_client_upload (f->alice, file, NULL);
+      FerryTransfer *transfer = ferry_client_upload (g_ptr_array_index (people, i % 4), file, NULL);
 
       g_ptr_array_add (transfers, transfer);
       ferry_transfer_run_async (transfer, NULL, concurrent_done_cb, &counter);
@@ -263,7 +283,73 @@ test_concurrent_uploads (Fixture       *f,
       g_assert_cmpstr (ferry_offer_get_sha256_hex (offer), ==, sum);
       g_assert_false (ferry_offer_get_mine (offer));
     }
-  g_assert_cmpuint (g_list_model_get_n_items (ferry_client_get_transfers (f->alice)), ==, 16);
+}
+
+static gboolean
+all_finished (gpointer data)
+{
+  GPtrArray *transfers = data;
+
+  for (guint i = 0; i < transfers->len; i++)
+    if (!ferry_transfer_is_finished (g_ptr_array_index (transfers, i)))
+      return FALSE;
+  return TRUE;
+}
+
+static void
+count_running_cb (FerryTransfer *transfer,
+                  GParamSpec    *pspec,
+                  guint         *max_running)
+{
+  FerryClient *client = g_object_get_data (G_OBJECT (transfer), "client");
+  GListModel *all = ferry_client_get_transfers (client);
+  guint running = 0;
+
+  for (guint i = 0; i < g_list_model_get_n_items (all); i++)
+    {
+      g_autoptr(FerryTransfer) t = g_list_model_get_item (all, i);
+      FerryTransferState state = ferry_transfer_get_state (t);
+
+      if (state >= FERRY_TRANSFER_CONNECTING && state <= FERRY_TRANSFER_VERIFYING)
+        running++;
+    }
+  *max_running = MAX (*max_running, running);
+}
+
+/* One client with 16 uploads runs at most four at a time; a queued one can be cancelled. */
+static void
+test_transfer_queue (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autoptr(GPtrArray) transfers = g_ptr_array_new_with_free_func (g_object_unref);
+  guint max_running = 0;
+  FerryTransfer *last;
+
+  for (guint i = 0; i < 16; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("queued-%02u", i);
+      g_autofree char *path = ferry_test_make_file (f->tmp, name, 512 * 1024);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      FerryTransfer *transfer = ferry_client_upload (f->alice, file, NULL);
+
+      g_object_set_data (G_OBJECT (transfer), "client", f->alice);
+      g_signal_connect (transfer, "notify::state", G_CALLBACK (count_running_cb), &max_running);
+      g_ptr_array_add (transfers, transfer);
+      ferry_transfer_run_async (transfer, NULL, NULL, NULL);
+    }
+
+  last = g_ptr_array_index (transfers, 15);
+  g_assert_cmpint (ferry_transfer_get_state (last), ==, FERRY_TRANSFER_PENDING);
+  ferry_transfer_cancel (last);
+  g_assert_cmpint (ferry_transfer_get_state (last), ==, FERRY_TRANSFER_CANCELLED);
+
+  ferry_test_wait_for (all_finished, transfers, 120);
+  g_assert_cmpuint (max_running, ==, 4);
+  for (guint i = 0; i < 15; i++)
+    g_assert_cmpint (ferry_transfer_get_state (g_ptr_array_index (transfers, i)), ==,
+                     FERRY_TRANSFER_DONE);
+  for (guint i = 0; i < transfers->len; i++)
+    g_signal_handlers_disconnect_by_data (g_ptr_array_index (transfers, i), &max_running);
 }
 
 typedef struct
@@ -579,6 +665,7 @@ main (int    argc,
   ADD ("/transfer/round-trip/64MiB", test_round_trip_64m);
   ADD ("/transfer/odd-names", test_odd_names);
   ADD ("/transfer/16-concurrent-uploads", test_concurrent_uploads);
+  ADD ("/transfer/queue-of-16", test_transfer_queue);
   ADD ("/transfer/subscriber-sees-offer-and-deleted", test_subscriber_events);
   ADD ("/transfer/delete-by-non-owner-refused", test_delete_by_non_owner);
   ADD ("/transfer/restart-keeps-everything", test_restart_keeps_everything);
