@@ -94,6 +94,7 @@ read_password_file (const char  *path,
       char *password = g_strndup (contents, line);
 
       memset (contents, 0, length);
+      g_free (contents);
       contents = password;
       length = line;
     }
