@@ -9,6 +9,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-application.h"
+#include "ferry-error.h"
 #include "ferry-preferences-window.h"
 #include "ferry-window.h"
 
@@ -50,6 +51,17 @@ static const GOptionEntry option_entries[] = {
 };
 
 static void ferry_application_start_connect (FerryApplication *self);
+
+static GtkWindow *
+ferry_application_get_main_window (FerryApplication *self)
+{
+  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
+    {
+      if (FERRY_IS_WINDOW (l->data))
+        return l->data;
+    }
+  return NULL;
+}
 
 static void
 connect_cb (GObject      *object,
@@ -95,6 +107,17 @@ connect_cb (GObject      *object,
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || client != self->client)
     return;
+
+  /* A new server, or one whose identity changed: trying again can't help, the person decides. */
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED)
+      || g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
+    {
+      GtkWindow *window = ferry_application_get_main_window (self);
+
+      if (window)
+        ferry_window_ask_trust (FERRY_WINDOW (window), client, error);
+      return;
+    }
 
   /* The first connection failed: the window shows why (the client's state and error). Try
    * again with backoff; once connected, the engine's own reconnect takes over. */
@@ -145,17 +168,6 @@ ferry_application_reconnect (FerryApplication *self)
 
   if (self->client)
     ferry_application_start_connect (self);
-}
-
-static GtkWindow *
-ferry_application_get_main_window (FerryApplication *self)
-{
-  for (GList *l = gtk_application_get_windows (GTK_APPLICATION (self)); l; l = l->next)
-    {
-      if (FERRY_IS_WINDOW (l->data))
-        return l->data;
-    }
-  return NULL;
 }
 
 static void
@@ -228,6 +240,70 @@ ferry_application_connect_action (GSimpleAction *action,
 }
 
 static void
+ferry_application_trust_server_action (GSimpleAction *action,
+                                       GVariant      *param,
+                                       gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window = ferry_application_get_main_window (self);
+
+  if (!self->client)
+    return;
+
+  /* Pins the fingerprint the person saw, not whatever the server shows next. */
+  if (!ferry_client_trust_fingerprint (self->client, g_variant_get_string (param, NULL), &error))
+    {
+      if (window)
+        ferry_window_show_error (FERRY_WINDOW (window), _("The Server Could Not Be Trusted"),
+                                 error->message);
+      return;
+    }
+
+  self->retry_seconds = RETRY_MIN_SECONDS;
+  ferry_application_start_connect (self);
+}
+
+static void
+ferry_application_forget_server_action (GSimpleAction *action,
+                                        GVariant      *param,
+                                        gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *window = ferry_application_get_main_window (self);
+
+  if (!self->client)
+    return;
+
+  if (!ferry_client_forget_server (self->client, &error))
+    {
+      if (window)
+        ferry_window_show_error (FERRY_WINDOW (window), _("The Server Could Not Be Forgotten"),
+                                 error->message);
+      return;
+    }
+
+  /* The next connection presents the new identity for the person to confirm. */
+  ferry_application_start_connect (self);
+}
+
+/* Gives up on the current server, back to the first-run page (filled in with it). */
+static void
+ferry_application_disconnect_action (GSimpleAction *action,
+                                     GVariant      *param,
+                                     gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+
+  if (!self->client)
+    return;
+
+  ferry_application_drop_client (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
+}
+
+static void
 ferry_application_preferences_action (GSimpleAction *action,
                                       GVariant      *param,
                                       gpointer       user_data)
@@ -283,6 +359,9 @@ ferry_application_quit_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { "connect", ferry_application_connect_action, "(ss)" },
+  { "trust-server", ferry_application_trust_server_action, "s" },
+  { "forget-server", ferry_application_forget_server_action },
+  { "disconnect", ferry_application_disconnect_action },
   { "preferences", ferry_application_preferences_action },
   { "about", ferry_application_about_action },
   { "quit", ferry_application_quit_action },

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
 #define FERRY_TYPE_APPLICATION (ferry_application_get_type ())
 
 /* Property "client": the FerryClient in use, or NULL before the first run is done. It is
- * replaced when the server or name changes. */
+ * replaced when the server or name changes.
+ * Actions: app.connect((ss) server, name), app.trust-server(s fingerprint), app.forget-server,
+ * app.disconnect, app.preferences, app.about, app.quit. */
 G_DECLARE_FINAL_TYPE (FerryApplication, ferry_application, FERRY, APPLICATION, AdwApplication)
 
 /* With FERRY_NON_UNIQUE=1 in the environment the app does not register as the single

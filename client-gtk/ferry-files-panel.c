@@ -248,6 +248,10 @@ ferry_files_panel_init (FerryFilesPanel *self)
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  /* The entry sits in a clamp, so the search bar can't find it by itself: without this, Escape
+   * neither closes nor clears the search, and typing into the window doesn't start one. */
+  gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
+
   self->sort_by = g_strdup ("time");
   sorter = ferry_files_panel_make_sorter (self->sort_by);
   gtk_sort_list_model_set_sorter (self->sort_model, sorter);

@@ -60,6 +60,32 @@ clock_notify_now_cb (FerryOfferRow *self,
   ferry_offer_row_update_age (self);
 }
 
+/* The content type's symbolic icons, then a generic document: without that last fallback, a type
+ * the icon theme lacks (application/octet-stream in Adwaita) gets a full-colour legacy icon that
+ * neither matches the others nor follows the style. */
+static GIcon *
+symbolic_icon_for_type (const char *content_type)
+{
+  g_autoptr(GIcon) icon = g_content_type_get_symbolic_icon (content_type);
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+  g_auto(GStrv) strv = NULL;
+
+  if (G_IS_THEMED_ICON (icon))
+    {
+      const char * const *all = g_themed_icon_get_names (G_THEMED_ICON (icon));
+
+      for (guint i = 0; all && all[i]; i++)
+        {
+          if (g_str_has_suffix (all[i], "-symbolic"))
+            g_strv_builder_add (names, all[i]);
+        }
+    }
+  g_strv_builder_add (names, "text-x-generic-symbolic");
+  strv = g_strv_builder_end (names);
+
+  return g_themed_icon_new_from_names (strv, -1);
+}
+
 static void
 ferry_offer_row_update (FerryOfferRow *self)
 {
@@ -81,7 +107,7 @@ ferry_offer_row_update (FerryOfferRow *self)
 
   name = ferry_offer_get_name (self->offer);
   size = g_format_size (ferry_offer_get_size (self->offer));
-  icon = g_content_type_get_symbolic_icon (ferry_offer_get_content_type (self->offer));
+  icon = symbolic_icon_for_type (ferry_offer_get_content_type (self->offer));
 
   gtk_image_set_from_gicon (self->icon, icon);
   gtk_label_set_label (self->name_label, name);
@@ -101,28 +127,13 @@ ferry_offer_row_update (FerryOfferRow *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, delete_label,
                                   -1);
   gtk_widget_set_visible (GTK_WIDGET (self->delete_button), ferry_offer_get_mine (self->offer));
-}
 
-static void
-ferry_offer_row_download_action (GtkWidget  *widget,
-                                 const char *action_name,
-                                 GVariant   *param)
-{
-  FerryOfferRow *self = FERRY_OFFER_ROW (widget);
-
-  if (self->offer)
-    gtk_widget_activate_action (widget, "win.download", "s", ferry_offer_get_id (self->offer));
-}
-
-static void
-ferry_offer_row_delete_action (GtkWidget  *widget,
-                               const char *action_name,
-                               GVariant   *param)
-{
-  FerryOfferRow *self = FERRY_OFFER_ROW (widget);
-
-  if (self->offer && ferry_offer_get_mine (self->offer))
-    gtk_widget_activate_action (widget, "win.delete", "s", ferry_offer_get_id (self->offer));
+  /* The buttons point at the window's actions, so they are insensitive whenever those are
+   * (while offline, say). */
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->download_button), "s",
+                                    ferry_offer_get_id (self->offer));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->delete_button), "s",
+                                    ferry_offer_get_id (self->offer));
 }
 
 static void
@@ -197,10 +208,6 @@ ferry_offer_row_class_init (FerryOfferRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryOfferRow, download_button);
   gtk_widget_class_bind_template_child (widget_class, FerryOfferRow, delete_button);
 
-  gtk_widget_class_install_action (widget_class, "offer.download", NULL,
-                                   ferry_offer_row_download_action);
-  gtk_widget_class_install_action (widget_class, "offer.delete", NULL,
-                                   ferry_offer_row_delete_action);
 
   gtk_widget_class_set_css_name (widget_class, "ferryofferrow");
 }

@@ -141,8 +141,10 @@ ferry_transfer_row_update (FerryTransferRow *self)
                                  state == FERRY_TRANSFER_DONE
                                  ? 1.0 : ferry_transfer_get_fraction (self->transfer));
 
+  /* A finished transfer keeps its full bar: the bar visibly reaches the end, and the row keeps
+   * its height. Failed and cancelled ones say so in words instead. */
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
-                          !ferry_transfer_is_finished (self->transfer));
+                          state != FERRY_TRANSFER_FAILED && state != FERRY_TRANSFER_CANCELLED);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
                           !ferry_transfer_is_finished (self->transfer));
   gtk_widget_set_visible (GTK_WIDGET (self->open_button),

@@ -9,11 +9,16 @@
 #include <glib/gi18n.h>
 
 #include "ferry-window.h"
+#include "ferry-a11y.h"
 #include "ferry-client.h"
+#include "ferry-error.h"
 #include "ferry-connect-page.h"
 #include "ferry-files-panel.h"
 #include "ferry-filename.h"
+#include "ferry-fingerprint.h"
 #include "ferry-transfers-panel.h"
+
+#include <string.h>
 
 struct _FerryWindow
 {
@@ -24,6 +29,7 @@ struct _FerryWindow
   AdwToastOverlay      *toast_overlay;
   GtkStack             *stack;
   FerryConnectPage     *connect_page;
+  GtkWidget            *files_page;
   FerryFilesPanel      *files_panel;
   FerryTransfersPanel  *transfers_panel;
   GtkRevealer          *transfers_revealer;
@@ -33,12 +39,16 @@ struct _FerryWindow
   GtkButton            *upload_button;
   GtkButton            *change_server_button;
 
+  /* borrowed references */
+  GtkWidget            *trust_dialog;
+
   /* owned references */
   GSettings            *settings;
   FerryClient          *client;
   GCancellable         *cancellable;
   char                 *sort_by;
 
+  guint                 name_toasts_id;
   gboolean              show_transfers;
   gboolean              was_connected;
   gboolean              lost_connection;
@@ -55,11 +65,55 @@ static GParamSpec *properties[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (FerryWindow, ferry_window, ADW_TYPE_APPLICATION_WINDOW)
 
+/* Names the buttons of the toast on screen (see ferry-a11y.h). The toast overlay's children are
+ * its content and the toast widgets. */
+static void
+ferry_window_name_toasts (FerryWindow *self)
+{
+  GtkWidget *content = adw_toast_overlay_get_child (self->toast_overlay);
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->toast_overlay));
+       child;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      if (child != content)
+        ferry_a11y_name_buttons (child);
+    }
+}
+
+static gboolean
+name_toasts_cb (gpointer user_data)
+{
+  FerryWindow *self = user_data;
+
+  self->name_toasts_id = 0;
+  ferry_window_name_toasts (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+ferry_window_queue_name_toasts (FerryWindow *self)
+{
+  if (self->name_toasts_id == 0)
+    self->name_toasts_id = g_idle_add (name_toasts_cb, self);
+}
+
+static void
+ferry_window_add_toast (FerryWindow *self,
+                        AdwToast    *toast)
+{
+  /* A queued toast shows when the one before it is dismissed. */
+  g_signal_connect_object (toast, "dismissed",
+                           G_CALLBACK (ferry_window_queue_name_toasts), self, G_CONNECT_SWAPPED);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  ferry_window_name_toasts (self);
+}
+
 static void
 ferry_window_toast (FerryWindow *self,
                     const char  *markup)
 {
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (markup));
+  ferry_window_add_toast (self, adw_toast_new (markup));
 }
 
 void
@@ -73,6 +127,95 @@ ferry_window_show_error (FerryWindow *self,
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  ferry_a11y_name_buttons (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* Trusting a server */
+
+static void
+trust_response_cb (AdwMessageDialog *dialog,
+                   const char       *response,
+                   FerryWindow      *self)
+{
+  const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "ferry-fingerprint");
+
+  if (g_strcmp0 (response, "trust") == 0 && fingerprint)
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.trust-server", "s", fingerprint);
+  else if (g_strcmp0 (response, "forget") == 0)
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.forget-server", NULL);
+  else
+    gtk_widget_activate_action (GTK_WIDGET (self), "app.disconnect", NULL);
+}
+
+void
+ferry_window_ask_trust (FerryWindow  *self,
+                        FerryClient  *client,
+                        const GError *error)
+{
+  AdwMessageDialog *dialog;
+  const char *fingerprint;
+
+  g_return_if_fail (FERRY_IS_WINDOW (self));
+  g_return_if_fail (FERRY_IS_CLIENT (client));
+  g_return_if_fail (error != NULL);
+
+  if (self->trust_dialog)
+    return;
+
+  fingerprint = ferry_client_get_server_fingerprint (client);
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && fingerprint)
+    {
+      g_autofree char *shown = ferry_fingerprint_format (fingerprint);
+      g_autofree char *escaped = NULL;
+      g_autofree char *body = NULL;
+      char *middle;
+
+      /* Two lines of eight groups, in a monospace font, to compare group by group. */
+      middle = strchr (shown, ' ');
+      for (int i = 1; middle && i < 8; i++)
+        middle = strchr (middle + 1, ' ');
+      if (middle)
+        *middle = '\n';
+      escaped = g_markup_escape_text (ferry_client_get_address (client), -1);
+      /* Translators: %s is a server address; a fingerprint follows on the next lines */
+      body = g_strdup_printf (_("%s is a server you have not used before. Trust it only if this "
+                                "fingerprint matches the one the server printed when it "
+                                "started:"), escaped);
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                           _("Trust This Server?"), NULL));
+      adw_message_dialog_set_body_use_markup (dialog, TRUE);
+      adw_message_dialog_format_body_markup (dialog, "%s\n\n<tt>%s</tt>", body, shown);
+      adw_message_dialog_add_responses (dialog,
+                                        "cancel", _("_Cancel"),
+                                        "trust", _("_Trust and Connect"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (dialog, "trust", ADW_RESPONSE_SUGGESTED);
+      g_object_set_data_full (G_OBJECT (dialog), "ferry-fingerprint", g_strdup (fingerprint),
+                              g_free);
+    }
+  else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
+    {
+      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                           _("Server Identity Changed"),
+                                                           error->message));
+      adw_message_dialog_add_responses (dialog,
+                                        "cancel", _("_Cancel"),
+                                        "forget", _("_Forget Server"),
+                                        NULL);
+      adw_message_dialog_set_response_appearance (dialog, "forget", ADW_RESPONSE_DESTRUCTIVE);
+    }
+  else
+    {
+      return;
+    }
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (trust_response_cb), self, 0);
+  ferry_a11y_name_buttons (GTK_WIDGET (dialog));
+
+  self->trust_dialog = GTK_WIDGET (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->trust_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -122,7 +265,12 @@ ferry_window_update_state (FerryWindow *self)
     {
       g_autofree char *text = NULL;
 
-      if (error && error->message)
+      /* Not retried: the person decides, in the dialog (ferry_window_ask_trust). */
+      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED))
+        text = g_strdup (_("This server is new to you: confirm its identity to connect."));
+      else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
+        text = g_strdup (_("The server’s identity changed, so Ferry refused to connect."));
+      else if (error && error->message)
         /* Translators: %s is a sentence saying why the connection failed */
         text = g_strdup_printf (_("%s Trying again…"), error->message);
       else
@@ -134,6 +282,12 @@ ferry_window_update_state (FerryWindow *self)
     {
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
     }
+
+  /* Also when the engine's own reconnect meets a server whose key changed. */
+  if (self->client && state == FERRY_CLIENT_DISCONNECTED
+      && (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED)
+          || g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED)))
+    ferry_window_ask_trust (self, self->client, error);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.upload",
                                  state == FERRY_CLIENT_CONNECTED);
@@ -177,6 +331,20 @@ transfers_items_changed_cb (FerryWindow *self,
     }
 }
 
+/* Only the current page is visible, so assistive technologies see only it (GTK 4.8 keeps a
+ * stack's other pages in the accessible tree), and the header's search and sort buttons, bound
+ * to the files page's visibility, show only with the files. */
+static void
+ferry_window_show_page (FerryWindow *self,
+                        const char  *name)
+{
+  gboolean files = g_strcmp0 (name, "files") == 0;
+
+  gtk_widget_set_visible (self->files_page, files);
+  gtk_widget_set_visible (GTK_WIDGET (self->connect_page), !files);
+  gtk_stack_set_visible_child_name (self->stack, name);
+}
+
 static void
 ferry_window_set_client (FerryWindow *self,
                          FerryClient *client)
@@ -206,7 +374,7 @@ ferry_window_set_client (FerryWindow *self,
       g_signal_connect_object (transfers, "items-changed",
                                G_CALLBACK (transfers_items_changed_cb), self, G_CONNECT_SWAPPED);
       ferry_files_panel_set_offers (self->files_panel, ferry_client_get_offers (client));
-      gtk_stack_set_visible_child_name (self->stack, "files");
+      ferry_window_show_page (self, "files");
     }
   else
     {
@@ -216,7 +384,7 @@ ferry_window_set_client (FerryWindow *self,
 
       ferry_files_panel_set_offers (self->files_panel, NULL);
       ferry_connect_page_set_values (self->connect_page, server, name);
-      gtk_stack_set_visible_child_name (self->stack, "connect");
+      ferry_window_show_page (self, "connect");
       ferry_connect_page_focus (self->connect_page);
     }
 
@@ -470,7 +638,7 @@ download_run_cb (GObject      *object,
       adw_toast_set_action_name (toast, "win.open-file");
       adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
     }
-  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  ferry_window_add_toast (self, toast);
 }
 
 static void
@@ -604,6 +772,9 @@ ferry_window_delete_action (GtkWidget  *widget,
 
   if (!self->client || !(offer = ferry_client_lookup_offer (self->client, offer_id)))
     return;
+  /* Only the owner may delete; the server refuses anyone else anyway. */
+  if (!ferry_offer_get_mine (offer))
+    return;
 
   /* Translators: %s is a file name */
   heading = g_strdup_printf (_("Delete “%s”?"), ferry_offer_get_name (offer));
@@ -619,6 +790,7 @@ ferry_window_delete_action (GtkWidget  *widget,
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   g_object_set_data_full (G_OBJECT (dialog), "ferry-offer-id", g_strdup (offer_id), g_free);
   g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
+  ferry_a11y_name_buttons (dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -704,6 +876,11 @@ ferry_window_dispose (GObject *object)
   FerryWindow *self = FERRY_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->name_toasts_id, g_source_remove);
+  if (self->trust_dialog)
+    g_object_remove_weak_pointer (G_OBJECT (self->trust_dialog),
+                                  (gpointer *) &self->trust_dialog);
+  self->trust_dialog = NULL;
   if (self->client)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
@@ -809,6 +986,7 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, stack);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, connect_page);
+  gtk_widget_class_bind_template_child (widget_class, FerryWindow, files_page);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, files_panel);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, transfers_panel);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, transfers_revealer);

@@ -23,5 +23,11 @@ void       ferry_window_upload     (FerryWindow      *self,
 void       ferry_window_show_error (FerryWindow      *self,
                                     const char       *heading,
                                     const char       *body);
+/* Asks whether to trust @client's server after FERRY_ERROR_UNTRUSTED (trust its fingerprint, or
+ * go back to the first-run page), or says that its identity changed after
+ * FERRY_ERROR_FINGERPRINT_CHANGED (forget it, or go back). One question at a time. */
+void       ferry_window_ask_trust  (FerryWindow      *self,
+                                    FerryClient      *client,
+                                    const GError     *error);
 
 G_END_DECLS

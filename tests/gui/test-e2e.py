@@ -10,6 +10,7 @@
 # Speaks TAP. Screenshots of each step go to $FERRY_BUILD_DIR/meson-logs/gui-screenshots/.
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -72,11 +73,27 @@ def wait_for(check, what, timeout=TIMEOUT):
 
 # The server
 
+def server_fingerprint(data_dir):
+    """The fingerprint a TLS server with this data directory presents (it makes its key the
+    first time), or None for a server without TLS support."""
+    result = subprocess.run([SERVER, '--data-dir', data_dir, '--print-fingerprint'],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            timeout=60)
+    return result.stdout.strip() if result.returncode == 0 and result.stdout.strip() else None
+
+
+def hex_only(text):
+    return re.sub(r'[^0-9a-f]', '', (text or '').lower())
+
+
 class Server:
-    def __init__(self, data_dir, port=0):
+    def __init__(self, data_dir, port=0, extra=()):
         self.data_dir = data_dir
+        os.makedirs(data_dir, exist_ok=True)
+        self.fingerprint = server_fingerprint(data_dir)
         self.proc = subprocess.Popen(
-            [SERVER, '--bind', '127.0.0.1', '--port', str(port), '--data-dir', data_dir],
+            [SERVER, '--bind', '127.0.0.1', '--port', str(port), '--data-dir', data_dir]
+            + list(extra),
             stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, 'server.log'), 'a'),
             text=True)
         processes.append(self.proc)
@@ -111,23 +128,52 @@ def walk(node):
 # GTK 4.8 leaves hidden widgets (visible = FALSE) out of the AT-SPI tree but does not set
 # STATE_SHOWING, so presence in the tree is what the checks below rely on.
 
+def config_dir(name):
+    """Each person's XDG_CONFIG_HOME: their owner identity, and their settings with the keyfile
+    backend."""
+    path = os.path.join(tmp, name.lower() + '-config')
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 class App:
-    def __init__(self, name, server):
+    """One app instance. With @server it starts as `ferry --server ADDRESS --name NAME`;
+    without, as plain `ferry`, which shows the first-run page when nothing is saved."""
+
+    def __init__(self, name, server=None, extra_env=None):
         self.name = name
-        self.config = os.path.join(tmp, name.lower() + '-config')
-        os.makedirs(self.config, exist_ok=True)
+        self.config = config_dir(name)
         env = dict(os.environ,
                    FERRY_NON_UNIQUE='1',
                    XDG_CONFIG_HOME=self.config,
                    GSETTINGS_BACKEND='memory',
                    GTK_A11Y='atspi')
+        env.update(extra_env or {})
         env.pop('G_DEBUG', None)  # a stray GTK warning must not kill the app under test
-        self.proc = subprocess.Popen([APP, '--server', server.address, '--name', name],
-                                     env=env,
-                                     stdout=open(os.path.join(tmp, name + '.log'), 'w'),
+        args = [APP]
+        if server is not None:
+            args += ['--server', server.address, '--name', name]
+            # Trusted beforehand, as if confirmed earlier (test_first_run asks in the app).
+            trust(server, self.config)
+        self.proc = subprocess.Popen(args, env=env,
+                                     stdout=open(os.path.join(tmp, name + '.log'), 'a'),
                                      stderr=subprocess.STDOUT)
         processes.append(self.proc)
         self.app = wait_for(self._find_app, '%s in the AT-SPI tree' % name)
+
+    def main_window(self):
+        return wait_for(lambda: next((w for w in self.windows()
+                                      if w is not None and w.getRole() == pyatspi.ROLE_FRAME
+                                      and w.name == 'Ferry'), None),
+                        '%s: the main window' % self.name)
+
+    def close(self):
+        """Closes the main window with its close button, as a person would; the app quits."""
+        window = self.main_window()
+        self.click(wait_for(lambda: self.find(name='Close', role=pyatspi.ROLE_PUSH_BUTTON,
+                                              within=window), 'the window’s Close button'))
+        self.proc.wait(timeout=TIMEOUT)
+        assert self.proc.returncode == 0, '%s exited with %d' % (self.name, self.proc.returncode)
 
     def _find_app(self):
         desktop = pyatspi.Registry.getDesktop(0)
@@ -140,7 +186,7 @@ class App:
     def windows(self):
         return [self.app.getChildAtIndex(i) for i in range(self.app.childCount)]
 
-    def find(self, name=None, role=None, prefix=None, within=None, only_showing=False):
+    def find(self, name=None, role=None, prefix=None, within=None):
         roots = [within] if within is not None else self.windows()
         for root in roots:
             for n in walk(root):
@@ -150,8 +196,6 @@ class App:
                     if name is not None and n.name != name:
                         continue
                     if prefix is not None and not (n.name or '').startswith(prefix):
-                        continue
-                    if only_showing and not showing(n):
                         continue
                     return n
                 except Exception:
@@ -189,13 +233,50 @@ class App:
         action.doAction(0)
 
     def click_button(self, name):
-        self.click(self.wait('the “%s” button' % name, name=name, role=pyatspi.ROLE_PUSH_BUTTON))
+        self.click(self.wait('the “%s” button' % name, name=name,
+                             role=pyatspi.ROLE_PUSH_BUTTON))
 
     def has_file(self, name):
         return self.find(name='Download ' + name, role=pyatspi.ROLE_PUSH_BUTTON) is not None
 
+    def listed_files(self):
+        """The names of the files whose rows are in the Files panel, from their Download
+        buttons."""
+        files = self.find(name='Shared files', role=pyatspi.ROLE_LIST)
+        if files is None:
+            return []
+        return sorted(n.name[len('Download '):] for n in walk(files)
+                      if n.getRole() == pyatspi.ROLE_PUSH_BUTTON
+                      and (n.name or '').startswith('Download '))
+
     def connected(self):
         return self.find(prefix='Connected to', role=pyatspi.ROLE_LABEL) is not None
+
+
+def has_state(node, state):
+    return node.getState().contains(state)
+
+
+def text_of(node):
+    text = node.queryText()
+    return text.getText(0, text.characterCount)
+
+
+def click_at(node):
+    """A real pointer click in the middle of @node. (GTK 4.8 implements no grabFocus.) With no
+    window manager the window sits at 0,0, so its window coordinates are screen coordinates."""
+    ext = node.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    rawinput.click(ext.x + ext.width // 2, ext.y + ext.height // 2)
+
+
+def type_into(node, text):
+    """Clicks into an entry and types @text over its contents, key by key. The X server delivers
+    the click and the keys in order, so the keys land in the entry. (AdwEntryRow reports no
+    focused state to wait for.)"""
+    click_at(node)
+    rawinput.keyCombo('<Control>a')
+    rawinput.typeText(text)
+    wait_for(lambda: text_of(node) == text, '“%s” in “%s”' % (text, node.name))
 
 
 def focus(node):
@@ -254,9 +335,8 @@ def download(bob, name, dest):
 
 def delete(alice, name):
     alice.click_button('Delete ' + name)
-    # GTK 4.8 names a labelled button "<label with mnemonic> <label>": "_Delete Delete"
-    button = wait_for(lambda: alice.find(name='Delete', role=pyatspi.ROLE_PUSH_BUTTON)
-                      or alice.find(prefix='_Delete', role=pyatspi.ROLE_PUSH_BUTTON),
+    # The confirmation's buttons are named as they read (not GTK 4.8's "_Delete Delete").
+    button = wait_for(lambda: alice.find(name='Delete', role=pyatspi.ROLE_PUSH_BUTTON),
                       'Alice: the Delete button of the confirmation')
     screenshot('delete-confirm')
     alice.click(button)
@@ -319,11 +399,17 @@ def test_server_restart():
              or alice.find(role=pyatspi.ROLE_LABEL, prefix='The server'), 'Alice to notice')
     screenshot('server-gone')
     assert not alice.connected() and not bob.connected()
+    # Offline, the rows' buttons can't act, and say so by being insensitive.
+    wait_for(lambda: not has_state(bob.find(name='Download first.txt',
+                                            role=pyatspi.ROLE_PUSH_BUTTON),
+                                   pyatspi.STATE_SENSITIVE), 'Bob’s Download button to grey out')
 
     server = Server(data_dir, server.port)
     wait_for(lambda: alice.connected() and bob.connected(), 'both apps to reconnect',
              timeout=60)
     wait_for(lambda: bob.has_file('first.txt'), 'first.txt after the restart')
+    wait_for(lambda: has_state(bob.find(name='Download first.txt', role=pyatspi.ROLE_PUSH_BUTTON),
+                               pyatspi.STATE_SENSITIVE), 'Bob’s Download button to work again')
     assert alice.count('Download first.txt') == 1, 'a duplicate row after reconnecting'
     assert bob.count('Download first.txt') == 1, 'a duplicate row after reconnecting'
 
@@ -340,6 +426,398 @@ def test_server_restart():
     screenshot('after-restart')
 
 
+def read_keyfile_settings(path):
+    """The org.ferry.Ferry keys that GLib's keyfile backend saved, as Python strings."""
+    values = {}
+    section = None
+    try:
+        lines = open(path, encoding='utf-8').read().splitlines()
+    except FileNotFoundError:
+        return values
+    for line in lines:
+        if line.startswith('['):
+            section = line.strip('[]')
+        elif section == 'org/ferry/Ferry' and '=' in line:
+            key, value = line.split('=', 1)
+            values[key.strip()] = value.strip().strip("'")
+    return values
+
+
+def trust_dialog(app, server, wait=True):
+    """The "Trust This Server?" question, after checking it shows the server's fingerprint."""
+    def find():
+        for w in app.windows():
+            if w is None or w.name == 'Ferry':
+                continue
+            labels = [n.name or '' for n in walk(w) if n.getRole() == pyatspi.ROLE_LABEL]
+            if 'Trust This Server?' in labels:
+                return w, labels
+        return None
+    if not wait:
+        return find()
+    dialog, labels = wait_for(find, '%s: the question whether to trust the server' % app.name)
+    assert any(hex_only(server.fingerprint) in hex_only(t) for t in labels), \
+        'the fingerprint %s is not shown: %r' % (server.fingerprint, labels)
+    return dialog
+
+
+def test_first_run():
+    server = Server(os.path.join(tmp, 'server-first-run'))
+    # GLib's keyfile backend keeps the settings in this person's own XDG_CONFIG_HOME, so a second
+    # launch sees what the first one saved (the memory backend forgets at exit). It starts empty.
+    keyfile = {'GSETTINGS_BACKEND': 'keyfile'}
+    carol = App('Carol', extra_env=keyfile)
+
+    # The first-run page, and only it: no files, no search or sort buttons.
+    server_row = carol.wait('the first-run page', name='Server Address', role=pyatspi.ROLE_TEXT)
+    name_row = carol.wait(name='Your Name', role=pyatspi.ROLE_TEXT)
+    connect = carol.wait(name='Connect', role=pyatspi.ROLE_PUSH_BUTTON)
+    assert carol.find(name='Shared files', role=pyatspi.ROLE_LIST) is None, \
+        'the Files panel is shown before connecting'
+    assert carol.find(name='Search', role=pyatspi.ROLE_PUSH_BUTTON) is None, \
+        'the Search button is shown on the first-run page'
+    assert not has_state(connect, pyatspi.STATE_SENSITIVE), \
+        'Connect is enabled with no server address'
+    screenshot('first-run')
+
+    type_into(server_row, server.address)
+    type_into(name_row, 'Carol')
+    wait_for(lambda: has_state(connect, pyatspi.STATE_SENSITIVE), 'Connect to be enabled')
+    carol.click(connect)
+
+    if server.fingerprint:
+        # A new server: the app shows its fingerprint and asks. Cancel goes back to the
+        # first-run page, as filled in; Connect asks again, and Trust connects.
+        dialog = trust_dialog(carol, server)
+        assert not carol.connected()
+        screenshot('trust')
+        carol.click(carol.wait(name='Cancel', role=pyatspi.ROLE_PUSH_BUTTON, within=dialog))
+        wait_for(lambda: trust_dialog(carol, server, wait=False) is None, 'the question to go away')
+        connect = carol.wait('the first-run page again', name='Connect',
+                             role=pyatspi.ROLE_PUSH_BUTTON)
+        assert not carol.connected()
+        carol.click(connect)
+        dialog = trust_dialog(carol, server)
+        carol.click(carol.wait(name='Trust and Connect', role=pyatspi.ROLE_PUSH_BUTTON,
+                               within=dialog))
+
+    wait_for(carol.connected, 'Carol to connect')
+    carol.wait('the Files panel', name='No Shared Files')
+    wait_for(lambda: carol.find(name='Server Address', role=pyatspi.ROLE_TEXT) is None,
+             'the first-run page to go away')
+    assert carol.find(name='Connected to ' + server.address, role=pyatspi.ROLE_LABEL)
+    screenshot('first-run-connected')
+
+    # Remembered: written to GSettings…
+    saved = os.path.join(carol.config, 'glib-2.0', 'settings', 'keyfile')
+    wait_for(lambda: read_keyfile_settings(saved).get('server') == server.address,
+             'the server address in the saved settings')
+    assert read_keyfile_settings(saved).get('name') == 'Carol', read_keyfile_settings(saved)
+    carol.close()
+
+    # …and used next time: plain `ferry` connects at once, without the first-run page.
+    carol = App('Carol', extra_env=keyfile)
+    wait_for(carol.connected, 'Carol to connect again by herself')
+    assert carol.find(name='Connected to ' + server.address, role=pyatspi.ROLE_LABEL)
+    assert carol.find(name='Server Address', role=pyatspi.ROLE_TEXT) is None, \
+        'the first-run page is back on the second launch'
+    screenshot('second-launch')
+
+
+def test_too_large():
+    server = Server(os.path.join(tmp, 'server-limit'), extra=['--max-file-size', '1K'])
+    alice = App('Alice', server)
+    wait_for(alice.connected, 'Alice to connect')
+
+    src = os.path.join(tmp, 'too-big.bin')
+    make_file(src, 2048, 'too big')
+    upload(alice, src)
+
+    # A dialog names the file and the server's limit (1K = 1024 bytes = "1.0 kB").
+    def refusal():
+        for w in alice.windows():
+            if w is None or w.name == 'Ferry':
+                continue
+            labels = [n.name or '' for n in walk(w) if n.getRole() == pyatspi.ROLE_LABEL]
+            if any('too-big.bin' in t for t in labels) \
+                    and any(re.search(r'up to 1\.0\skB', t) for t in labels):
+                return w
+        return None
+    dialog = wait_for(refusal, 'a message naming too-big.bin and the 1.0 kB limit')
+    log('refused: ' + ' / '.join(n.name for n in walk(dialog)
+                                 if n.getRole() == pyatspi.ROLE_LABEL and n.name))
+    screenshot('too-large')
+
+    # Nothing was sent: no offer on the server, no transfer in the app, nothing half-written.
+    assert json.loads(cli(server, 'Bob', 'list', '--json')) == [], 'the server got an offer'
+    assert alice.find(name='Transfers', role=pyatspi.ROLE_PUSH_BUTTON) is None, \
+        'a transfer was started'
+    partial = os.path.join(server.data_dir, 'partial')
+    assert not os.path.isdir(partial) or not os.listdir(partial), os.listdir(partial)
+
+    alice.click(wait_for(lambda: alice.find(name='Close', role=pyatspi.ROLE_PUSH_BUTTON,
+                                            within=dialog), 'the dialog’s Close button'))
+    wait_for(lambda: refusal() is None, 'the dialog to close')
+
+
+def open_preferences(app):
+    """Main menu → Preferences, through the real popover menu."""
+    menu_button = app.wait('the main menu button', name='Main Menu',
+                           role=pyatspi.ROLE_PUSH_BUTTON)
+    # GtkMenuButton is a push button around the toggle button that takes the click.
+    inner = next((n for n in walk(menu_button) if n is not menu_button
+                  and n.getRole() == pyatspi.ROLE_PUSH_BUTTON), menu_button)
+    app.click(inner)
+    app.click(app.wait('the Preferences menu item', name='Preferences',
+                       role=pyatspi.ROLE_MENU_ITEM))
+    return app.dialog('Preferences')
+
+
+def test_save_to_downloads():
+    server = Server(os.path.join(tmp, 'server-downloads'))
+    # GLib reads the Downloads folder from user-dirs.dirs in XDG_CONFIG_HOME; the app makes the
+    # folder if it is missing.
+    downloads = os.path.join(tmp, 'alice-downloads')
+    with open(os.path.join(config_dir('Alice'), 'user-dirs.dirs'), 'w') as f:
+        f.write('XDG_DOWNLOAD_DIR="%s"\n' % downloads)
+    alice = App('Alice', server)
+    wait_for(alice.connected, 'Alice to connect')
+
+    src = os.path.join(tmp, 'holiday plan.txt')
+    digest = make_file(src, 200 * 1000 + 3, 'holiday')
+    cli(server, 'Bob', 'upload', src)
+    wait_for(lambda: alice.has_file('holiday plan.txt'), 'Bob’s file in Alice’s panel')
+
+    prefs = open_preferences(alice)
+    switch = wait_for(lambda: alice.find(name='Save to the Downloads Folder',
+                                         role=pyatspi.ROLE_CHECK_BOX, within=prefs),
+                      'the “Save to the Downloads Folder” switch')
+    assert not has_state(switch, pyatspi.STATE_CHECKED), 'the preference starts on'
+    checked, problems = audit(prefs)
+    log('%d operable nodes checked in Preferences: %s' % (len(checked), ', '.join(checked)))
+    assert not problems, 'controls without a proper accessible name:\n' + '\n'.join(problems)
+    alice.click(switch)
+    wait_for(lambda: has_state(switch, pyatspi.STATE_CHECKED), 'the switch to turn on')
+    screenshot('preferences')
+    alice.click(wait_for(lambda: alice.find(name='Close', role=pyatspi.ROLE_PUSH_BUTTON,
+                                            within=prefs), 'the Preferences’ Close button'))
+    wait_for(lambda: all(w is None or w.name != 'Preferences' for w in alice.windows()),
+             'Preferences to close')
+
+    alice.click_button('Download holiday plan.txt')
+    target = os.path.join(downloads, 'holiday plan.txt')
+
+    def save_dialog():
+        return any(w is not None and w.name == 'Save File' for w in alice.windows())
+
+    def saved():
+        return os.path.exists(target) and alice.find(name='“holiday plan.txt” downloaded',
+                                                     role=pyatspi.ROLE_LABEL)
+    wait_for(lambda: save_dialog() or saved(), 'holiday plan.txt in the Downloads folder')
+    assert not save_dialog(), 'a save dialog opened although the preference is on'
+    toast = wait_for(saved, 'the download toast')
+
+    # The toast offers to open the file; its buttons and the finished row's are named.
+    toast_buttons = [n.name for n in walk(toast.parent.parent)
+                     if n.getRole() == pyatspi.ROLE_PUSH_BUTTON]
+    assert toast_buttons == ['Open', 'Dismiss'], 'the toast’s buttons: %r' % toast_buttons
+    assert alice.find(name='Open holiday plan.txt', role=pyatspi.ROLE_PUSH_BUTTON)
+    checked, problems = audit(alice.main_window())
+    assert not problems, 'controls without a proper accessible name:\n' + '\n'.join(problems)
+    screenshot('saved-to-downloads')
+    assert sha256(target) == digest, 'the saved bytes differ from the original'
+    assert os.listdir(downloads) == ['holiday plan.txt'], os.listdir(downloads)
+
+
+def test_search():
+    server = Server(os.path.join(tmp, 'server-search'))
+    alice = App('Alice', server)
+    wait_for(alice.connected, 'Alice to connect')
+    names = ['alpha-report.pdf', 'beta-notes.txt', 'Gamma REPORT.odt']
+    for name in names:
+        path = os.path.join(tmp, name)
+        make_file(path, 1000, name)
+        cli(server, 'Bob', 'upload', path)
+    wait_for(lambda: alice.listed_files() == sorted(names), 'the three files')
+    entry = alice.wait('the search entry', name='Search files', role=pyatspi.ROLE_ENTRY)
+
+    # Ctrl+F, then type: only the matching rows stay, whatever the case.
+    focus(alice.main_window())
+    rawinput.keyCombo('<Control>f')
+    wait_for(lambda: has_state(entry, pyatspi.STATE_FOCUSED), 'the focus in the search entry')
+    rawinput.typeText('report')
+    wait_for(lambda: alice.listed_files() == ['Gamma REPORT.odt', 'alpha-report.pdf'],
+             'only the two reports to be listed')
+    assert text_of(entry) == 'report'
+    screenshot('search')
+
+    # Escape closes the search and clears it: every file is back.
+    rawinput.pressKey('Escape')
+    wait_for(lambda: alice.listed_files() == sorted(names), 'every file to be listed again')
+    assert text_of(entry) == '', 'Escape left the search text: %r' % text_of(entry)
+
+    # A search that matches nothing says so.
+    rawinput.keyCombo('<Control>f')
+    wait_for(lambda: has_state(entry, pyatspi.STATE_FOCUSED), 'the focus in the search entry')
+    rawinput.typeText('zebra')
+    alice.wait('the no-results page', name='No Results Found', role=pyatspi.ROLE_LABEL)
+    assert alice.listed_files() == []
+    screenshot('search-no-results')
+    rawinput.pressKey('Escape')
+    wait_for(lambda: alice.listed_files() == sorted(names), 'every file to be listed again')
+
+
+# Roles a person operates, and so must hear a name for. GtkMenuButton and GtkToggleButton show
+# as push buttons in GTK 4.8; GtkSwitch as a check box.
+OPERABLE = {pyatspi.ROLE_PUSH_BUTTON, pyatspi.ROLE_TOGGLE_BUTTON, pyatspi.ROLE_CHECK_BOX,
+            pyatspi.ROLE_RADIO_BUTTON, pyatspi.ROLE_ENTRY, pyatspi.ROLE_TEXT,
+            pyatspi.ROLE_PASSWORD_TEXT, pyatspi.ROLE_SPIN_BUTTON, pyatspi.ROLE_COMBO_BOX,
+            pyatspi.ROLE_SLIDER, pyatspi.ROLE_MENU_ITEM, pyatspi.ROLE_LINK,
+            pyatspi.ROLE_PROGRESS_BAR, pyatspi.ROLE_LIST, pyatspi.ROLE_PAGE_TAB}
+# GTK 4.8 falls back to the widget's type name ("GtkImage") when a widget has no name.
+TYPE_NAME = re.compile(r'^(Gtk|Gdk|Adw|Ferry)[A-Z]\w*$')
+
+
+def name_problem(name):
+    name = (name or '').strip()
+    words = name.split()
+    half = len(words) // 2
+    if not name or TYPE_NAME.match(name):
+        return 'no name'
+    if re.search(r'(^|\s)_\w', name):
+        return 'a mnemonic underscore in the name'
+    if len(words) % 2 == 0 and half and \
+            [w.lower() for w in words[:half]] == [w.lower() for w in words[half:]]:
+        return 'the name said twice'
+    return None
+
+
+def audit(root):
+    problems = []
+    checked = []
+    for n in walk(root):
+        try:
+            role = n.getRole()
+            if role not in OPERABLE:
+                continue
+            checked.append('%s %r' % (n.getRoleName(), n.name))
+            problem = name_problem(n.name)
+            if problem:
+                problems.append('%s %r: %s (parent %r)' % (n.getRoleName(), n.name, problem,
+                                                          n.parent.name if n.parent else None))
+        except Exception:
+            continue
+    return checked, problems
+
+
+def test_accessibility():
+    server = Server(os.path.join(tmp, 'server-a11y'))
+    alice = App('Alice', server)
+    wait_for(alice.connected, 'Alice to connect')
+    theirs = os.path.join(tmp, 'from-bob.txt')
+    make_file(theirs, 5000, 'from bob')
+    cli(server, 'Bob', 'upload', theirs)
+
+    # Alice's own file: a Delete button, a finished transfer and a toast.
+    mine = os.path.join(tmp, 'mine.txt')
+    make_file(mine, 5000, 'mine')
+    upload(alice, mine)
+    toast = alice.wait('the upload toast', name='“mine.txt” shared', role=pyatspi.ROLE_LABEL)
+    toast_widget = toast.parent.parent
+    toast_buttons = [n.name for n in walk(toast_widget)
+                     if n.getRole() == pyatspi.ROLE_PUSH_BUTTON]
+    assert toast_buttons == ['Dismiss'], 'the toast’s buttons: %r' % toast_buttons
+
+    # A transfer in progress: a progress bar and a Cancel button. A 4 GiB sparse file takes long
+    # enough to look at.
+    big = os.path.join(tmp, 'huge.iso')
+    with open(big, 'wb') as f:
+        f.truncate(4 * 1024 * 1024 * 1024)
+    upload(alice, big)
+    cancel = alice.wait('the Cancel button of the running upload', name='Cancel huge.iso',
+                        role=pyatspi.ROLE_PUSH_BUTTON)
+    wait_for(lambda: alice.has_file('from-bob.txt') and alice.has_file('mine.txt'), 'the files')
+
+    window = alice.main_window()
+    checked, problems = audit(window)
+    log('%d operable nodes checked in the main window: %s' % (len(checked), ', '.join(checked)))
+    assert alice.find(name='Cancel huge.iso', role=pyatspi.ROLE_PUSH_BUTTON), \
+        'the upload finished before the audit: use a bigger file'
+    screenshot('audited')
+    assert not problems, 'controls without a proper accessible name:\n' + '\n'.join(problems)
+
+    # Row buttons say which file they act on, and no two are alike.
+    rows = []
+    for list_name in ('Shared files', 'Transfers'):
+        found = alice.find(name=list_name, role=pyatspi.ROLE_LIST)
+        assert found is not None, 'no %r list' % list_name
+        rows += [n.name for n in walk(found) if n.getRole() == pyatspi.ROLE_PUSH_BUTTON]
+    assert len(rows) == len(set(rows)), 'row buttons with the same name: %r' % rows
+    assert sorted(rows) == sorted(['Download from-bob.txt', 'Download mine.txt',
+                                   'Delete mine.txt', 'Cancel huge.iso']), rows
+    bars = [n.name for n in walk(window) if n.getRole() == pyatspi.ROLE_PROGRESS_BAR]
+    assert 'huge.iso' in bars, 'the progress bars are named %r' % bars
+
+    # Cancel works, and says so.
+    alice.click(cancel)
+    alice.wait('the cancelled upload', name='Cancelled', role=pyatspi.ROLE_LABEL)
+    listed = sorted(o['name'] for o in json.loads(cli(server, 'Bob', 'list', '--json')))
+    assert listed == ['from-bob.txt', 'mine.txt'], listed
+
+
+def test_big_upload():
+    """Uploads 1 GiB from the app, probing the window all along: every probe must be answered,
+    and the progress bar must only go forward, through intermediate values, to 100%."""
+    server = Server(os.path.join(tmp, 'server-big'))
+    alice = App('Alice', server)
+    wait_for(alice.connected, 'Alice to connect')
+    name = 'one-gibibyte.bin'
+    path = os.path.join(tmp, name)
+    size = 1024 * 1024 * 1024
+    with open(path, 'wb') as f:
+        f.truncate(size)
+
+    window = alice.main_window()
+    upload(alice, path)
+    bar = alice.wait('the progress bar', name=name, role=pyatspi.ROLE_PROGRESS_BAR)
+    status = bar.parent.getChildAtIndex(bar.getIndexInParent() + 1)
+    assert status.getRole() == pyatspi.ROLE_LABEL
+
+    values = []
+    latencies = []
+    deadline = time.monotonic() + 240
+    while True:
+        # Both calls are answered by the app's main loop; a blocked loop would time them out.
+        start = time.monotonic()
+        window.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+        value = bar.queryValue().currentValue
+        text = text_of(status)
+        latencies.append(time.monotonic() - start)
+        values.append(value)
+        if text.startswith('Shared'):
+            break
+        assert 'failed' not in text.lower(), text
+        assert time.monotonic() < deadline, 'the upload did not finish: %s' % text
+        time.sleep(0.05)
+    screenshot('big-upload-done')
+    # The finished row keeps its bar, full, rather than hiding it at whatever it last showed.
+    shown = alice.find(name=name, role=pyatspi.ROLE_PROGRESS_BAR)
+    assert shown is not None, 'the finished transfer hides its progress bar'
+    assert shown.queryValue().currentValue == 1.0
+
+    changes = [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
+    log('%d probes, all answered; slowest round trip %.0f ms, median %.0f ms'
+        % (len(latencies), max(latencies) * 1000, sorted(latencies)[len(latencies) // 2] * 1000))
+    log('progress values seen: ' + ' '.join('%.3f' % v for v in changes))
+    backwards = [(a, b) for a, b in zip(values, values[1:]) if b < a]
+    assert not backwards, 'the progress bar went backwards: %r' % backwards[:5]
+    assert values[-1] == 1.0, 'the bar ended at %r, not 100%%' % values[-1]
+    assert len([v for v in changes if 0.0 < v < 1.0]) >= 3, \
+        'the bar jumped instead of moving: %r' % changes
+    offers = json.loads(cli(server, 'Bob', 'list', '--json'))
+    assert [(o['name'], o['size']) for o in offers] == [(name, size)], offers
+
+
 def window_shot(path):
     # No window manager: the main window sits at 0,0 at its default size (860x620).
     subprocess.run(['import', '-window', 'root', '-crop', '860x620+0+0', '+repage', path],
@@ -347,23 +825,38 @@ def window_shot(path):
     log('screenshot: ' + path)
 
 
-def cli(server, name, *args):
-    config_dir = os.path.join(tmp, name.lower() + '-cli')
-    env = dict(os.environ, XDG_CONFIG_HOME=config_dir)
-    subprocess.run([os.environ['FERRY_CLI'], '--server', server.address, '--name', name]
-                   + list(args), env=env, check=True, stdout=subprocess.DEVNULL)
+def cli(server, name, *args, config=None):
+    env = dict(os.environ, XDG_CONFIG_HOME=config or os.path.join(tmp, name.lower() + '-cli'))
+    trust_args = ['--trust', server.fingerprint] if server.fingerprint else []
+    return subprocess.run([os.environ['FERRY_CLI'], '--server', server.address, '--name', name]
+                          + trust_args + list(args), env=env, check=True,
+                          stdout=subprocess.PIPE, text=True, timeout=120).stdout
 
 
-def test_readme_screenshots():
-    """Not a test: makes the README's screenshots in $FERRY_SCREENSHOT_DIR."""
-    out = os.environ.get('FERRY_SCREENSHOT_DIR', SHOTS)
-    os.makedirs(out, exist_ok=True)
-    server = Server(os.path.join(tmp, 'server-shots'))
-    alice = App('Alice', server)
+def trust(server, config):
+    """Pins the server's fingerprint in known-servers under @config (XDG_CONFIG_HOME), where the
+    app reads it."""
+    if server.fingerprint:
+        cli(server, 'Trust', 'list', config=config)
+
+
+def readme_shots(out, suffix, extra_env):
+    """The first-run page, the empty state, files listed and a transfer in progress, in one
+    style: NAME.png, or NAME-dark.png."""
+    def shot(name):
+        time.sleep(1)  # let the last frame and any transition finish; not a synchronisation
+        window_shot(os.path.join(out, name + suffix + '.png'))
+
+    newcomer = App('Newcomer' + suffix, extra_env=extra_env)
+    newcomer.wait('the first-run page', name='Server Address', role=pyatspi.ROLE_TEXT)
+    shot('first-run')
+    newcomer.close()
+
+    server = Server(os.path.join(tmp, 'server-shots' + suffix))
+    alice = App('Alice', server, extra_env=extra_env)
     wait_for(alice.connected, 'Alice to connect')
     wait_for(lambda: alice.find(name='No Shared Files'), 'the empty state')
-    time.sleep(1)
-    window_shot(os.path.join(out, 'empty-state.png'))
+    shot('empty-state')
 
     files = [('Quarterly report.pdf', 'Bob', 2400000), ('Team photo.jpg', 'Carol', 5300000),
              ('meeting-notes.md', 'Dave', 14000), ('Budget 2025.ods', 'Bob', 88000),
@@ -374,8 +867,7 @@ def test_readme_screenshots():
         cli(server, who, 'upload', path)
     for name, _, _ in files:
         wait_for(lambda: alice.has_file(name), name)
-    time.sleep(1)
-    window_shot(os.path.join(out, 'files.png'))
+    shot('files')
 
     big = os.path.join(tmp, 'Holiday footage.mkv')
     with open(big, 'wb') as f:
@@ -385,17 +877,18 @@ def test_readme_screenshots():
              and [n for w in alice.windows() for n in walk(w)
                   if n.getRole() == pyatspi.ROLE_LABEL and ' of ' in (n.name or '')
                   and ' left' in (n.name or '')], 'a transfer in progress', timeout=60)
-    time.sleep(0.4)
-    window_shot(os.path.join(out, 'transfer.png'))
+    time.sleep(0.6)
+    window_shot(os.path.join(out, 'transfer' + suffix + '.png'))
+    stop_all()
 
-    # The window stays responsive during the upload: AT-SPI calls are served by its main loop.
-    worst = 0.0
-    for _ in range(20):
-        start = time.monotonic()
-        alice.find(name='Upload', role=pyatspi.ROLE_PUSH_BUTTON)
-        worst = max(worst, time.monotonic() - start)
-        time.sleep(0.1)
-    log('slowest UI round trip during a 4 GiB upload: %.0f ms' % (worst * 1000))
+
+def test_readme_screenshots():
+    """Not a test: makes the README's screenshots in $FERRY_SCREENSHOT_DIR, in the light style
+    and in the dark one (libadwaita's ADW_DEBUG_COLOR_SCHEME, as a dark desktop would)."""
+    out = os.environ.get('FERRY_SCREENSHOT_DIR', SHOTS)
+    os.makedirs(out, exist_ok=True)
+    readme_shots(out, '', {})
+    readme_shots(out, '-dark', {'ADW_DEBUG_COLOR_SCHEME': 'prefer-dark'})
 
 
 EXTRA = [('README screenshots', test_readme_screenshots)]
@@ -403,6 +896,12 @@ EXTRA = [('README screenshots', test_readme_screenshots)]
 TESTS = [
     ('share, download and delete between two people', test_share_download_delete),
     ('both apps reconnect when the server restarts', test_server_restart),
+    ('the first-run page connects and is remembered', test_first_run),
+    ('a file over the server’s limit is refused before sending', test_too_large),
+    ('the Downloads-folder preference saves without asking', test_save_to_downloads),
+    ('Ctrl+F searches the Files panel and Escape clears it', test_search),
+    ('every control has a proper accessible name', test_accessibility),
+    ('a 1 GiB upload: the window answers and the bar moves to 100%', test_big_upload),
 ]
 
 
@@ -433,11 +932,9 @@ def main():
             except Exception:
                 failed += 1
                 log(traceback.format_exc())
-                for name in ('Alice.log', 'Bob.log', 'server.log'):
-                    path = os.path.join(tmp, name)
-                    if os.path.exists(path):
-                        log('--- ' + name)
-                        log(open(path, errors='replace').read()[-3000:])
+                for name in sorted(f for f in os.listdir(tmp) if f.endswith('.log')):
+                    log('--- ' + name)
+                    log(open(os.path.join(tmp, name), errors='replace').read()[-3000:])
                 print('not ok %d - %s' % (i, description), flush=True)
             finally:
                 stop_all()

@@ -7,12 +7,18 @@
 #include "config.h"
 
 #include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
 
+#include "ferry-application.h"
+#include "ferry-connect-page.h"
 #include "ferry-files-panel.h"
+#include "ferry-fingerprint.h"
 #include "ferry-offer-row.h"
 #include "ferry-transfer-row.h"
 #include "ferry-test-harness.h"
 #include "ferry-units.h"
+#include "ferry-window.h"
 
 static FerryOffer *
 make_offer (const char *id,
@@ -237,8 +243,8 @@ test_offer_row (void)
   g_assert_true (has_label (row, "Alice"));
   g_assert_true (has_label (row, age));
 
-  download = find_button (row, "offer.download");
-  delete = find_button (row, "offer.delete");
+  download = find_button (row, "win.download");
+  delete = find_button (row, "win.delete");
   g_assert_nonnull (download);
   g_assert_nonnull (delete);
   g_assert_true (gtk_widget_get_visible (download));
@@ -251,11 +257,53 @@ test_offer_row (void)
   g_assert_true (has_label (row, "Bob"));
   g_assert_false (has_label (row, "report.pdf"));
   g_assert_true (gtk_widget_get_visible (delete));
+  /* …and its buttons act on the new offer. */
+  g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (
+                     GTK_ACTIONABLE (download)), NULL), ==, "b2");
+  g_assert_cmpstr (g_variant_get_string (gtk_actionable_get_action_target_value (
+                     GTK_ACTIONABLE (delete)), NULL), ==, "b2");
 
   ferry_offer_row_set_offer (FERRY_OFFER_ROW (row), NULL);
   g_assert_false (has_label (row, "holiday.jpg"));
 
   g_object_unref (row);
+}
+
+/* Every row's icon is a symbolic icon the theme has, whatever the file type: a type the theme
+ * lacks falls back to the generic document, not to a full-colour legacy icon. */
+static void
+test_offer_row_icon (void)
+{
+  const char *names[] = { "report.pdf", "photo.jpg", "one-gibibyte.bin", "no-extension",
+                          "archive.tar.zst", "weird.xyz123" };
+  GtkIconTheme *theme = gtk_icon_theme_get_for_display (gdk_display_get_default ());
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(FerryOffer) offer = make_offer ("i", names[i], 1, "Alice", 0, FALSE);
+      GtkWidget *row = g_object_ref_sink (ferry_offer_row_new ());
+      g_autoptr(GPtrArray) images = g_ptr_array_new ();
+      g_autoptr(GtkIconPaintable) paintable = NULL;
+      GIcon *icon;
+
+      ferry_offer_row_set_offer (FERRY_OFFER_ROW (row), offer);
+      collect_widgets (row, GTK_TYPE_IMAGE, images);
+      icon = NULL;
+      for (guint j = 0; j < images->len && !icon; j++)
+        {
+          if (gtk_widget_has_css_class (images->pdata[j], "file-icon"))
+            icon = gtk_image_get_gicon (images->pdata[j]);
+        }
+      g_assert_nonnull (icon);
+
+      paintable = gtk_icon_theme_lookup_by_gicon (theme, icon, 24, 1, GTK_TEXT_DIR_LTR, 0);
+      g_assert_nonnull (paintable);
+      g_test_message ("%s: %s", names[i],
+                      g_file_peek_path (gtk_icon_paintable_get_file (paintable)));
+      g_assert_true (gtk_icon_paintable_is_symbolic (paintable));
+
+      g_object_unref (row);
+    }
 }
 
 typedef struct
@@ -388,10 +436,456 @@ test_transfer_row_failure (void)
   ferry_test_rm_rf (dir);
 }
 
+static GtkWidget *
+find_widget (GtkWidget *root,
+             GType      type)
+{
+  g_autoptr(GPtrArray) found = g_ptr_array_new ();
+
+  collect_widgets (root, type, found);
+  return found->len > 0 ? found->pdata[0] : NULL;
+}
+
+/* The application and its main window, connected to a real server the way the first-run page
+ * does it: through app.connect. A GApplication exports itself on the session bus for good, so
+ * the tests share one, and each connects it to a server of its own. */
+typedef struct
+{
+  FerryTestServer  *server;
+  char             *dir;
+  FerryApplication *app;
+  GtkWidget        *window;
+} AppFixture;
+
+static FerryApplication *shared_app;
+static GtkWidget *shared_window;
+
+static gboolean
+client_connected (gpointer data)
+{
+  FerryApplication *app = data;
+  FerryClient *client = ferry_application_get_client (app);
+
+  return client && ferry_client_get_state (client) == FERRY_CLIENT_CONNECTED;
+}
+
+/* The fingerprint (canonical form) a TLS server with @data_dir presents, or NULL for a server
+ * without TLS. */
+static char *
+server_fingerprint (const char *data_dir)
+{
+  const char *argv[] = { g_getenv ("FERRY_SERVER"), "--data-dir", data_dir,
+                         "--print-fingerprint", NULL };
+  g_autofree char *out = NULL;
+  int status = 0;
+
+  if (!g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL,
+                     &out, NULL, &status, NULL)
+      || !g_spawn_check_wait_status (status, NULL))
+    return NULL;
+  /* It prints the fingerprint for people; the canonical form is plain hex. */
+  return ferry_fingerprint_parse (g_strstrip (out), NULL);
+}
+
+/* Pins @server in known-servers, where the app looks, as if trusted on an earlier run. */
+static void
+trust_server (FerryTestServer *server)
+{
+  g_autofree char *fingerprint = server_fingerprint (server->data_dir);
+  g_autoptr(FerryClient) client = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!fingerprint)
+    return;
+  client = ferry_client_new (server->address, "Dora");
+  ferry_client_trust_fingerprint (client, fingerprint, &error);
+  g_assert_no_error (error);
+}
+
+typedef enum
+{
+  TRUSTED,
+  UNTRUSTED,
+} Trust;
+
+static FerryApplication *
+get_shared_app (void)
+{
+  if (!shared_app)
+    {
+      g_autoptr(GError) error = NULL;
+
+      shared_app = ferry_application_new ();
+      g_application_register (G_APPLICATION (shared_app), NULL, &error);
+      g_assert_no_error (error);
+
+      /* Nothing saved yet: the window opens on the first-run page, and only on it. */
+      g_assert_null (ferry_application_get_client (shared_app));
+      shared_window = g_object_ref (ferry_window_new (shared_app));
+      gtk_window_present (GTK_WINDOW (shared_window));
+      g_assert_true (gtk_widget_is_visible (find_widget (shared_window,
+                                                          FERRY_TYPE_CONNECT_PAGE)));
+      g_assert_false (gtk_widget_is_visible (find_widget (shared_window,
+                                                           FERRY_TYPE_FILES_PANEL)));
+    }
+  return shared_app;
+}
+
+static gboolean
+app_fixture_set_up (AppFixture *fixture,
+                    Trust       trust,
+                    const char *first_server_arg,
+                    ...)
+{
+  const char *extra[3] = { NULL, NULL, NULL };
+  va_list ap;
+
+  if (!g_getenv ("FERRY_SERVER"))
+    {
+      g_test_skip ("FERRY_SERVER is not set");
+      return FALSE;
+    }
+
+  va_start (ap, first_server_arg);
+  extra[0] = first_server_arg;
+  if (extra[0])
+    extra[1] = va_arg (ap, const char *);
+  va_end (ap);
+
+  fixture->app = get_shared_app ();
+  fixture->window = shared_window;
+  fixture->server = ferry_test_server_start (NULL, 0, extra[0], extra[1], NULL);
+  fixture->dir = ferry_test_tmpdir ();
+  if (trust == TRUSTED)
+    trust_server (fixture->server);
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "connect",
+                                  g_variant_new ("(ss)", fixture->server->address, "Dora"));
+  g_assert_nonnull (ferry_application_get_client (fixture->app));
+  g_assert_cmpstr (ferry_client_get_address (ferry_application_get_client (fixture->app)), ==,
+                   fixture->server->address);
+  if (trust == TRUSTED)
+    ferry_test_wait_for (client_connected, fixture->app, 30);
+  return TRUE;
+}
+
+static void
+app_fixture_tear_down (AppFixture *fixture)
+{
+  g_clear_pointer (&fixture->server, ferry_test_server_free);
+  if (fixture->dir)
+    ferry_test_rm_rf (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+}
+
+static void
+shared_app_free (void)
+{
+  if (shared_window)
+    {
+      gtk_window_destroy (GTK_WINDOW (shared_window));
+      g_clear_object (&shared_window);
+    }
+  g_clear_object (&shared_app);
+}
+
+static void
+test_application_connect_saves (void)
+{
+  AppFixture fixture = { 0 };
+  g_autofree char *server = NULL;
+  g_autofree char *name = NULL;
+  GSettings *settings;
+  GtkWidget *connect_page;
+  GtkWidget *files_panel;
+
+  if (!app_fixture_set_up (&fixture, TRUSTED, NULL))
+    return;
+
+  /* The first-run page's choice is remembered for next time… */
+  settings = ferry_application_get_settings (fixture.app);
+  server = g_settings_get_string (settings, "server");
+  name = g_settings_get_string (settings, "name");
+  g_assert_cmpstr (server, ==, fixture.server->address);
+  g_assert_cmpstr (name, ==, "Dora");
+
+  /* …and the window has left the first-run page for the files. */
+  connect_page = find_widget (fixture.window, FERRY_TYPE_CONNECT_PAGE);
+  files_panel = find_widget (fixture.window, FERRY_TYPE_FILES_PANEL);
+  g_assert_false (gtk_widget_is_visible (connect_page));
+  g_assert_true (gtk_widget_is_visible (files_panel));
+
+  app_fixture_tear_down (&fixture);
+}
+
+typedef struct
+{
+  FerryClient *client;
+  const char  *name;
+} OfferWait;
+
+static gboolean
+has_offer (gpointer data)
+{
+  OfferWait *wait = data;
+  GListModel *offers = ferry_client_get_offers (wait->client);
+
+  for (guint i = 0; i < g_list_model_get_n_items (offers); i++)
+    {
+      g_autoptr(FerryOffer) offer = g_list_model_get_item (offers, i);
+
+      if (g_strcmp0 (ferry_offer_get_name (offer), wait->name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Drops @files on the window the way GTK does when a drag ends there: emits "drop" on the
+ * files panel's GtkDropTarget with a GdkFileList. Returns what the handler returned. */
+static gboolean
+drop_files (GtkWidget *window,
+            GSList    *files)
+{
+  GtkWidget *files_panel = find_widget (window, FERRY_TYPE_FILES_PANEL);
+  g_autoptr(GListModel) controllers = NULL;
+  GtkDropTarget *target = NULL;
+  g_auto(GValue) value = G_VALUE_INIT;
+  gboolean handled = FALSE;
+  const GType *types;
+  gsize n_types = 0;
+
+  g_assert_nonnull (files_panel);
+  controllers = gtk_widget_observe_controllers (files_panel);
+  for (guint i = 0; i < g_list_model_get_n_items (controllers) && !target; i++)
+    {
+      g_autoptr(GObject) controller = g_list_model_get_item (controllers, i);
+
+      if (GTK_IS_DROP_TARGET (controller))
+        target = GTK_DROP_TARGET (controller);
+    }
+  g_assert_nonnull (target);
+
+  /* It accepts a copy of a list of files, which is what file managers offer. */
+  g_assert_true (gtk_drop_target_get_actions (target) & GDK_ACTION_COPY);
+  types = gtk_drop_target_get_gtypes (target, &n_types);
+  g_assert_cmpuint (n_types, ==, 1);
+  g_assert_true (types[0] == GDK_TYPE_FILE_LIST);
+
+  g_value_init (&value, GDK_TYPE_FILE_LIST);
+  g_value_take_boxed (&value, gdk_file_list_new_from_list (files));
+  g_signal_emit_by_name (target, "drop", &value, 10.0, 10.0, &handled);
+  return handled;
+}
+
+static gboolean
+offer_listed_by_cli (FerryTestServer *server,
+                     const char      *dir,
+                     const char      *name)
+{
+  g_autofree char *out = NULL;
+  g_autofree char *quoted = g_strdup_printf ("\"name\":\"%s\"", name);
+  g_autofree char *spaced = g_strdup_printf ("\"name\" : \"%s\"", name);
+  int status;
+
+  status = ferry_test_cli (server, dir, &out, NULL, "list", "--json", NULL);
+  g_assert_cmpint (status, ==, 0);
+  return strstr (out, quoted) || strstr (out, spaced);
+}
+
+static GtkWindow *
+find_message_dialog (const char *heading_part)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (window)
+          && strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (window)), heading_part))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+message_dialog_shown (gpointer data)
+{
+  return find_message_dialog (data) != NULL;
+}
+
+static void
+test_window_drop (void)
+{
+  AppFixture fixture = { 0 };
+  g_autofree char *path = NULL;
+  g_autofree char *folder = NULL;
+  g_autofree char *cli_dir = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFile) folder_file = NULL;
+  g_autoptr(GSList) files = NULL;
+  OfferWait wait;
+  FerryOffer *offer;
+  GListModel *transfers;
+  GtkWindow *dialog;
+
+  if (!app_fixture_set_up (&fixture, TRUSTED, NULL))
+    return;
+
+  path = ferry_test_make_file (fixture.dir, "dropped.bin", 300000);
+  file = g_file_new_for_path (path);
+  cli_dir = g_build_filename (fixture.dir, "cli", NULL);
+  g_assert_false (offer_listed_by_cli (fixture.server, cli_dir, "dropped.bin"));
+
+  files = g_slist_append (files, file);
+  g_assert_true (drop_files (fixture.window, files));
+
+  /* The upload runs through the window's own path: a transfer, then the offer on the server. */
+  wait.client = ferry_application_get_client (fixture.app);
+  wait.name = "dropped.bin";
+  ferry_test_wait_for (has_offer, &wait, 30);
+  transfers = ferry_client_get_transfers (wait.client);
+  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 1);
+  g_assert_true (offer_listed_by_cli (fixture.server, cli_dir, "dropped.bin"));
+  for (guint i = 0; i < g_list_model_get_n_items (ferry_client_get_offers (wait.client)); i++)
+    {
+      offer = g_list_model_get_item (ferry_client_get_offers (wait.client), i);
+      if (g_strcmp0 (ferry_offer_get_name (offer), "dropped.bin") == 0)
+        {
+          g_autofree char *sha = ferry_test_sha256_file (path);
+
+          g_assert_cmpuint (ferry_offer_get_size (offer), ==, 300000);
+          g_assert_cmpstr (ferry_offer_get_sha256_hex (offer), ==, sha);
+          g_assert_true (ferry_offer_get_mine (offer));
+        }
+      g_object_unref (offer);
+    }
+
+  /* A dropped folder is refused with a dialog, and nothing is sent. */
+  folder = g_build_filename (fixture.dir, "a folder", NULL);
+  g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  folder_file = g_file_new_for_path (folder);
+  g_clear_pointer (&files, g_slist_free);
+  files = g_slist_append (files, folder_file);
+  g_assert_true (drop_files (fixture.window, files));
+  ferry_test_wait_for (message_dialog_shown, (gpointer) "a folder", 30);
+  dialog = find_message_dialog ("a folder");
+  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 1);
+  gtk_window_destroy (dialog);
+
+  app_fixture_tear_down (&fixture);
+}
+
+static void
+test_window_drop_too_large (void)
+{
+  AppFixture fixture = { 0 };
+  g_autofree char *path = NULL;
+  g_autofree char *cli_dir = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GSList) files = NULL;
+  AdwMessageDialog *dialog;
+  FerryClient *client;
+
+  if (!app_fixture_set_up (&fixture, TRUSTED, "--max-file-size", "1K"))
+    return;
+
+  client = ferry_application_get_client (fixture.app);
+  g_assert_cmpuint (ferry_client_get_max_file_size (client), ==, 1024);
+
+  path = ferry_test_make_file (fixture.dir, "over the limit.bin", 2048);
+  file = g_file_new_for_path (path);
+  files = g_slist_append (files, file);
+  g_assert_true (drop_files (fixture.window, files));
+
+  ferry_test_wait_for (message_dialog_shown, (gpointer) "over the limit.bin", 30);
+  dialog = ADW_MESSAGE_DIALOG (find_message_dialog ("over the limit.bin"));
+  g_test_message ("%s: %s", adw_message_dialog_get_heading (dialog),
+                  adw_message_dialog_get_body (dialog));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "1.0\u00a0kB"));
+
+  /* Refused before any transfer started, so nothing reached the server. */
+  g_assert_cmpuint (g_list_model_get_n_items (ferry_client_get_transfers (client)), ==, 0);
+  cli_dir = g_build_filename (fixture.dir, "cli", NULL);
+  g_assert_false (offer_listed_by_cli (fixture.server, cli_dir, "over the limit.bin"));
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  app_fixture_tear_down (&fixture);
+}
+
+static void
+respond (AdwMessageDialog *dialog,
+         const char       *response)
+{
+  adw_message_dialog_response (dialog, response);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+}
+
+/* A new server is trusted only when the person confirms its fingerprint; a server whose key
+ * changed is refused until the person forgets it and confirms the new one. */
+static void
+test_window_trust (void)
+{
+  AppFixture fixture = { 0 };
+  g_autofree char *fingerprint = NULL;
+  g_autofree char *shown = NULL;
+  g_autofree char *second_fingerprint = NULL;
+  FerryTestServer *second;
+  AdwMessageDialog *dialog;
+  guint16 port;
+
+  if (!app_fixture_set_up (&fixture, UNTRUSTED, NULL))
+    return;
+  fingerprint = server_fingerprint (fixture.server->data_dir);
+  if (!fingerprint)
+    {
+      g_test_skip ("the server has no TLS");
+      app_fixture_tear_down (&fixture);
+      return;
+    }
+
+  /* Asked, with the fingerprint shown as people compare it, and not connected meanwhile. */
+  ferry_test_wait_for (message_dialog_shown, (gpointer) "Trust This Server?", 30);
+  dialog = ADW_MESSAGE_DIALOG (find_message_dialog ("Trust This Server?"));
+  shown = ferry_fingerprint_format (fingerprint);
+  shown[4 * 8 + 7] = '\n';  /* after the eighth group of four */
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), shown));
+  g_assert_false (client_connected (fixture.app));
+  respond (dialog, "trust");
+  ferry_test_wait_for (client_connected, fixture.app, 30);
+
+  /* The same address now presents another key: refused, and said so. */
+  port = fixture.server->port;
+  ferry_test_server_stop (fixture.server);
+  second = ferry_test_server_start (NULL, port, NULL);
+  second_fingerprint = server_fingerprint (second->data_dir);
+  g_assert_cmpstr (second_fingerprint, !=, fingerprint);
+  ferry_test_wait_for (message_dialog_shown, (gpointer) "Server Identity Changed", 60);
+  g_assert_false (client_connected (fixture.app));
+
+  /* Forgetting it asks anew, with the new fingerprint; trusting that connects. */
+  respond (ADW_MESSAGE_DIALOG (find_message_dialog ("Server Identity Changed")), "forget");
+  ferry_test_wait_for (message_dialog_shown, (gpointer) "Trust This Server?", 30);
+  dialog = ADW_MESSAGE_DIALOG (find_message_dialog ("Trust This Server?"));
+  g_clear_pointer (&shown, g_free);
+  shown = ferry_fingerprint_format (second_fingerprint);
+  shown[4 * 8 + 7] = '\n';
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), shown));
+  respond (dialog, "trust");
+  ferry_test_wait_for (client_connected, fixture.app, 30);
+
+  ferry_test_server_free (second);
+  app_fixture_tear_down (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  int status;
+
+  /* The app is not the session's single instance: the e2e tests may run one. */
+  g_setenv ("FERRY_NON_UNIQUE", "1", TRUE);
   g_test_init (&argc, &argv, NULL);
   gtk_init ();
   adw_init ();
@@ -400,8 +894,15 @@ main (int   argc,
   g_test_add_func ("/gui/files-panel/search", test_files_panel_search);
   g_test_add_func ("/gui/files-panel/ten-thousand", test_files_panel_many);
   g_test_add_func ("/gui/offer-row/fields", test_offer_row);
+  g_test_add_func ("/gui/offer-row/icon", test_offer_row_icon);
   g_test_add_func ("/gui/transfer-row/progress", test_transfer_row_progress);
   g_test_add_func ("/gui/transfer-row/failure", test_transfer_row_failure);
+  g_test_add_func ("/gui/application/connect-saves-settings", test_application_connect_saves);
+  g_test_add_func ("/gui/window/drop-uploads", test_window_drop);
+  g_test_add_func ("/gui/window/drop-too-large", test_window_drop_too_large);
+  g_test_add_func ("/gui/window/trust", test_window_trust);
 
-  return g_test_run ();
+  status = g_test_run ();
+  shared_app_free ();
+  return status;
 }
