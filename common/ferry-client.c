@@ -483,6 +483,23 @@ ferry_client_track_transfer (FerryClient   *self,
 }
 
 void
+ferry_client_clear_finished_transfers (FerryClient *self)
+{
+  GListModel *model;
+
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  model = G_LIST_MODEL (self->transfers);
+  for (guint i = g_list_model_get_n_items (model); i > 0; i--)
+    {
+      g_autoptr(FerryTransfer) transfer = g_list_model_get_item (model, i - 1);
+
+      if (ferry_transfer_is_finished (transfer))
+        g_list_store_remove (self->transfers, i - 1);
+    }
+}
+
+void
 ferry_client_schedule_transfer (FerryClient   *self,
                                 FerryTransfer *transfer)
 {

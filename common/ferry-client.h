@@ -82,6 +82,9 @@ FerryOffer       *ferry_client_lookup_offer            (FerryClient          *se
 /* A GListModel of FerryTransfer: every transfer made by this client, in start order. */
 GListModel       *ferry_client_get_transfers           (FerryClient          *self);
 
+/* Removes every finished (done, failed or cancelled) transfer from the transfers model. */
+void              ferry_client_clear_finished_transfers (FerryClient         *self);
+
 /* Opens the control session and subscribes. Resolves once the snapshot is in the model. */
 void              ferry_client_connect_async           (FerryClient          *self,
                                                         GCancellable         *cancellable,

@@ -350,6 +350,10 @@ test_transfer_queue (Fixture       *f,
                      FERRY_TRANSFER_DONE);
   for (guint i = 0; i < transfers->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (transfers, i), &max_running);
+
+  g_assert_cmpuint (g_list_model_get_n_items (ferry_client_get_transfers (f->alice)), ==, 16);
+  ferry_client_clear_finished_transfers (f->alice);
+  g_assert_cmpuint (g_list_model_get_n_items (ferry_client_get_transfers (f->alice)), ==, 0);
 }
 
 typedef struct
