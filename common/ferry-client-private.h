@@ -42,4 +42,11 @@ GVariant         *ferry_expect_message           (FerryFrame           *frame,
                                                   FerryMessageType      expected,
                                                   GError              **error);
 
+/* ferry_connection_read_finish() and ferry_expect_message() in one: the parsed payload of a
+ * frame of type @expected, or NULL with the error (an ERROR frame's, or UNEXPECTED). */
+GVariant         *ferry_read_expected_finish     (FerryConnection      *connection,
+                                                  GAsyncResult         *result,
+                                                  FerryMessageType      expected,
+                                                  GError              **error);
+
 G_END_DECLS

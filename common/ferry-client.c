@@ -583,6 +583,19 @@ ferry_expect_message (FerryFrame        *frame,
   return g_steal_pointer (&v);
 }
 
+GVariant *
+ferry_read_expected_finish (FerryConnection   *connection,
+                            GAsyncResult      *result,
+                            FerryMessageType   expected,
+                            GError           **error)
+{
+  g_auto(FerryFrame) frame = { 0 };
+
+  if (!ferry_connection_read_finish (connection, result, &frame, error))
+    return NULL;
+  return ferry_expect_message (&frame, expected, error);
+}
+
 /* ---- opening a connection ---------------------------------------------------------------- */
 
 typedef struct
@@ -1315,12 +1328,11 @@ delete_reply_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   FerryConnection *connection = FERRY_CONNECTION (object);
-  g_auto(FerryFrame) frame = { 0 };
   g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
 
-  if (!ferry_connection_read_finish (connection, result, &frame, &error) ||
-      !(v = ferry_expect_message (&frame, FERRY_MSG_DELETED, &error)))
+  v = ferry_read_expected_finish (connection, result, FERRY_MSG_DELETED, &error);
+  if (!v)
     {
       ferry_connection_abort (connection);
       g_task_return_error (task, error);

@@ -23,17 +23,12 @@ upload_committed_cb (GObject      *object,
                      gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
-  g_auto(FerryFrame) frame = { 0 };
   g_autoptr(GVariant) v = NULL;
   g_autoptr(FerryOffer) offer = NULL;
   GError *error = NULL;
 
-  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-  if (!(v = ferry_expect_message (&frame, FERRY_MSG_OFFER, &error)))
+  v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_OFFER, &error);
+  if (!v)
     {
       ferry_transfer_fail (self, error);
       return;
@@ -126,17 +121,12 @@ upload_accepted_cb (GObject      *object,
                     gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
-  g_auto(FerryFrame) frame = { 0 };
   g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
   guint64 offset;
 
-  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-  if (!(v = ferry_expect_message (&frame, FERRY_MSG_ACCEPT, &error)))
+  v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_ACCEPT, &error);
+  if (!v)
     {
       ferry_transfer_fail (self, error);
       return;
