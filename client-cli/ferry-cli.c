@@ -385,6 +385,27 @@ typedef struct
   gboolean done;
 } WatchState;
 
+/* One line of watch --json: {"event": EVENT, …}. The caller adds members and calls
+ * print_event(). */
+static JsonBuilder *
+event_new (const char *event)
+{
+  JsonBuilder *builder = json_builder_new ();
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "event");
+  json_builder_add_string_value (builder, event);
+  return builder;
+}
+
+static void
+print_event (JsonBuilder *builder)
+{
+  json_builder_end_object (builder);
+  print_json (builder, FALSE);
+  g_object_unref (builder);
+}
+
 static void
 watch_offer_cb (FerryClient *client,
                 FerryOffer  *offer,
@@ -392,14 +413,10 @@ watch_offer_cb (FerryClient *client,
 {
   if (state->json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      JsonBuilder *builder = event_new ("offer");
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "event");
-      json_builder_add_string_value (builder, "offer");
       add_offer_members (builder, offer);
-      json_builder_end_object (builder);
-      print_json (builder, FALSE);
+      print_event (builder);
     }
   else
     {
@@ -419,17 +436,13 @@ watch_deleted_cb (FerryClient *client,
 {
   if (state->json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      JsonBuilder *builder = event_new ("deleted");
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "event");
-      json_builder_add_string_value (builder, "deleted");
       json_builder_set_member_name (builder, "id");
       json_builder_add_string_value (builder, ferry_offer_get_id (offer));
       json_builder_set_member_name (builder, "name");
       json_builder_add_string_value (builder, ferry_offer_get_name (offer));
-      json_builder_end_object (builder);
-      print_json (builder, FALSE);
+      print_event (builder);
     }
   else
     {
@@ -470,16 +483,12 @@ cmd_watch (FerryClient  *client,
 
   if (state.json)
     {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      JsonBuilder *builder = event_new ("synced");
 
-      json_builder_begin_object (builder);
-      json_builder_set_member_name (builder, "event");
-      json_builder_add_string_value (builder, "synced");
       json_builder_set_member_name (builder, "offers");
       json_builder_add_int_value (builder,
                                   g_list_model_get_n_items (ferry_client_get_offers (client)));
-      json_builder_end_object (builder);
-      print_json (builder, FALSE);
+      print_event (builder);
     }
   else if (isatty (STDOUT_FILENO))
     g_printerr (_("Watching %s for changes; press Ctrl+C to stop.\n"),
