@@ -13,6 +13,8 @@
 #include "ferry-preferences-window.h"
 #include "ferry-window.h"
 
+#include <string.h>
+
 #define RETRY_MIN_SECONDS 1
 #define RETRY_MAX_SECONDS 30
 
@@ -26,9 +28,17 @@ struct _FerryApplication
   GCancellable   *connect_cancellable;
   char           *server_override;
   char           *name_override;
+  /* The password for password_address (NULL: whichever server comes next), from
+   * --password-file, the password dialog or the remembered one. Wiped when freed. */
+  char           *password;
+  char           *password_address;
 
   guint           retry_id;
   guint           retry_seconds;
+  /* --no-tls: for the whole run, whatever the "tls" setting says. */
+  gboolean        no_tls;
+  /* The person ticked "Remember password": save it once it has been accepted. */
+  gboolean        remember_password;
 };
 
 enum {
@@ -46,11 +56,67 @@ static const GOptionEntry option_entries[] = {
     N_("Connect to this server instead of the saved one"), N_("HOST:PORT") },
   { "name", 'n', 0, G_OPTION_ARG_STRING, NULL,
     N_("Use this display name instead of the saved one"), N_("NAME") },
+  { "password-file", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Read the server’s password from the first line of this file"), N_("FILE") },
+  { "no-tls", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Connect without encryption, to a server started with --no-tls"), NULL },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL, N_("Show the version and exit"), NULL },
   { NULL }
 };
 
 static void ferry_application_start_connect (FerryApplication *self);
+
+static void
+clear_secret (char **secret)
+{
+  if (*secret)
+    memset (*secret, 0, strlen (*secret));
+  g_clear_pointer (secret, g_free);
+}
+
+static void
+ferry_application_forget_password (FerryApplication *self)
+{
+  clear_secret (&self->password);
+  g_clear_pointer (&self->password_address, g_free);
+  self->remember_password = FALSE;
+}
+
+/* The remembered password, only for the server it was given for. */
+static char *
+ferry_application_dup_remembered_password (FerryApplication *self,
+                                           const char       *address)
+{
+  g_autofree char *server = g_settings_get_string (self->settings, "password-server");
+  g_autofree char *password = NULL;
+
+  if (!*server || g_strcmp0 (server, address) != 0)
+    return NULL;
+  password = g_settings_get_string (self->settings, "password");
+  if (!*password)
+    return NULL;
+  return g_steal_pointer (&password);
+}
+
+static void
+ferry_application_save_password (FerryApplication *self,
+                                 const char       *address,
+                                 const char       *password)
+{
+  /* In this order, so that no moment pairs a password with a server it wasn't given for.
+   * (g_settings_delay() would do it in one write, but it can't be undone on a shared
+   * GSettings.) */
+  g_settings_set_string (self->settings, "password", "");
+  g_settings_set_string (self->settings, "password-server", password ? address : "");
+  if (password)
+    g_settings_set_string (self->settings, "password", password);
+}
+
+static gboolean
+ferry_application_get_tls (FerryApplication *self)
+{
+  return !self->no_tls && g_settings_get_boolean (self->settings, "tls");
+}
 
 static GtkWindow *
 ferry_application_get_main_window (FerryApplication *self)
@@ -79,6 +145,43 @@ retry_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* The server refused the password, or wants one: retrying can't help, ask the person. */
+static void
+ferry_application_ask_password (FerryApplication *self,
+                                const GError     *error)
+{
+  GtkWindow *window = ferry_application_get_main_window (self);
+  const char *address = ferry_client_get_address (self->client);
+  g_autofree char *remembered = NULL;
+
+  ferry_client_set_reconnect (self->client, FALSE);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (!window)
+    return;
+
+  remembered = ferry_application_dup_remembered_password (self, address);
+  /* None sent yet: the server's "none was given" says nothing to the person. */
+  ferry_window_ask_password (FERRY_WINDOW (window), self->client,
+                             self->password ? error->message : NULL,
+                             remembered != NULL);
+  if (remembered)
+    memset (remembered, 0, strlen (remembered));
+}
+
+/* Also for the engine's own reconnects, which no connect_cb sees. */
+static void
+client_notify_state_cb (FerryApplication *self,
+                        GParamSpec       *pspec,
+                        FerryClient      *client)
+{
+  const GError *error = ferry_client_get_error (client);
+
+  if (client == self->client
+      && ferry_client_get_state (client) == FERRY_CLIENT_DISCONNECTED
+      && g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH))
+    ferry_application_ask_password (self, error);
+}
+
 static void
 ferry_application_start_connect (FerryApplication *self)
 {
@@ -102,11 +205,22 @@ connect_cb (GObject      *object,
   if (ferry_client_connect_finish (client, result, &error))
     {
       self->retry_seconds = RETRY_MIN_SECONDS;
+      /* Accepted: now it is worth remembering. */
+      if (self->remember_password && client == self->client && self->password)
+        ferry_application_save_password (self, ferry_client_get_address (client),
+                                         self->password);
+      self->remember_password = FALSE;
       return;
     }
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || client != self->client)
     return;
+
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH))
+    {
+      ferry_application_ask_password (self, error);
+      return;
+    }
 
   /* A new server, or one whose identity changed: trying again can't help, the person decides. */
   if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED)
@@ -136,6 +250,7 @@ ferry_application_drop_client (FerryApplication *self)
 
   if (self->client)
     {
+      g_signal_handlers_disconnect_by_data (self->client, self);
       ferry_client_set_reconnect (self->client, FALSE);
       ferry_client_disconnect (self->client);
       g_clear_object (&self->client);
@@ -148,19 +263,34 @@ ferry_application_reconnect (FerryApplication *self)
 {
   g_autofree char *server = ferry_application_dup_server (self);
   g_autofree char *name = ferry_application_dup_name (self);
+  gboolean tls = ferry_application_get_tls (self);
 
   if (self->client
       && g_strcmp0 (ferry_client_get_address (self->client), server) == 0
-      && g_strcmp0 (ferry_client_get_user_name (self->client), name) == 0)
+      && g_strcmp0 (ferry_client_get_user_name (self->client), name) == 0
+      && ferry_client_get_tls (self->client) == tls)
     return;
 
   ferry_application_drop_client (self);
 
+  /* A password goes only to the server it was given for. */
+  if (self->password_address && g_strcmp0 (self->password_address, server) != 0)
+    ferry_application_forget_password (self);
+
   if (*server && *name)
     {
+      if (!self->password)
+        self->password = ferry_application_dup_remembered_password (self, server);
+      if (self->password && !self->password_address)
+        self->password_address = g_strdup (server);
+
       self->client = ferry_client_new (server, name);
       ferry_client_set_identity_path (self->client, NULL);
+      ferry_client_set_tls (self->client, tls);
+      ferry_client_set_password (self->client, self->password);
       ferry_client_set_reconnect (self->client, TRUE);
+      g_signal_connect_object (self->client, "notify::state",
+                               G_CALLBACK (client_notify_state_cb), self, G_CONNECT_SWAPPED);
       self->retry_seconds = RETRY_MIN_SECONDS;
     }
 
@@ -190,6 +320,7 @@ ferry_application_command_line (GApplication            *app,
   GVariantDict *options = g_application_command_line_get_options_dict (command_line);
   const char *server = NULL;
   const char *name = NULL;
+  const char *password_file = NULL;
 
   if (g_variant_dict_lookup (options, "server", "&s", &server))
     {
@@ -201,8 +332,45 @@ ferry_application_command_line (GApplication            *app,
       g_free (self->name_override);
       self->name_override = g_strdup (name);
     }
+  if (g_variant_dict_contains (options, "no-tls"))
+    self->no_tls = TRUE;
+  if (g_variant_dict_lookup (options, "password-file", "^&ay", &password_file))
+    {
+      g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line,
+                                                                               password_file);
+      g_autoptr(GError) error = NULL;
+      g_autofree char *contents = NULL;
+      gsize length = 0;
+
+      if (!g_file_load_contents (file, NULL, &contents, &length, NULL, &error))
+        {
+          /* Translators: %s is a sentence saying why a file could not be read */
+          g_application_command_line_printerr (command_line,
+                                               _("Could not read the password file: %s\n"),
+                                               error->message);
+          return EXIT_FAILURE;
+        }
+      /* The first line, without its newline, as the server reads its own file. */
+      contents[strcspn (contents, "\r\n")] = '\0';
+      ferry_application_forget_password (self);
+      self->password = g_strdup (contents);
+      memset (contents, 0, length);
+    }
 
   ferry_application_reconnect (self);
+
+  /* A second `ferry --password-file` while running keeps the client: give it the password. */
+  if (password_file && self->client && self->password)
+    {
+      if (!self->password_address)
+        self->password_address = g_strdup (ferry_client_get_address (self->client));
+      ferry_client_set_password (self->client, self->password);
+      if (ferry_client_get_state (self->client) == FERRY_CLIENT_DISCONNECTED)
+        {
+          ferry_client_set_reconnect (self->client, TRUE);
+          ferry_application_start_connect (self);
+        }
+    }
   g_application_activate (app);
   return EXIT_SUCCESS;
 }
@@ -230,6 +398,13 @@ ferry_application_connect_action (GSimpleAction *action,
   const char *name = NULL;
 
   g_variant_get (param, "(&s&s)", &server, &name);
+  /* A remembered password belongs to the server it was given for. */
+  {
+    g_autofree char *saved = g_settings_get_string (self->settings, "password-server");
+
+    if (*saved && g_strcmp0 (saved, server) != 0)
+      ferry_application_save_password (self, NULL, NULL);
+  }
   g_settings_set_string (self->settings, "server", server);
   g_settings_set_string (self->settings, "name", name);
   /* The user chose these: they win over the command line from now on. */
@@ -260,6 +435,43 @@ ferry_application_trust_server_action (GSimpleAction *action,
       return;
     }
 
+  self->retry_seconds = RETRY_MIN_SECONDS;
+  ferry_application_start_connect (self);
+}
+
+/* The password dialog's answer: (password, remember). */
+static void
+ferry_application_log_in_action (GSimpleAction *action,
+                                 GVariant      *param,
+                                 gpointer       user_data)
+{
+  FerryApplication *self = user_data;
+  const char *password = NULL;
+  gboolean remember = FALSE;
+  const char *address;
+
+  if (!self->client)
+    return;
+
+  g_variant_get (param, "(&sb)", &password, &remember);
+  address = ferry_client_get_address (self->client);
+  ferry_application_forget_password (self);
+  self->password = g_strdup (password);
+  self->password_address = g_strdup (address);
+  self->remember_password = remember;
+  /* Not wanted any more: forget it now, not only once this one is accepted. */
+  if (!remember)
+    {
+      g_autofree char *remembered = ferry_application_dup_remembered_password (self, address);
+
+      if (remembered)
+        ferry_application_save_password (self, NULL, NULL);
+      if (remembered)
+        memset (remembered, 0, strlen (remembered));
+    }
+
+  ferry_client_set_password (self->client, self->password);
+  ferry_client_set_reconnect (self->client, TRUE);
   self->retry_seconds = RETRY_MIN_SECONDS;
   ferry_application_start_connect (self);
 }
@@ -360,12 +572,23 @@ ferry_application_quit_action (GSimpleAction *action,
 static const GActionEntry app_actions[] = {
   { "connect", ferry_application_connect_action, "(ss)" },
   { "trust-server", ferry_application_trust_server_action, "s" },
+  { "log-in", ferry_application_log_in_action, "(sb)" },
   { "forget-server", ferry_application_forget_server_action },
   { "disconnect", ferry_application_disconnect_action },
   { "preferences", ferry_application_preferences_action },
   { "about", ferry_application_about_action },
   { "quit", ferry_application_quit_action },
 };
+
+/* Preferences' Encrypted Connection switch: takes effect on the server in use at once. */
+static void
+settings_changed_tls_cb (FerryApplication *self,
+                         const char       *key,
+                         GSettings        *settings)
+{
+  if (self->client)
+    ferry_application_reconnect (self);
+}
 
 static void
 ferry_application_startup (GApplication *app)
@@ -383,6 +606,8 @@ ferry_application_startup (GApplication *app)
                                          preferences_accels);
 
   self->settings = g_settings_new (APPLICATION_ID);
+  g_signal_connect_object (self->settings, "changed::tls",
+                           G_CALLBACK (settings_changed_tls_cb), self, G_CONNECT_SWAPPED);
   g_set_application_name (_("Ferry"));
   gtk_window_set_default_icon_name (APPLICATION_ID);
 }
@@ -415,6 +640,7 @@ ferry_application_finalize (GObject *object)
 
   g_free (self->server_override);
   g_free (self->name_override);
+  ferry_application_forget_password (self);
 
   G_OBJECT_CLASS (ferry_application_parent_class)->finalize (object);
 }

@@ -17,6 +17,7 @@ struct _FerryPreferencesWindow
 
   /* template widgets */
   GtkSwitch           *downloads_switch;
+  GtkSwitch           *tls_switch;
   AdwEntryRow         *server_row;
   AdwEntryRow         *name_row;
 
@@ -93,6 +94,7 @@ ferry_preferences_window_class_init (FerryPreferencesWindowClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/ferry/Ferry/ferry-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, downloads_switch);
+  gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, tls_switch);
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, server_row);
   gtk_widget_class_bind_template_child (widget_class, FerryPreferencesWindow, name_row);
   gtk_widget_class_bind_template_callback (widget_class, row_apply_cb);
@@ -112,6 +114,7 @@ ferry_preferences_window_init (FerryPreferencesWindow *self)
   g_settings_bind (self->settings, "save-to-downloads",
                    self->downloads_switch, "active",
                    G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (self->settings, "tls", self->tls_switch, "active", G_SETTINGS_BIND_DEFAULT);
 
   server = g_settings_get_string (self->settings, "server");
   name = g_settings_get_string (self->settings, "name");

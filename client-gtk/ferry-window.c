@@ -16,6 +16,7 @@
 #include "ferry-files-panel.h"
 #include "ferry-filename.h"
 #include "ferry-fingerprint.h"
+#include "ferry-password-dialog.h"
 #include "ferry-transfers-panel.h"
 
 #include <string.h>
@@ -41,6 +42,7 @@ struct _FerryWindow
 
   /* borrowed references */
   GtkWidget            *trust_dialog;
+  GtkWidget            *password_dialog;
 
   /* owned references */
   GSettings            *settings;
@@ -131,6 +133,16 @@ ferry_window_show_error (FerryWindow *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Forgets a question once answered. Its window may be finalized only later (assistive
+ * technologies keep references), and the next question must not wait for that. */
+static void
+ferry_window_forget_dialog (GtkWidget **dialog)
+{
+  if (*dialog)
+    g_object_remove_weak_pointer (G_OBJECT (*dialog), (gpointer *) dialog);
+  *dialog = NULL;
+}
+
 /* Trusting a server */
 
 static void
@@ -139,6 +151,9 @@ trust_response_cb (AdwMessageDialog *dialog,
                    FerryWindow      *self)
 {
   const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "ferry-fingerprint");
+
+  if (self->trust_dialog == GTK_WIDGET (dialog))
+    ferry_window_forget_dialog (&self->trust_dialog);
 
   if (g_strcmp0 (response, "trust") == 0 && fingerprint)
     gtk_widget_activate_action (GTK_WIDGET (self), "app.trust-server", "s", fingerprint);
@@ -219,6 +234,60 @@ ferry_window_ask_trust (FerryWindow  *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* A server's password */
+
+static void
+password_response_cb (FerryPasswordDialog *dialog,
+                      const char          *response,
+                      FerryWindow         *self)
+{
+  if (self->password_dialog == GTK_WIDGET (dialog))
+    ferry_window_forget_dialog (&self->password_dialog);
+
+  if (g_strcmp0 (response, "connect") == 0)
+    {
+      g_autofree char *password = g_strdup (ferry_password_dialog_get_password (dialog));
+
+      /* The dialog goes away with the response; don't leave the text in its entry. */
+      ferry_password_dialog_set_password (dialog, NULL);
+      gtk_widget_activate_action (GTK_WIDGET (self), "app.log-in", "(sb)", password,
+                                  ferry_password_dialog_get_remember (dialog));
+      memset (password, 0, strlen (password));
+    }
+  else
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "app.disconnect", NULL);
+    }
+}
+
+void
+ferry_window_ask_password (FerryWindow *self,
+                           FerryClient *client,
+                           const char  *problem,
+                           gboolean     remember)
+{
+  GtkWidget *dialog;
+
+  g_return_if_fail (FERRY_IS_WINDOW (self));
+  g_return_if_fail (FERRY_IS_CLIENT (client));
+
+  if (self->password_dialog)
+    {
+      if (problem)
+        ferry_password_dialog_set_problem (FERRY_PASSWORD_DIALOG (self->password_dialog),
+                                           problem);
+      return;
+    }
+
+  dialog = ferry_password_dialog_new (GTK_WINDOW (self), ferry_client_get_address (client),
+                                      problem, remember);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (password_response_cb), self, 0);
+
+  self->password_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->password_dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 /* Connection state */
 
 static void
@@ -239,8 +308,12 @@ ferry_window_update_state (FerryWindow *self)
   switch (state)
     {
     case FERRY_CLIENT_CONNECTED:
-      /* Translators: the window's subtitle; %s is a server address */
-      subtitle = g_strdup_printf (_("Connected to %s"), address);
+      if (ferry_client_get_tls (self->client))
+        /* Translators: the window's subtitle; %s is a server address */
+        subtitle = g_strdup_printf (_("Connected to %s"), address);
+      else
+        /* Translators: the window's subtitle; %s is a server address */
+        subtitle = g_strdup_printf (_("Connected to %s, unencrypted"), address);
       if (self->lost_connection)
         ferry_window_toast (self, _("Connected again"));
       self->was_connected = TRUE;
@@ -270,6 +343,14 @@ ferry_window_update_state (FerryWindow *self)
         text = g_strdup (_("This server is new to you: confirm its identity to connect."));
       else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
         text = g_strdup (_("The server’s identity changed, so Ferry refused to connect."));
+      /* Not retried either: the app asks for the password (ferry_window_ask_password). */
+      else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH))
+        text = g_strdup (error->message);
+      else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_TLS)
+               && ferry_client_get_tls (self->client))
+        /* Translators: %s is a sentence saying why the encrypted connection failed */
+        text = g_strdup_printf (_("%s To connect to such a server, turn off Encrypted "
+                                  "Connection in Preferences. Trying again…"), error->message);
       else if (error && error->message)
         /* Translators: %s is a sentence saying why the connection failed */
         text = g_strdup_printf (_("%s Trying again…"), error->message);
@@ -823,6 +904,26 @@ ferry_window_open_file_action (GtkWidget  *widget,
 }
 
 static void
+ferry_window_clear_finished_transfers_action (GtkWidget  *widget,
+                                              const char *action_name,
+                                              GVariant   *param)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+
+  if (self->client)
+    ferry_client_clear_finished_transfers (self->client);
+}
+
+static void
+transfers_panel_notify_has_finished_cb (FerryWindow         *self,
+                                        GParamSpec          *pspec,
+                                        FerryTransfersPanel *panel)
+{
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished-transfers",
+                                 ferry_transfers_panel_get_has_finished (panel));
+}
+
+static void
 ferry_window_search_action (GtkWidget  *widget,
                             const char *action_name,
                             GVariant   *param)
@@ -877,10 +978,8 @@ ferry_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->name_toasts_id, g_source_remove);
-  if (self->trust_dialog)
-    g_object_remove_weak_pointer (G_OBJECT (self->trust_dialog),
-                                  (gpointer *) &self->trust_dialog);
-  self->trust_dialog = NULL;
+  ferry_window_forget_dialog (&self->trust_dialog);
+  ferry_window_forget_dialog (&self->password_dialog);
   if (self->client)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
@@ -1006,6 +1105,8 @@ ferry_window_class_init (FerryWindowClass *klass)
                                    ferry_window_delete_action);
   gtk_widget_class_install_action (widget_class, "win.open-file", "s",
                                    ferry_window_open_file_action);
+  gtk_widget_class_install_action (widget_class, "win.clear-finished-transfers", NULL,
+                                   ferry_window_clear_finished_transfers_action);
   gtk_widget_class_install_property_action (widget_class, "win.sort-by", "sort-by");
   gtk_widget_class_install_property_action (widget_class, "win.show-transfers",
                                             "show-transfers");
@@ -1028,6 +1129,11 @@ ferry_window_init (FerryWindow *self)
   self->cancellable = g_cancellable_new ();
 
   ferry_files_panel_set_key_capture_widget (self->files_panel, GTK_WIDGET (self));
+
+  g_signal_connect_object (self->transfers_panel, "notify::has-finished",
+                           G_CALLBACK (transfers_panel_notify_has_finished_cb), self,
+                           G_CONNECT_SWAPPED);
+  transfers_panel_notify_has_finished_cb (self, NULL, self->transfers_panel);
 
   /* GTK 4.8 joins the label and the labelled-by label into the accessible name
    * ("Upload Upload"): keep only the label. */

@@ -29,5 +29,12 @@ void       ferry_window_show_error (FerryWindow      *self,
 void       ferry_window_ask_trust  (FerryWindow      *self,
                                     FerryClient      *client,
                                     const GError     *error);
+/* Asks for the server's password; answers with app.log-in "(sb)" (password, remember) or
+ * app.disconnect. @problem: the server's sentence about the last password, or NULL. While a
+ * question is on screen, a new call only updates its @problem. */
+void       ferry_window_ask_password (FerryWindow    *self,
+                                      FerryClient    *client,
+                                      const char     *problem,
+                                      gboolean        remember);
 
 G_END_DECLS

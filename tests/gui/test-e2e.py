@@ -90,7 +90,8 @@ class Server:
     def __init__(self, data_dir, port=0, extra=()):
         self.data_dir = data_dir
         os.makedirs(data_dir, exist_ok=True)
-        self.fingerprint = server_fingerprint(data_dir)
+        # Without TLS there is nothing to pin.
+        self.fingerprint = None if '--no-tls' in extra else server_fingerprint(data_dir)
         self.proc = subprocess.Popen(
             [SERVER, '--bind', '127.0.0.1', '--port', str(port), '--data-dir', data_dir]
             + list(extra),
@@ -140,7 +141,7 @@ class App:
     """One app instance. With @server it starts as `ferry --server ADDRESS --name NAME`;
     without, as plain `ferry`, which shows the first-run page when nothing is saved."""
 
-    def __init__(self, name, server=None, extra_env=None):
+    def __init__(self, name, server=None, extra_env=None, args=(), password_file=None):
         self.name = name
         self.config = config_dir(name)
         env = dict(os.environ,
@@ -150,12 +151,12 @@ class App:
                    GTK_A11Y='atspi')
         env.update(extra_env or {})
         env.pop('G_DEBUG', None)  # a stray GTK warning must not kill the app under test
-        args = [APP]
+        argv = [APP] + list(args)
         if server is not None:
-            args += ['--server', server.address, '--name', name]
+            argv += ['--server', server.address, '--name', name]
             # Trusted beforehand, as if confirmed earlier (test_first_run asks in the app).
-            trust(server, self.config)
-        self.proc = subprocess.Popen(args, env=env,
+            trust(server, self.config, password_file)
+        self.proc = subprocess.Popen(argv, env=env,
                                      stdout=open(os.path.join(tmp, name + '.log'), 'a'),
                                      stderr=subprocess.STDOUT)
         processes.append(self.proc)
@@ -524,6 +525,95 @@ def test_first_run():
     screenshot('second-launch')
 
 
+def password_question(app):
+    """The password dialog: its window, its Password entry and its Connect button."""
+    entry = app.wait('the password question', name='Password', role=pyatspi.ROLE_PASSWORD_TEXT)
+    dialog = entry
+    while dialog.parent is not None and dialog.parent.getRole() != pyatspi.ROLE_APPLICATION:
+        dialog = dialog.parent
+    connect = app.wait(name='Connect', role=pyatspi.ROLE_PUSH_BUTTON, within=dialog)
+    return dialog, entry, connect
+
+
+def labels_in(node):
+    return [n.name or '' for n in walk(node) if n.getRole() == pyatspi.ROLE_LABEL]
+
+
+def answer_password(app, password):
+    dialog, entry, connect = password_question(app)
+    assert not has_state(connect, pyatspi.STATE_SENSITIVE), 'Connect is enabled with no password'
+    click_at(entry)
+    rawinput.keyCombo('<Control>a')
+    rawinput.typeText(password)
+    wait_for(lambda: has_state(connect, pyatspi.STATE_SENSITIVE), 'Connect to be enabled')
+    app.click(connect)
+
+
+def test_password():
+    secret = os.path.join(tmp, 'password.txt')
+    with open(secret, 'w') as f:
+        f.write('correct horse\n')
+    server = Server(os.path.join(tmp, 'server-password'), extra=['--password-file', secret])
+    shared = os.path.join(tmp, 'members only.txt')
+    make_file(shared, 4000, 'members only')
+    cli(server, 'Bob', '--password-file', secret, 'upload', shared)
+    alice = App('Alice', server, password_file=secret)
+
+    # Asked, not connected; the question's controls are named; remembering is off by default.
+    dialog, entry, connect = password_question(alice)
+    assert any(server.address in t and 'password' in t for t in labels_in(dialog)), \
+        labels_in(dialog)
+    remember = alice.wait(name='Remember password', role=pyatspi.ROLE_CHECK_BOX, within=dialog)
+    assert not has_state(remember, pyatspi.STATE_CHECKED), 'Remember password starts ticked'
+    checked, problems = audit(dialog)
+    log('%d operable nodes checked in the question: %s' % (len(checked), ', '.join(checked)))
+    assert not problems, 'controls without a proper accessible name:\n' + '\n'.join(problems)
+    assert not alice.connected()
+    screenshot('password-asked')
+
+    # A wrong one: asked again, saying so.
+    answer_password(alice, 'wrong horse')
+    wait_for(lambda: any('wrong' in t for t in labels_in(password_question(alice)[0])),
+             'the question again, with the server’s sentence about the wrong password')
+    dialog, entry, connect = password_question(alice)
+    log('asked again: ' + ' / '.join(t for t in labels_in(dialog) if t))
+    assert not alice.connected()
+    assert alice.find(name='Shared files', role=pyatspi.ROLE_LIST) is None or \
+        not alice.listed_files()
+    screenshot('password-wrong')
+
+    # The right one: connected, and the files are listed.
+    answer_password(alice, 'correct horse')
+    wait_for(alice.connected, 'Alice to connect')
+    wait_for(lambda: alice.listed_files() == ['members only.txt'], 'the shared file')
+    screenshot('password-connected')
+
+    # `ferry --password-file` supplies it: no question.
+    bob = App('Bob', server, args=['--password-file', secret], password_file=secret)
+    wait_for(bob.connected, 'Bob to connect with the password file')
+    wait_for(lambda: bob.listed_files() == ['members only.txt'], 'the shared file for Bob')
+    assert bob.find(name='Password', role=pyatspi.ROLE_PASSWORD_TEXT) is None
+
+
+def test_no_tls():
+    """A TLS app against a --no-tls server shows why it can't connect; `ferry --no-tls`
+    connects and says the connection is unencrypted."""
+    server = Server(os.path.join(tmp, 'server-no-tls'), extra=['--no-tls'])
+    alice = App('Alice', server)
+    banner = alice.wait('the banner about --no-tls', role=pyatspi.ROLE_LABEL, prefix='Could not')
+    wait_for(lambda: '--no-tls' in (banner.name or ''), 'the banner to mention --no-tls')
+    log('banner: ' + banner.name)
+    assert not alice.connected()
+    screenshot('no-tls-refused')
+
+    bob = App('Bob', server, args=['--no-tls'])
+    wait_for(bob.connected, 'Bob to connect without TLS')
+    assert bob.find(name='Connected to %s, unencrypted' % server.address,
+                    role=pyatspi.ROLE_LABEL)
+    checked, problems = audit(bob.main_window())
+    assert not problems, 'controls without a proper accessible name:\n' + '\n'.join(problems)
+
+
 def test_too_large():
     server = Server(os.path.join(tmp, 'server-limit'), extra=['--max-file-size', '1K'])
     alice = App('Alice', server)
@@ -764,6 +854,19 @@ def test_accessibility():
     listed = sorted(o['name'] for o in json.loads(cli(server, 'Bob', 'list', '--json')))
     assert listed == ['from-bob.txt', 'mine.txt'], listed
 
+    # Clear Finished empties the list of done and cancelled transfers.
+    clear = alice.wait('the Clear Finished button', name='Clear Finished Transfers',
+                       role=pyatspi.ROLE_PUSH_BUTTON)
+    wait_for(lambda: has_state(clear, pyatspi.STATE_SENSITIVE), 'Clear Finished to be enabled')
+    alice.click(clear)
+
+    def transfer_rows():
+        found = alice.find(name='Transfers', role=pyatspi.ROLE_LIST)
+        return [] if found is None else [n for n in walk(found)
+                                         if n.getRole() == pyatspi.ROLE_PROGRESS_BAR]
+    wait_for(lambda: not transfer_rows(), 'the finished transfers to be cleared')
+    assert alice.find(name='Cancelled', role=pyatspi.ROLE_LABEL) is None
+
 
 def test_big_upload():
     """Uploads 1 GiB from the app, probing the window all along: every probe must be answered,
@@ -833,11 +936,12 @@ def cli(server, name, *args, config=None):
                           stdout=subprocess.PIPE, text=True, timeout=120).stdout
 
 
-def trust(server, config):
+def trust(server, config, password_file=None):
     """Pins the server's fingerprint in known-servers under @config (XDG_CONFIG_HOME), where the
     app reads it."""
     if server.fingerprint:
-        cli(server, 'Trust', 'list', config=config)
+        password = ['--password-file', password_file] if password_file else []
+        cli(server, 'Trust', *password, 'list', config=config)
 
 
 def readme_shots(out, suffix, extra_env):
@@ -902,6 +1006,8 @@ TESTS = [
     ('Ctrl+F searches the Files panel and Escape clears it', test_search),
     ('every control has a proper accessible name', test_accessibility),
     ('a 1 GiB upload: the window answers and the bar moves to 100%', test_big_upload),
+    ('a password server: asked, asked again when wrong, connected when right', test_password),
+    ('a --no-tls server: the reason is shown, and ferry --no-tls connects', test_no_tls),
 ]
 
 

@@ -12,10 +12,13 @@
 
 #include "ferry-application.h"
 #include "ferry-connect-page.h"
+#include "ferry-error.h"
 #include "ferry-files-panel.h"
 #include "ferry-fingerprint.h"
 #include "ferry-offer-row.h"
+#include "ferry-password-dialog.h"
 #include "ferry-transfer-row.h"
+#include "ferry-transfers-panel.h"
 #include "ferry-test-harness.h"
 #include "ferry-units.h"
 #include "ferry-window.h"
@@ -505,6 +508,7 @@ trust_server (FerryTestServer *server)
 typedef enum
 {
   TRUSTED,
+  TRUSTED_NO_WAIT,  /* trusted, but something else is asked before it can connect */
   UNTRUSTED,
 } Trust;
 
@@ -556,7 +560,7 @@ app_fixture_set_up (AppFixture *fixture,
   fixture->window = shared_window;
   fixture->server = ferry_test_server_start (NULL, 0, extra[0], extra[1], NULL);
   fixture->dir = ferry_test_tmpdir ();
-  if (trust == TRUSTED)
+  if (trust != UNTRUSTED)
     trust_server (fixture->server);
 
   g_action_group_activate_action (G_ACTION_GROUP (fixture->app), "connect",
@@ -878,6 +882,285 @@ test_window_trust (void)
   app_fixture_tear_down (&fixture);
 }
 
+static GtkWidget *
+find_button_named (GtkWidget  *root,
+                   const char *action_name)
+{
+  GtkWidget *button = find_button (root, action_name);
+
+  g_assert_nonnull (button);
+  return button;
+}
+
+static void
+transfer_done_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  ferry_transfer_run_finish (FERRY_TRANSFER (object), result, NULL);
+  *done = TRUE;
+}
+
+/* "Clear Finished" removes done, failed and cancelled transfers, leaves running ones, and is
+ * insensitive while there is nothing to clear. */
+static void
+test_window_clear_finished (void)
+{
+  AppFixture fixture = { 0 };
+  g_autofree char *small_path = NULL;
+  g_autofree char *big_path = NULL;
+  g_autoptr(GFile) small_file = NULL;
+  g_autoptr(GFile) big_file = NULL;
+  g_autoptr(FerryTransfer) small = NULL;
+  g_autoptr(FerryTransfer) big = NULL;
+  FerryTransfersPanel *panel;
+  GListModel *transfers;
+  FerryClient *client;
+  GtkWidget *button;
+  gboolean small_done = FALSE;
+  gboolean big_done = FALSE;
+
+  if (!app_fixture_set_up (&fixture, TRUSTED, NULL))
+    return;
+
+  client = ferry_application_get_client (fixture.app);
+  transfers = ferry_client_get_transfers (client);
+  panel = FERRY_TRANSFERS_PANEL (find_widget (fixture.window, FERRY_TYPE_TRANSFERS_PANEL));
+  g_assert_true (ferry_transfers_panel_get_transfers (panel) == transfers);
+  button = find_button_named (fixture.window, "win.clear-finished-transfers");
+  g_assert_false (ferry_transfers_panel_get_has_finished (panel));
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  small_path = ferry_test_make_file (fixture.dir, "small.bin", 1000);
+  small_file = g_file_new_for_path (small_path);
+  small = ferry_client_upload (client, small_file, NULL);
+  ferry_transfer_run_async (small, NULL, transfer_done_cb, &small_done);
+  g_assert_false (gtk_widget_get_sensitive (button));
+  ferry_test_wait (&small_done, 30);
+  g_assert_cmpint (ferry_transfer_get_state (small), ==, FERRY_TRANSFER_DONE);
+  g_assert_true (ferry_transfers_panel_get_has_finished (panel));
+  g_assert_true (gtk_widget_get_sensitive (button));
+
+  /* Started, and not finished: no main loop iteration before the click. */
+  big_path = ferry_test_make_file (fixture.dir, "big.bin", 8 * 1024 * 1024);
+  big_file = g_file_new_for_path (big_path);
+  big = ferry_client_upload (client, big_file, NULL);
+  ferry_transfer_run_async (big, NULL, transfer_done_cb, &big_done);
+  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 2);
+  g_assert_false (ferry_transfer_is_finished (big));
+
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 1);
+  {
+    g_autoptr(FerryTransfer) left = g_list_model_get_item (transfers, 0);
+
+    g_assert_true (left == big);
+  }
+  g_assert_false (ferry_transfers_panel_get_has_finished (panel));
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  /* A cancelled transfer is finished too. */
+  ferry_transfer_cancel (big);
+  ferry_test_wait (&big_done, 30);
+  g_assert_cmpint (ferry_transfer_get_state (big), ==, FERRY_TRANSFER_CANCELLED);
+  g_assert_true (gtk_widget_get_sensitive (button));
+  g_signal_emit_by_name (button, "clicked");
+  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 0);
+  g_assert_false (gtk_widget_get_sensitive (button));
+
+  app_fixture_tear_down (&fixture);
+}
+
+static GtkWindow *
+find_password_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+      if (FERRY_IS_PASSWORD_DIALOG (window) && gtk_widget_get_visible (GTK_WIDGET (window)))
+        return window;
+    }
+  return NULL;
+}
+
+static gboolean
+password_dialog_shown (gpointer data)
+{
+  return find_password_dialog () != NULL;
+}
+
+static gboolean
+client_failed_with (gpointer data)
+{
+  FerryClient *client = ferry_application_get_client (shared_app);
+  const GError *error = client ? ferry_client_get_error (client) : NULL;
+
+  return error && error->domain == FERRY_ERROR && error->code == GPOINTER_TO_INT (data);
+}
+
+/* A server with a password: the app stops, asks, asks again with the server's sentence after
+ * a wrong one, connects with the right one, and remembers it only when asked to, and only for
+ * that server. */
+static void
+test_window_password (void)
+{
+  AppFixture fixture = { 0 };
+  g_autofree char *secret_dir = ferry_test_tmpdir ();
+  g_autofree char *password_file = g_build_filename (secret_dir, "password", NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *saved_server = NULL;
+  FerryPasswordDialog *dialog;
+  FerryClient *client;
+  GSettings *settings;
+  const char *body;
+
+  g_assert_true (g_file_set_contents (password_file, "s3cret\n", -1, NULL));
+  if (!app_fixture_set_up (&fixture, TRUSTED_NO_WAIT, "--password-file", password_file))
+    {
+      ferry_test_rm_rf (secret_dir);
+      return;
+    }
+  settings = ferry_application_get_settings (fixture.app);
+  client = ferry_application_get_client (fixture.app);
+
+  /* Asked, and no longer retrying on its own. */
+  ferry_test_wait_for (password_dialog_shown, NULL, 30);
+  dialog = FERRY_PASSWORD_DIALOG (find_password_dialog ());
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_test_message ("first: %s", body);
+  g_assert_nonnull (strstr (body, fixture.server->address));
+  g_assert_false (ferry_password_dialog_get_remember (dialog));
+  g_assert_false (client_connected (fixture.app));
+  g_assert_false (ferry_client_get_reconnect (client));
+  g_assert_true (client_failed_with (GINT_TO_POINTER (FERRY_ERROR_AUTH)));
+
+  /* Nothing to send yet: Connect waits for a password. */
+  g_assert_false (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
+                                                           "connect"));
+  ferry_password_dialog_set_password (dialog, "wrong");
+  g_assert_true (adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (dialog),
+                                                          "connect"));
+  ferry_password_dialog_set_remember (dialog, TRUE);
+  respond (ADW_MESSAGE_DIALOG (dialog), "connect");
+
+  /* Wrong: asked again, with what the server said. */
+  ferry_test_wait_for (password_dialog_shown, NULL, 30);
+  dialog = FERRY_PASSWORD_DIALOG (find_password_dialog ());
+  body = adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog));
+  g_test_message ("again: %s", body);
+  g_assert_nonnull (strstr (body, "wrong"));
+  g_assert_false (client_connected (fixture.app));
+  saved = g_settings_get_string (settings, "password");
+  g_assert_cmpstr (saved, ==, "");
+  g_clear_pointer (&saved, g_free);
+
+  ferry_password_dialog_set_password (dialog, "s3cret");
+  ferry_password_dialog_set_remember (dialog, TRUE);
+  respond (ADW_MESSAGE_DIALOG (dialog), "connect");
+  ferry_test_wait_for (client_connected, fixture.app, 30);
+  g_assert_true (ferry_application_get_client (fixture.app) == client);
+  g_assert_true (ferry_client_get_reconnect (client));
+
+  /* Remembered, for this server, once accepted. */
+  saved = g_settings_get_string (settings, "password");
+  saved_server = g_settings_get_string (settings, "password-server");
+  g_assert_cmpstr (saved, ==, "s3cret");
+  g_assert_cmpstr (saved_server, ==, fixture.server->address);
+  g_clear_pointer (&saved, g_free);
+  g_clear_pointer (&saved_server, g_free);
+
+  /* Next time it connects without asking. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "disconnect", NULL);
+  g_assert_null (ferry_application_get_client (fixture.app));
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "connect",
+                                  g_variant_new ("(ss)", fixture.server->address, "Dora"));
+  ferry_test_wait_for (client_connected, fixture.app, 30);
+  g_assert_null (find_password_dialog ());
+
+  /* Another server address: the remembered password is forgotten, never sent there. */
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "disconnect", NULL);
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "connect",
+                                  g_variant_new ("(ss)", "127.0.0.1:1", "Dora"));
+  saved = g_settings_get_string (settings, "password");
+  saved_server = g_settings_get_string (settings, "password-server");
+  g_assert_cmpstr (saved, ==, "");
+  g_assert_cmpstr (saved_server, ==, "");
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "disconnect", NULL);
+
+  app_fixture_tear_down (&fixture);
+  ferry_test_rm_rf (secret_dir);
+}
+
+static gboolean
+banner_says (GtkWidget  *window,
+             const char *part)
+{
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  g_autoptr(GPtrArray) revealers = g_ptr_array_new ();
+
+  collect_widgets (window, GTK_TYPE_REVEALER, revealers);
+  for (guint i = 0; i < revealers->len; i++)
+    {
+      GtkRevealer *revealer = revealers->pdata[i];
+
+      if (!gtk_revealer_get_reveal_child (revealer))
+        continue;
+      g_ptr_array_set_size (labels, 0);
+      collect_widgets (GTK_WIDGET (revealer), GTK_TYPE_LABEL, labels);
+      for (guint j = 0; j < labels->len; j++)
+        {
+          if (strstr (gtk_label_get_label (labels->pdata[j]), part))
+            return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static gboolean
+banner_mentions_no_tls (gpointer data)
+{
+  return banner_says (data, "--no-tls");
+}
+
+/* TLS against a --no-tls server fails with a sentence that says so, on screen; the "tls"
+ * setting off connects, and the title says the connection is unencrypted. */
+static void
+test_window_no_tls (void)
+{
+  AppFixture fixture = { 0 };
+  GSettings *settings;
+  AdwWindowTitle *title;
+  const GError *error;
+
+  if (!app_fixture_set_up (&fixture, UNTRUSTED, "--no-tls", NULL))
+    return;
+  settings = ferry_application_get_settings (fixture.app);
+  g_assert_true (g_settings_get_boolean (settings, "tls"));
+  g_assert_true (ferry_client_get_tls (ferry_application_get_client (fixture.app)));
+
+  ferry_test_wait_for (client_failed_with, GINT_TO_POINTER (FERRY_ERROR_TLS), 30);
+  error = ferry_client_get_error (ferry_application_get_client (fixture.app));
+  g_test_message ("%s", error->message);
+  ferry_test_wait_for (banner_mentions_no_tls, fixture.window, 30);
+  g_assert_false (client_connected (fixture.app));
+
+  g_settings_set_boolean (settings, "tls", FALSE);
+  g_assert_false (ferry_client_get_tls (ferry_application_get_client (fixture.app)));
+  ferry_test_wait_for (client_connected, fixture.app, 30);
+  g_assert_false (banner_says (fixture.window, "--no-tls"));
+  title = ADW_WINDOW_TITLE (find_widget (fixture.window, ADW_TYPE_WINDOW_TITLE));
+  g_assert_nonnull (strstr (adw_window_title_get_subtitle (title), "unencrypted"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (fixture.app), "disconnect", NULL);
+  g_settings_reset (settings, "tls");
+  app_fixture_tear_down (&fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -901,6 +1184,9 @@ main (int   argc,
   g_test_add_func ("/gui/window/drop-uploads", test_window_drop);
   g_test_add_func ("/gui/window/drop-too-large", test_window_drop_too_large);
   g_test_add_func ("/gui/window/trust", test_window_trust);
+  g_test_add_func ("/gui/window/clear-finished", test_window_clear_finished);
+  g_test_add_func ("/gui/window/password", test_window_password);
+  g_test_add_func ("/gui/window/no-tls", test_window_no_tls);
 
   status = g_test_run ();
   shared_app_free ();
