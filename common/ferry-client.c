@@ -811,11 +811,19 @@ open_handshake_cb (GObject      *object,
       else if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         open_return_error (task, g_steal_pointer (&error));
       else
-        open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
-                                              _("Could not set up an encrypted connection with "
-                                                "%s: %s. If that server was started with "
-                                                "--no-tls, connect with --no-tls too."),
-                                              self->address, error->message));
+        {
+          g_autofree char *reason = g_strdup (error->message);
+          gsize len = strlen (reason);
+
+          /* The sentence goes on after the reason: no doubled full stop. */
+          if (len > 0 && reason[len - 1] == '.')
+            reason[len - 1] = '\0';
+          open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
+                                                _("Could not set up an encrypted connection with "
+                                                  "%s: %s. If that server was started with "
+                                                  "--no-tls, connect with --no-tls too."),
+                                                self->address, reason));
+        }
       return;
     }
 
@@ -1027,7 +1035,12 @@ control_ended (FerryClient *self,
   else if (error && was_connected)
     g_signal_emit (self, signals[DISCONNECTED], 0, error);
 
-  if (error && self->reconnect && !self->reconnect_source)
+  /* Retrying cannot help when a person must decide: a new or changed server identity, or a
+   * password. The caller shows the error and connects again once it is answered. */
+  if (error && self->reconnect && !self->reconnect_source &&
+      !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH) &&
+      !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) &&
+      !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
     {
       g_debug ("Reconnecting to %s in %u s", self->address, self->reconnect_delay);
       self->reconnect_source = g_timeout_add_seconds (self->reconnect_delay, reconnect_cb, self);

@@ -69,7 +69,8 @@ FerryClientState  ferry_client_get_state               (FerryClient          *se
 const GError     *ferry_client_get_error               (FerryClient          *self);
 /* From WELCOME; 0 until a connection has been made. */
 guint64           ferry_client_get_max_file_size       (FerryClient          *self);
-/* When the control session drops, reconnect with backoff (1 s doubling to 30 s). Off by default. */
+/* When the control session drops, reconnect with backoff (1 s doubling to 30 s). Off by default.
+ * Never after FERRY_ERROR_AUTH, _UNTRUSTED or _FINGERPRINT_CHANGED: those need a person. */
 void              ferry_client_set_reconnect           (FerryClient          *self,
                                                         gboolean              reconnect);
 gboolean          ferry_client_get_reconnect           (FerryClient          *self);
