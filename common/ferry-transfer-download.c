@@ -16,7 +16,40 @@
 
 /* ---- download -------------------------------------------------------------------------- */
 
+/* The next frame is read from the connection while the previous chunk is written to the
+ * .part file: at most one write and one frame read (or one frame waiting for the write) are in
+ * flight. Chunks are checked and hashed in the order they arrive. */
+
 static void download_read_next (FerryTransfer *self);
+static void download_handle_frame (FerryTransfer *self, FerryFrame *frame);
+
+/* Ends the transfer with the first failure once nothing is in flight any more. */
+static void
+download_finish_if_idle (FerryTransfer *self)
+{
+  if (!self->task || !self->bulk_error || self->n_running > 0)
+    return;
+  ferry_frame_clear (&self->waiting);
+  self->has_waiting = FALSE;
+  ferry_transfer_fail (self, g_steal_pointer (&self->bulk_error));
+}
+
+/* Takes @error. Keeps the first failure and stops the read; the write still in flight, if
+ * any, comes back on its own. */
+static void
+download_fail (FerryTransfer *self,
+               GError        *error)
+{
+  if (self->bulk_error)
+    g_error_free (error);
+  else
+    {
+      self->bulk_error = error;
+      if (self->connection)
+        ferry_connection_abort (self->connection);
+    }
+  download_finish_if_idle (self);
+}
 
 static void
 download_moved_cb (GObject      *object,
@@ -100,12 +133,82 @@ download_written_cb (GObject      *object,
   GError *error = NULL;
   gsize written = 0;
 
+  self->n_running--;
+  self->writing = FALSE;
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
+    {
+      download_fail (self, error);
+      return;
+    }
+  if (self->bulk_error)
+    {
+      download_finish_if_idle (self);
+      return;
+    }
+  ferry_transfer_add_progress (self, written);
+
+  /* The next frame is being read, or it came during the write and waits. */
+  if (self->has_waiting)
+    {
+      g_auto(FerryFrame) frame = self->waiting;
+
+      self->waiting = (FerryFrame) { 0 };
+      self->has_waiting = FALSE;
+      download_handle_frame (self, &frame);
+    }
+}
+
+/* Called with no write in flight and no read in flight. */
+static void
+download_handle_frame (FerryTransfer *self,
+                       FerryFrame    *frame)
+{
+  g_autoptr(GVariant) v = NULL;
+  GError *error = NULL;
+  const guint8 *data;
+  guint64 offset;
+  gsize len;
+
+  if (frame->type == FERRY_MSG_END)
+    {
+      if (!(v = ferry_expect_message (frame, FERRY_MSG_END, &error)))
+        ferry_transfer_fail (self, error);
+      else
+        download_end (self, v);
+      return;
+    }
+
+  if (frame->type != FERRY_MSG_DATA)
+    {
+      ferry_expect_message (frame, FERRY_MSG_DATA, &error);
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  if (!ferry_data_parse (frame, &offset, &data, &len, &error))
     {
       ferry_transfer_fail (self, error);
       return;
     }
-  ferry_transfer_add_progress (self, written);
+  if (offset != self->next_offset || len > self->total - self->next_offset)
+    {
+      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                         _("The server sent data out of order or past the end "
+                                           "of the file.")));
+      return;
+    }
+
+  ferry_checksum_update (self->checksum, data, len);
+  self->next_offset += len;
+  /* The frame's payload stays alive in the buffer we hand to the write; the previous write
+   * is back, so its buffer can go. */
+  g_clear_pointer (&self->buffer, g_free);
+  self->buffer = g_bytes_unref_to_data (g_steal_pointer (&frame->payload), &len);
+  self->writing = TRUE;
+  self->n_running++;
+  g_output_stream_write_all_async (self->output, self->buffer + FERRY_DATA_HEADER_SIZE,
+                                   len - FERRY_DATA_HEADER_SIZE, G_PRIORITY_DEFAULT,
+                                   self->cancellable, download_written_cb, g_object_ref (self));
   download_read_next (self);
 }
 
@@ -116,59 +219,36 @@ download_frame_cb (GObject      *object,
 {
   g_autoptr(FerryTransfer) self = user_data;
   g_auto(FerryFrame) frame = { 0 };
-  g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
-  const guint8 *data;
-  guint64 offset;
-  gsize len;
 
+  self->n_running--;
   if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error))
     {
-      ferry_transfer_fail (self, error);
+      download_fail (self, error);
+      return;
+    }
+  if (self->bulk_error)
+    {
+      download_finish_if_idle (self);
       return;
     }
 
-  if (frame.type == FERRY_MSG_END)
+  /* One write at a time, in order: the frame waits for the write in flight, and nothing more
+   * is read until then. */
+  if (self->writing)
     {
-      if (!(v = ferry_expect_message (&frame, FERRY_MSG_END, &error)))
-        ferry_transfer_fail (self, error);
-      else
-        download_end (self, v);
+      self->waiting = frame;
+      frame = (FerryFrame) { 0 };
+      self->has_waiting = TRUE;
       return;
     }
-
-  if (frame.type != FERRY_MSG_DATA)
-    {
-      ferry_expect_message (&frame, FERRY_MSG_DATA, &error);
-      ferry_transfer_fail (self, error);
-      return;
-    }
-
-  if (!ferry_data_parse (&frame, &offset, &data, &len, &error))
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-  if (offset != self->bytes_done || len > self->total - self->bytes_done)
-    {
-      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                         _("The server sent data out of order or past the end "
-                                           "of the file.")));
-      return;
-    }
-
-  ferry_checksum_update (self->checksum, data, len);
-  /* The frame's payload stays alive in the buffer we hand to the write. */
-  g_clear_pointer (&self->buffer, g_free);
-  self->buffer = g_bytes_unref_to_data (g_steal_pointer (&frame.payload), &len);
-  g_output_stream_write_all_async (self->output, self->buffer + FERRY_DATA_HEADER_SIZE,
-                                   len - FERRY_DATA_HEADER_SIZE, G_PRIORITY_DEFAULT,
-                                   self->cancellable, download_written_cb, g_object_ref (self));
+  download_handle_frame (self, &frame);
 }
 
 static void
 download_read_next (FerryTransfer *self)
 {
+  self->n_running++;
   ferry_connection_read_async (self->connection, self->cancellable,
                                download_frame_cb, g_object_ref (self));
 }

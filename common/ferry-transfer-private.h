@@ -40,6 +40,16 @@ struct _FerryTransfer
   gint64              last_notify_usec;
   guint64             last_notify_bytes;
   gulong              cancel_id;
+
+  /* A download reads the next frame while the previous chunk is written to NAME.part: at
+   * most one write and one frame (being read, or waiting for the write) are in flight. The
+   * first failure is kept in bulk_error and reported once both are back. */
+  guint               n_running;     /* download operations in flight, each holding a reference */
+  GError             *bulk_error;
+  guint64             next_offset;   /* bytes received, checked and hashed */
+  gboolean            writing;
+  gboolean            has_waiting;   /* a frame came while the write ran */
+  FerryFrame          waiting;
 };
 
 /* Called by the client when a transfer slot is free: starts connecting. */

@@ -1,0 +1,181 @@
+/* ferry-session-control.c: control sessions (SUBSCRIBE, snapshot, live events, PING) and DELETE
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-session"
+
+#include "config.h"
+
+#include "ferry-session-private.h"
+
+#include <glib/gi18n.h>
+
+#include "ferry-error.h"
+
+#define MAX_SUBSCRIBER_QUEUE  (8 * 1024 * 1024)
+
+/* Control sessions. */
+
+static void
+drop_if_slow (FerrySession *self)
+{
+  if (ferry_connection_get_queued_bytes (self->connection) > MAX_SUBSCRIBER_QUEUE)
+    {
+      g_warning ("%s: dropping a subscriber that does not keep up", self->peer);
+      ferry_session_lost (self, NULL);
+    }
+}
+
+static void
+hub_offer_cb (FerryHub          *hub,
+              FerryCatalogueRow *row,
+              FerrySession      *self)
+{
+  if (self->state != FERRY_SESSION_STATE_CONTROL)
+    return;
+  ferry_session_send_offer (self, row, 0);
+  drop_if_slow (self);
+}
+
+static void
+hub_deleted_cb (FerryHub     *hub,
+                const char   *id,
+                FerrySession *self)
+{
+  if (self->state != FERRY_SESSION_STATE_CONTROL)
+    return;
+  ferry_session_send_message (self, FERRY_MSG_DELETED, 0, g_variant_new ("(s)", id));
+  drop_if_slow (self);
+}
+
+void
+ferry_session_start_control (FerrySession *self)
+{
+  g_autoptr(GPtrArray) offers = ferry_hub_dup_offers (self->hub);
+
+  self->state = FERRY_SESSION_STATE_CONTROL;
+  ferry_session_set_timeout (self, FERRY_SESSION_CONTROL_TIMEOUT_S);
+
+  for (guint i = 0; i < offers->len; i++)
+    ferry_session_send_offer (self, g_ptr_array_index (offers, i), FERRY_FRAME_FLAG_SNAPSHOT);
+  ferry_session_send_message (self, FERRY_MSG_SYNCED, 0, g_variant_new ("(u)", offers->len));
+
+  g_signal_connect_object (self->hub, "offer", G_CALLBACK (hub_offer_cb), self, 0);
+  g_signal_connect_object (self->hub, "deleted", G_CALLBACK (hub_deleted_cb), self, 0);
+
+  g_debug ("%s: %s subscribed (%u offers)", self->peer, self->user, offers->len);
+  ferry_session_read_next (self);
+}
+
+void
+ferry_session_handle_control (FerrySession *self,
+                              FerryFrame   *frame)
+{
+  g_autoptr(GVariant) value = NULL;
+  GError *error = NULL;
+
+  switch (frame->type)
+    {
+    case FERRY_MSG_PING:
+      if (!(value = ferry_message_parse (frame, &error)))
+        {
+          ferry_session_fail (self, error);
+          return;
+        }
+      {
+        guint64 token;
+
+        g_variant_get (value, "(t)", &token);
+        ferry_session_send_message (self, FERRY_MSG_PONG, 0, g_variant_new ("(t)", token));
+      }
+      break;
+
+    case FERRY_MSG_PONG:
+      if (!(value = ferry_message_parse (frame, &error)))
+        {
+          ferry_session_fail (self, error);
+          return;
+        }
+      break;
+
+    default:
+      ferry_session_fail_unexpected (self, frame->type);
+      return;
+    }
+
+  ferry_session_read_next (self);
+}
+
+/* Deletion. */
+
+static void
+remove_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *id = g_object_steal_data (G_OBJECT (self), "ferry-delete-id");
+
+  ferry_session_pending_done (self);
+  if (!ferry_store_remove_finish (self->store, result, &error))
+    {
+      if (ferry_session_is_closing (self))
+        ferry_session_check_finished (self);
+      else
+        ferry_session_fail (self, g_steal_pointer (&error));
+      return;
+    }
+
+  {
+    g_autofree char *user = ferry_session_log_name (self->user);
+
+    g_message ("%s (%s) deleted %s", user, self->peer, id);
+  }
+  if (!ferry_session_is_closing (self))
+    ferry_session_send_message (self, FERRY_MSG_DELETED, 0, g_variant_new ("(s)", id));
+  ferry_hub_publish_deleted (self->hub, id);
+
+  if (ferry_session_is_closing (self))
+    ferry_session_check_finished (self);
+  else
+    ferry_session_close (self);
+}
+
+void
+ferry_session_start_delete (FerrySession *self,
+                            FerryFrame   *frame)
+{
+  g_autoptr(GVariant) value = NULL;
+  FerryCatalogueRow *row;
+  GError *error = NULL;
+  const char *id;
+
+  if (!(value = ferry_message_parse (frame, &error)))
+    {
+      ferry_session_fail (self, error);
+      return;
+    }
+  g_variant_get (value, "(&s)", &id);
+
+  row = ferry_hub_lookup (self->hub, id);
+  if (!row)
+    {
+      ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                                                     _("No file with that id is shared.")));
+      return;
+    }
+  if (!ferry_session_owns (self, row))
+    {
+      ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_OWNER,
+                                                     _("Only the person who shared this file can "
+                                                       "delete it.")));
+      return;
+    }
+
+  self->state = FERRY_SESSION_STATE_DELETING;
+  ferry_session_set_timeout (self, 0);
+  g_object_set_data_full (G_OBJECT (self), "ferry-delete-id", g_strdup (id), g_free);
+  ferry_store_remove_async (self->store, id, row->size, NULL,
+                            remove_cb, ferry_session_pending_ref (self));
+}
