@@ -130,9 +130,12 @@ ferry_client_dispose (GObject *object)
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
   if (self->transfers)
     {
-      for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->transfers)); i++)
+      GListModel *transfers = G_LIST_MODEL (self->transfers);
+
+      for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
         {
-          g_autoptr(FerryTransfer) transfer = g_list_model_get_item (G_LIST_MODEL (self->transfers), i);
+          g_autoptr(FerryTransfer) transfer = g_list_model_get_item (transfers, i);
+
           ferry_transfer_cancel (transfer);
         }
       g_list_store_remove_all (self->transfers);
@@ -706,17 +709,16 @@ open_send_hello (GTask     *task,
     g_variant_builder_add (&options, "{sv}", "password", g_variant_new_string (self->password));
 
   data->connection = ferry_connection_new (stream);
-  ferry_connection_send (data->connection,
-                         ferry_message_encode (FERRY_MSG_HELLO, 0,
-                                               g_variant_new ("(uss@ay@a{sv})",
-                                                              FERRY_PROTOCOL_VERSION,
-                                                              "ferry " PACKAGE_VERSION,
-                                                              self->user_name,
-                                                              g_variant_new_fixed_array (
-                                                                G_VARIANT_TYPE_BYTE,
-                                                                self->secret,
-                                                                FERRY_SECRET_SIZE, 1),
-                                                              g_variant_builder_end (&options))));
+  ferry_connection_send_message (data->connection, FERRY_MSG_HELLO, 0,
+                                 g_variant_new ("(uss@ay@a{sv})",
+                                                FERRY_PROTOCOL_VERSION,
+                                                "ferry " PACKAGE_VERSION,
+                                                self->user_name,
+                                                g_variant_new_fixed_array (
+                                                  G_VARIANT_TYPE_BYTE,
+                                                  self->secret,
+                                                  FERRY_SECRET_SIZE, 1),
+                                                g_variant_builder_end (&options)));
   ferry_connection_read_async (data->connection, data->cancellable,
                                open_welcome_cb, g_object_ref (task));
 }
@@ -982,10 +984,9 @@ ping_cb (gpointer user_data)
   FerryClient *self = user_data;
 
   if (self->control)
-    ferry_connection_send (self->control,
-                           ferry_message_encode (FERRY_MSG_PING, 0,
-                                                 g_variant_new ("(t)",
-                                                                (guint64) g_get_monotonic_time ())));
+    ferry_connection_send_message (self->control, FERRY_MSG_PING, 0,
+                                   g_variant_new ("(t)",
+                                                  (guint64) g_get_monotonic_time ()));
   return G_SOURCE_CONTINUE;
 }
 
@@ -1129,9 +1130,8 @@ handle_control_frame (FerryClient *self,
         guint64 token;
 
         g_variant_get (v, "(t)", &token);
-        ferry_connection_send (self->control,
-                               ferry_message_encode (FERRY_MSG_PONG, 0,
-                                                     g_variant_new ("(t)", token)));
+        ferry_connection_send_message (self->control, FERRY_MSG_PONG, 0,
+                                       g_variant_new ("(t)", token));
       }
       break;
 
@@ -1222,8 +1222,7 @@ control_opened_cb (GObject      *object,
 
   self->control = g_steal_pointer (&connection);
   self->snapshot = g_ptr_array_new_with_free_func (g_object_unref);
-  ferry_connection_send (self->control,
-                         ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()")));
+  ferry_connection_send_message (self->control, FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()"));
   control_read_next (self);
 }
 
@@ -1370,10 +1369,9 @@ delete_opened_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
-  ferry_connection_send (connection,
-                         ferry_message_encode (FERRY_MSG_DELETE, 0,
-                                               g_variant_new ("(s)",
-                                                              g_task_get_task_data (task))));
+  ferry_connection_send_message (connection, FERRY_MSG_DELETE, 0,
+                                 g_variant_new ("(s)",
+                                                g_task_get_task_data (task)));
   ferry_connection_read_async (connection, g_task_get_cancellable (task),
                                delete_reply_cb, g_object_ref (task));
 }

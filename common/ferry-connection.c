@@ -444,6 +444,17 @@ ferry_connection_send (FerryConnection *self,
 }
 
 void
+ferry_connection_send_message (FerryConnection  *self,
+                               FerryMessageType  type,
+                               guint16           flags,
+                               GVariant         *value)
+{
+  g_autoptr(GBytes) frame = ferry_message_encode (type, flags, value);
+
+  ferry_connection_send (self, frame);
+}
+
+void
 ferry_connection_send_data_async (FerryConnection     *self,
                                   guint64              offset,
                                   const guint8        *data,

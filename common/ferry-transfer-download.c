@@ -102,7 +102,7 @@ download_end (FerryTransfer *self,
   if (self->bytes_done != self->total)
     {
       ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                         _("The server ended the download early.")));
+                                                      _("The server ended the download early.")));
       return;
     }
 
@@ -114,9 +114,10 @@ download_end (FerryTransfer *self,
   if (memcmp (digest, ferry_offer_get_sha256 (self->offer), FERRY_SHA256_SIZE) != 0 ||
       n != FERRY_SHA256_SIZE || memcmp (digest, announced, FERRY_SHA256_SIZE) != 0)
     {
-      ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
-                                 _("“%s” arrived damaged (checksum mismatch); nothing was "
-                                   "saved."), self->name));
+      ferry_transfer_fail (self,
+                           g_error_new (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
+                                        _("“%s” arrived damaged (checksum mismatch); nothing "
+                                          "was saved."), self->name));
       return;
     }
 
@@ -192,9 +193,10 @@ download_handle_frame (FerryTransfer *self,
     }
   if (offset != self->next_offset || len > self->total - self->next_offset)
     {
-      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                         _("The server sent data out of order or past the end "
-                                           "of the file.")));
+      ferry_transfer_fail (self,
+                           g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                                _("The server sent data out of order or past the "
+                                                  "end of the file.")));
       return;
     }
 
@@ -406,8 +408,9 @@ download_offer_cb (GObject      *object,
   offer = ferry_offer_new_from_variant (v);
   if (g_strcmp0 (ferry_offer_get_id (offer), self->offer_id) != 0)
     {
-      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
-                                         _("The server answered with a different file.")));
+      ferry_transfer_fail (self,
+                           g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                                _("The server answered with a different file.")));
       return;
     }
   ferry_transfer_set_offer (self, offer);
@@ -440,10 +443,9 @@ download_opened_cb (GObject      *object,
       return;
     }
 
-  ferry_connection_send (self->connection,
-                         ferry_message_encode (FERRY_MSG_DOWNLOAD, 0,
-                                               g_variant_new ("(st)", self->offer_id,
-                                                              (guint64) 0)));
+  ferry_connection_send_message (self->connection, FERRY_MSG_DOWNLOAD, 0,
+                                 g_variant_new ("(st)", self->offer_id,
+                                                (guint64) 0));
   ferry_connection_read_async (self->connection, self->cancellable,
                                download_offer_cb, g_object_ref (self));
 }

@@ -73,8 +73,8 @@ upload_chunk_read_cb (GObject      *object,
   if (n == 0)
     {
       ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                 _("“%s” became shorter while it was being uploaded."),
-                                 self->name));
+                                              _("“%s” became shorter while it was being uploaded."),
+                                              self->name));
       return;
     }
 
@@ -106,10 +106,9 @@ upload_read_next (FerryTransfer *self)
     }
 
   ferry_checksum_finish (self->checksum, digest);
-  ferry_connection_send (self->connection,
-                         ferry_message_encode (FERRY_MSG_END, 0,
-                                               g_variant_new ("(@ay)",
-                                                              ferry_variant_new_sha256 (digest))));
+  ferry_connection_send_message (self->connection, FERRY_MSG_END, 0,
+                                 g_variant_new ("(@ay)",
+                                                ferry_variant_new_sha256 (digest)));
   ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
   ferry_connection_read_async (self->connection, self->cancellable,
                                upload_committed_cb, g_object_ref (self));
@@ -136,9 +135,10 @@ upload_accepted_cb (GObject      *object,
   if (offset != 0)
     {
       /* Resume arrives in a later version; version 1 servers always start at 0. */
-      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
-                                         _("The server asked to resume an upload, which this "
-                                           "version of Ferry cannot do yet.")));
+      ferry_transfer_fail (self,
+                           g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                                _("The server asked to resume an upload, which "
+                                                  "this version of Ferry cannot do yet.")));
       return;
     }
 
@@ -184,11 +184,10 @@ upload_opened_cb (GObject      *object,
       return;
     }
 
-  ferry_connection_send (self->connection,
-                         ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                               g_variant_new ("(sts@a{sv})", self->name,
-                                                              self->total, "",
-                                                              g_variant_new ("a{sv}", NULL))));
+  ferry_connection_send_message (self->connection, FERRY_MSG_UPLOAD, 0,
+                                 g_variant_new ("(sts@a{sv})", self->name,
+                                                self->total, "",
+                                                g_variant_new ("a{sv}", NULL)));
   ferry_connection_read_async (self->connection, self->cancellable,
                                upload_accepted_cb, g_object_ref (self));
 }
@@ -254,9 +253,10 @@ upload_file_info_cb (GObject      *object,
     }
   if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
     {
-      ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_FAILED,
-                                 _("“%s” is not a regular file; Ferry shares files, not folders "
-                                   "or devices."), self->name));
+      ferry_transfer_fail (self,
+                           g_error_new (FERRY_ERROR, FERRY_ERROR_FAILED,
+                                        _("“%s” is not a regular file; Ferry shares files, not "
+                                          "folders or devices."), self->name));
       return;
     }
 

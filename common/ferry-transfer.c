@@ -306,8 +306,9 @@ ferry_transfer_cancel (FerryTransfer *self)
 
   /* A queued transfer has nothing in flight to notice the cancel: end it here. */
   if (self->task && self->state == FERRY_TRANSFER_PENDING)
-    ferry_transfer_finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                      _("The transfer was cancelled.")));
+    ferry_transfer_finish (self,
+                           g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                _("The transfer was cancelled.")));
 }
 
 void
@@ -437,7 +438,7 @@ complete (FerryTransfer *self,
  * after the .part file is gone, so nothing half-done is left on disk when it looks. */
 void
 ferry_transfer_finish (FerryTransfer *self,
-        GError        *error)
+                       GError        *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->task);
 
@@ -486,7 +487,7 @@ ferry_transfer_finish (FerryTransfer *self,
  * connection errors it causes. */
 gboolean
 ferry_transfer_fail (FerryTransfer *self,
-        GError        *error)
+                     GError        *error)
 {
   if (!error)
     return FALSE;
@@ -574,8 +575,9 @@ ferry_transfer_run_async (FerryTransfer       *self,
   client = g_weak_ref_get (&self->client);
   if (!client)
     {
-      ferry_transfer_finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                        _("The transfer was cancelled.")));
+      ferry_transfer_finish (self,
+                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  _("The transfer was cancelled.")));
       return;
     }
   ferry_client_track_transfer (client, self);
@@ -592,8 +594,9 @@ ferry_transfer_begin (FerryTransfer *self)
 
   if (!client || g_cancellable_is_cancelled (self->cancellable))
     {
-      ferry_transfer_finish (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                        _("The transfer was cancelled.")));
+      ferry_transfer_finish (self,
+                             g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  _("The transfer was cancelled.")));
       return;
     }
 
