@@ -814,12 +814,8 @@ open_handshake_cb (GObject      *object,
         open_return_error (task, g_steal_pointer (&error));
       else
         {
-          g_autofree char *reason = g_strdup (error->message);
-          gsize len = strlen (reason);
+          g_autofree char *reason = ferry_error_reason (error->message);
 
-          /* The sentence goes on after the reason: no doubled full stop. */
-          if (len > 0 && reason[len - 1] == '.')
-            reason[len - 1] = '\0';
           open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
                                                 _("Could not set up an encrypted connection with "
                                                   "%s: %s. If that server was started with "

@@ -55,6 +55,23 @@ struct _FerryConnection
 G_DEFINE_FINAL_TYPE (FerryConnection, ferry_connection, G_TYPE_OBJECT)
 
 static void write_next (FerryConnection *self);
+
+/* A socket or TLS failure, said as what it means to a person: the connection is gone.
+ * Cancellation stays as it is. Takes @error. */
+static GError *
+connection_lost (GError *error)
+{
+  g_autofree char *reason = NULL;
+  GError *lost;
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || error->domain == FERRY_ERROR)
+    return error;
+  reason = ferry_error_reason (error->message);
+  lost = g_error_new (FERRY_ERROR, FERRY_ERROR_CLOSED, _("The connection was lost (%s)."),
+                      reason);
+  g_error_free (error);
+  return lost;
+}
 static void maybe_close_stream (FerryConnection *self);
 
 static void
@@ -203,7 +220,7 @@ read_cb (GObject      *object,
         g_clear_error (&error);
       if (!error)
         error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
-      read_task_complete (self, NULL, g_steal_pointer (&error));
+      read_task_complete (self, NULL, connection_lost (g_steal_pointer (&error)));
       maybe_close_stream (self);
       return;
     }
@@ -326,6 +343,7 @@ write_cb (GObject      *object,
 
   if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
     {
+      error = connection_lost (error);
       if (!self->write_error)
         self->write_error = g_error_copy (error);
       if (op->task)

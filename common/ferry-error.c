@@ -6,6 +6,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include "ferry-error.h"
 
 G_DEFINE_QUARK (ferry-error-quark, ferry_error)
@@ -28,4 +30,15 @@ ferry_error_to_wire (const GError *error)
       error->code <= FERRY_ERROR_SIZE_MISMATCH)
     return (guint32) error->code;
   return FERRY_ERROR_INTERNAL;
+}
+
+char *
+ferry_error_reason (const char *message)
+{
+  char *reason = g_strdup (message ? message : "");
+  gsize len = strlen (reason);
+
+  if (len > 0 && reason[len - 1] == '.')
+    reason[len - 1] = '\0';
+  return reason;
 }

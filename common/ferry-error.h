@@ -39,5 +39,7 @@ typedef enum
 GQuark      ferry_error_quark          (void);
 FerryError  ferry_error_from_wire      (guint32 code);
 guint32     ferry_error_to_wire        (const GError *error);
+/* @message without a final full stop, for quoting inside a sentence of our own. */
+char       *ferry_error_reason         (const char   *message);
 
 G_END_DECLS
