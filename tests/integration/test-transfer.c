@@ -610,6 +610,50 @@ test_upload_too_large (Fixture       *f,
   g_assert_no_error (error);
 }
 
+typedef struct
+{
+  FerryClient *client;
+  const char  *blob;
+} Expired;
+
+static gboolean
+expired (gpointer data)
+{
+  Expired *e = data;
+
+  return g_list_model_get_n_items (ferry_client_get_offers (e->client)) == 0 &&
+         !g_file_test (e->blob, G_FILE_TEST_EXISTS);
+}
+
+/* With --expire, an offer goes after that long: subscribers see DELETED, the blob goes. */
+static void
+test_expire (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *src = NULL;
+  g_autoptr(FerryOffer) offer = NULL;
+  g_autofree char *blob = NULL;
+  Expired e;
+
+  ferry_test_server_stop (f->server);
+  ferry_test_server_free (f->server);
+  f->server = ferry_test_server_start (NULL, 0, "--expire", "2s", NULL);
+  g_clear_object (&f->alice);
+  g_clear_object (&f->bob);
+  f->alice = ferry_test_client_new (f->server, f->config_a, "Alice");
+  f->bob = ferry_test_client_new (f->server, f->config_b, "Bob");
+
+  ferry_test_client_connect (f->bob);
+  src = ferry_test_make_file (f->tmp, "short-lived.txt", 1000);
+  offer = upload (f->alice, src, NULL);
+  blob = g_build_filename (f->server->data_dir, "blobs", ferry_offer_get_id (offer), NULL);
+  g_assert_true (g_file_test (blob, G_FILE_TEST_EXISTS));
+
+  e.client = f->bob;
+  e.blob = blob;
+  ferry_test_wait_for (expired, &e, 30);
+}
+
 static void
 test_download_missing (Fixture       *f,
                        gconstpointer  data)
@@ -676,6 +720,7 @@ main (int    argc,
   ADD ("/transfer/reconnect-resyncs", test_reconnect_resyncs);
   ADD ("/transfer/upload-too-large-refused", test_upload_too_large);
   ADD ("/transfer/download-missing", test_download_missing);
+  ADD ("/transfer/expire", test_expire);
   g_test_add_func ("/transfer/connect-refused", test_connect_refused);
 
   return g_test_run ();
