@@ -8,19 +8,17 @@
 
 #include "ferry-server.h"
 
-#include <errno.h>
-#include <sys/socket.h>
+#include <sys/resource.h>
 #include <glib/gi18n.h>
 
+#include "ferry-admission.h"
 #include "ferry-auth.h"
 #include "ferry-error.h"
 #include "ferry-hub.h"
 #include "ferry-session.h"
 #include "ferry-store.h"
+#include "ferry-tls-acceptor.h"
 
-/* Connections over the limit still get a polite ERROR(BUSY) after their HELLO, but only this
- * many at a time; beyond that they are closed at once. */
-#define MAX_REFUSING        16
 /* The TLS handshake and HELLO together must be done within this (PROTOCOL.md §8). */
 #define HANDSHAKE_TIMEOUT_S 10
 #define STOP_POLL_MS        20
@@ -36,9 +34,9 @@ struct _FerryServer
   GSocketService   *service;
   GTlsCertificate  *certificate;     /* NULL: plain TCP */
   FerryAuth        *auth;            /* NULL: no password */
-  GHashTable       *sessions;        /* FerrySession -> Slot */
-  GHashTable       *handshakes;      /* Handshake, TLS handshakes in progress */
-  GHashTable       *per_address;     /* IP address -> GUINT_TO_POINTER (active connections) */
+  FerryAdmission   *admission;
+  FerryTlsAcceptor *acceptor;        /* NULL: plain TCP */
+  GHashTable       *sessions;        /* FerrySession -> FerrySlot */
   GHashTable       *expiring;        /* ids being removed by expiry */
   GTask            *stop_task;
 
@@ -46,28 +44,12 @@ struct _FerryServer
   guint64           expire_seconds;
   guint             max_connections;
   guint             max_per_address;
-  guint             n_active;
-  guint             n_refusing;
   guint             expire_id;
   guint             stop_id;
   gint64            stop_deadline;
 };
 
 G_DEFINE_FINAL_TYPE (FerryServer, ferry_server, G_TYPE_OBJECT)
-
-/* What one accepted connection counts against the limits. */
-typedef struct
-{
-  char     *address;
-  gboolean  refusing;
-} Slot;
-
-static void
-slot_free (Slot *slot)
-{
-  g_free (slot->address);
-  g_free (slot);
-}
 
 static void
 ferry_server_dispose (GObject *object)
@@ -92,6 +74,9 @@ ferry_server_dispose (GObject *object)
         g_signal_handlers_disconnect_by_data (session, self);
     }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  if (self->acceptor)
+    ferry_tls_acceptor_abort (self->acceptor);
+  g_clear_object (&self->acceptor);
   g_clear_object (&self->service);
   g_clear_object (&self->certificate);
   g_clear_object (&self->auth);
@@ -107,8 +92,7 @@ ferry_server_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
   g_clear_pointer (&self->expiring, g_hash_table_unref);
-  g_clear_pointer (&self->handshakes, g_hash_table_unref);
-  g_clear_pointer (&self->per_address, g_hash_table_unref);
+  g_clear_object (&self->admission);
   g_clear_object (&self->stop_task);
 
   G_OBJECT_CLASS (ferry_server_parent_class)->finalize (object);
@@ -129,10 +113,8 @@ ferry_server_init (FerryServer *self)
   self->max_file_size = G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024;
   self->max_connections = 64;
   self->max_per_address = 16;
-  self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref,
-                                          (GDestroyNotify) slot_free);
-  self->handshakes = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->per_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  self->admission = ferry_admission_new ();
   self->expiring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->hub = ferry_hub_new ();
 }
@@ -181,6 +163,8 @@ ferry_server_set_max_connections (FerryServer *self,
 {
   g_return_if_fail (FERRY_IS_SERVER (self));
   self->max_connections = max_connections;
+  ferry_admission_set_max_active (self->admission, self->max_connections,
+                                  self->max_per_address);
 }
 
 void
@@ -189,6 +173,8 @@ ferry_server_set_max_connections_per_address (FerryServer *self,
 {
   g_return_if_fail (FERRY_IS_SERVER (self));
   self->max_per_address = max_connections;
+  ferry_admission_set_max_active (self->admission, self->max_connections,
+                                  self->max_per_address);
 }
 
 void
@@ -300,60 +286,41 @@ ferry_server_set_expire (FerryServer *self,
 
 /* Connections.
  *
- * Every accepted connection takes a Slot at once, before its TLS handshake, so that the limits
- * also bound connections that never finish their handshake. */
-
-static Slot *
-slot_take (FerryServer *self,
-           const char  *address,
-           gboolean     refusing)
-{
-  Slot *slot = g_new0 (Slot, 1);
-
-  slot->address = g_strdup (address);
-  slot->refusing = refusing;
-  if (refusing)
-    self->n_refusing++;
-  else
-    {
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
-
-      self->n_active++;
-      g_hash_table_insert (self->per_address, g_strdup (address), GUINT_TO_POINTER (n + 1));
-    }
-  return slot;
-}
-
-static void
-slot_release (FerryServer *self,
-              Slot        *slot)
-{
-  if (slot->refusing)
-    self->n_refusing--;
-  else
-    {
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, slot->address));
-
-      self->n_active--;
-      if (n <= 1)
-        g_hash_table_remove (self->per_address, slot->address);
-      else
-        g_hash_table_insert (self->per_address, g_strdup (slot->address),
-                             GUINT_TO_POINTER (n - 1));
-    }
-}
+ * Every accepted connection takes a slot from the admission at once, before its TLS handshake,
+ * so that the limits also bound connections that never finish their handshake; its HELLO
+ * makes it active, or is answered BUSY (ferry-admission.c). */
 
 static void
 session_finished_cb (FerrySession *session,
                      FerryServer  *self)
 {
-  Slot *slot;
+  FerrySlot *slot;
 
   if (!(slot = g_hash_table_lookup (self->sessions, session)))
     return;
-  slot_release (self, slot);
+  ferry_admission_release (self->admission, slot);
   g_signal_handlers_disconnect_by_data (session, self);
   g_hash_table_remove (self->sessions, session);
+}
+
+/* FerrySessionAdmitFunc */
+static gboolean
+admit_session (FerrySession *session,
+               gpointer      user_data)
+{
+  FerryServer *self = user_data;
+  FerrySlot *slot = g_hash_table_lookup (self->sessions, session);
+
+  return slot && ferry_admission_admit (self->admission, slot);
+}
+
+/* FerrySlotEvictFunc, for a session still waiting for its HELLO. */
+static void
+evict_session (gpointer owner)
+{
+  g_debug ("%s: dropped before its HELLO to make room for others",
+           ferry_session_get_peer (owner));
+  ferry_session_abort (owner);
 }
 
 static void
@@ -372,257 +339,34 @@ drop_connection (GIOStream *stream)
 
 /* Hands @stream, ready for frames, to a new session that owns @slot. */
 static void
-start_session (FerryServer *self,
-               GIOStream   *stream,
-               Slot        *slot,
-               gint64       hello_deadline)
+start_session (GIOStream *stream,
+               FerrySlot *slot,
+               gint64     hello_deadline,
+               gpointer   user_data)
 {
+  FerryServer *self = user_data;
   g_autoptr(FerrySession) session = NULL;
   FerrySessionConfig config = { 0 };
 
+  if (self->stop_task)
+    {
+      ferry_admission_release (self->admission, slot);
+      drop_connection (stream);
+      return;
+    }
+
   config.max_file_size = self->max_file_size;
   config.expire_seconds = self->expire_seconds;
-  config.busy = slot->refusing;
+  config.admit = admit_session;
+  config.admit_data = self;
   config.auth = self->auth;
   config.hello_deadline = hello_deadline;
 
   session = ferry_session_new (stream, self->store, self->hub, &config);
   g_signal_connect (session, "finished", G_CALLBACK (session_finished_cb), self);
   g_hash_table_insert (self->sessions, g_object_ref (session), slot);
+  ferry_admission_set_owner (slot, evict_session, session);
   ferry_session_start (session);
-}
-
-/* TLS handshakes.
- *
- * glib-networking runs each handshake in a worker thread that blocks on the socket, so a peer
- * that trickles its ClientHello would hold a thread of GIO's shared pool for the whole
- * deadline, and a few dozen of them would starve everyone else's handshakes. The first TLS
- * record is therefore awaited on the main loop (with SO_RCVLOWAT, so that poll wakes up only
- * once it is complete), and only then is the handshake started. A peer that does not start
- * with a TLS handshake record, such as a plaintext Ferry client, is closed at once. */
-
-#define TLS_RECORD_HEADER_SIZE  5
-#define TLS_CONTENT_HANDSHAKE   0x16
-#define TLS_RECORD_MAX          (16384 + 2048)
-
-typedef struct
-{
-  FerryServer       *server;
-  GSocketConnection *connection;
-  GIOStream         *tls;            /* once the first record is in */
-  GSource           *wait_source;    /* until then */
-  GCancellable      *cancellable;
-  Slot              *slot;
-  gint64             deadline;
-  guint              timeout_id;
-  gboolean           timed_out;
-} Handshake;
-
-static void
-handshake_free (Handshake *handshake)
-{
-  g_clear_handle_id (&handshake->timeout_id, g_source_remove);
-  if (handshake->wait_source)
-    {
-      g_source_destroy (handshake->wait_source);
-      g_clear_pointer (&handshake->wait_source, g_source_unref);
-    }
-  g_clear_object (&handshake->server);
-  g_clear_object (&handshake->connection);
-  g_clear_object (&handshake->tls);
-  g_clear_object (&handshake->cancellable);
-  g_clear_pointer (&handshake->slot, slot_free);
-  g_free (handshake);
-}
-
-/* Closes the connection and frees @handshake. Peers that merely go away are logged at debug
- * level only: clients do that when they refuse an untrusted fingerprint. */
-static void
-handshake_fail (Handshake      *handshake,
-                GLogLevelFlags  level,
-                const char     *reason)
-{
-  FerryServer *self = handshake->server;
-
-  g_log (G_LOG_DOMAIN, level, "%s: %s; closing", handshake->slot->address, reason);
-  g_hash_table_remove (self->handshakes, handshake);
-  /* No close_notify follows a failed handshake: either way this only closes the socket. */
-  drop_connection (handshake->tls ? handshake->tls : G_IO_STREAM (handshake->connection));
-  slot_release (self, handshake->slot);
-  handshake_free (handshake);
-}
-
-static gboolean
-handshake_timeout_cb (gpointer user_data)
-{
-  Handshake *handshake = user_data;
-
-  handshake->timeout_id = 0;
-  handshake->timed_out = TRUE;
-  if (handshake->wait_source)
-    handshake_fail (handshake, G_LOG_LEVEL_MESSAGE, "no TLS handshake within the deadline");
-  else
-    g_cancellable_cancel (handshake->cancellable);   /* handshake_cb fails it */
-  return G_SOURCE_REMOVE;
-}
-
-/* At shutdown. */
-static void
-handshake_abort (Handshake *handshake)
-{
-  if (handshake->wait_source)
-    handshake_fail (handshake, G_LOG_LEVEL_DEBUG, "server stopping");
-  else
-    g_cancellable_cancel (handshake->cancellable);
-}
-
-static void
-handshake_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  Handshake *handshake = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_clear_handle_id (&handshake->timeout_id, g_source_remove);
-
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
-    {
-      g_autofree char *reason = NULL;
-
-      if (handshake->timed_out)
-        handshake_fail (handshake, G_LOG_LEVEL_MESSAGE, "no TLS handshake within the deadline");
-      else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        handshake_fail (handshake, G_LOG_LEVEL_DEBUG, "server stopping");
-      else
-        {
-          reason = g_strdup_printf ("TLS handshake failed (%s)", error->message);
-          handshake_fail (handshake, G_LOG_LEVEL_DEBUG, reason);
-        }
-      return;
-    }
-  if (handshake->server->stop_task)
-    {
-      handshake_fail (handshake, G_LOG_LEVEL_DEBUG, "server stopping");
-      return;
-    }
-
-  g_debug ("%s: TLS handshake done", handshake->slot->address);
-  g_hash_table_remove (handshake->server->handshakes, handshake);
-  start_session (handshake->server, handshake->tls, g_steal_pointer (&handshake->slot),
-                 handshake->deadline);
-  handshake_free (handshake);
-}
-
-static void
-begin_tls (Handshake *handshake)
-{
-  FerryServer *self = handshake->server;
-  g_autoptr(GError) error = NULL;
-
-  handshake->tls = g_tls_server_connection_new (G_IO_STREAM (handshake->connection),
-                                                self->certificate, &error);
-  if (!handshake->tls)
-    {
-      g_warning ("Could not set up TLS (is glib-networking installed?): %s", error->message);
-      handshake_fail (handshake, G_LOG_LEVEL_DEBUG, "no TLS");
-      return;
-    }
-  /* Frames carry their own lengths: a peer that just closes has closed. */
-  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (handshake->tls), FALSE);
-  /* Clients are not asked for certificates, so the system's CA list is not needed; without
-   * this, glib-networking loads it into every connection, megabytes each. */
-  g_object_set (handshake->tls, "authentication-mode", G_TLS_AUTHENTICATION_NONE, NULL);
-  g_tls_connection_set_database (G_TLS_CONNECTION (handshake->tls), NULL);
-
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (handshake->tls), G_PRIORITY_DEFAULT,
-                                    handshake->cancellable, handshake_cb, handshake);
-}
-
-static void
-set_receive_low_water (GSocket *socket,
-                       int      bytes)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!g_socket_set_option (socket, SOL_SOCKET, SO_RCVLOWAT, bytes, &error))
-    g_debug ("Could not set SO_RCVLOWAT: %s", error->message);
-}
-
-static gboolean
-first_record_cb (GSocket      *socket,
-                 GIOCondition  condition,
-                 gpointer      user_data)
-{
-  Handshake *handshake = user_data;
-  guint8 header[TLS_RECORD_HEADER_SIZE];
-  gssize n;
-  gssize available;
-  gsize need;
-
-  n = recv (g_socket_get_fd (socket), header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-    return G_SOURCE_CONTINUE;
-  if (n <= 0)
-    {
-      handshake_fail (handshake, G_LOG_LEVEL_DEBUG, "closed before its TLS handshake");
-      return G_SOURCE_REMOVE;   /* handshake_fail destroyed the source */
-    }
-  if (header[0] != TLS_CONTENT_HANDSHAKE || (n >= 2 && header[1] != 3))
-    {
-      handshake_fail (handshake, G_LOG_LEVEL_MESSAGE,
-                      "not a TLS client (a client started with --no-tls?)");
-      return G_SOURCE_REMOVE;
-    }
-  if (n < TLS_RECORD_HEADER_SIZE)
-    {
-      set_receive_low_water (socket, TLS_RECORD_HEADER_SIZE);
-      return G_SOURCE_CONTINUE;
-    }
-
-  need = TLS_RECORD_HEADER_SIZE + (((gsize) header[3] << 8) | header[4]);
-  if (need > TLS_RECORD_HEADER_SIZE + TLS_RECORD_MAX)
-    {
-      handshake_fail (handshake, G_LOG_LEVEL_MESSAGE, "not a TLS client (oversized record)");
-      return G_SOURCE_REMOVE;
-    }
-  available = g_socket_get_available_bytes (socket);
-  if (available >= 0 && (gsize) available < need)
-    {
-      set_receive_low_water (socket, (int) need);
-      return G_SOURCE_CONTINUE;
-    }
-
-  set_receive_low_water (socket, 1);
-  g_source_destroy (handshake->wait_source);
-  g_clear_pointer (&handshake->wait_source, g_source_unref);
-  begin_tls (handshake);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-start_handshake (FerryServer       *self,
-                 GSocketConnection *connection,
-                 Slot              *slot,
-                 gint64             deadline)
-{
-  Handshake *handshake;
-
-  handshake = g_new0 (Handshake, 1);
-  handshake->server = g_object_ref (self);
-  handshake->connection = g_object_ref (connection);
-  handshake->cancellable = g_cancellable_new ();
-  handshake->slot = slot;
-  handshake->deadline = deadline;
-  handshake->timeout_id = g_timeout_add (HANDSHAKE_TIMEOUT_S * 1000, handshake_timeout_cb,
-                                         handshake);
-  g_hash_table_add (self->handshakes, handshake);
-
-  handshake->wait_source = g_socket_create_source (g_socket_connection_get_socket (connection),
-                                                   G_IO_IN, NULL);
-  g_source_set_callback (handshake->wait_source, G_SOURCE_FUNC (first_record_cb), handshake,
-                         NULL);
-  g_source_attach (handshake->wait_source, NULL);
 }
 
 static char *
@@ -644,9 +388,7 @@ incoming_cb (GSocketService    *service,
 {
   g_autofree char *address = NULL;
   gint64 deadline = g_get_monotonic_time () + HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
-  gboolean refusing = FALSE;
-  guint from_address;
-  Slot *slot;
+  FerrySlot *slot;
 
   if (self->stop_task)
     {
@@ -655,31 +397,34 @@ incoming_cb (GSocketService    *service,
     }
 
   address = dup_remote_address (connection);
-  from_address = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_address, address));
-
-  if (self->n_active >= self->max_connections || from_address >= self->max_per_address)
+  slot = ferry_admission_take (self->admission, address);
+  if (!slot)
     {
-      if (self->n_refusing >= MAX_REFUSING)
-        {
-          g_debug ("Dropping a connection from %s: too many connections", address);
-          drop_connection (G_IO_STREAM (connection));
-          return TRUE;
-        }
-      refusing = TRUE;
-      if (from_address >= self->max_per_address)
-        g_message ("Refusing %s: %u connections from that address already",
-                   address, from_address);
-      else
-        g_message ("Refusing %s: %u connections already", address, self->n_active);
+      drop_connection (G_IO_STREAM (connection));
+      return TRUE;
     }
 
-  slot = slot_take (self, address, refusing);
-  if (self->certificate)
-    start_handshake (self, connection, slot, deadline);
+  if (self->acceptor)
+    ferry_tls_acceptor_add (self->acceptor, connection, slot, deadline);
   else
-    start_session (self, G_IO_STREAM (connection), slot, deadline);
+    start_session (G_IO_STREAM (connection), slot, deadline, self);
 
   return TRUE;
+}
+
+/* Pending connections may outnumber active ones several times (ferry-admission.c): make sure
+ * the soft limit on open files is not what refuses them. */
+static void
+raise_open_files_limit (void)
+{
+  struct rlimit limit;
+
+  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
+    {
+      limit.rlim_cur = limit.rlim_max;
+      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
+        g_debug ("Could not raise the limit on open files");
+    }
 }
 
 gboolean
@@ -707,6 +452,11 @@ ferry_server_listen (FerryServer   *self,
       return FALSE;
     }
 
+  if (self->certificate)
+    self->acceptor = ferry_tls_acceptor_new (self->certificate, self->admission,
+                                             start_session, self);
+  raise_open_files_limit ();
+
   g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
   g_socket_service_start (self->service);
 
@@ -724,7 +474,8 @@ stop_poll_cb (gpointer user_data)
   g_autoptr(GTask) task = NULL;
 
   if ((g_hash_table_size (self->sessions) > 0 || ferry_store_is_busy (self->store) ||
-       g_hash_table_size (self->expiring) > 0 || g_hash_table_size (self->handshakes) > 0) &&
+       g_hash_table_size (self->expiring) > 0 ||
+       (self->acceptor && ferry_tls_acceptor_get_n_handshakes (self->acceptor) > 0)) &&
       g_get_monotonic_time () < self->stop_deadline)
     return G_SOURCE_CONTINUE;
 
@@ -751,7 +502,6 @@ ferry_server_stop_async (FerryServer         *self,
   g_autoptr(GPtrArray) sessions = NULL;
   GHashTableIter iter;
   gpointer session;
-  g_autoptr(GList) handshakes = NULL;
 
   g_return_if_fail (FERRY_IS_SERVER (self));
 
@@ -781,10 +531,8 @@ ferry_server_stop_async (FerryServer         *self,
   for (guint i = 0; i < sessions->len; i++)
     ferry_session_abort (g_ptr_array_index (sessions, i));
 
-  /* handshake_abort may free a handshake and remove it from the table: copy the table. */
-  handshakes = g_hash_table_get_keys (self->handshakes);
-  for (GList *l = handshakes; l; l = l->next)
-    handshake_abort (l->data);
+  if (self->acceptor)
+    ferry_tls_acceptor_abort (self->acceptor);
 
   self->stop_deadline = g_get_monotonic_time () + STOP_DEADLINE_S * G_USEC_PER_SEC;
   self->stop_id = g_timeout_add (STOP_POLL_MS, stop_poll_cb, self);

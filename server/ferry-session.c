@@ -433,7 +433,7 @@ handle_hello (FerrySession *self,
                                              (guint) FERRY_PROTOCOL_VERSION, version));
       return;
     }
-  if (self->config.busy)
+  if (self->config.admit && !self->config.admit (self, self->config.admit_data))
     {
       ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_BUSY,
                                                      _("The server has too many connections; "

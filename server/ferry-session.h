@@ -16,11 +16,16 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (FerrySession, ferry_session, FERRY, SESSION, GObject)
 
+/* Asked at HELLO whether the server has room for @session; FALSE answers ERROR(BUSY). */
+typedef gboolean (*FerrySessionAdmitFunc) (FerrySession *session,
+                                           gpointer      user_data);
+
 typedef struct
 {
   guint64 max_file_size;
   guint64 expire_seconds;   /* 0: offers never expire */
-  gboolean busy;            /* answer HELLO with ERROR(BUSY) and close */
+  FerrySessionAdmitFunc admit;   /* NULL: always room */
+  gpointer admit_data;
   FerryAuth *auth;          /* borrowed; NULL: no password needed */
   gint64 hello_deadline;    /* monotonic µs by which HELLO must have arrived; 0: 10 s from
                              * ferry_session_start () */

@@ -1,0 +1,283 @@
+/* test-admission.c: peers that hold connections open without finishing them
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ferry-test-harness.h"
+#include "ferry-error.h"
+#include "ferry-message.h"
+
+#define N_STALLED       200
+#define N_ADDRESSES     10
+#define N_SAMPLES       7
+
+typedef struct
+{
+  FerryTestServer *server;
+} Fixture;
+
+static void
+fixture_setup (Fixture       *f,
+               gconstpointer  data)
+{
+  f->server = ferry_test_server_start (NULL, 0, NULL);
+}
+
+static void
+fixture_teardown (Fixture       *f,
+                  gconstpointer  data)
+{
+  ferry_test_server_stop (f->server);
+  ferry_test_server_free (f->server);
+}
+
+static void
+handshake_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, NULL);
+  *done = TRUE;
+}
+
+/* A complete, real ClientHello record, as GIO's TLS client sends it: captured from a
+ * handshake against a listener of our own that never answers. */
+static GBytes *
+capture_client_hello (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) outgoing = NULL;
+  g_autoptr(GSocketConnection) incoming = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  GInputStream *in;
+  guint8 header[5];
+  guint8 *record;
+  gsize length;
+  gboolean done = FALSE;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  outgoing = g_socket_client_connect_to_host (client, address, 0, NULL, &error);
+  g_assert_no_error (error);
+  incoming = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  tls = g_tls_client_connection_new (G_IO_STREAM (outgoing), NULL, &error);
+  g_assert_no_error (error);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, cancellable,
+                                    handshake_done_cb, &done);
+
+  in = g_io_stream_get_input_stream (G_IO_STREAM (incoming));
+  g_input_stream_read_all (in, header, sizeof header, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (header[0], ==, 0x16);   /* a handshake record */
+  length = ((gsize) header[3] << 8) | header[4];
+  record = g_malloc (sizeof header + length);
+  memcpy (record, header, sizeof header);
+  g_input_stream_read_all (in, record + sizeof header, length, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_cancellable_cancel (cancellable);
+  ferry_test_wait (&done, 10);
+  return g_bytes_new_take (record, sizeof header + length);
+}
+
+/* A TCP connection from 127.0.0.@host that sends @hello and never says anything more. */
+static GSocket *
+open_stalled (FerryTestServer *server,
+              guint            host,
+              GBytes          *hello)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GInetAddress) local = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_from_string ("127.0.0.1");
+  g_autoptr(GSocketAddress) bind_address = NULL;
+  g_autoptr(GSocketAddress) server_address = NULL;
+  g_autofree char *text = g_strdup_printf ("127.0.0.%u", host);
+  GSocket *socket;
+  gsize length;
+  const char *data = g_bytes_get_data (hello, &length);
+
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  local = g_inet_address_new_from_string (text);
+  bind_address = g_inet_socket_address_new (local, 0);
+  g_socket_bind (socket, bind_address, FALSE, &error);
+  g_assert_no_error (error);
+  server_address = g_inet_socket_address_new (loopback, server->port);
+  g_socket_connect (socket, server_address, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_send (socket, data, length, NULL, &error);
+  g_assert_no_error (error);
+  return socket;
+}
+
+/* The server answered with its part of the handshake, so it is waiting on us now. */
+static gboolean
+has_server_reply (GSocket *socket)
+{
+  char byte;
+
+  return recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+typedef struct
+{
+  GPtrArray *sockets;
+  guint      wanted;
+} ReplyCount;
+
+static gboolean
+enough_replies (gpointer data)
+{
+  ReplyCount *count = data;
+  guint n = 0;
+
+  for (guint i = 0; i < count->sockets->len; i++)
+    n += has_server_reply (g_ptr_array_index (count->sockets, i));
+  return n >= count->wanted;
+}
+
+/* Still connected: the server has not closed it. */
+static gboolean
+is_open (GSocket *socket)
+{
+  char buffer[4096];
+  gssize n;
+
+  /* Drain what the server sent, to see whether an end of stream follows. */
+  while ((n = recv (g_socket_get_fd (socket), buffer, sizeof buffer, MSG_DONTWAIT)) > 0)
+    ;
+  return n < 0;
+}
+
+static int
+compare_doubles (gconstpointer a,
+                 gconstpointer b)
+{
+  double x = *(const double *) a;
+  double y = *(const double *) b;
+
+  return (x > y) - (x < y);
+}
+
+/* The median time, in seconds, of a fresh TLS connection plus HELLO/WELCOME. */
+static double
+median_connect_time (FerryTestServer *server)
+{
+  double samples[N_SAMPLES];
+
+  for (guint i = 0; i < N_SAMPLES; i++)
+    {
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr(GIOStream) conn = ferry_test_raw_connect (server);
+
+      ferry_test_raw_handshake (conn);
+      samples[i] = (double) (g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+      g_io_stream_close (conn, NULL, NULL);
+    }
+  qsort (samples, N_SAMPLES, sizeof samples[0], compare_doubles);
+  return samples[N_SAMPLES / 2];
+}
+
+/* 200 connections from 10 addresses each send a ClientHello and stop. A good client from
+ * another address still connects and says HELLO in at most twice its unloaded time. */
+static void
+test_stalled_handshakes (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autoptr(GBytes) hello = capture_client_hello ();
+  g_autoptr(GPtrArray) stalled = g_ptr_array_new_with_free_func (g_object_unref);
+  ReplyCount count;
+  double unloaded;
+  double loaded;
+  guint still_open = 0;
+
+  unloaded = median_connect_time (f->server);
+
+  for (guint i = 0; i < N_STALLED; i++)
+    g_ptr_array_add (stalled, open_stalled (f->server, 2 + i % N_ADDRESSES, hello));
+  /* Wait until the server is busy with them: some have its ServerHello and owe it an answer. */
+  count.sockets = stalled;
+  count.wanted = 6;
+  ferry_test_wait_for (enough_replies, &count, 10);
+
+  loaded = median_connect_time (f->server);
+
+  for (guint i = 0; i < stalled->len; i++)
+    still_open += is_open (g_ptr_array_index (stalled, i));
+
+  g_test_message ("connect + HELLO: %.1f ms unloaded, %.1f ms beside %u stalled handshakes "
+                  "(%u still open afterwards)",
+                  unloaded * 1000, loaded * 1000, N_STALLED, still_open);
+  /* The load was real: most stalled connections were still held open while we measured. */
+  g_assert_cmpuint (still_open, >=, N_STALLED / 2);
+  g_assert_cmpfloat (loaded, <=, 2 * unloaded);
+}
+
+/* Many connections at once from one address go through their handshakes a few at a time;
+ * all of them are served, and those over the per-address limit get BUSY at HELLO. */
+static void
+test_burst_from_one_address (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GPtrArray) conns = g_ptr_array_new_with_free_func (g_object_unref);
+  guint welcomed = 0;
+  guint busy = 0;
+
+  for (guint i = 0; i < 24; i++)
+    g_ptr_array_add (conns, ferry_test_raw_connect (f->server));
+  for (guint i = 0; i < conns->len; i++)
+    {
+      GIOStream *conn = g_ptr_array_index (conns, i);
+      FerryFrame frame;
+
+      ferry_test_raw_send_hello (conn);
+      g_assert_true (ferry_test_raw_read (conn, &frame));
+      if (frame.type == FERRY_MSG_WELCOME)
+        welcomed++;
+      else
+        {
+          g_autoptr(GVariant) value = NULL;
+          guint32 code = 0;
+
+          g_assert_cmpuint (frame.type, ==, FERRY_MSG_ERROR);
+          value = ferry_message_parse (&frame, NULL);
+          g_assert_nonnull (value);
+          g_variant_get (value, "(u&s)", &code, NULL);
+          g_assert_cmpuint (code, ==, FERRY_ERROR_BUSY);
+          busy++;
+        }
+      ferry_frame_clear (&frame);
+    }
+  /* The default limit is 16 per address. */
+  g_assert_cmpuint (welcomed, ==, 16);
+  g_assert_cmpuint (busy, ==, 8);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  ADD ("/admission/stalled-handshakes", test_stalled_handshakes);
+  ADD ("/admission/burst-from-one-address", test_burst_from_one_address);
+
+  return g_test_run ();
+}
