@@ -182,9 +182,10 @@ test_second_server (void)
   /* The first server's upload goes on to the end. */
   send_range (conn, sum, HELD_SENT, HELD_SIZE);
   ferry_checksum_finish (sum, digest);
-  ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_END, 0,
-                                                   g_variant_new ("(@ay)",
-                                                                  ferry_variant_new_sha256 (digest))));
+  ferry_test_raw_send (conn,
+                       ferry_message_encode (FERRY_MSG_END, 0,
+                                             g_variant_new ("(@ay)",
+                                                            ferry_variant_new_sha256 (digest))));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_OFFER);
   g_assert_cmpuint (ferry_test_count_dir (blobs_dir), ==, 1);
