@@ -179,8 +179,11 @@ ferry_catalogue_open (const char  *path,
   sqlite3_busy_timeout (self->db, 5000);
   sqlite3_extended_result_codes (self->db, 1);
 
+  /* FULL, not NORMAL: in WAL mode NORMAL leaves the last commits unsynced, so an offer that
+   * was already announced could roll back after a power cut. FULL syncs the WAL before every
+   * commit returns, and offers are announced only after that. */
   if (!exec (self, "PRAGMA journal_mode=WAL;", error) ||
-      !exec (self, "PRAGMA synchronous=NORMAL;", error) ||
+      !exec (self, "PRAGMA synchronous=FULL;", error) ||
       !exec (self, SCHEMA, error) ||
       !exec (self, "CREATE INDEX IF NOT EXISTS offers_created ON offers (created);", error))
     return NULL;
@@ -402,4 +405,23 @@ ferry_catalogue_dup_journal_mode (FerryCatalogue *self)
   g_mutex_unlock (&self->lock);
 
   return mode;
+}
+
+int
+ferry_catalogue_get_synchronous (FerryCatalogue *self)
+{
+  sqlite3_stmt *stmt = NULL;
+  int level = -1;
+
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), -1);
+
+  g_mutex_lock (&self->lock);
+  if (self->db &&
+      sqlite3_prepare_v2 (self->db, "PRAGMA synchronous;", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    level = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  g_mutex_unlock (&self->lock);
+
+  return level;
 }

@@ -50,5 +50,8 @@ GPtrArray      *ferry_catalogue_list             (FerryCatalogue     *self,
                                                   GError            **error);
 /* "wal" once open; for tests and diagnostics. */
 char           *ferry_catalogue_dup_journal_mode (FerryCatalogue     *self);
+/* SQLite's synchronous level for this connection (0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA), -1 when
+ * closed; for tests and diagnostics. Every commit is durable before it returns: FULL. */
+int             ferry_catalogue_get_synchronous  (FerryCatalogue     *self);
 
 G_END_DECLS

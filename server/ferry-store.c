@@ -253,6 +253,44 @@ to_internal (GError **error)
 
 /* Startup reconciliation. */
 
+/* Moves @path (a blob the catalogue does not account for) to DIR/lost+found/, under its own name
+ * or, when that is taken, NAME.1, NAME.2 and so on: reconciliation never deletes file data that
+ * may be the only copy of an upload. Returns the new path, or NULL after a warning. */
+static char *
+move_to_lost_found (FerryStore *self,
+                    const char *path,
+                    const char *name)
+{
+  g_autofree char *dir = g_build_filename (self->dir_path, "lost+found", NULL);
+  g_autofree char *target = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!make_dir (dir, &error))
+    {
+      g_warning ("%s The blob %s stays where it is.", error->message, path);
+      return NULL;
+    }
+
+  target = g_build_filename (dir, name, NULL);
+  for (guint n = 1; g_file_test (target, G_FILE_TEST_EXISTS | G_FILE_TEST_IS_SYMLINK); n++)
+    {
+      g_autofree char *unique = g_strdup_printf ("%s.%u", name, n);
+
+      g_free (target);
+      target = g_build_filename (dir, unique, NULL);
+    }
+
+  if (g_rename (path, target) != 0)
+    {
+      g_warning ("Could not move %s to %s: %s; it stays where it is", path, target,
+                 g_strerror (errno));
+      return NULL;
+    }
+  if (!fsync_path (dir, TRUE, &error) || !fsync_path (self->blobs_path, TRUE, &error))
+    g_warning ("%s", error->message);
+  return g_steal_pointer (&target);
+}
+
 GPtrArray *
 ferry_store_reconcile (FerryStore  *self,
                        GError     **error)
@@ -299,12 +337,15 @@ ferry_store_reconcile (FerryStore  *self,
         }
       if ((guint64) st.st_size != row->size)
         {
-          g_warning ("Offer %s (“%s”) has a blob of %" G_GUINT64_FORMAT " bytes instead of %"
-                     G_GUINT64_FORMAT "; removed", row->id, row->name,
-                     (guint64) st.st_size, row->size);
+          g_autofree char *kept_as = NULL;
+
           if (!ferry_catalogue_delete (self->catalogue, row->id, &local_error))
             g_warning ("%s", local_error->message);
-          g_unlink (blob);
+          kept_as = move_to_lost_found (self, blob, row->id);
+          g_warning ("Offer %s (“%s”) has a blob of %" G_GUINT64_FORMAT " bytes instead of %"
+                     G_GUINT64_FORMAT "; removed from the catalogue, blob moved to %s",
+                     row->id, row->name, (guint64) st.st_size, row->size,
+                     kept_as ? kept_as : blob);
           continue;
         }
 
@@ -319,13 +360,16 @@ ferry_store_reconcile (FerryStore  *self,
   while ((name = g_dir_read_name (dir)))
     {
       g_autofree char *path = NULL;
+      g_autofree char *kept_as = NULL;
 
       if (g_hash_table_contains (known, name))
         continue;
+      /* A committed upload whose row was lost (a power cut before SQLite synced, a damaged
+       * catalogue): keep its data for the operator. */
       path = g_build_filename (self->blobs_path, name, NULL);
-      g_warning ("Blob %s has no catalogue row; removed", path);
-      if (g_unlink (path) != 0)
-        g_warning ("Could not remove %s: %s", path, g_strerror (errno));
+      kept_as = move_to_lost_found (self, path, name);
+      if (kept_as)
+        g_warning ("Blob %s has no catalogue row; moved to %s", path, kept_as);
     }
   g_clear_pointer (&dir, g_dir_close);
 

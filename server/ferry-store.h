@@ -17,8 +17,10 @@ G_DECLARE_FINAL_TYPE (FerryStore, ferry_store, FERRY, STORE, GObject)
 /* Creates DIR, DIR/blobs and DIR/partial (mode 0700) and opens DIR/catalogue.sqlite. */
 FerryStore     *ferry_store_new               (const char           *data_dir,
                                                GError              **error);
-/* Startup only (blocking): drops rows without a blob or with a blob of the wrong size, blobs
- * without a row and every stale partial file. Returns the surviving rows, oldest first. */
+/* Startup only (blocking): drops rows without a blob or with a blob of the wrong size and every
+ * stale partial file. Blobs without a row, or of the wrong size, are never deleted: they move
+ * to DIR/lost+found/ (NAME, or NAME.N when taken), with a warning. Returns the surviving rows,
+ * oldest first. */
 GPtrArray      *ferry_store_reconcile         (FerryStore           *self,
                                                GError              **error);
 /* Closes the catalogue; the store is useless afterwards. */

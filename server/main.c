@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <glib-unix.h>
 
+#include "ferry-data-lock.h"
 #include "ferry-fingerprint.h"
 #include "ferry-server.h"
 #include "ferry-tls-identity.h"
@@ -115,19 +116,26 @@ read_password_file (const char  *path,
 }
 
 /* The server's certificate: the pair given on the command line, or DATA/tls, created the first
- * time. */
+ * time when @create. */
 static GTlsCertificate *
 load_identity (const char  *data_dir,
                const char  *cert_path,
                const char  *key_path,
+               gboolean     create,
                GError     **error)
 {
   g_autofree char *dir = NULL;
+  g_autofree char *own_cert = NULL;
+  g_autofree char *own_key = NULL;
 
   if (cert_path)
     return ferry_tls_identity_load (cert_path, key_path, error);
   dir = g_build_filename (data_dir, "tls", NULL);
-  return ferry_tls_identity_load_or_create (dir, error);
+  if (create)
+    return ferry_tls_identity_load_or_create (dir, error);
+  own_cert = g_build_filename (dir, "server.crt", NULL);
+  own_key = g_build_filename (dir, "server.key", NULL);
+  return ferry_tls_identity_load (own_cert, own_key, error);
 }
 
 int
@@ -137,6 +145,7 @@ main (int   argc,
   g_autoptr(GOptionContext) context = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GInetAddress) address = NULL;
+  g_autoptr(FerryDataLock) lock = NULL;
   g_autoptr(FerryServer) server = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autofree char *bind = NULL;
@@ -286,9 +295,24 @@ main (int   argc,
       data_dir = g_build_filename (g_get_user_data_dir (), "ferry", NULL);
     }
 
+  /* Before anything reads or writes in the data directory: a second server on the same
+   * directory must change nothing. --print-fingerprint only needs the lock to create the key;
+   * while a server runs, the key exists and it is only read. */
+  if (!print_fingerprint || !tls_cert)
+    {
+      lock = ferry_data_lock_acquire (data_dir, &error);
+      if (!lock && !(print_fingerprint &&
+                     g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY)))
+        {
+          g_printerr ("ferry-server: %s\n", error->message);
+          return EXIT_FAILURE;
+        }
+      g_clear_error (&error);
+    }
+
   if (!no_tls)
     {
-      certificate = load_identity (data_dir, tls_cert, tls_key, &error);
+      certificate = load_identity (data_dir, tls_cert, tls_key, lock != NULL, &error);
       if (!certificate)
         {
           g_printerr ("ferry-server: %s\n", error->message);
@@ -351,6 +375,8 @@ main (int   argc,
   ctx.server = server;
   g_unix_signal_add (SIGINT, signal_cb, &ctx);
   g_unix_signal_add (SIGTERM, signal_cb, &ctx);
+  /* Until the server can reload its settings, SIGHUP stops it as cleanly as SIGTERM. */
+  g_unix_signal_add (SIGHUP, signal_cb, &ctx);
 
   listening = format_address (address, bound_port);
   g_message ("ferry-server %s listening on %s, data in %s", PACKAGE_VERSION, listening, data_dir);

@@ -264,6 +264,34 @@ test_wal (Fixture       *fixture,
   g_assert_true (g_file_test (wal, G_FILE_TEST_EXISTS));
 }
 
+/* An offer is announced once its insert returns, so the insert must be durable by then: in WAL
+ * mode only synchronous=FULL syncs the WAL at each commit (NORMAL may lose the last ones to a
+ * power cut). The level is read back from the catalogue's own connection. */
+static void
+test_durable_commits (Fixture       *fixture,
+                      gconstpointer  user_data)
+{
+  g_autoptr(FerryCatalogue) catalogue = NULL;
+  g_autoptr(FerryCatalogueRow) row = make_row ("00000000000000dd", "durable", 1, 1);
+  g_autoptr(GError) error = NULL;
+
+  catalogue = ferry_catalogue_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), >=, 2);
+
+  /* Still so after a commit, and on a reopened catalogue. */
+  g_assert_true (ferry_catalogue_insert (catalogue, row, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), >=, 2);
+  g_clear_object (&catalogue);
+
+  catalogue = ferry_catalogue_open (fixture->path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), >=, 2);
+  ferry_catalogue_close (catalogue);
+  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), ==, -1);
+}
+
 static gpointer
 insert_thread (gpointer data)
 {
@@ -336,6 +364,8 @@ main (int   argc,
               fixture_set_up, test_duplicate, fixture_tear_down);
   g_test_add ("/catalogue/wal", Fixture, NULL,
               fixture_set_up, test_wal, fixture_tear_down);
+  g_test_add ("/catalogue/durable-commits", Fixture, NULL,
+              fixture_set_up, test_durable_commits, fixture_tear_down);
   g_test_add ("/catalogue/threads", Fixture, NULL,
               fixture_set_up, test_threads, fixture_tear_down);
   g_test_add_func ("/catalogue/open-failure", test_open_failure);
