@@ -11,7 +11,9 @@
 #include <glib/gstdio.h>
 
 #include "ferry-test-harness.h"
+#include "ferry-checksum.h"
 #include "ferry-error.h"
+#include "ferry-identity.h"
 #include "ferry-message.h"
 
 /* How much the server may grow while it is abused. Its output budget per peer is 256 KiB. */
@@ -156,15 +158,26 @@ offer_id (guint i)
   return g_strdup_printf ("%016x", i + 1);
 }
 
+/* The first and the last seeded offers belong to the person with @owner_config. */
 static void
-seed_catalogue (const char *data_dir)
+seed_catalogue (const char *data_dir,
+                const char *owner_config)
 {
   g_autofree char *db_path = g_build_filename (data_dir, "catalogue.sqlite", NULL);
   g_autofree char *blobs = g_build_filename (data_dir, "blobs", NULL);
+  g_autofree char *identity = g_build_filename (owner_config, "ferry", "identity", NULL);
+  g_autoptr(FerryChecksum) checksum = ferry_checksum_new ();
+  g_autoptr(GError) identity_error = NULL;
+  guint8 secret[FERRY_SECRET_SIZE];
+  guint8 owner[FERRY_SHA256_SIZE];
   guint8 hash[32] = { 0 };
   sqlite3_stmt *stmt = NULL;
   sqlite3 *db = NULL;
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_assert_true (ferry_identity_load (identity, secret, &identity_error));
+  ferry_checksum_update (checksum, secret, sizeof secret);
+  ferry_checksum_finish (checksum, owner);
 
   g_assert_cmpint (sqlite3_open (db_path, &db), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_exec (db, "BEGIN;", NULL, NULL, NULL), ==, SQLITE_OK);
@@ -191,7 +204,10 @@ seed_catalogue (const char *data_dir)
       sqlite3_bind_text (stmt, 1, id, -1, SQLITE_TRANSIENT);
       sqlite3_bind_text (stmt, 2, name->str, -1, SQLITE_TRANSIENT);
       sqlite3_bind_blob (stmt, 3, hash, sizeof hash, SQLITE_STATIC);
-      sqlite3_bind_blob (stmt, 4, hash, sizeof hash, SQLITE_STATIC);
+      if (i == 0 || i == N_OFFERS - 1)
+        sqlite3_bind_blob (stmt, 4, owner, sizeof owner, SQLITE_STATIC);
+      else
+        sqlite3_bind_blob (stmt, 4, hash, sizeof hash, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 5, now);
       g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
       sqlite3_reset (stmt);
@@ -211,19 +227,49 @@ subscribe_raw (FerryTestServer *server)
   return conn;
 }
 
-/* Reads a whole subscription, a little at a time, and checks that every offer, and one
- * uploaded while it reads, arrive exactly once: in the snapshot or live after it. */
+static void
+deleted_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  gboolean *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (ferry_client_delete_finish (FERRY_CLIENT (object), result, &error));
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+static void
+delete_offer (FerryClient *owner,
+              const char  *id)
+{
+  gboolean done = FALSE;
+
+  ferry_client_delete_async (owner, id, NULL, deleted_cb, &done);
+  ferry_test_wait (&done, 30);
+}
+
+/* Reads a whole subscription, a little at a time. Half-way through the snapshot, someone
+ * uploads a file and the owner deletes an offer already sent and one not sent yet. In the end
+ * the reader must hold what the server holds: each offer arrived once, and DELETED came only
+ * after SYNCED (a client replaces its list at SYNCED). */
 static void
 read_subscription_slowly (GIOStream       *conn,
                           FerryTestServer *server,
-                          const char      *tmp)
+                          const char      *tmp,
+                          FerryClient     *owner)
 {
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) held = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *first_id = offer_id (0);
+  g_autofree char *last_id = offer_id (N_OFFERS - 1);
   g_autofree char *late_id = NULL;
   guint n_snapshot = 0;
   gboolean synced = FALSE;
 
-  while (!synced || !late_id || !g_hash_table_contains (seen, late_id))
+  while (!synced || !late_id || !g_hash_table_contains (held, late_id) ||
+         g_hash_table_contains (held, first_id) || g_hash_table_contains (held, last_id))
     {
       g_auto(FerryFrame) frame = { 0 };
       g_autoptr(GVariant) value = NULL;
@@ -240,6 +286,7 @@ read_subscription_slowly (GIOStream       *conn,
           g_variant_get_child (value, 0, "&s", &id);
           g_assert_false (g_hash_table_contains (seen, id));
           g_hash_table_add (seen, g_strdup (id));
+          g_hash_table_add (held, g_strdup (id));
           if (!synced)
             {
               g_assert_true (frame.flags & FERRY_FRAME_FLAG_SNAPSHOT);
@@ -249,6 +296,14 @@ read_subscription_slowly (GIOStream       *conn,
             {
               g_assert_false (frame.flags & FERRY_FRAME_FLAG_SNAPSHOT);
             }
+        }
+      else if (frame.type == FERRY_MSG_DELETED)
+        {
+          const char *id;
+
+          g_assert_true (synced);
+          g_variant_get (value, "(&s)", &id);
+          g_assert_true (g_hash_table_remove (held, id));
         }
       else if (frame.type == FERRY_MSG_SYNCED)
         {
@@ -264,7 +319,7 @@ read_subscription_slowly (GIOStream       *conn,
           g_error ("Unexpected %s", ferry_message_type_to_string (frame.type));
         }
 
-      /* Slowly: a pause every 500 frames. Half-way through the snapshot, someone uploads. */
+      /* Slowly: a pause every 500 frames. */
       if (n_snapshot % 500 == 0 && !synced)
         g_usleep (20 * 1000);
       if (n_snapshot == N_OFFERS / 2 && !late_id)
@@ -278,17 +333,20 @@ read_subscription_slowly (GIOStream       *conn,
 
           g_assert_no_error (upload_error);
           late_id = g_strdup (ferry_offer_get_id (ferry_transfer_get_offer (transfer)));
+          delete_offer (owner, first_id);
+          delete_offer (owner, last_id);
         }
     }
 
-  for (guint i = 0; i < N_OFFERS; i++)
+  g_assert_true (g_hash_table_contains (seen, first_id));
+  for (guint i = 1; i < N_OFFERS - 1; i++)
     {
       g_autofree char *id = offer_id (i);
 
-      g_assert_true (g_hash_table_contains (seen, id));
+      g_assert_true (g_hash_table_contains (held, id));
     }
   /* and the two that good clients uploaded before */
-  g_assert_cmpuint (g_hash_table_size (seen), ==, N_OFFERS + 3);
+  g_assert_cmpuint (g_hash_table_size (held), ==, N_OFFERS - 2 + 3);
 }
 
 static void
@@ -296,6 +354,8 @@ test_silent_subscribers (void)
 {
   g_autofree char *tmp = ferry_test_tmpdir ();
   g_autofree char *data_dir = g_build_filename (tmp, "data", NULL);
+  g_autofree char *owner_config = NULL;
+  g_autoptr(FerryClient) owner = NULL;
   FerryTestServer *server;
   GIOStream *silent[N_SILENT];
   guint64 before, after;
@@ -305,7 +365,8 @@ test_silent_subscribers (void)
   ferry_test_server_stop (server);
   g_clear_pointer (&server->data_dir, g_free);   /* keep it */
   ferry_test_server_free (server);
-  seed_catalogue (data_dir);
+  owner_config = g_build_filename (tmp, "Owner", NULL);
+  seed_catalogue (data_dir, owner_config);
   server = ferry_test_server_start (data_dir, 0, NULL);
 
   /* The baseline includes what serving ordinary clients costs (the first TLS connection alone
@@ -332,7 +393,8 @@ test_silent_subscribers (void)
   {
     g_autoptr(GIOStream) slow = subscribe_raw (server);
 
-    read_subscription_slowly (slow, server, tmp);
+    owner = ferry_test_client_new (server, owner_config, "Owner");
+    read_subscription_slowly (slow, server, tmp, owner);
   }
 
   after = server_rss_kib (server);
