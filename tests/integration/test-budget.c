@@ -349,6 +349,16 @@ read_subscription_slowly (GIOStream       *conn,
   g_assert_cmpuint (g_hash_table_size (held), ==, N_OFFERS - 2 + 3);
 }
 
+static gboolean
+connection_reset (gpointer data)
+{
+  GOutputStream *out = g_io_stream_get_output_stream (data);
+  g_autoptr(GError) error = NULL;
+
+  /* Bytes the server never reads; once it has closed, the socket is reset. */
+  return g_output_stream_write (out, "x", 1, NULL, &error) < 0;
+}
+
 static void
 test_silent_subscribers (void)
 {
@@ -402,6 +412,11 @@ test_silent_subscribers (void)
                   " KiB before, %" G_GUINT64_FORMAT " KiB after", N_SILENT, N_OFFERS,
                   before, after);
   g_assert_cmpuint (after, <, before + RSS_SLACK_KIB);
+
+  /* A broken frame from a peer that does not read: the server answers ERROR and closes, and
+   * does not wait for ever for the peer to take what is queued. */
+  ferry_test_raw_send_data (silent[0], "not a frame!", 12);
+  ferry_test_wait_for (connection_reset, silent[0], 30);
 
   for (guint i = 0; i < N_SILENT; i++)
     g_object_unref (silent[i]);
