@@ -25,7 +25,9 @@ G_BEGIN_DECLS
  * (docs/PROTOCOL.md §8). Download DATA is not counted: it is sent one chunk at a time from the
  * session's own buffer. */
 #define FERRY_SESSION_OUTPUT_BUDGET      (256 * 1024)
-/* How long a closing session may take to hand its last frames to a peer that does not read. */
+/* How long a closing session may take to hand its last frames to a peer that does not read;
+ * a transfer gets FERRY_SESSION_TRANSFER_TIMEOUT_S, as for each of its chunks, so that a slow
+ * downloader still gets END. */
 #define FERRY_SESSION_CLOSE_LINGER_S     10
 
 typedef enum

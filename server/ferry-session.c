@@ -333,9 +333,8 @@ linger_cb (gpointer user_data)
   FerrySession *self = user_data;
 
   self->linger_id = 0;
-  g_message ("%s: dropped: it did not take the last %zu bytes within %u s", self->peer,
-             ferry_connection_get_queued_bytes (self->connection),
-             FERRY_SESSION_CLOSE_LINGER_S);
+  g_message ("%s: dropped: it did not take the last %zu bytes sent to it", self->peer,
+             ferry_connection_get_queued_bytes (self->connection));
   ferry_connection_abort (self->connection);
   return G_SOURCE_REMOVE;
 }
@@ -344,9 +343,16 @@ linger_cb (gpointer user_data)
 void
 ferry_session_close (FerrySession *self)
 {
+  guint linger_s = FERRY_SESSION_CLOSE_LINGER_S;
+
   if (ferry_session_is_closing (self))
     return;
 
+  if (self->state == FERRY_SESSION_STATE_UPLOAD_PREPARING ||
+      self->state == FERRY_SESSION_STATE_UPLOAD_RECEIVING ||
+      self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING ||
+      self->state == FERRY_SESSION_STATE_DOWNLOAD)
+    linger_s = FERRY_SESSION_TRANSFER_TIMEOUT_S;
   self->state = FERRY_SESSION_STATE_CLOSING;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->hub, self);
@@ -356,7 +362,7 @@ ferry_session_close (FerrySession *self)
   g_cancellable_cancel (self->cancellable);
 
   ferry_connection_close_async (self->connection, NULL, close_cb, ferry_session_pending_ref (self));
-  self->linger_id = g_timeout_add_seconds (FERRY_SESSION_CLOSE_LINGER_S, linger_cb, self);
+  self->linger_id = g_timeout_add_seconds (linger_s, linger_cb, self);
 }
 
 /* Takes @error: tells the peer (unless the connection itself failed) and closes. */
