@@ -23,7 +23,23 @@ typedef struct
   GOutputVector    vectors[2];
   guint            n_vectors;
   gsize            size;
+  gboolean         counted;       /* a frame the queue holds, counted in frame_bytes */
 } WriteOp;
+
+enum {
+  PROP_0,
+  PROP_OUTPUT_LIMIT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+enum {
+  SIGNAL_OUTPUT_OVERFLOW,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 struct _FerryConnection
 {
@@ -38,18 +54,23 @@ struct _FerryConnection
   GQueue             write_queue;   /* WriteOp, head is in flight when writing */
   GError            *write_error;
   GTask             *close_task;
+  GTask             *drain_task;    /* waits for frame_bytes <= drain_level */
 
   /* borrowed from stream */
   GInputStream      *input;
   GOutputStream     *output;
 
   gsize              queued_bytes;
+  gsize              frame_bytes;   /* queued frames that the queue holds (not DATA payloads) */
+  gsize              output_limit;  /* 0: no limit */
+  gsize              drain_level;
   guint              n_io;
   gulong             read_cancel_id;
   GCancellable      *read_user_cancellable;
   guint              writing : 1;
   guint              closing : 1;
   guint              closed : 1;
+  guint              overflowed : 1;
 };
 
 G_DEFINE_FINAL_TYPE (FerryConnection, ferry_connection, G_TYPE_OBJECT)
@@ -111,12 +132,71 @@ ferry_connection_finalize (GObject *object)
 }
 
 static void
+ferry_connection_get_property (GObject    *object,
+                               guint       prop_id,
+                               GValue     *value,
+                               GParamSpec *pspec)
+{
+  FerryConnection *self = FERRY_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_OUTPUT_LIMIT:
+      g_value_set_uint64 (value, self->output_limit);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_connection_set_property (GObject      *object,
+                               guint         prop_id,
+                               const GValue *value,
+                               GParamSpec   *pspec)
+{
+  FerryConnection *self = FERRY_CONNECTION (object);
+
+  switch (prop_id)
+    {
+    case PROP_OUTPUT_LIMIT:
+      ferry_connection_set_output_limit (self, (gsize) g_value_get_uint64 (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 ferry_connection_class_init (FerryConnectionClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = ferry_connection_dispose;
   object_class->finalize = ferry_connection_finalize;
+  object_class->get_property = ferry_connection_get_property;
+  object_class->set_property = ferry_connection_set_property;
+
+  /**
+   * FerryConnection:output-limit:
+   *
+   * The most bytes of frames that may wait to be sent (0, the default: no limit). DATA
+   * payloads sent from the caller's buffer do not count; the frames the queue holds do.
+   */
+  properties[PROP_OUTPUT_LIMIT] =
+    g_param_spec_uint64 ("output-limit", NULL, NULL, 0, G_MAXSIZE, 0,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  /**
+   * FerryConnection::output-overflow:
+   *
+   * A send would have taken the queued frames over #FerryConnection:output-limit: the peer is
+   * not reading. The frame was not queued and the connection is already aborted.
+   */
+  signals[SIGNAL_OUTPUT_OVERFLOW] =
+    g_signal_new ("output-overflow", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -154,6 +234,32 @@ ferry_connection_get_queued_bytes (FerryConnection *self)
 {
   g_return_val_if_fail (FERRY_IS_CONNECTION (self), 0);
   return self->queued_bytes;
+}
+
+gsize
+ferry_connection_get_output_limit (FerryConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_CONNECTION (self), 0);
+  return self->output_limit;
+}
+
+void
+ferry_connection_set_output_limit (FerryConnection *self,
+                                   gsize            limit)
+{
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+
+  if (self->output_limit == limit)
+    return;
+  self->output_limit = limit;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_OUTPUT_LIMIT]);
+}
+
+gsize
+ferry_connection_get_frame_bytes (FerryConnection *self)
+{
+  g_return_val_if_fail (FERRY_IS_CONNECTION (self), 0);
+  return self->frame_bytes;
 }
 
 gboolean
@@ -313,6 +419,36 @@ ferry_connection_read_finish (FerryConnection  *self,
   return TRUE;
 }
 
+/* Takes @op off the counts. */
+static void
+uncount (FerryConnection *self,
+         WriteOp         *op)
+{
+  self->queued_bytes -= op->size;
+  if (op->counted)
+    self->frame_bytes -= op->size;
+}
+
+/* Completes a drain wait that is satisfied, or that never can be. */
+static void
+drain_check (FerryConnection *self)
+{
+  g_autoptr(GTask) task = NULL;
+
+  if (!self->drain_task)
+    return;
+  if (self->write_error)
+    {
+      task = g_steal_pointer (&self->drain_task);
+      g_task_return_error (task, g_error_copy (self->write_error));
+    }
+  else if (self->frame_bytes <= self->drain_level)
+    {
+      task = g_steal_pointer (&self->drain_task);
+      g_task_return_boolean (task, TRUE);
+    }
+}
+
 static void
 fail_queue (FerryConnection *self)
 {
@@ -320,11 +456,12 @@ fail_queue (FerryConnection *self)
 
   while ((op = g_queue_pop_head (&self->write_queue)))
     {
-      self->queued_bytes -= op->size;
+      uncount (self, op);
       if (op->task)
         g_task_return_error (op->task, g_error_copy (self->write_error));
       write_op_free (op);
     }
+  drain_check (self);
 }
 
 static void
@@ -339,7 +476,7 @@ write_cb (GObject      *object,
   self->n_io--;
   self->writing = FALSE;
   op = g_queue_pop_head (&self->write_queue);
-  self->queued_bytes -= op->size;
+  uncount (self, op);
 
   if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
     {
@@ -358,6 +495,7 @@ write_cb (GObject      *object,
     g_task_return_boolean (op->task, TRUE);
   write_op_free (op);
   write_next (self);
+  drain_check (self);
 }
 
 static void
@@ -388,6 +526,24 @@ write_next (FerryConnection *self)
                                     write_cb, g_object_ref (self));
 }
 
+/* The peer does not read: drop everything, close, and tell the owner once. */
+static void
+overflow (FerryConnection *self)
+{
+  g_autoptr(FerryConnection) hold = g_object_ref (self);
+
+  if (!self->write_error)
+    self->write_error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,
+                                             _("The other side does not read what is sent "
+                                               "to it."));
+  ferry_connection_abort (self);
+  if (!self->overflowed)
+    {
+      self->overflowed = TRUE;
+      g_signal_emit (self, signals[SIGNAL_OUTPUT_OVERFLOW], 0);
+    }
+}
+
 static void
 enqueue (FerryConnection *self,
          WriteOp         *op)
@@ -403,7 +559,22 @@ enqueue (FerryConnection *self,
 
   for (guint i = 0; i < op->n_vectors; i++)
     op->size += op->vectors[i].size;
+  op->counted = op->frame != NULL;
+
+  if (op->counted && self->output_limit > 0 &&
+      self->frame_bytes + op->size > self->output_limit)
+    {
+      if (op->task)
+        g_task_return_new_error (op->task, FERRY_ERROR, FERRY_ERROR_CLOSED,
+                                 _("The other side does not read what is sent to it."));
+      write_op_free (op);
+      overflow (self);
+      return;
+    }
+
   self->queued_bytes += op->size;
+  if (op->counted)
+    self->frame_bytes += op->size;
   g_queue_push_tail (&self->write_queue, op);
   write_next (self);
 }
@@ -494,6 +665,40 @@ ferry_connection_send_data_async (FerryConnection     *self,
   op->vectors[1].size = len;
   op->n_vectors = 2;
   enqueue (self, op);
+}
+
+void
+ferry_connection_drain_async (FerryConnection     *self,
+                              gsize                level,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+  g_return_if_fail (self->drain_task == NULL);
+
+  self->drain_task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (self->drain_task, ferry_connection_drain_async);
+  self->drain_level = level;
+
+  if (!self->write_error && (self->closed || self->closing))
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->drain_task);
+
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_CLOSED,
+                               _("The connection is closed."));
+      return;
+    }
+  drain_check (self);
+}
+
+gboolean
+ferry_connection_drain_finish (FerryConnection  *self,
+                               GAsyncResult     *result,
+                               GError          **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 static void

@@ -18,6 +18,27 @@ FerryConnection *ferry_connection_new              (GIOStream            *stream
 GIOStream       *ferry_connection_get_stream       (FerryConnection      *self);
 gsize            ferry_connection_get_queued_bytes (FerryConnection      *self);
 
+/* The output budget. At most @limit bytes of frames may wait to be sent (0: no limit). A send
+ * that would go over it is not queued: the connection aborts and emits "output-overflow". DATA
+ * payloads sent from the caller's buffer (send_data_async) do not count: the caller bounds
+ * those itself by waiting for each one. */
+void             ferry_connection_set_output_limit (FerryConnection      *self,
+                                                    gsize                 limit);
+gsize            ferry_connection_get_output_limit (FerryConnection      *self);
+/* The bytes of frames waiting to be sent, as the output budget counts them. */
+gsize            ferry_connection_get_frame_bytes  (FerryConnection      *self);
+/* Completes once at most @level bytes of frames wait to be sent (at once if that is already
+ * so), or fails when the connection does. One at a time. For producers that refill the queue
+ * as the peer reads, so that they never queue much. */
+void             ferry_connection_drain_async      (FerryConnection      *self,
+                                                    gsize                 level,
+                                                    GCancellable         *cancellable,
+                                                    GAsyncReadyCallback   callback,
+                                                    gpointer              user_data);
+gboolean         ferry_connection_drain_finish     (FerryConnection      *self,
+                                                    GAsyncResult         *result,
+                                                    GError              **error);
+
 /* One read at a time. */
 void             ferry_connection_read_async       (FerryConnection      *self,
                                                     GCancellable         *cancellable,

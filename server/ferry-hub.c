@@ -8,13 +8,32 @@
 
 #include "ferry-hub.h"
 
+/* An offer in the list, with its place in the order of publication. */
+typedef struct
+{
+  FerryCatalogueRow *row;
+  guint64            seq;
+} HubEntry;
+
+struct _FerryHubCursor
+{
+  FerryHub  *hub;        /* owned */
+  GList     *at;         /* the link returned last; NULL: before the first */
+  guint64    at_seq;     /* the seq of the offer returned last; 0: none yet */
+  GPtrArray *deleted;    /* ids of offers returned, then deleted */
+};
+
 struct _FerryHub
 {
   GObject parent_instance;
 
   /* owned */
-  GQueue      offers;    /* FerryCatalogueRow, oldest first */
+  GQueue      offers;    /* HubEntry, oldest first, so in increasing seq */
   GHashTable *by_id;     /* borrowed id -> GList link in offers */
+  guint64     last_seq;
+
+  /* borrowed */
+  GList      *cursors;   /* FerryHubCursor */
 };
 
 G_DEFINE_FINAL_TYPE (FerryHub, ferry_hub, G_TYPE_OBJECT)
@@ -28,12 +47,19 @@ enum {
 static guint signals[N_SIGNALS];
 
 static void
+hub_entry_free (HubEntry *entry)
+{
+  ferry_catalogue_row_unref (entry->row);
+  g_free (entry);
+}
+
+static void
 ferry_hub_finalize (GObject *object)
 {
   FerryHub *self = FERRY_HUB (object);
 
   g_clear_pointer (&self->by_id, g_hash_table_unref);
-  g_queue_clear_full (&self->offers, (GDestroyNotify) ferry_catalogue_row_unref);
+  g_queue_clear_full (&self->offers, (GDestroyNotify) hub_entry_free);
 
   G_OBJECT_CLASS (ferry_hub_parent_class)->finalize (object);
 }
@@ -70,12 +96,17 @@ static gboolean
 index_add (FerryHub          *self,
            FerryCatalogueRow *row)
 {
+  HubEntry *entry;
+
   if (g_hash_table_contains (self->by_id, row->id))
     {
       g_warning ("Offer %s is already listed", row->id);
       return FALSE;
     }
-  g_queue_push_tail (&self->offers, ferry_catalogue_row_ref (row));
+  entry = g_new0 (HubEntry, 1);
+  entry->row = ferry_catalogue_row_ref (row);
+  entry->seq = ++self->last_seq;
+  g_queue_push_tail (&self->offers, entry);
   g_hash_table_insert (self->by_id, row->id, self->offers.tail);
   return TRUE;
 }
@@ -101,7 +132,7 @@ ferry_hub_lookup (FerryHub   *self,
   g_return_val_if_fail (id != NULL, NULL);
 
   link = g_hash_table_lookup (self->by_id, id);
-  return link ? link->data : NULL;
+  return link ? ((HubEntry *) link->data)->row : NULL;
 }
 
 guint
@@ -121,7 +152,7 @@ ferry_hub_dup_offers (FerryHub *self)
   rows = g_ptr_array_new_full (self->offers.length,
                                (GDestroyNotify) ferry_catalogue_row_unref);
   for (GList *l = self->offers.head; l; l = l->next)
-    g_ptr_array_add (rows, ferry_catalogue_row_ref (l->data));
+    g_ptr_array_add (rows, ferry_catalogue_row_ref (((HubEntry *) l->data)->row));
   return rows;
 }
 
@@ -142,7 +173,7 @@ ferry_hub_publish_deleted (FerryHub   *self,
                            const char *id)
 {
   g_autofree char *owned_id = NULL;
-  FerryCatalogueRow *row;
+  HubEntry *entry;
   GList *link;
 
   g_return_if_fail (FERRY_IS_HUB (self));
@@ -153,10 +184,75 @@ ferry_hub_publish_deleted (FerryHub   *self,
     return;
 
   owned_id = g_strdup (id);
-  row = link->data;
-  g_hash_table_remove (self->by_id, row->id);
+  entry = link->data;
+
+  for (GList *l = self->cursors; l; l = l->next)
+    {
+      FerryHubCursor *cursor = l->data;
+
+      if (cursor->at == link)
+        cursor->at = link->prev;
+      if (entry->seq <= cursor->at_seq)
+        g_ptr_array_add (cursor->deleted, g_strdup (owned_id));
+    }
+
+  g_hash_table_remove (self->by_id, entry->row->id);
   g_queue_delete_link (&self->offers, link);
-  ferry_catalogue_row_unref (row);
+  hub_entry_free (entry);
 
   g_signal_emit (self, signals[SIGNAL_DELETED], 0, owned_id);
+}
+
+FerryHubCursor *
+ferry_hub_cursor_new (FerryHub *hub)
+{
+  FerryHubCursor *cursor;
+
+  g_return_val_if_fail (FERRY_IS_HUB (hub), NULL);
+
+  cursor = g_new0 (FerryHubCursor, 1);
+  cursor->hub = g_object_ref (hub);
+  cursor->deleted = g_ptr_array_new_with_free_func (g_free);
+  hub->cursors = g_list_prepend (hub->cursors, cursor);
+  return cursor;
+}
+
+FerryCatalogueRow *
+ferry_hub_cursor_next (FerryHubCursor *cursor)
+{
+  GList *link;
+  HubEntry *entry;
+
+  g_return_val_if_fail (cursor != NULL, NULL);
+
+  link = cursor->at ? cursor->at->next : cursor->hub->offers.head;
+  if (!link)
+    return NULL;
+  entry = link->data;
+  cursor->at = link;
+  cursor->at_seq = entry->seq;
+  return entry->row;
+}
+
+GPtrArray *
+ferry_hub_cursor_take_deleted (FerryHubCursor *cursor)
+{
+  GPtrArray *deleted;
+
+  g_return_val_if_fail (cursor != NULL, NULL);
+
+  deleted = g_steal_pointer (&cursor->deleted);
+  cursor->deleted = g_ptr_array_new_with_free_func (g_free);
+  return deleted;
+}
+
+void
+ferry_hub_cursor_free (FerryHubCursor *cursor)
+{
+  if (!cursor)
+    return;
+  cursor->hub->cursors = g_list_remove (cursor->hub->cursors, cursor);
+  g_clear_object (&cursor->hub);
+  g_clear_pointer (&cursor->deleted, g_ptr_array_unref);
+  g_free (cursor);
 }

@@ -38,4 +38,21 @@ void               ferry_hub_publish_offer    (FerryHub          *self,
 void               ferry_hub_publish_deleted  (FerryHub          *self,
                                                const char        *id);
 
+/* A place in the list of offers, for sending a long list a little at a time. It stays valid
+ * while the list changes: offers published later come after it, an offer deleted before it
+ * is reached is never returned, and the ids of offers it returned that were deleted since
+ * are kept for ferry_hub_cursor_take_deleted(). */
+typedef struct _FerryHubCursor FerryHubCursor;
+
+/* Starts before the oldest offer. */
+FerryHubCursor    *ferry_hub_cursor_new          (FerryHub          *hub);
+/* The next offer (borrowed), or NULL when there is none yet. */
+FerryCatalogueRow *ferry_hub_cursor_next         (FerryHubCursor    *cursor);
+/* A new array of the ids (char *) of offers this cursor returned that were deleted since the
+ * last call, in the order of deletion. */
+GPtrArray         *ferry_hub_cursor_take_deleted (FerryHubCursor    *cursor);
+void               ferry_hub_cursor_free         (FerryHubCursor    *cursor);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FerryHubCursor, ferry_hub_cursor_free)
+
 G_END_DECLS

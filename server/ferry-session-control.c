@@ -12,19 +12,18 @@
 
 #include "ferry-error.h"
 
-#define MAX_SUBSCRIBER_QUEUE  (8 * 1024 * 1024)
+/* The snapshot is sent a little at a time: the queue is filled up to SNAPSHOT_FILL bytes,
+ * and filled again once the peer has read it down to SNAPSHOT_REFILL. So a big catalogue never
+ * sits in memory as frames, never counts against the output budget because it is big, and a
+ * peer that reads slowly still gets all of it. */
+#define SNAPSHOT_FILL    (64 * 1024)
+#define SNAPSHOT_REFILL  (16 * 1024)
 
-/* Control sessions. */
+G_STATIC_ASSERT (SNAPSHOT_FILL + FERRY_FRAME_HEADER_SIZE + FERRY_MAX_CONTROL_PAYLOAD <
+                 FERRY_SESSION_OUTPUT_BUDGET);
 
-static void
-drop_if_slow (FerrySession *self)
-{
-  if (ferry_connection_get_queued_bytes (self->connection) > MAX_SUBSCRIBER_QUEUE)
-    {
-      g_warning ("%s: dropping a subscriber that does not keep up", self->peer);
-      ferry_session_lost (self, NULL);
-    }
-}
+/* Control sessions. An event that takes the output over budget drops the peer (the
+ * connection's "output-overflow"): events can't wait for a peer that does not read. */
 
 static void
 hub_offer_cb (FerryHub          *hub,
@@ -34,7 +33,6 @@ hub_offer_cb (FerryHub          *hub,
   if (self->state != FERRY_SESSION_STATE_CONTROL)
     return;
   ferry_session_send_offer (self, row, 0);
-  drop_if_slow (self);
 }
 
 static void
@@ -45,25 +43,82 @@ hub_deleted_cb (FerryHub     *hub,
   if (self->state != FERRY_SESSION_STATE_CONTROL)
     return;
   ferry_session_send_message (self, FERRY_MSG_DELETED, 0, g_variant_new ("(s)", id));
-  drop_if_slow (self);
+}
+
+static void
+snapshot_done (FerrySession *self)
+{
+  g_autoptr(FerryHubCursor) cursor = g_steal_pointer (&self->snapshot_cursor);
+  g_autoptr(GPtrArray) deleted = ferry_hub_cursor_take_deleted (cursor);
+
+  ferry_session_send_message (self, FERRY_MSG_SYNCED, 0,
+                              g_variant_new ("(u)", self->snapshot_sent));
+  /* Offers published while the snapshot was sent were in it (the cursor reached them);
+   * offers it had sent and that went since are reported now, after SYNCED. */
+  for (guint i = 0; i < deleted->len && !ferry_session_is_closing (self); i++)
+    ferry_session_send_message (self, FERRY_MSG_DELETED, 0,
+                                g_variant_new ("(s)", (char *) g_ptr_array_index (deleted, i)));
+  if (ferry_session_is_closing (self))
+    return;
+
+  g_signal_connect_object (self->hub, "offer", G_CALLBACK (hub_offer_cb), self, 0);
+  g_signal_connect_object (self->hub, "deleted", G_CALLBACK (hub_deleted_cb), self, 0);
+  g_debug ("%s: %s subscribed (%u offers)", self->peer, self->user, self->snapshot_sent);
+}
+
+static void snapshot_fill (FerrySession *self);
+
+static void
+snapshot_drained_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  ferry_session_pending_done (self);
+  if (!ferry_connection_drain_finish (FERRY_CONNECTION (object), result, &error) ||
+      ferry_session_is_closing (self))
+    {
+      if (ferry_session_is_closing (self))
+        ferry_session_check_finished (self);
+      else
+        ferry_session_lost (self, error);
+      return;
+    }
+  snapshot_fill (self);
+}
+
+static void
+snapshot_fill (FerrySession *self)
+{
+  while (ferry_connection_get_frame_bytes (self->connection) < SNAPSHOT_FILL)
+    {
+      FerryCatalogueRow *row = ferry_hub_cursor_next (self->snapshot_cursor);
+
+      if (!row)
+        {
+          snapshot_done (self);
+          return;
+        }
+      ferry_session_send_offer (self, row, FERRY_FRAME_FLAG_SNAPSHOT);
+      self->snapshot_sent++;
+      if (ferry_session_is_closing (self))
+        return;
+    }
+  ferry_connection_drain_async (self->connection, SNAPSHOT_REFILL, NULL,
+                                snapshot_drained_cb, ferry_session_pending_ref (self));
 }
 
 void
 ferry_session_start_control (FerrySession *self)
 {
-  g_autoptr(GPtrArray) offers = ferry_hub_dup_offers (self->hub);
-
   self->state = FERRY_SESSION_STATE_CONTROL;
   ferry_session_set_timeout (self, FERRY_SESSION_CONTROL_TIMEOUT_S);
 
-  for (guint i = 0; i < offers->len; i++)
-    ferry_session_send_offer (self, g_ptr_array_index (offers, i), FERRY_FRAME_FLAG_SNAPSHOT);
-  ferry_session_send_message (self, FERRY_MSG_SYNCED, 0, g_variant_new ("(u)", offers->len));
-
-  g_signal_connect_object (self->hub, "offer", G_CALLBACK (hub_offer_cb), self, 0);
-  g_signal_connect_object (self->hub, "deleted", G_CALLBACK (hub_deleted_cb), self, 0);
-
-  g_debug ("%s: %s subscribed (%u offers)", self->peer, self->user, offers->len);
+  self->snapshot_cursor = ferry_hub_cursor_new (self->hub);
+  self->snapshot_sent = 0;
+  snapshot_fill (self);
   ferry_session_read_next (self);
 }
 

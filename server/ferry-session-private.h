@@ -12,12 +12,23 @@
 #include "ferry-catalogue.h"
 #include "ferry-checksum.h"
 #include "ferry-connection.h"
+#include "ferry-hub.h"
 #include "ferry-message.h"
 
 G_BEGIN_DECLS
 
 #define FERRY_SESSION_TRANSFER_TIMEOUT_S 60
 #define FERRY_SESSION_CONTROL_TIMEOUT_S  120
+
+/* The output budget: the most bytes of frames (PONG, ERROR, snapshot OFFERs, events) that may
+ * wait to be sent to one peer. A peer that lets more pile up does not read, and is dropped
+ * (docs/PROTOCOL.md §8). Download DATA is not counted: it is sent one chunk at a time from the
+ * session's own buffer. */
+#define FERRY_SESSION_OUTPUT_BUDGET      (256 * 1024)
+/* How long a closing session may take to hand its last frames to a peer that does not read;
+ * a transfer gets FERRY_SESSION_TRANSFER_TIMEOUT_S, as for each of its chunks, so that a slow
+ * downloader still gets END. */
+#define FERRY_SESSION_CLOSE_LINGER_S     10
 
 typedef enum
 {
@@ -54,8 +65,13 @@ struct _FerrySession
   gboolean            finished;
 
   guint               timeout_id;
+  guint               linger_id;       /* closing: abort if the peer does not take the rest */
   guint               timeout_seconds;
   gint64              last_activity;
+
+  /* control (ferry-session-control.c) */
+  FerryHubCursor     *snapshot_cursor; /* while the snapshot is being sent */
+  guint               snapshot_sent;
 
   /* upload (ferry-session-upload.c) */
   char               *upload_token;

@@ -40,7 +40,9 @@ ferry_session_dispose (GObject *object)
   FerrySession *self = FERRY_SESSION (object);
 
   g_clear_handle_id (&self->timeout_id, g_source_remove);
+  g_clear_handle_id (&self->linger_id, g_source_remove);
   g_cancellable_cancel (self->cancellable);
+  g_clear_pointer (&self->snapshot_cursor, ferry_hub_cursor_free);
 
   G_OBJECT_CLASS (ferry_session_parent_class)->dispose (object);
 }
@@ -115,6 +117,15 @@ dup_remote_address (GIOStream *stream)
   return G_INET_SOCKET_ADDRESS (g_steal_pointer (&address));
 }
 
+static void
+output_overflow_cb (FerryConnection *connection,
+                    FerrySession    *self)
+{
+  g_message ("%s: dropped: it does not read what the server sends (over the %u KiB output "
+             "budget)", self->peer, FERRY_SESSION_OUTPUT_BUDGET / 1024);
+  ferry_session_lost (self, NULL);
+}
+
 FerrySession *
 ferry_session_new (GIOStream                *stream,
                    FerryStore               *store,
@@ -131,6 +142,8 @@ ferry_session_new (GIOStream                *stream,
 
   self = g_object_new (FERRY_TYPE_SESSION, NULL);
   self->connection = ferry_connection_new (stream);
+  ferry_connection_set_output_limit (self->connection, FERRY_SESSION_OUTPUT_BUDGET);
+  g_signal_connect (self->connection, "output-overflow", G_CALLBACK (output_overflow_cb), self);
   self->store = g_object_ref (store);
   self->hub = g_object_ref (hub);
   self->config = *config;
@@ -309,25 +322,47 @@ close_cb (GObject      *object,
 
   ferry_session_pending_done (self);
   ferry_connection_close_finish (FERRY_CONNECTION (object), result, NULL);
+  g_clear_handle_id (&self->linger_id, g_source_remove);
   self->state = FERRY_SESSION_STATE_CLOSED;
   ferry_session_check_finished (self);
+}
+
+static gboolean
+linger_cb (gpointer user_data)
+{
+  FerrySession *self = user_data;
+
+  self->linger_id = 0;
+  g_message ("%s: dropped: it did not take the last %zu bytes sent to it", self->peer,
+             ferry_connection_get_queued_bytes (self->connection));
+  ferry_connection_abort (self->connection);
+  return G_SOURCE_REMOVE;
 }
 
 /* Sends what is queued, then closes. Idempotent. */
 void
 ferry_session_close (FerrySession *self)
 {
+  guint linger_s = FERRY_SESSION_CLOSE_LINGER_S;
+
   if (ferry_session_is_closing (self))
     return;
 
+  if (self->state == FERRY_SESSION_STATE_UPLOAD_PREPARING ||
+      self->state == FERRY_SESSION_STATE_UPLOAD_RECEIVING ||
+      self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING ||
+      self->state == FERRY_SESSION_STATE_DOWNLOAD)
+    linger_s = FERRY_SESSION_TRANSFER_TIMEOUT_S;
   self->state = FERRY_SESSION_STATE_CLOSING;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->hub, self);
+  g_clear_pointer (&self->snapshot_cursor, ferry_hub_cursor_free);
   ferry_session_discard_upload (self);
   /* Stops file reads and writes; commits and removals do not use it. */
   g_cancellable_cancel (self->cancellable);
 
   ferry_connection_close_async (self->connection, NULL, close_cb, ferry_session_pending_ref (self));
+  self->linger_id = g_timeout_add_seconds (linger_s, linger_cb, self);
 }
 
 /* Takes @error: tells the peer (unless the connection itself failed) and closes. */
