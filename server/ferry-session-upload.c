@@ -274,6 +274,7 @@ write_or_reserve (FerrySession *self)
                 MAX (len, FERRY_STORE_RESERVE_AHEAD));
   ferry_store_reserve_async (self->store, self->peer_address,
                              len - self->upload_ahead, target - self->upload_ahead,
+                             self->upload_size - self->upload_received,
                              self->cancellable, reserve_cb, ferry_session_pending_ref (self));
 }
 

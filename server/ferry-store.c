@@ -238,6 +238,7 @@ typedef struct
   char    *address;         /* NULL: a check before ACCEPT, which reserves nothing */
   guint64  need;            /* for a check: the file's size */
   guint64  want;
+  guint64  rest;            /* what is still to come of the file, for messages */
   guint64  written_total;   /* when the free space was read */
   guint    generation;
 } SpaceRequest;
@@ -252,33 +253,35 @@ space_request_free (SpaceRequest *req)
 static void space_query (FerryStore *self, GTask *task);
 
 static GError *
-no_space_error (SpaceRequest *req,
+no_space_error (FerryStore   *self,
+                SpaceRequest *req,
                 gboolean      quota,
-                guint64       room,
-                guint64       limit)
+                guint64       room)
 {
   g_autofree char *room_text = ferry_format_size (room);
-  g_autofree char *need_text = ferry_format_size (req->need);
-  g_autofree char *limit_text = ferry_format_size (limit);
+  g_autofree char *rest_text = ferry_format_size (req->rest);
+  g_autofree char *quota_text = ferry_format_size (self->quota);
 
   if (quota && !req->address)
     return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
                         /* Translators: "… has 1.0 MB left of 100 MB, and this file is 5.0 MB." */
                         _("The server's storage quota has %s left of %s, and this file is %s."),
-                        room_text, limit_text, need_text);
+                        room_text, quota_text, rest_text);
   if (quota)
     return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-                        _("The server's storage quota is full: it has %s left of %s, and this "
-                          "upload needs %s for its next part."),
-                        room_text, limit_text, need_text);
+                        /* Translators: "… has 0 bytes left of 100 MB, and 2.0 MB of this file
+                         * are still to come." */
+                        _("The server's storage quota is full: it has %s left of %s, and %s of "
+                          "this file are still to come."),
+                        room_text, quota_text, rest_text);
   if (!req->address)
     return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
                         _("The server's disk has room for %s more, and this file is %s."),
-                        room_text, need_text);
+                        room_text, rest_text);
   return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-                      _("The server's disk is full: it has room for %s more, and this upload "
-                        "needs %s for its next part."),
-                      room_text, need_text);
+                      _("The server's disk is full: it has room for %s more, and %s of this "
+                        "file are still to come."),
+                      room_text, rest_text);
 }
 
 static void
@@ -331,7 +334,7 @@ space_cb (GObject      *object,
 
   if (req->need > quota_room)
     {
-      g_task_return_error (task, no_space_error (req, TRUE, quota_room, self->quota));
+      g_task_return_error (task, no_space_error (self, req, TRUE, quota_room));
       return;
     }
   if (req->need > disk_room)
@@ -347,7 +350,7 @@ space_cb (GObject      *object,
           space_query (self, g_steal_pointer (&task));
           return;
         }
-      g_task_return_error (task, no_space_error (req, FALSE, disk_room, 0));
+      g_task_return_error (task, no_space_error (self, req, FALSE, disk_room));
       return;
     }
 
@@ -390,6 +393,7 @@ space_request (FerryStore          *self,
                const char          *address,
                guint64              need,
                guint64              want,
+               guint64              rest,
                GCancellable        *cancellable,
                GAsyncReadyCallback  callback,
                gpointer             user_data)
@@ -401,6 +405,7 @@ space_request (FerryStore          *self,
   req->address = g_strdup (address);
   req->need = need;
   req->want = MAX (want, need);
+  req->rest = rest;
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, source_tag);
@@ -417,7 +422,7 @@ ferry_store_check_upload_async (FerryStore          *self,
 {
   g_return_if_fail (FERRY_IS_STORE (self));
 
-  space_request (self, ferry_store_check_upload_async, NULL, size, size,
+  space_request (self, ferry_store_check_upload_async, NULL, size, size, size,
                  cancellable, callback, user_data);
 }
 
@@ -435,6 +440,7 @@ ferry_store_reserve_async (FerryStore          *self,
                            const char          *address,
                            guint64              need,
                            guint64              want,
+                           guint64              rest,
                            GCancellable        *cancellable,
                            GAsyncReadyCallback  callback,
                            gpointer             user_data)
@@ -443,7 +449,7 @@ ferry_store_reserve_async (FerryStore          *self,
   g_return_if_fail (address != NULL);
   g_return_if_fail (need > 0 && need <= G_MAXSSIZE && want <= G_MAXSSIZE);
 
-  space_request (self, ferry_store_reserve_async, address, need, want,
+  space_request (self, ferry_store_reserve_async, address, need, want, rest,
                  cancellable, callback, user_data);
 }
 

@@ -55,8 +55,8 @@ void            ferry_store_check_upload_async  (FerryStore           *self,
 gboolean        ferry_store_check_upload_finish (FerryStore           *self,
                                                  GAsyncResult         *result,
                                                  GError              **error);
-/* Reserves at least @need and at most @want bytes ahead for an upload from @address, against
- * the quota and the disk. Returns the bytes reserved, or 0 with FERRY_ERROR_NO_SPACE saying
+/* Reserves at least @need and at most @want bytes ahead for an upload from @address, which has
+ * @rest bytes still to come, against the quota and the disk. Returns the bytes reserved, or 0 with FERRY_ERROR_NO_SPACE saying
  * which limit is reached. The reservation is held from the moment the task returns, so the
  * caller must always call _finish and eventually hand the bytes back with _charge or
  * _release. */
@@ -64,6 +64,7 @@ void            ferry_store_reserve_async     (FerryStore           *self,
                                                const char           *address,
                                                guint64               need,
                                                guint64               want,
+                                               guint64               rest,
                                                GCancellable         *cancellable,
                                                GAsyncReadyCallback   callback,
                                                gpointer              user_data);

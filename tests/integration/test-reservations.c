@@ -392,6 +392,15 @@ test_two_uploads_disk (Fixture       *f,
 
   f->server = ferry_test_server_start (data_dir, 0, "--no-tls", NULL);
   two_uploads (f, 90 * MiB, "disk");
+
+  /* With 90 MiB of 160 MiB used, a 90 MiB upload is refused before ACCEPT, with the reason. */
+  {
+    g_autoptr(Upload) c = upload_start (f->server, "c.bin", 90 * MiB, 300);
+
+    g_assert_false (c->accepted);
+    g_assert_cmpuint (c->error_code, ==, FERRY_ERROR_NO_SPACE);
+    g_assert_nonnull (strstr (c->error_message, "disk has room for"));
+  }
 }
 
 /* The same with the quota as the limit. */
