@@ -78,11 +78,12 @@ struct _FerrySession
   char               *upload_name;
   guint64             upload_size;
   guint64             upload_received;
-  guint64             upload_reserved;
+  guint64             upload_ahead;    /* reserved in the store ahead of upload_received */
+  guint64             upload_written;  /* charged to the store as written, until released */
   GFile              *upload_file;
   GOutputStream      *upload_stream;
   FerryChecksum      *upload_checksum;
-  GBytes             *upload_chunk;    /* the DATA payload being written */
+  GBytes             *upload_chunk;    /* the DATA bytes waiting for room or being written */
   gboolean            upload_committing;
 
   /* download (ferry-session-download.c) */
@@ -147,7 +148,8 @@ void      ferry_session_start_upload     (FerrySession      *self,
                                           FerryFrame        *frame);
 void      ferry_session_handle_upload    (FerrySession      *self,
                                           FerryFrame        *frame);
-/* Throws away an upload that was not committed: the partial file and the quota reservation. */
+/* Throws away an upload that was not committed: the partial file and what it holds in the
+ * store. */
 void      ferry_session_discard_upload   (FerrySession      *self);
 
 /* ferry-session-download.c */

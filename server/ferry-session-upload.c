@@ -14,44 +14,45 @@
 #include "ferry-error.h"
 #include "ferry-units.h"
 
-#define FREE_SPACE_MARGIN     ((guint64) 64 * 1024 * 1024)
-
 static void
 delete_partial_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(FerrySession) self = user_data;
-  g_autoptr(GError) error = NULL;
 
   ferry_session_pending_done (self);
-  if (!g_file_delete_finish (G_FILE (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    g_warning ("Could not remove the unfinished upload %s: %s",
-               g_file_peek_path (G_FILE (object)), error->message);
+  ferry_store_delete_partial_finish (FERRY_STORE (object), result, NULL);
   ferry_session_check_finished (self);
 }
 
-/* Throws away an upload that was not committed: the partial file and the quota reservation. */
+/* Gives back what the upload holds in the store: its room ahead and the bytes written. */
+static void
+release_space (FerrySession *self)
+{
+  if (self->upload_ahead == 0 && self->upload_written == 0)
+    return;
+  ferry_store_release (self->store, self->peer_address, self->upload_ahead,
+                       self->upload_written);
+  self->upload_ahead = 0;
+  self->upload_written = 0;
+}
+
+/* Throws away an upload that was not committed: the partial file and what it holds in the
+ * store. */
 void
 ferry_session_discard_upload (FerrySession *self)
 {
   /* A commit in flight finishes on its own and settles the reservation in commit_cb. */
   if (self->upload_committing)
     return;
-  if (self->upload_reserved > 0)
-    {
-      ferry_store_release (self->store, self->upload_reserved);
-      self->upload_reserved = 0;
-    }
+  release_space (self);
   if (!self->upload_file)
     return;
 
   g_debug ("%s: discarding the unfinished upload %s", self->peer, self->upload_token);
-  /* Removing the name while a write is in flight is fine: the write lands in an unlinked
-   * inode, freed when the stream closes. */
-  g_file_delete_async (self->upload_file, G_PRIORITY_DEFAULT, NULL,
-                       delete_partial_cb, ferry_session_pending_ref (self));
+  ferry_store_delete_partial_async (self->store, self->upload_file, self->upload_stream,
+                                    delete_partial_cb, ferry_session_pending_ref (self));
   g_clear_object (&self->upload_file);
 }
 
@@ -75,8 +76,9 @@ create_partial_cb (GObject      *object,
     {
       /* The file exists if the create won the race with the close: remove it. */
       if (stream)
-        g_file_delete_async (G_FILE (object), G_PRIORITY_DEFAULT, NULL,
-                             delete_partial_cb, ferry_session_pending_ref (self));
+        ferry_store_delete_partial_async (self->store, G_FILE (object),
+                                          G_OUTPUT_STREAM (stream),
+                                          delete_partial_cb, ferry_session_pending_ref (self));
       ferry_session_check_finished (self);
       return;
     }
@@ -100,39 +102,28 @@ create_partial_cb (GObject      *object,
 }
 
 static void
-free_space_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
+check_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
 {
   g_autoptr(FerrySession) self = user_data;
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
+  GError *error = NULL;
+  gboolean fits;
 
   ferry_session_pending_done (self);
-  info = g_file_query_filesystem_info_finish (G_FILE (object), result, &error);
+  fits = ferry_store_check_upload_finish (FERRY_STORE (object), result, &error);
 
   if (ferry_session_is_closing (self))
     {
+      g_clear_error (&error);
       ferry_session_check_finished (self);
       return;
     }
-
-  if (info && g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
+  if (!fits)
     {
-      guint64 free_bytes = g_file_info_get_attribute_uint64 (info,
-                                                             G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
-
-      if (free_bytes < FREE_SPACE_MARGIN || free_bytes - FREE_SPACE_MARGIN < self->upload_size)
-        {
-          ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-                                                         _("The server's disk does not have room "
-                                                           "for this file.")));
-          return;
-        }
+      ferry_session_fail (self, error);
+      return;
     }
-  else
-    g_warning ("Could not check the free space in %s: %s",
-               g_file_peek_path (G_FILE (object)), error ? error->message : "no information");
 
   self->upload_token = ferry_store_new_token ();
   self->upload_file = ferry_store_get_partial_file (self->store, self->upload_token);
@@ -170,22 +161,14 @@ ferry_session_start_upload (FerrySession *self,
       return;
     }
 
-  if (!ferry_store_reserve (self->store, size, &error))
-    {
-      ferry_session_fail (self, error);
-      return;
-    }
-
-  self->upload_reserved = size;
   self->upload_size = size;
   self->upload_name = g_strdup (name);
   self->state = FERRY_SESSION_STATE_UPLOAD_PREPARING;
   ferry_session_set_timeout (self, 0);
 
-  g_file_query_filesystem_info_async (ferry_store_get_dir (self->store),
-                                      G_FILE_ATTRIBUTE_FILESYSTEM_FREE, G_PRIORITY_DEFAULT,
-                                      self->cancellable,
-                                      free_space_cb, ferry_session_pending_ref (self));
+  /* Nothing is reserved yet: room is reserved as the data arrives (write_or_reserve). */
+  ferry_store_check_upload_async (self->store, size, self->cancellable,
+                                  check_cb, ferry_session_pending_ref (self));
 }
 
 static void
@@ -223,8 +206,76 @@ write_cb (GObject      *object,
     }
 
   self->upload_received += written;
+  self->upload_ahead -= written;
+  self->upload_written += written;
+  ferry_store_charge (self->store, self->peer_address, written);
   ferry_session_touch (self);
   ferry_session_read_next (self);
+}
+
+static void
+write_chunk (FerrySession *self)
+{
+  gsize len;
+  const void *data = g_bytes_get_data (self->upload_chunk, &len);
+
+  g_output_stream_write_all_async (self->upload_stream, data, len, G_PRIORITY_DEFAULT,
+                                   self->cancellable, write_cb, ferry_session_pending_ref (self));
+}
+
+static void
+reserve_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FerrySession) self = user_data;
+  GError *error = NULL;
+  guint64 grant;
+
+  ferry_session_pending_done (self);
+  grant = ferry_store_reserve_finish (FERRY_STORE (object), result, &error);
+
+  if (ferry_session_is_closing (self))
+    {
+      /* The upload was discarded while the room was being reserved. */
+      if (grant > 0)
+        ferry_store_release (self->store, self->peer_address, grant, 0);
+      g_clear_error (&error);
+      g_clear_pointer (&self->upload_chunk, g_bytes_unref);
+      ferry_session_check_finished (self);
+      return;
+    }
+  if (grant == 0)
+    {
+      g_clear_pointer (&self->upload_chunk, g_bytes_unref);
+      ferry_session_fail (self, error);
+      return;
+    }
+
+  self->upload_ahead += grant;
+  write_chunk (self);
+}
+
+/* Writes self->upload_chunk, reserving room for it first when the room ahead is used up: at
+ * least the chunk, and up to FERRY_STORE_RESERVE_AHEAD (or the rest of the file) ahead. */
+static void
+write_or_reserve (FerrySession *self)
+{
+  guint64 len = g_bytes_get_size (self->upload_chunk);
+  guint64 target;
+
+  if (len <= self->upload_ahead)
+    {
+      write_chunk (self);
+      return;
+    }
+
+  target = MIN (self->upload_size - self->upload_received,
+                MAX (len, FERRY_STORE_RESERVE_AHEAD));
+  ferry_store_reserve_async (self->store, self->peer_address,
+                             len - self->upload_ahead, target - self->upload_ahead,
+                             self->upload_size - self->upload_received,
+                             self->cancellable, reserve_cb, ferry_session_pending_ref (self));
 }
 
 static void
@@ -232,6 +283,7 @@ handle_data (FerrySession *self,
              FerryFrame   *frame)
 {
   GError *error = NULL;
+  const guint8 *payload;
   const guint8 *data;
   guint64 offset;
   gsize len;
@@ -261,9 +313,9 @@ handle_data (FerrySession *self,
 
   ferry_checksum_update (self->upload_checksum, data, len);
 
-  self->upload_chunk = g_bytes_ref (frame->payload);
-  g_output_stream_write_all_async (self->upload_stream, data, len, G_PRIORITY_DEFAULT,
-                                   self->cancellable, write_cb, ferry_session_pending_ref (self));
+  payload = g_bytes_get_data (frame->payload, NULL);
+  self->upload_chunk = g_bytes_new_from_bytes (frame->payload, data - payload, len);
+  write_or_reserve (self);
 }
 
 static void
@@ -338,8 +390,7 @@ commit_cb (GObject      *object,
   row = ferry_store_commit_finish (self->store, result, &error);
 
   /* The blob is now counted as committed (or not at all): drop the reservation. */
-  ferry_store_release (self->store, self->upload_reserved);
-  self->upload_reserved = 0;
+  release_space (self);
   self->upload_committing = FALSE;
   g_clear_object (&self->upload_stream);
 
@@ -348,8 +399,8 @@ commit_cb (GObject      *object,
       /* The partial file may still be there. */
       if (self->upload_file)
         {
-          g_file_delete_async (self->upload_file, G_PRIORITY_DEFAULT, NULL,
-                               delete_partial_cb, ferry_session_pending_ref (self));
+          ferry_store_delete_partial_async (self->store, self->upload_file, NULL,
+                                            delete_partial_cb, ferry_session_pending_ref (self));
           g_clear_object (&self->upload_file);
         }
       if (ferry_session_is_closing (self))

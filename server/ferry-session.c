@@ -52,8 +52,9 @@ ferry_session_finalize (GObject *object)
 {
   FerrySession *self = FERRY_SESSION (object);
 
-  if (self->upload_reserved > 0 && self->store)
-    ferry_store_release (self->store, self->upload_reserved);
+  if ((self->upload_ahead > 0 || self->upload_written > 0) && self->store)
+    ferry_store_release (self->store, self->peer_address, self->upload_ahead,
+                         self->upload_written);
 
   g_clear_object (&self->connection);
   g_clear_object (&self->store);

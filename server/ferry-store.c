@@ -19,6 +19,10 @@
 
 #include "ferry-error.h"
 #include "ferry-message.h"
+#include "ferry-units.h"
+
+/* Free disk space kept out of reach of uploads: 64 MiB, or 1/16 of a small filesystem. */
+#define FREE_SPACE_MARGIN     ((guint64) 64 * 1024 * 1024)
 
 struct _FerryStore
 {
@@ -33,7 +37,13 @@ struct _FerryStore
 
   guint64         quota;       /* 0: unlimited */
   guint64         committed;   /* bytes of committed blobs */
-  guint64         reserved;    /* bytes promised to uploads in progress */
+  guint64         written;     /* bytes written by uploads in progress */
+  guint64         ahead;       /* bytes reserved ahead by uploads in progress */
+  guint64         written_total;     /* every byte ever charged: ages a free-space reading */
+  GHashTable     *ahead_by_address;  /* address -> guint64 *, bytes reserved ahead */
+  guint           n_freeing;   /* partial files being removed */
+  guint           free_generation;   /* partial files removed so far */
+  GPtrArray      *space_waiters;     /* space checks (GTask) waiting for n_freeing to be 0 */
   int             n_busy;      /* atomic */
 };
 
@@ -49,6 +59,8 @@ ferry_store_finalize (GObject *object)
   g_clear_pointer (&self->dir_path, g_free);
   g_clear_pointer (&self->blobs_path, g_free);
   g_clear_pointer (&self->partial_path, g_free);
+  g_clear_pointer (&self->ahead_by_address, g_hash_table_unref);
+  g_clear_pointer (&self->space_waiters, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ferry_store_parent_class)->finalize (object);
 }
@@ -64,6 +76,8 @@ ferry_store_class_init (FerryStoreClass *klass)
 static void
 ferry_store_init (FerryStore *self)
 {
+  self->ahead_by_address = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->space_waiters = g_ptr_array_new ();
 }
 
 static gboolean
@@ -177,36 +191,407 @@ guint64
 ferry_store_get_used (FerryStore *self)
 {
   g_return_val_if_fail (FERRY_IS_STORE (self), 0);
-  return self->committed + self->reserved;
+  return self->committed + self->written + self->ahead;
+}
+
+/* Reservations. */
+
+static void
+address_add (FerryStore *self,
+             const char *address,
+             guint64     size)
+{
+  guint64 *held = g_hash_table_lookup (self->ahead_by_address, address);
+
+  if (!held)
+    {
+      held = g_new0 (guint64, 1);
+      g_hash_table_insert (self->ahead_by_address, g_strdup (address), held);
+    }
+  *held += size;
+}
+
+static void
+address_sub (FerryStore *self,
+             const char *address,
+             guint64     size)
+{
+  guint64 *held = g_hash_table_lookup (self->ahead_by_address, address);
+
+  g_return_if_fail (held != NULL && *held >= size);
+  *held -= size;
+  if (*held == 0)
+    g_hash_table_remove (self->ahead_by_address, address);
+}
+
+static guint64
+address_ahead (FerryStore *self,
+               const char *address)
+{
+  guint64 *held = g_hash_table_lookup (self->ahead_by_address, address);
+
+  return held ? *held : 0;
+}
+
+typedef struct
+{
+  char    *address;         /* NULL: a check before ACCEPT, which reserves nothing */
+  guint64  need;            /* for a check: the file's size */
+  guint64  want;
+  guint64  rest;            /* what is still to come of the file, for messages */
+  guint64  written_total;   /* when the free space was read */
+  guint    generation;
+} SpaceRequest;
+
+static void
+space_request_free (SpaceRequest *req)
+{
+  g_free (req->address);
+  g_free (req);
+}
+
+static void space_query (FerryStore *self, GTask *task);
+
+static GError *
+no_space_error (FerryStore   *self,
+                SpaceRequest *req,
+                gboolean      quota,
+                guint64       room)
+{
+  g_autofree char *room_text = ferry_format_size (room);
+  g_autofree char *rest_text = ferry_format_size (req->rest);
+  g_autofree char *quota_text = ferry_format_size (self->quota);
+
+  if (quota && !req->address)
+    return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                        /* Translators: "… has 1.0 MB left of 100 MB, and this file is 5.0 MB." */
+                        _("The server's storage quota has %s left of %s, and this file is %s."),
+                        room_text, quota_text, rest_text);
+  if (quota)
+    return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                        /* Translators: "… has 0 bytes left of 100 MB, and 2.0 MB of this file
+                         * are still to come." */
+                        _("The server's storage quota is full: it has %s left of %s, and %s of "
+                          "this file are still to come."),
+                        room_text, quota_text, rest_text);
+  if (!req->address)
+    return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                        _("The server's disk has room for %s more, and this file is %s."),
+                        room_text, rest_text);
+  return g_error_new (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                      _("The server's disk is full: it has room for %s more, and %s of this "
+                        "file are still to come."),
+                      room_text, rest_text);
+}
+
+static void
+space_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryStore *self = g_task_get_source_object (task);
+  SpaceRequest *req = g_task_get_task_data (task);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 quota_room = G_MAXUINT64;
+  guint64 disk_room = G_MAXUINT64;
+  guint64 grant;
+
+  info = g_file_query_filesystem_info_finish (G_FILE (object), result, &error);
+  if (!info && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  if (self->quota > 0)
+    {
+      guint64 used = ferry_store_get_used (self);
+
+      quota_room = used < self->quota ? self->quota - used : 0;
+    }
+
+  if (info && g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_FREE))
+    {
+      guint64 free_bytes = g_file_info_get_attribute_uint64 (info,
+                                                             G_FILE_ATTRIBUTE_FILESYSTEM_FREE);
+      guint64 since = self->written_total - req->written_total;
+      guint64 margin = FREE_SPACE_MARGIN;
+
+      if (g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_FILESYSTEM_SIZE))
+        margin = MIN (margin, g_file_info_get_attribute_uint64 (info,
+                                                                G_FILE_ATTRIBUTE_FILESYSTEM_SIZE)
+                              / 16);
+      /* Bytes written since the reading may be missing from it, and they no longer count as
+       * reserved ahead: take them off, which errs on the safe side. */
+      free_bytes -= MIN (free_bytes, since);
+      disk_room = free_bytes > margin + self->ahead ? free_bytes - margin - self->ahead : 0;
+    }
+  else
+    g_warning ("Could not check the free space in %s: %s", self->dir_path,
+               error ? error->message : "no information");
+
+  if (req->need > quota_room)
+    {
+      g_task_return_error (task, no_space_error (self, req, TRUE, quota_room));
+      return;
+    }
+  if (req->need > disk_room)
+    {
+      /* An unfinished upload's file is being removed: wait for that room, then look again. */
+      if (self->n_freeing > 0)
+        {
+          g_ptr_array_add (self->space_waiters, g_steal_pointer (&task));
+          return;
+        }
+      if (self->free_generation != req->generation)
+        {
+          space_query (self, g_steal_pointer (&task));
+          return;
+        }
+      g_task_return_error (task, no_space_error (self, req, FALSE, disk_room));
+      return;
+    }
+
+  if (!req->address)
+    {
+      g_task_return_int (task, 1);
+      return;
+    }
+
+  /* Between @need and @want, within both limits and the address's share of the room ahead. */
+  grant = MIN (req->want, MIN (quota_room, disk_room));
+  if (address_ahead (self, req->address) < FERRY_STORE_ADDRESS_AHEAD_MAX)
+    grant = MIN (grant, FERRY_STORE_ADDRESS_AHEAD_MAX - address_ahead (self, req->address));
+  grant = MAX (grant, req->need);
+
+  self->ahead += grant;
+  address_add (self, req->address, grant);
+  g_task_return_int (task, (gssize) grant);
+}
+
+/* Takes @task. */
+static void
+space_query (FerryStore *self,
+             GTask      *task)
+{
+  SpaceRequest *req = g_task_get_task_data (task);
+
+  req->written_total = self->written_total;
+  req->generation = self->free_generation;
+  g_file_query_filesystem_info_async (self->dir,
+                                      G_FILE_ATTRIBUTE_FILESYSTEM_FREE ","
+                                      G_FILE_ATTRIBUTE_FILESYSTEM_SIZE,
+                                      G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                                      space_cb, task);
+}
+
+static void
+space_request (FerryStore          *self,
+               gpointer             source_tag,
+               const char          *address,
+               guint64              need,
+               guint64              want,
+               guint64              rest,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data)
+{
+  GTask *task;
+  SpaceRequest *req;
+
+  req = g_new0 (SpaceRequest, 1);
+  req->address = g_strdup (address);
+  req->need = need;
+  req->want = MAX (want, need);
+  req->rest = rest;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, req, (GDestroyNotify) space_request_free);
+  space_query (self, task);
+}
+
+void
+ferry_store_check_upload_async (FerryStore          *self,
+                                guint64              size,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_STORE (self));
+
+  space_request (self, ferry_store_check_upload_async, NULL, size, size, size,
+                 cancellable, callback, user_data);
 }
 
 gboolean
-ferry_store_reserve (FerryStore  *self,
-                     guint64      size,
-                     GError     **error)
+ferry_store_check_upload_finish (FerryStore    *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
 {
-  guint64 used;
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_int (G_TASK (result), error) > 0;
+}
 
-  g_return_val_if_fail (FERRY_IS_STORE (self), FALSE);
+void
+ferry_store_reserve_async (FerryStore          *self,
+                           const char          *address,
+                           guint64              need,
+                           guint64              want,
+                           guint64              rest,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_STORE (self));
+  g_return_if_fail (address != NULL);
+  g_return_if_fail (need > 0 && need <= G_MAXSSIZE && want <= G_MAXSSIZE);
 
-  used = self->committed + self->reserved;
-  if (self->quota > 0 && (used > self->quota || size > self->quota - used))
-    {
-      g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-                           _("The server's storage quota has no room for this file."));
-      return FALSE;
-    }
-  self->reserved += size;
-  return TRUE;
+  space_request (self, ferry_store_reserve_async, address, need, want, rest,
+                 cancellable, callback, user_data);
+}
+
+guint64
+ferry_store_reserve_finish (FerryStore    *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  gssize grant;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  grant = g_task_propagate_int (G_TASK (result), error);
+  return grant > 0 ? (guint64) grant : 0;
+}
+
+void
+ferry_store_charge (FerryStore *self,
+                    const char *address,
+                    guint64     size)
+{
+  g_return_if_fail (FERRY_IS_STORE (self));
+  g_return_if_fail (size <= self->ahead);
+
+  self->ahead -= size;
+  self->written += size;
+  self->written_total += size;
+  address_sub (self, address, size);
 }
 
 void
 ferry_store_release (FerryStore *self,
-                     guint64     size)
+                     const char *address,
+                     guint64     ahead,
+                     guint64     written)
 {
   g_return_if_fail (FERRY_IS_STORE (self));
-  g_return_if_fail (size <= self->reserved);
-  self->reserved -= size;
+  g_return_if_fail (ahead <= self->ahead && written <= self->written);
+
+  self->ahead -= ahead;
+  self->written -= written;
+  if (ahead > 0)
+    address_sub (self, address, ahead);
+}
+
+typedef struct
+{
+  GFile         *file;
+  GOutputStream *stream;
+} DeleteData;
+
+static void
+delete_data_free (DeleteData *data)
+{
+  g_clear_object (&data->file);
+  g_clear_object (&data->stream);
+  g_free (data);
+}
+
+static void
+delete_partial_thread (GTask        *task,
+                       gpointer      source_object,
+                       gpointer      task_data,
+                       GCancellable *cancellable)
+{
+  DeleteData *data = task_data;
+  g_autoptr(GError) error = NULL;
+
+  /* An open file keeps its blocks after the unlink, until its last descriptor is closed, which
+   * may be much later: empty it first. A write still in flight lands in a sparse file. */
+  if (G_IS_FILE_DESCRIPTOR_BASED (data->stream))
+    {
+      int fd = g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (data->stream));
+
+      if (fd >= 0 && ftruncate (fd, 0) != 0)
+        g_debug ("Could not empty %s: %s", g_file_peek_path (data->file), g_strerror (errno));
+    }
+
+  if (!g_file_delete (data->file, NULL, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_warning ("Could not remove the unfinished upload %s: %s",
+               g_file_peek_path (data->file), error->message);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+delete_partial_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryStore *self = FERRY_STORE (object);
+
+  self->n_freeing--;
+  self->free_generation++;
+  if (self->n_freeing == 0 && self->space_waiters->len > 0)
+    {
+      g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->space_waiters);
+
+      self->space_waiters = g_ptr_array_new ();
+      for (guint i = 0; i < waiters->len; i++)
+        space_query (self, g_ptr_array_index (waiters, i));
+    }
+
+  g_task_return_boolean (task, g_task_propagate_boolean (G_TASK (result), NULL));
+}
+
+void
+ferry_store_delete_partial_async (FerryStore          *self,
+                                  GFile               *file,
+                                  GOutputStream       *stream,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) inner = NULL;
+  GTask *task;
+  DeleteData *data;
+
+  g_return_if_fail (FERRY_IS_STORE (self));
+  g_return_if_fail (G_IS_FILE (file));
+  g_return_if_fail (!stream || G_IS_OUTPUT_STREAM (stream));
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, ferry_store_delete_partial_async);
+
+  data = g_new0 (DeleteData, 1);
+  data->file = g_object_ref (file);
+  data->stream = stream ? g_object_ref (stream) : NULL;
+  inner = g_task_new (self, NULL, delete_partial_cb, task);
+  g_task_set_task_data (inner, data, (GDestroyNotify) delete_data_free);
+
+  self->n_freeing++;
+  g_task_run_in_thread (inner, delete_partial_thread);
+}
+
+gboolean
+ferry_store_delete_partial_finish (FerryStore    *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 gboolean
