@@ -825,6 +825,9 @@ open_welcome_cb (GObject      *object,
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FILE_SIZE]);
     }
   open_set_waiting (task, FALSE);
+  /* The connection owns the TLS stream now: it is not ours to close. */
+  g_clear_object (&data->tls);
+  data->peek = NULL;
   g_task_return_pointer (task, g_steal_pointer (&data->connection), g_object_unref);
 }
 

@@ -72,11 +72,9 @@ ferry_peek_input_stream_close (GInputStream  *stream,
                                GError       **error)
 {
   FerryPeekInputStream *self = FERRY_PEEK_INPUT_STREAM (stream);
-  /* The socket's descriptor is closed with the last reference to @connection: the TLS
-   * connection closes its base stream on a worker thread, and closing or shutting the socket
-   * down from there raced with the main thread's new connections reusing the descriptor. */
-  g_clear_object (&self->connection);
-  return TRUE;
+
+  /* As a TLS connection closes a GSocketConnection base stream: all of it, socket included. */
+  return g_io_stream_close (G_IO_STREAM (self->connection), cancellable, error);
 }
 
 static gboolean

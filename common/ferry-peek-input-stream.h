@@ -15,8 +15,9 @@ G_DECLARE_FINAL_TYPE (FerryPeekInputStream, ferry_peek_input_stream, FERRY, PEEK
 
 #define FERRY_PEEK_SIZE 8
 
-/* Reads from @connection's input. The stream keeps @connection alive until it is closed or
- * finalized; the socket closes with the last reference. */
+/* Reads from @connection's input. Closing this stream closes all of @connection, socket
+ * included, so that a GSimpleIOStream of this stream and @connection's output closes the TCP
+ * connection as a GSocketConnection would. */
 GInputStream *ferry_peek_input_stream_new       (GSocketConnection    *connection);
 /* The first bytes received (at most FERRY_PEEK_SIZE); returns how many. */
 gsize         ferry_peek_input_stream_get_first (FerryPeekInputStream *self,
