@@ -24,6 +24,7 @@
 #define PING_INTERVAL_SECONDS     30
 #define RECONNECT_MIN_SECONDS     1
 #define RECONNECT_MAX_SECONDS     30
+#define BUSY_RETRY_BUDGET_SECONDS 60
 
 struct _FerryClient
 {
@@ -57,6 +58,7 @@ struct _FerryClient
   guint             reconnect_source;
   guint             reconnect_delay;
   guint             n_busy_waits;     /* opens waiting for a busy server */
+  guint             busy_timeout;     /* seconds to keep asking a busy server */
   guint             secret_loaded : 1;
   guint             reconnect : 1;
   guint             address_valid : 1;
@@ -306,6 +308,7 @@ ferry_client_init (FerryClient *self)
   self->active_transfers = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->queued_transfers);
   self->reconnect_delay = RECONNECT_MIN_SECONDS;
+  self->busy_timeout = BUSY_RETRY_BUDGET_SECONDS;
   self->tls = TRUE;
 }
 
@@ -440,6 +443,14 @@ ferry_client_get_max_file_size (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), 0);
   return self->max_file_size;
+}
+
+void
+ferry_client_set_busy_timeout (FerryClient *self,
+                               guint        seconds)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  self->busy_timeout = seconds;
 }
 
 gboolean
@@ -618,8 +629,8 @@ ferry_read_expected_finish (FerryConnection   *connection,
 /* ---- opening a connection ---------------------------------------------------------------- */
 
 /* A busy server (ERROR(BUSY) in reply to HELLO), or one that closes a connection it accepted
- * before saying a word, is asked again: backoff with jitter, for at most this long in all. */
-#define BUSY_RETRY_BUDGET_SECONDS 60
+ * before saying a word, is asked again: backoff with jitter, for at most busy_timeout seconds
+ * in all. */
 #define BUSY_RETRY_FIRST_MS       250
 #define BUSY_RETRY_MAX_MS         4000
 
@@ -1120,7 +1131,7 @@ ferry_client_open_full_async (FerryClient          *self,
   data->cancellable = g_cancellable_new ();
   data->waiting_func = waiting_func;
   data->waiting_data = waiting_data;
-  data->retry_deadline = g_get_monotonic_time () + BUSY_RETRY_BUDGET_SECONDS * G_USEC_PER_SEC;
+  data->retry_deadline = g_get_monotonic_time () + (gint64) self->busy_timeout * G_USEC_PER_SEC;
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
 
   if (!self->address_valid)

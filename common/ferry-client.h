@@ -74,6 +74,10 @@ guint64           ferry_client_get_max_file_size       (FerryClient          *se
  * with backoff and jitter, for up to a minute; the app and CLI only show "Server busy,
  * waiting…". */
 gboolean          ferry_client_get_server_busy         (FerryClient          *self);
+/* How long one connection keeps asking a busy server before it gives up: 60 s by default, 0
+ * for never asking again. */
+void              ferry_client_set_busy_timeout        (FerryClient          *self,
+                                                        guint                 seconds);
 /* When the control session drops, reconnect with backoff (1 s doubling to 30 s). Off by default.
  * Never after FERRY_ERROR_AUTH, _UNTRUSTED or _FINGERPRINT_CHANGED: those need a person. */
 void              ferry_client_set_reconnect           (FerryClient          *self,
