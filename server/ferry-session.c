@@ -394,7 +394,8 @@ ferry_session_abort (FerrySession *self)
 {
   g_return_if_fail (FERRY_IS_SESSION (self));
 
-  if (ferry_session_is_closing (self))
+  /* A verified upload being committed finishes, and its OFFER goes out, before the stop. */
+  if (ferry_session_is_closing (self) || self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING)
     return;
   if (ferry_connection_get_queued_bytes (self->connection) > SHUTDOWN_NOTICE_MAX_QUEUED)
     {
