@@ -24,9 +24,56 @@ typedef struct
   char            *tmp;
   char            *config;
   char            *mounted;
+  char            *log;        /* the server's stderr */
   FerryClient     *client;
   gboolean         stopped;
 } Fixture;
+
+/* Starts the server with its stderr (its log) going to f->log. */
+static void
+start_server (Fixture    *f,
+              const char *data_dir,
+              const char *arg,
+              const char *value)
+{
+  int saved = dup (STDERR_FILENO);
+  int fd;
+
+  g_assert_cmpint (saved, >=, 0);
+  f->log = g_build_filename (f->tmp, "server.log", NULL);
+  fd = open (f->log, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (dup2 (fd, STDERR_FILENO), ==, STDERR_FILENO);
+  close (fd);
+  f->server = ferry_test_server_start (data_dir, 0, arg, value, NULL);
+  g_assert_cmpint (dup2 (saved, STDERR_FILENO), ==, STDERR_FILENO);
+  close (saved);
+}
+
+typedef struct
+{
+  Fixture    *f;
+  const char *needle;
+} LogWait;
+
+static gboolean
+log_has (gpointer data)
+{
+  LogWait *w = data;
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (w->f->log, &text, NULL, NULL) && strstr (text, w->needle);
+}
+
+/* The server logged @needle at its default level. */
+static void
+assert_logged (Fixture    *f,
+               const char *needle)
+{
+  LogWait w = { f, needle };
+
+  ferry_test_wait_for (log_has, &w, 10);
+}
 
 static void
 setup (Fixture       *f,
@@ -58,6 +105,7 @@ teardown (Fixture       *f,
   ferry_test_rm_rf (f->tmp);
   g_free (f->tmp);
   g_free (f->config);
+  g_free (f->log);
 }
 
 /* Mounts a tmpfs of @size_mib at @dir; FALSE when this process may not (not root). */
@@ -165,11 +213,12 @@ test_disk_full (Fixture       *f,
       g_test_skip ("needs root to mount a small tmpfs as the server's data folder");
       return;
     }
-  f->server = ferry_test_server_start (dir, 0, NULL);
+  start_server (f, dir, NULL, NULL);
   error = upload_and_break (f, 32 * MIB, BREAK_FILL_DISK);
 
   g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NO_SPACE);
   g_assert_cmpstr (error->message, ==, "The server's disk is full.");
+  assert_logged (f, "upload of “big.bin” failed: The server's disk is full.");
 }
 
 /* The CLI says the same, on stderr, and the server's log names the upload and the reason. */
@@ -257,7 +306,7 @@ test_quota (Fixture       *f,
   g_autoptr(GError) error = NULL;
   int status;
 
-  f->server = ferry_test_server_start (NULL, 0, "--quota", "8M", NULL);
+  start_server (f, NULL, "--quota", "8M");
   src = ferry_test_make_file (f->tmp, "big.bin", 16 * MIB);
   f->client = ferry_test_client_new (f->server, f->config, "Alice");
   file = g_file_new_for_path (src);
@@ -265,6 +314,7 @@ test_quota (Fixture       *f,
   error = ferry_test_run_transfer (transfer);
   g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NO_SPACE);
   g_assert_nonnull (strstr (error->message, "quota"));
+  assert_logged (f, "upload of “big.bin” refused: The server's storage quota");
 
   status = ferry_test_cli (f->server, f->config, NULL, &err, "upload", src, NULL);
   g_test_message ("ferry-cli said: %s", err);
@@ -280,11 +330,12 @@ test_server_shutdown (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(GError) wait_error = NULL;
 
-  f->server = ferry_test_server_start (NULL, 0, NULL);
+  start_server (f, NULL, NULL, NULL);
   error = upload_and_break (f, 256 * MIB, BREAK_STOP_SERVER);
 
   g_assert_error (error, FERRY_ERROR, FERRY_ERROR_BUSY);
   g_assert_nonnull (strstr (error->message, "shutting down"));
+  assert_logged (f, "upload of “big.bin” failed: The server is shutting down");
 
   g_subprocess_wait (f->server->process, NULL, &wait_error);
   g_assert_no_error (wait_error);
