@@ -95,7 +95,8 @@ test_forty_uploads (Fixture       *f,
                   told_busy);
   g_assert_cmpuint (failed, ==, 0);
 
-  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "list", "--json", NULL), ==, 0);
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "list", "--json", NULL),
+                   ==, 0);
   g_assert_true (json_parser_load_from_data (parser, out, -1, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (json_array_get_length (json_node_get_array (json_parser_get_root (parser))),
