@@ -20,7 +20,9 @@ struct _FerryCliProgress
   FerryTransfer *transfer;
   char          *verb;
   gulong         handler;
+  gulong         busy_handler;
   gboolean       drawn;
+  gboolean       told_busy;
 };
 
 static void
@@ -47,6 +49,33 @@ draw (FerryCliProgress *self)
   self->drawn = TRUE;
 }
 
+/* The engine waits for a busy server on its own (FerryTransfer:server-busy); this only says so.
+ * On a terminal it takes the progress line; elsewhere it is one line on stderr. */
+static void
+busy_cb (GObject    *object,
+         GParamSpec *pspec,
+         gpointer    user_data)
+{
+  FerryCliProgress *self = user_data;
+  const char *name = ferry_transfer_get_name (self->transfer);
+
+  if (!ferry_transfer_get_server_busy (self->transfer))
+    return;
+  if (isatty (STDERR_FILENO))
+    {
+      fprintf (stderr, "\r%s %.40s  %s\033[K", self->verb, name ? name : "",
+               _("Server busy, waiting…"));
+      fflush (stderr);
+      self->drawn = TRUE;
+    }
+  else if (!self->told_busy)
+    {
+      fprintf (stderr, "%s %s: %s\n", self->verb, name ? name : "", _("Server busy, waiting…"));
+      fflush (stderr);
+    }
+  self->told_busy = TRUE;
+}
+
 static void
 notify_cb (GObject    *object,
            GParamSpec *pspec,
@@ -65,6 +94,8 @@ ferry_cli_progress_new (FerryTransfer *transfer,
   self->verb = g_strdup (verb);
   if (isatty (STDERR_FILENO))
     self->handler = g_signal_connect (transfer, "notify::bytes-done", G_CALLBACK (notify_cb), self);
+  self->busy_handler = g_signal_connect (transfer, "notify::server-busy", G_CALLBACK (busy_cb),
+                                         self);
   return self;
 }
 
@@ -74,6 +105,7 @@ ferry_cli_progress_free (FerryCliProgress *self)
   if (!self)
     return;
   g_clear_signal_handler (&self->handler, self->transfer);
+  g_clear_signal_handler (&self->busy_handler, self->transfer);
   if (self->drawn)
     fprintf (stderr, "\r\033[K");
   g_object_unref (self->transfer);

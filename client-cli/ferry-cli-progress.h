@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 typedef struct _FerryCliProgress FerryCliProgress;
 
-/* Draws on stderr when it is a terminal; otherwise does nothing. */
+/* Draws on stderr when it is a terminal; otherwise says only "Server busy, waiting…", once,
+ * if the transfer has to wait for a busy server. */
 FerryCliProgress *ferry_cli_progress_new    (FerryTransfer    *transfer,
                                              const char       *verb);
 void              ferry_cli_progress_free   (FerryCliProgress *self);

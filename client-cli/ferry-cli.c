@@ -99,21 +99,54 @@ parse_command_options (const char    *command,
   return TRUE;
 }
 
-static int prepare_client (FerryClient *client);
+typedef gboolean (*AttemptFunc) (FerryClient  *client,
+                                  gpointer      data,
+                                  GError      **error);
+static int with_answers (FerryClient  *client,
+                         AttemptFunc   attempt,
+                         gpointer      data,
+                         GError      **error);
 
+/* For commands without a progress line: the engine waits for a busy server on its own; say
+ * so once, on stderr. */
+static void
+client_busy_cb (FerryClient *client,
+                GParamSpec  *pspec,
+                gboolean    *told)
+{
+  if (!ferry_client_get_server_busy (client) || *told)
+    return;
+  *told = TRUE;
+  g_printerr (_("Server busy, waiting…\n"));
+}
+
+static gboolean
+connect_attempt (FerryClient  *client,
+                 gpointer      data,
+                 GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ferry_client_connect_async (client, NULL, store_result_cb, &result);
+  return ferry_client_connect_finish (client, wait_for (&result), error);
+}
+
+/* Connects the control session; the same connection answers whether the server is trusted and
+ * the password right. */
 static int
 connect_client (FerryClient *client)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean told = FALSE;
+  gulong handler;
   int code;
 
-  if ((code = prepare_client (client)) != EXIT_SUCCESS)
-    return code;
-  ferry_client_connect_async (client, NULL, store_result_cb, &result);
-  if (!ferry_client_connect_finish (client, wait_for (&result), &error))
+  handler = g_signal_connect (client, "notify::server-busy", G_CALLBACK (client_busy_cb), &told);
+  code = with_answers (client, connect_attempt, NULL, &error);
+  g_signal_handler_disconnect (client, handler);
+  if (error)
     return fail (error);
-  return EXIT_SUCCESS;
+  return code;
 }
 
 /* ---- trust and password, before any command ----------------------------------------------- */
@@ -148,90 +181,120 @@ read_line_from_terminal (gboolean echo)
   return g_strdup (line);
 }
 
-static gboolean
-check_server (FerryClient  *client,
-              GError      **error)
+typedef enum
 {
-  g_autoptr(GAsyncResult) result = NULL;
+  ANSWER_RETRY,     /* answered: try again, on a new connection */
+  ANSWER_NONE,      /* nothing a person can answer: report the error */
+  ANSWER_TOLD,      /* the person has been told why not; exit with *code */
+} Answer;
 
-  ferry_client_check_async (client, NULL, store_result_cb, &result);
-  return ferry_client_check_finish (client, wait_for (&result), error);
+/* What a connection that failed for want of a person's answer needs: a new server's
+ * fingerprint confirmed (--trust, or a question on a terminal), or a password. */
+static Answer
+answer_person (FerryClient  *client,
+               const GError *error,
+               guint         attempt,
+               int          *code)
+{
+  const char *presented = ferry_client_get_server_fingerprint (client);
+
+  *code = EXIT_FAILURE;
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && presented)
+    {
+      g_autofree char *shown = ferry_fingerprint_format (presented);
+      g_autoptr(GError) local_error = NULL;
+
+      if (opt_trust)
+        {
+          g_autofree char *wanted = ferry_fingerprint_parse (opt_trust, &local_error);
+
+          if (!wanted)
+            {
+              *code = usage_error (local_error->message);
+              return ANSWER_TOLD;
+            }
+          if (!g_str_equal (wanted, presented))
+            {
+              g_printerr (_("ferry-cli: %s presented the fingerprint %s, not the one given "
+                            "with --trust; refusing to connect.\n"),
+                          ferry_client_get_address (client), shown);
+              return ANSWER_TOLD;
+            }
+        }
+      else if (interactive ())
+        {
+          g_autofree char *answer = NULL;
+
+          g_printerr (_("The server %s is new to you. Its fingerprint is:\n  %s\n"
+                        "Compare it with the one the server printed when it started.\n"
+                        "Trust this server? [y/N] "),
+                      ferry_client_get_address (client), shown);
+          answer = read_line_from_terminal (TRUE);
+          if (answer[0] != 'y' && answer[0] != 'Y')
+            {
+              g_printerr (_("ferry-cli: not trusted; nothing was sent.\n"));
+              return ANSWER_TOLD;
+            }
+        }
+      else
+        {
+          g_printerr (_("ferry-cli: %s is a server you have not used before, with the "
+                        "fingerprint %s. Not on a terminal, so not asking: run again with "
+                        "--trust \"%s\" if that is the fingerprint the server printed.\n"),
+                      ferry_client_get_address (client), shown, presented);
+          return ANSWER_TOLD;
+        }
+
+      if (!ferry_client_trust_fingerprint (client, presented, &local_error))
+        {
+          *code = fail (local_error);
+          return ANSWER_TOLD;
+        }
+      return ANSWER_RETRY;
+    }
+
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH) && !opt_password_file &&
+      interactive () && attempt < 3)
+    {
+      g_autofree char *password = NULL;
+
+      g_printerr (_("Password for %s: "), ferry_client_get_address (client));
+      password = read_line_from_terminal (FALSE);
+      ferry_client_set_password (client, password);
+      memset (password, 0, strlen (password));
+      return ANSWER_RETRY;
+    }
+  return ANSWER_NONE;
 }
 
-/* Makes sure the server is trusted and the password accepted, asking on a terminal. */
+/* Runs @attempt; when it fails for want of a person's answer, asks (answer_person()) and runs
+ * it again. The command's own connection is the trust check: no extra connection is made.
+ * Returns EXIT_SUCCESS; or EXIT_FAILURE with @error set, for the caller to report; or another
+ * exit code, with @error unset, once the person has been told. */
 static int
-prepare_client (FerryClient *client)
+with_answers (FerryClient  *client,
+              AttemptFunc   attempt,
+              gpointer      data,
+              GError      **error)
 {
-  for (guint attempt = 0; attempt < 4; attempt++)
+  for (guint i = 0; i < 4; i++)
     {
-      g_autoptr(GError) error = NULL;
-      const char *presented;
+      g_autoptr(GError) local_error = NULL;
+      int code;
 
-      if (check_server (client, &error))
+      if (attempt (client, data, &local_error))
         return EXIT_SUCCESS;
-
-      presented = ferry_client_get_server_fingerprint (client);
-      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && presented)
+      switch (answer_person (client, local_error, i, &code))
         {
-          g_autofree char *shown = ferry_fingerprint_format (presented);
-
-          if (opt_trust)
-            {
-              g_autofree char *wanted = ferry_fingerprint_parse (opt_trust, &error);
-
-              if (!wanted)
-                return usage_error (error->message);
-              if (!g_str_equal (wanted, presented))
-                {
-                  g_printerr (_("ferry-cli: %s presented the fingerprint %s, not the one given "
-                                "with --trust; refusing to connect.\n"),
-                              ferry_client_get_address (client), shown);
-                  return EXIT_FAILURE;
-                }
-            }
-          else if (interactive ())
-            {
-              g_autofree char *answer = NULL;
-
-              g_printerr (_("The server %s is new to you. Its fingerprint is:\n  %s\n"
-                            "Compare it with the one the server printed when it started.\n"
-                            "Trust this server? [y/N] "),
-                          ferry_client_get_address (client), shown);
-              answer = read_line_from_terminal (TRUE);
-              if (answer[0] != 'y' && answer[0] != 'Y')
-                {
-                  g_printerr (_("ferry-cli: not trusted; nothing was sent.\n"));
-                  return EXIT_FAILURE;
-                }
-            }
-          else
-            {
-              g_printerr (_("ferry-cli: %s is a server you have not used before, with the "
-                            "fingerprint %s. Not on a terminal, so not asking: run again with "
-                            "--trust \"%s\" if that is the fingerprint the server printed.\n"),
-                          ferry_client_get_address (client), shown, presented);
-              return EXIT_FAILURE;
-            }
-
-          g_clear_error (&error);
-          if (!ferry_client_trust_fingerprint (client, presented, &error))
-            return fail (error);
+        case ANSWER_RETRY:
           continue;
+        case ANSWER_TOLD:
+          return code;
+        case ANSWER_NONE:
+        default:
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return EXIT_FAILURE;
         }
-
-      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH) && !opt_password_file &&
-          interactive () && attempt < 3)
-        {
-          g_autofree char *password = NULL;
-
-          g_printerr (_("Password for %s: "), ferry_client_get_address (client));
-          password = read_line_from_terminal (FALSE);
-          ferry_client_set_password (client, password);
-          memset (password, 0, strlen (password));
-          continue;
-        }
-
-      return fail (error);
     }
   g_printerr (_("ferry-cli: giving up after several attempts.\n"));
   return EXIT_FAILURE;
@@ -520,6 +583,33 @@ run_transfer (FerryTransfer  *transfer,
   return ferry_transfer_run_finish (transfer, wait_for (&result), error);
 }
 
+/* One transfer, made anew for each try of with_answers(). */
+typedef struct
+{
+  GFile              *file;          /* upload */
+  const char         *offer_id;      /* download */
+  GFile              *destination;
+  FerryDownloadFlags  flags;
+  const char         *verb;
+  FerryTransfer      *transfer;      /* the last try's */
+} TransferAttempt;
+
+static gboolean
+transfer_attempt (FerryClient  *client,
+                  gpointer      data,
+                  GError      **error)
+{
+  TransferAttempt *attempt = data;
+
+  g_clear_object (&attempt->transfer);
+  if (attempt->file)
+    attempt->transfer = ferry_client_upload (client, attempt->file, NULL);
+  else
+    attempt->transfer = ferry_client_download (client, attempt->offer_id,
+                                               attempt->destination, attempt->flags);
+  return run_transfer (attempt->transfer, attempt->verb, error);
+}
+
 static int
 cmd_upload (FerryClient  *client,
             int           argc,
@@ -531,25 +621,28 @@ cmd_upload (FerryClient  *client,
     return code;
   if (argc < 2)
     return usage_error (_("“upload” needs at least one file."));
-  if ((code = prepare_client (client)) != EXIT_SUCCESS)
-    return code;
-
   for (int i = 1; i < argc; i++)
     {
       g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[i]);
-      g_autoptr(FerryTransfer) transfer = ferry_client_upload (client, file, NULL);
+      TransferAttempt attempt = { file, NULL, NULL, 0, _("Uploading"), NULL };
       g_autoptr(GError) error = NULL;
+      int status = with_answers (client, transfer_attempt, &attempt, &error);
 
-      if (!run_transfer (transfer, _("Uploading"), &error))
+      if (status == EXIT_SUCCESS)
+        {
+          g_print ("%s\n", ferry_offer_get_id (ferry_transfer_get_offer (attempt.transfer)));
+          fflush (stdout);
+        }
+      g_clear_object (&attempt.transfer);
+      if (status != EXIT_SUCCESS && !error)
+        return status;   /* an untrusted server: no other file will fare better */
+      if (error)
         {
           g_autofree char *shown = g_filename_display_name (argv[i]);
 
           g_printerr (_("ferry-cli: could not upload %s: %s\n"), shown, error->message);
           code = EXIT_FAILURE;
-          continue;
         }
-      g_print ("%s\n", ferry_offer_get_id (ferry_transfer_get_offer (transfer)));
-      fflush (stdout);
     }
   return code;
 }
@@ -576,20 +669,35 @@ cmd_download (FerryClient  *client,
     return code;
   if (argc != 2)
     return usage_error (_("“download” needs exactly one file id (see “ferry-cli list”)."));
-  if ((code = prepare_client (client)) != EXIT_SUCCESS)
-    return code;
-
   destination = g_file_new_for_commandline_arg (output ? output : ".");
   if (g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
     flags |= FERRY_DOWNLOAD_INTO_DIRECTORY;
 
-  transfer = ferry_client_download (client, argv[1], destination, flags);
-  if (!run_transfer (transfer, _("Downloading"), &error))
+  {
+    TransferAttempt attempt = { NULL, argv[1], destination, flags, _("Downloading"), NULL };
+
+    code = with_answers (client, transfer_attempt, &attempt, &error);
+    transfer = g_steal_pointer (&attempt.transfer);
+  }
+  if (error)
     return fail (error);
+  if (code != EXIT_SUCCESS)
+    return code;
 
   saved = g_file_get_path (ferry_transfer_get_file (transfer));
   g_print ("%s\n", saved);
   return EXIT_SUCCESS;
+}
+
+static gboolean
+delete_attempt (FerryClient  *client,
+                gpointer      data,
+                GError      **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  ferry_client_delete_async (client, data, NULL, store_result_cb, &result);
+  return ferry_client_delete_finish (client, wait_for (&result), error);
 }
 
 static int
@@ -597,21 +705,21 @@ cmd_delete (FerryClient  *client,
             int           argc,
             char        **argv)
 {
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean told = FALSE;
+  gulong handler;
   int code;
 
   if (!parse_command_options ("delete", _("ID"), NULL, &argc, &argv, &code))
     return code;
   if (argc != 2)
     return usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
-  if ((code = prepare_client (client)) != EXIT_SUCCESS)
-    return code;
-
-  ferry_client_delete_async (client, argv[1], NULL, store_result_cb, &result);
-  if (!ferry_client_delete_finish (client, wait_for (&result), &error))
+  handler = g_signal_connect (client, "notify::server-busy", G_CALLBACK (client_busy_cb), &told);
+  code = with_answers (client, delete_attempt, argv[1], &error);
+  g_signal_handler_disconnect (client, handler);
+  if (error)
     return fail (error);
-  return EXIT_SUCCESS;
+  return code;
 }
 
 static int
@@ -636,17 +744,21 @@ cmd_check (FerryClient  *client,
     return code;
   if (argc != 2)
     return usage_error (_("“check” needs exactly one file."));
-  if ((code = prepare_client (client)) != EXIT_SUCCESS)
-    return code;
-
   file = g_file_new_for_commandline_arg (argv[1]);
-  up = ferry_client_upload (client, file, NULL);
   start = g_get_monotonic_time ();
-  if (!run_transfer (up, _("Uploading"), &error))
+  {
+    TransferAttempt attempt = { file, NULL, NULL, 0, _("Uploading"), NULL };
+
+    code = with_answers (client, transfer_attempt, &attempt, &error);
+    up = g_steal_pointer (&attempt.transfer);
+  }
+  if (error)
     {
       g_print (_("Transfer Failed: %s\n"), error->message);
       return EXIT_FAILURE;
     }
+  if (code != EXIT_SUCCESS)
+    return code;
   middle = g_get_monotonic_time ();
   size = ferry_transfer_get_total (up);
 

@@ -71,6 +71,9 @@ ferry_transfer_row_dup_status (FerryTransferRow *self)
       return g_strdup (_("Waiting…"));
 
     case FERRY_TRANSFER_CONNECTING:
+      /* The engine waits and asks again on its own; the row only says so. */
+      if (ferry_transfer_get_server_busy (t))
+        return g_strdup (_("Server busy, waiting…"));
       return g_strdup (_("Connecting…"));
 
     case FERRY_TRANSFER_RUNNING:
@@ -334,6 +337,8 @@ ferry_transfer_row_set_transfer (FerryTransferRow *self,
       g_signal_connect_object (transfer, "notify::error",
                                G_CALLBACK (transfer_notify_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (transfer, "notify::name",
+                               G_CALLBACK (transfer_notify_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (transfer, "notify::server-busy",
                                G_CALLBACK (transfer_notify_cb), self, G_CONNECT_SWAPPED);
       ferry_transfer_row_update (self);
     }

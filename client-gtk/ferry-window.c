@@ -321,8 +321,11 @@ ferry_window_update_state (FerryWindow *self)
       break;
 
     case FERRY_CLIENT_CONNECTING:
-      /* Translators: the window's subtitle; %s is a server address */
-      subtitle = g_strdup_printf (_("Connecting to %s…"), address);
+      if (ferry_client_get_server_busy (self->client))
+        subtitle = g_strdup (_("Server busy, waiting…"));
+      else
+        /* Translators: the window's subtitle; %s is a server address */
+        subtitle = g_strdup_printf (_("Connecting to %s…"), address);
       break;
 
     case FERRY_CLIENT_DISCONNECTED:
@@ -449,6 +452,8 @@ ferry_window_set_client (FerryWindow *self,
     {
       transfers = ferry_client_get_transfers (client);
       g_signal_connect_object (client, "notify::state",
+                               G_CALLBACK (client_notify_state_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (client, "notify::server-busy",
                                G_CALLBACK (client_notify_state_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "disconnected",
                                G_CALLBACK (client_disconnected_cb), self, G_CONNECT_SWAPPED);

@@ -16,6 +16,17 @@ void              ferry_client_open_async        (FerryClient          *self,
                                                   GCancellable         *cancellable,
                                                   GAsyncReadyCallback   callback,
                                                   gpointer              user_data);
+/* Called with TRUE when the open starts waiting for a busy server, FALSE when it stops. */
+typedef void (*FerryOpenWaitingFunc) (gpointer data,
+                                      gboolean waiting);
+/* Like ferry_client_open_async(), telling @waiting_func (which must outlive the call) when it
+ * waits for a busy server. */
+void              ferry_client_open_full_async   (FerryClient          *self,
+                                                  FerryOpenWaitingFunc  waiting_func,
+                                                  gpointer              waiting_data,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
 FerryConnection  *ferry_client_open_finish       (FerryClient          *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);

@@ -18,11 +18,13 @@
 #include "ferry-identity.h"
 #include "ferry-known-servers.h"
 #include "ferry-message.h"
+#include "ferry-peek-input-stream.h"
 
 #define HANDSHAKE_TIMEOUT_SECONDS 15
 #define PING_INTERVAL_SECONDS     30
 #define RECONNECT_MIN_SECONDS     1
 #define RECONNECT_MAX_SECONDS     30
+#define BUSY_RETRY_BUDGET_SECONDS 60
 
 struct _FerryClient
 {
@@ -55,6 +57,8 @@ struct _FerryClient
   guint             ping_source;
   guint             reconnect_source;
   guint             reconnect_delay;
+  guint             n_busy_waits;     /* opens waiting for a busy server */
+  guint             busy_timeout;     /* seconds to keep asking a busy server */
   guint             secret_loaded : 1;
   guint             reconnect : 1;
   guint             address_valid : 1;
@@ -68,6 +72,7 @@ enum {
   PROP_STATE,
   PROP_MAX_FILE_SIZE,
   PROP_RECONNECT,
+  PROP_SERVER_BUSY,
   N_PROPS
 };
 
@@ -193,6 +198,9 @@ ferry_client_get_property (GObject    *object,
     case PROP_MAX_FILE_SIZE:
       g_value_set_uint64 (value, self->max_file_size);
       break;
+    case PROP_SERVER_BUSY:
+      g_value_set_boolean (value, self->n_busy_waits > 0);
+      break;
     case PROP_RECONNECT:
       g_value_set_boolean (value, self->reconnect);
       break;
@@ -275,6 +283,9 @@ ferry_client_class_init (FerryClientClass *klass)
   properties[PROP_RECONNECT] =
     g_param_spec_boolean ("reconnect", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SERVER_BUSY] =
+    g_param_spec_boolean ("server-busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[OFFER_ADDED] =
@@ -297,6 +308,7 @@ ferry_client_init (FerryClient *self)
   self->active_transfers = g_hash_table_new (NULL, NULL);
   g_queue_init (&self->queued_transfers);
   self->reconnect_delay = RECONNECT_MIN_SECONDS;
+  self->busy_timeout = BUSY_RETRY_BUDGET_SECONDS;
   self->tls = TRUE;
 }
 
@@ -431,6 +443,21 @@ ferry_client_get_max_file_size (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), 0);
   return self->max_file_size;
+}
+
+void
+ferry_client_set_busy_timeout (FerryClient *self,
+                               guint        seconds)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  self->busy_timeout = seconds;
+}
+
+gboolean
+ferry_client_get_server_busy (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
+  return self->n_busy_waits > 0;
 }
 
 gboolean
@@ -601,25 +628,83 @@ ferry_read_expected_finish (FerryConnection   *connection,
 
 /* ---- opening a connection ---------------------------------------------------------------- */
 
+/* A busy server (ERROR(BUSY) in reply to HELLO), or one that closes a connection it accepted
+ * before saying a word, is asked again: backoff with jitter, for at most busy_timeout seconds
+ * in all. */
+#define BUSY_RETRY_FIRST_MS       250
+#define BUSY_RETRY_MAX_MS         4000
+
 typedef struct
 {
-  FerryConnection *connection;
-  GIOStream       *tls;
-  GCancellable    *cancellable;   /* ours: the caller's, or the handshake timeout */
-  GError          *pin_error;     /* why accept-certificate said no */
-  guint            timeout_source;
-  gboolean         timed_out;
+  FerryConnection      *connection;
+  GIOStream            *tls;
+  FerryPeekInputStream *peek;           /* what the server sent first; owned by tls */
+  GCancellable         *cancellable;    /* ours: the caller's, or the handshake timeout */
+  GError               *pin_error;      /* why accept-certificate said no */
+  GSource              *retry_timeout;
+  GSource              *retry_cancel;
+  FerryOpenWaitingFunc  waiting_func;
+  gpointer              waiting_data;
+  gint64                retry_deadline; /* monotonic */
+  guint                 timeout_source;
+  guint                 attempt;
+  gboolean              timed_out;
+  gboolean              waiting;
 } OpenData;
+
+static void
+open_clear_attempt (OpenData *data)
+{
+  g_clear_handle_id (&data->timeout_source, g_source_remove);
+  if (data->connection)
+    ferry_connection_abort (data->connection);
+  else if (data->tls)
+    g_io_stream_close_async (data->tls, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+  g_clear_object (&data->connection);
+  g_clear_object (&data->tls);
+  data->peek = NULL;
+  g_clear_error (&data->pin_error);
+}
+
+static void
+open_clear_retry (OpenData *data)
+{
+  if (data->retry_timeout)
+    g_source_destroy (data->retry_timeout);
+  g_clear_pointer (&data->retry_timeout, g_source_unref);
+  if (data->retry_cancel)
+    g_source_destroy (data->retry_cancel);
+  g_clear_pointer (&data->retry_cancel, g_source_unref);
+}
 
 static void
 open_data_free (OpenData *data)
 {
-  g_clear_handle_id (&data->timeout_source, g_source_remove);
-  g_clear_object (&data->connection);
-  g_clear_object (&data->tls);
+  open_clear_retry (data);
+  open_clear_attempt (data);
   g_clear_object (&data->cancellable);
-  g_clear_error (&data->pin_error);
   g_free (data);
+}
+
+static void
+open_set_waiting (GTask    *task,
+                  gboolean  waiting)
+{
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+
+  if (data->waiting == waiting)
+    return;
+  data->waiting = waiting;
+  if (data->waiting_func)
+    data->waiting_func (data->waiting_data, waiting);
+
+  if (waiting)
+    self->n_busy_waits++;
+  else
+    self->n_busy_waits--;
+  if (self->n_busy_waits == (waiting ? 1 : 0))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_BUSY]);
 }
 
 static void
@@ -636,9 +721,70 @@ open_return_error (GTask  *task,
                            _("The server at %s did not answer within %d seconds."),
                            self->address, HANDSHAKE_TIMEOUT_SECONDS);
     }
-  if (data->connection)
-    ferry_connection_abort (data->connection);
+  open_clear_attempt (data);
+  open_set_waiting (task, FALSE);
   g_task_return_error (task, error);
+}
+
+static void open_start_attempt (GTask *task);
+
+static gboolean
+open_retry_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+
+  g_object_ref (task);
+  open_clear_retry (data);
+  if (g_cancellable_is_cancelled (data->cancellable))
+    open_return_error (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                  _("The connection was cancelled.")));
+  else
+    open_start_attempt (task);
+  g_object_unref (task);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+open_retry_cancelled_cb (GCancellable *cancellable,
+                         gpointer      user_data)
+{
+  return open_retry_cb (user_data);
+}
+
+/* The server is busy, or closed the connection without a word: either try again after a
+ * backoff with jitter (and take @error), or return FALSE when the budget is spent. */
+static gboolean
+open_retry (GTask  *task,
+            GError *error)
+{
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  guint delay_ms;
+
+  if (data->timed_out || g_cancellable_is_cancelled (data->cancellable))
+    return FALSE;
+
+  delay_ms = MIN ((guint) BUSY_RETRY_FIRST_MS << MIN (data->attempt, 5u), BUSY_RETRY_MAX_MS);
+  delay_ms = (guint) g_random_int_range ((gint32) (delay_ms / 2), (gint32) (delay_ms * 3 / 2));
+  if (g_get_monotonic_time () + (gint64) delay_ms * 1000 > data->retry_deadline)
+    return FALSE;
+
+  g_debug ("%s: %s; trying again in %u ms", self->address, error->message, delay_ms);
+  g_error_free (error);
+  open_clear_attempt (data);
+  data->attempt++;
+  open_set_waiting (task, TRUE);
+
+  /* The task keeps itself alive while it waits: each source holds a reference. */
+  data->retry_timeout = g_timeout_source_new (delay_ms);
+  g_source_set_callback (data->retry_timeout, open_retry_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (data->retry_timeout, g_task_get_context (task));
+  data->retry_cancel = g_cancellable_source_new (data->cancellable);
+  g_source_set_callback (data->retry_cancel, G_SOURCE_FUNC (open_retry_cancelled_cb),
+                         g_object_ref (task), g_object_unref);
+  g_source_attach (data->retry_cancel, g_task_get_context (task));
+  return TRUE;
 }
 
 static void
@@ -655,9 +801,17 @@ open_welcome_cb (GObject      *object,
   guint32 version;
   guint64 max_file_size;
 
+  if (FERRY_CONNECTION (object) != data->connection)
+    return;   /* a stale attempt */
+
   if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error) ||
       !(v = ferry_expect_message (&frame, FERRY_MSG_WELCOME, &error)))
     {
+      /* BUSY, or a close before any reply: a full server, to be asked again. */
+      if ((g_error_matches (error, FERRY_ERROR, FERRY_ERROR_BUSY) ||
+           (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_CLOSED) && frame.type == 0)) &&
+          open_retry (task, error))
+        return;
       if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_MALFORMED) &&
           frame.type == 0)
         g_prefix_error (&error, _("%s does not look like a Ferry server: "), self->address);
@@ -681,6 +835,10 @@ open_welcome_cb (GObject      *object,
       self->max_file_size = max_file_size;
       g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FILE_SIZE]);
     }
+  open_set_waiting (task, FALSE);
+  /* The connection owns the TLS stream now: it is not ours to close. */
+  g_clear_object (&data->tls);
+  data->peek = NULL;
   g_task_return_pointer (task, g_steal_pointer (&data->connection), g_object_unref);
 }
 
@@ -722,7 +880,6 @@ open_send_hello (GTask     *task,
   ferry_connection_read_async (data->connection, data->cancellable,
                                open_welcome_cb, g_object_ref (task));
 }
-
 /* Checks the presented certificate against known-servers. Sets @error to UNTRUSTED or
  * FINGERPRINT_CHANGED when it must be refused. */
 static gboolean
@@ -794,6 +951,24 @@ accept_certificate_cb (GTlsConnection       *connection,
   return check_pin (self, certificate, &data->pin_error);
 }
 
+/* TRUE when the server's first bytes were not a TLS record (content types 20 to 24): it
+ * answered in plain text, as a server started with --no-tls does. */
+static gboolean
+peer_spoke_plaintext (OpenData *data)
+{
+  const guint8 *first = NULL;
+
+  if (!data->peek || ferry_peek_input_stream_get_first (data->peek, &first) == 0)
+    return FALSE;
+  return first[0] < 20 || first[0] > 24;
+}
+
+static gboolean
+peer_said_nothing (OpenData *data)
+{
+  return data->peek && ferry_peek_input_stream_get_first (data->peek, NULL) == 0;
+}
+
 static void
 open_handshake_cb (GObject      *object,
                    GAsyncResult *result,
@@ -806,22 +981,47 @@ open_handshake_cb (GObject      *object,
   GError *pin_error = NULL;
 
   g_signal_handlers_disconnect_by_func (object, accept_certificate_cb, task);
+  if (G_IO_STREAM (object) != data->tls)
+    return;   /* a stale attempt */
+
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
     {
-      if (data->pin_error)
-        open_return_error (task, g_steal_pointer (&data->pin_error));
-      else if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        open_return_error (task, g_steal_pointer (&error));
-      else
-        {
-          g_autofree char *reason = ferry_error_reason (error->message);
+      g_autofree char *reason = NULL;
 
+      if (data->pin_error)
+        {
+          open_return_error (task, g_steal_pointer (&data->pin_error));
+          return;
+        }
+      if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          open_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+
+      reason = ferry_error_reason (error->message);
+      if (peer_spoke_plaintext (data))
+        {
           open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
                                                 _("Could not set up an encrypted connection with "
-                                                  "%s: %s. If that server was started with "
-                                                  "--no-tls, connect with --no-tls too."),
+                                                  "%s: %s. The server answered without "
+                                                  "encryption: if it was started with --no-tls, "
+                                                  "connect with --no-tls too."),
                                                 self->address, reason));
+          return;
         }
+
+      /* Closed without a word: a server too full to take us now. */
+      if (peer_said_nothing (data) &&
+          open_retry (task, g_error_new (FERRY_ERROR, FERRY_ERROR_CLOSED,
+                                         _("The server at %s closed the connection during the "
+                                           "encryption handshake."), self->address)))
+        return;
+
+      open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
+                                            _("Could not set up an encrypted connection with "
+                                              "%s: %s."),
+                                            self->address, reason));
       return;
     }
 
@@ -845,6 +1045,7 @@ open_connected_cb (GObject      *object,
   FerryClient *self = g_task_get_source_object (task);
   OpenData *data = g_task_get_task_data (task);
   g_autoptr(GSocketConnection) stream = NULL;
+  g_autoptr(GIOStream) peeked = NULL;
   g_autoptr(GError) error = NULL;
   GSocket *socket;
 
@@ -872,10 +1073,12 @@ open_connected_cb (GObject      *object,
   {
     g_autoptr(GSocketConnectable) identity = g_network_address_new (self->host, self->port);
 
-    data->tls = g_tls_client_connection_new (G_IO_STREAM (stream), identity, &error);
+    peeked = ferry_peek_io_stream_new (stream, &data->peek);
+    data->tls = g_tls_client_connection_new (peeked, identity, &error);
   }
   if (!data->tls)
     {
+      data->peek = NULL;
       open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
                                             _("TLS is not available (is glib-networking "
                                               "installed?): %s"), error->message));
@@ -895,14 +1098,28 @@ open_cancelled_cb (GCancellable *cancellable,
   g_cancellable_cancel (G_CANCELLABLE (user_data));
 }
 
+static void
+open_start_attempt (GTask *task)
+{
+  FerryClient *self = g_task_get_source_object (task);
+  OpenData *data = g_task_get_task_data (task);
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+
+  data->timeout_source = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_SECONDS, open_timeout_cb, data);
+  g_socket_client_connect_to_host_async (socket_client, self->host, self->port,
+                                         data->cancellable, open_connected_cb,
+                                         g_object_ref (task));
+}
+
 void
-ferry_client_open_async (FerryClient         *self,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+ferry_client_open_full_async (FerryClient          *self,
+                              FerryOpenWaitingFunc  waiting_func,
+                              gpointer              waiting_data,
+                              GCancellable         *cancellable,
+                              GAsyncReadyCallback   callback,
+                              gpointer              user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GSocketClient) socket_client = NULL;
   g_autoptr(GError) error = NULL;
   OpenData *data;
 
@@ -912,6 +1129,9 @@ ferry_client_open_async (FerryClient         *self,
   g_task_set_source_tag (task, ferry_client_open_async);
   data = g_new0 (OpenData, 1);
   data->cancellable = g_cancellable_new ();
+  data->waiting_func = waiting_func;
+  data->waiting_data = waiting_data;
+  data->retry_deadline = g_get_monotonic_time () + (gint64) self->busy_timeout * G_USEC_PER_SEC;
   g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
 
   if (!self->address_valid)
@@ -939,12 +1159,16 @@ ferry_client_open_async (FerryClient         *self,
                              g_object_ref (data->cancellable), g_object_unref);
     }
 
-  data->timeout_source = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_SECONDS, open_timeout_cb, data);
+  open_start_attempt (task);
+}
 
-  socket_client = g_socket_client_new ();
-  g_socket_client_connect_to_host_async (socket_client, self->host, self->port,
-                                         data->cancellable, open_connected_cb,
-                                         g_steal_pointer (&task));
+void
+ferry_client_open_async (FerryClient         *self,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  ferry_client_open_full_async (self, NULL, NULL, cancellable, callback, user_data);
 }
 
 FerryConnection *

@@ -27,7 +27,7 @@ GType ferry_client_state_get_type (void) G_GNUC_CONST;
  *   "offer-added"   (FerryClient *, FerryOffer *)  a live OFFER after the snapshot
  *   "offer-removed" (FerryClient *, FerryOffer *)  a live DELETED
  *   "disconnected"  (FerryClient *, GError *)      the control session ended unasked
- * Properties: "address", "user-name", "state", "max-file-size", "reconnect". */
+ * Properties: "address", "user-name", "state", "max-file-size", "reconnect", "server-busy". */
 G_DECLARE_FINAL_TYPE (FerryClient, ferry_client, FERRY, CLIENT, GObject)
 
 /* "host", "host:port", "[v6addr]:port". Default port 5005. */
@@ -69,6 +69,15 @@ FerryClientState  ferry_client_get_state               (FerryClient          *se
 const GError     *ferry_client_get_error               (FerryClient          *self);
 /* From WELCOME; 0 until a connection has been made. */
 guint64           ferry_client_get_max_file_size       (FerryClient          *self);
+/* TRUE while a connection of this client waits to try again because the server was busy
+ * (ERROR(BUSY) in reply to HELLO, or a close before any reply). The client retries on its own,
+ * with backoff and jitter, for up to a minute; the app and CLI only show "Server busy,
+ * waiting…". */
+gboolean          ferry_client_get_server_busy         (FerryClient          *self);
+/* How long one connection keeps asking a busy server before it gives up: 60 s by default, 0
+ * for never asking again. */
+void              ferry_client_set_busy_timeout        (FerryClient          *self,
+                                                        guint                 seconds);
 /* When the control session drops, reconnect with backoff (1 s doubling to 30 s). Off by default.
  * Never after FERRY_ERROR_AUTH, _UNTRUSTED or _FINGERPRINT_CHANGED: those need a person. */
 void              ferry_client_set_reconnect           (FerryClient          *self,

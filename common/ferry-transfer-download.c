@@ -454,5 +454,6 @@ void
 ferry_transfer_start_download (FerryTransfer *self,
                                FerryClient   *client)
 {
-  ferry_client_open_async (client, self->cancellable, download_opened_cb, g_object_ref (self));
+  ferry_client_open_full_async (client, ferry_transfer_set_server_busy, self, self->cancellable,
+                                download_opened_cb, g_object_ref (self));
 }

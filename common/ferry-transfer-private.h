@@ -50,6 +50,17 @@ struct _FerryTransfer
   gboolean            writing;
   gboolean            has_waiting;   /* a frame came while the write ran */
   FerryFrame          waiting;
+
+  /* An upload keeps one read of the server's reply in flight while it sends, so that an ERROR
+   * the server sends half-way (disk full, quota, shutdown) reaches the person even when the
+   * connection is then reset under the sender. */
+  gboolean            reply_pending;  /* the read of the server's verdict is in flight */
+  gboolean            chain_pending;  /* a file read or a DATA send is in flight */
+  gboolean            end_sent;
+  GError             *reply_error;    /* the server's ERROR, kept until the chain is back */
+  GError             *send_error;     /* a failed send, kept until the reply read ends */
+
+  gboolean            server_busy;    /* waiting to try a busy server again */
 };
 
 /* Called by the client when a transfer slot is free: starts connecting. */
@@ -68,6 +79,9 @@ void      ferry_transfer_set_name       (FerryTransfer      *self,
                                          const char         *name);
 void      ferry_transfer_set_file       (FerryTransfer      *self,
                                          GFile              *file);
+/* A FerryOpenWaitingFunc: sets "server-busy". */
+void      ferry_transfer_set_server_busy (gpointer           self,
+                                          gboolean           busy);
 void      ferry_transfer_set_offer      (FerryTransfer      *self,
                                          FerryOffer         *offer);
 /* Adds @n bytes done; notifies at most every 200 ms. */

@@ -15,27 +15,91 @@
 
 /* ---- upload ---------------------------------------------------------------------------- */
 
+#define SEND_ERROR_GRACE_SECONDS 3
+
 static void upload_read_next (FerryTransfer *self);
 
+/* An ERROR frame from the server (any wire code), as opposed to a local or socket failure. */
+static gboolean
+is_server_verdict (const GError *error)
+{
+  return error->domain == FERRY_ERROR &&
+         error->code >= FERRY_ERROR_MALFORMED && error->code < FERRY_ERROR_CLOSED;
+}
+
+/* Ends the upload once nothing it started is still running: the server's ERROR wins over the
+ * broken connection it causes. */
 static void
-upload_committed_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+upload_settle (FerryTransfer *self)
+{
+  if (!self->task)
+    return;
+  if (self->reply_error && !self->chain_pending)
+    ferry_transfer_fail (self, g_steal_pointer (&self->reply_error));
+  else if (self->send_error && !self->reply_pending && !self->chain_pending)
+    ferry_transfer_fail (self, g_steal_pointer (&self->send_error));
+}
+
+static void
+upload_reply_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
   g_autoptr(GVariant) v = NULL;
   g_autoptr(FerryOffer) offer = NULL;
   GError *error = NULL;
 
+  self->reply_pending = FALSE;
   v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_OFFER, &error);
-  if (!v)
+  if (!self->task)
     {
-      ferry_transfer_fail (self, error);
+      g_clear_error (&error);
       return;
     }
+
+  if (!v)
+    {
+      /* A send that failed first explains a connection that then ends without a verdict. */
+      if (self->send_error && !is_server_verdict (error))
+        g_clear_error (&error);
+      else
+        {
+          g_clear_error (&self->send_error);
+          self->reply_error = error;
+          /* Stop sending: the send in flight fails at once and settles. */
+          if (self->chain_pending && self->connection)
+            ferry_connection_abort (self->connection);
+        }
+      upload_settle (self);
+      return;
+    }
+
+  if (!self->end_sent)
+    {
+      self->reply_error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                                               _("The server answered before the upload was "
+                                                 "complete."));
+      if (self->chain_pending && self->connection)
+        ferry_connection_abort (self->connection);
+      upload_settle (self);
+      return;
+    }
+
   offer = ferry_offer_new_from_variant (v);
   ferry_transfer_set_offer (self, offer);
   ferry_transfer_finish (self, NULL);
+}
+
+static gboolean
+send_error_grace_cb (gpointer user_data)
+{
+  FerryTransfer *self = user_data;
+
+  /* No verdict came after the send failed: stop waiting for one. */
+  if (self->task && self->reply_pending && self->connection)
+    ferry_connection_abort (self->connection);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -46,9 +110,28 @@ upload_data_sent_cb (GObject      *object,
   g_autoptr(FerryTransfer) self = user_data;
   GError *error = NULL;
 
+  self->chain_pending = FALSE;
   if (!ferry_connection_send_finish (FERRY_CONNECTION (object), result, &error))
     {
-      ferry_transfer_fail (self, error);
+      if (!self->task || self->reply_error)
+        g_clear_error (&error);
+      else if (!self->send_error)
+        {
+          /* The server may have said why before it closed: wait briefly for the read. */
+          self->send_error = error;
+          if (self->reply_pending)
+            g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, SEND_ERROR_GRACE_SECONDS,
+                                        send_error_grace_cb, g_object_ref (self),
+                                        g_object_unref);
+        }
+      else
+        g_clear_error (&error);
+      upload_settle (self);
+      return;
+    }
+  if (!self->task || self->reply_error)
+    {
+      upload_settle (self);
       return;
     }
   upload_read_next (self);
@@ -64,8 +147,16 @@ upload_chunk_read_cb (GObject      *object,
   gsize n = 0;
   guint64 offset = self->bytes_done;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n, &error))
+  self->chain_pending = FALSE;
+  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n, &error) ||
+      !self->task || self->reply_error)
     {
+      if (!self->task || self->reply_error)
+        {
+          g_clear_error (&error);
+          upload_settle (self);
+          return;
+        }
       ferry_transfer_fail (self, error);
       return;
     }
@@ -80,6 +171,7 @@ upload_chunk_read_cb (GObject      *object,
 
   ferry_checksum_update (self->checksum, self->buffer, n);
   ferry_transfer_add_progress (self, n);
+  self->chain_pending = TRUE;
   ferry_connection_send_data_async (self->connection, offset, self->buffer, n,
                                     NULL, upload_data_sent_cb, g_object_ref (self));
 }
@@ -99,6 +191,7 @@ upload_read_next (FerryTransfer *self)
   if (self->bytes_done < self->total)
     {
       want = (gsize) MIN ((guint64) FERRY_CHUNK_SIZE, self->total - self->bytes_done);
+      self->chain_pending = TRUE;
       g_input_stream_read_all_async (self->input, self->buffer, want, G_PRIORITY_DEFAULT,
                                      self->cancellable, upload_chunk_read_cb,
                                      g_object_ref (self));
@@ -109,9 +202,9 @@ upload_read_next (FerryTransfer *self)
   ferry_connection_send_message (self->connection, FERRY_MSG_END, 0,
                                  g_variant_new ("(@ay)",
                                                 ferry_variant_new_sha256 (digest)));
+  self->end_sent = TRUE;
+  /* The read started at ACCEPT brings the verdict: OFFER, or ERROR. */
   ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
-  ferry_connection_read_async (self->connection, self->cancellable,
-                               upload_committed_cb, g_object_ref (self));
 }
 
 static void
@@ -146,6 +239,11 @@ upload_accepted_cb (GObject      *object,
   self->buffer = g_malloc (FERRY_CHUNK_SIZE);
   self->last_notify_usec = g_get_monotonic_time ();
   ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
+
+  /* Listen while sending: the server's ERROR must not be lost in a reset. */
+  self->reply_pending = TRUE;
+  ferry_connection_read_async (self->connection, self->cancellable,
+                               upload_reply_cb, g_object_ref (self));
   upload_read_next (self);
 }
 
@@ -233,7 +331,8 @@ upload_file_opened_cb (GObject      *object,
       return;
     }
 
-  ferry_client_open_async (client, self->cancellable, upload_opened_cb, g_object_ref (self));
+  ferry_client_open_full_async (client, ferry_transfer_set_server_busy, self, self->cancellable,
+                                upload_opened_cb, g_object_ref (self));
 }
 
 static void

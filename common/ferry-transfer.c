@@ -26,6 +26,7 @@ enum {
   PROP_BYTES_PER_SECOND,
   PROP_FRACTION,
   PROP_ERROR,
+  PROP_SERVER_BUSY,
   N_PROPS
 };
 
@@ -75,6 +76,8 @@ ferry_transfer_finalize (GObject *object)
   g_clear_pointer (&self->checksum, ferry_checksum_free);
   g_clear_pointer (&self->buffer, g_free);
   g_clear_error (&self->error);
+  g_clear_error (&self->reply_error);
+  g_clear_error (&self->send_error);
 
   G_OBJECT_CLASS (ferry_transfer_parent_class)->finalize (object);
 }
@@ -119,6 +122,9 @@ ferry_transfer_get_property (GObject    *object,
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
       break;
+    case PROP_SERVER_BUSY:
+      g_value_set_boolean (value, self->server_busy);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -150,6 +156,7 @@ ferry_transfer_class_init (FerryTransferClass *klass)
     g_param_spec_double ("bytes-per-second", NULL, NULL, 0, G_MAXDOUBLE, 0, flags);
   properties[PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, flags);
   properties[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, flags);
+  properties[PROP_SERVER_BUSY] = g_param_spec_boolean ("server-busy", NULL, NULL, FALSE, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -281,6 +288,26 @@ ferry_transfer_get_seconds_left (FerryTransfer *self)
   if (self->state != FERRY_TRANSFER_RUNNING || self->rate < 1.0 || self->total < self->bytes_done)
     return -1;
   return (gint64) ((double) (self->total - self->bytes_done) / self->rate + 0.5);
+}
+
+gboolean
+ferry_transfer_get_server_busy (FerryTransfer *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
+  return self->server_busy;
+}
+
+void
+ferry_transfer_set_server_busy (gpointer data,
+                                gboolean busy)
+{
+  FerryTransfer *self = data;
+
+  busy = !!busy;
+  if (self->server_busy == busy)
+    return;
+  self->server_busy = busy;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_BUSY]);
 }
 
 const GError *

@@ -60,6 +60,9 @@ double                 ferry_transfer_get_fraction         (FerryTransfer       
 double                 ferry_transfer_get_bytes_per_second (FerryTransfer        *self);
 /* Seconds left at the current rate, or -1 when unknown. */
 gint64                 ferry_transfer_get_seconds_left     (FerryTransfer        *self);
+/* TRUE while the transfer waits to try again because the server is busy (it stays CONNECTING);
+ * the engine retries on its own, with backoff, for up to a minute. */
+gboolean               ferry_transfer_get_server_busy      (FerryTransfer        *self);
 const GError          *ferry_transfer_get_error            (FerryTransfer        *self);
 gboolean               ferry_transfer_is_finished          (FerryTransfer        *self);
 

@@ -57,6 +57,7 @@ struct _FerrySession
   char               *peer;
   char               *peer_address;    /* the IP address alone, for per-address limits */
   char               *user;
+  char               *request;         /* "upload of “NAME”", "download of ID": for the log */
 
   FerrySessionConfig  config;
   FerrySessionState   state;

@@ -24,6 +24,7 @@
 
 #define HANDSHAKE_TIMEOUT_S   10
 #define SERVER_SOFTWARE       "ferry-server " PACKAGE_VERSION
+#define SHUTDOWN_NOTICE_MAX_QUEUED (256 * 1024)  /* more queued than this: just drop */
 
 G_DEFINE_FINAL_TYPE (FerrySession, ferry_session, G_TYPE_OBJECT)
 
@@ -64,6 +65,7 @@ ferry_session_finalize (GObject *object)
   g_clear_pointer (&self->peer, g_free);
   g_clear_pointer (&self->peer_address, g_free);
   g_clear_pointer (&self->user, g_free);
+  g_clear_pointer (&self->request, g_free);
   g_clear_pointer (&self->upload_token, g_free);
   g_clear_pointer (&self->upload_name, g_free);
   g_clear_object (&self->upload_file);
@@ -366,6 +368,21 @@ ferry_session_close (FerrySession *self)
   self->linger_id = g_timeout_add_seconds (linger_s, linger_cb, self);
 }
 
+/* Every transfer that is refused or breaks is logged once, at message level, with why. */
+static void
+log_transfer_failed (FerrySession *self,
+                     const char   *reason)
+{
+  g_autofree char *user = NULL;
+  g_autofree char *request = g_steal_pointer (&self->request);
+
+  if (!request)
+    return;
+  user = ferry_session_log_name (self->user ? self->user : "?");
+  g_message ("%s (%s): %s %s: %s", user, self->peer, request,
+             self->state == FERRY_SESSION_STATE_READY ? "refused" : "failed", reason);
+}
+
 /* Takes @error: tells the peer (unless the connection itself failed) and closes. */
 void
 ferry_session_fail (FerrySession *self,
@@ -375,6 +392,7 @@ ferry_session_fail (FerrySession *self,
 
   if (ferry_session_is_closing (self))
     return;
+  log_transfer_failed (self, owned->message);
 
   if (owned->domain == FERRY_ERROR && owned->code == FERRY_ERROR_INTERNAL)
     g_warning ("%s: %s", self->peer, owned->message);
@@ -400,15 +418,32 @@ ferry_session_lost (FerrySession *self,
     return;
   if (error && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_debug ("%s: connection lost: %s", self->peer, error->message);
+  log_transfer_failed (self, error ? error->message : "the connection was dropped");
   ferry_connection_abort (self->connection);
   ferry_session_close (self);
 }
 
+/* At shutdown: tell the peer why, so that an upload in progress ends with a sentence rather
+ * than a reset, unless much is still queued for it (then just drop it). */
 void
 ferry_session_abort (FerrySession *self)
 {
   g_return_if_fail (FERRY_IS_SESSION (self));
-  ferry_session_lost (self, NULL);
+
+  /* A verified upload being committed finishes, and its OFFER goes out, before the stop. */
+  if (ferry_session_is_closing (self) || self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING)
+    return;
+  if (ferry_connection_get_queued_bytes (self->connection) > SHUTDOWN_NOTICE_MAX_QUEUED)
+    {
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
+                                                     "the server is stopping");
+
+      ferry_session_lost (self, error);
+      return;
+    }
+  ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_BUSY,
+                                                 _("The server is shutting down; try again "
+                                                   "in a moment.")));
 }
 
 void
@@ -508,6 +543,31 @@ handle_hello (FerrySession *self,
   ferry_session_read_next (self);
 }
 
+/* Remembers what an UPLOAD or DOWNLOAD asks for, for the log line if it fails. */
+static void
+ferry_session_note_request (FerrySession *self,
+                            FerryFrame   *frame)
+{
+  g_autoptr(GVariant) value = ferry_message_parse (frame, NULL);
+  const char *what = NULL;
+
+  g_clear_pointer (&self->request, g_free);
+  if (value)
+    g_variant_get_child (value, 0, "&s", &what);
+  if (frame->type == FERRY_MSG_UPLOAD)
+    {
+      g_autofree char *name = ferry_session_log_name (what ? what : "?");
+
+      self->request = g_strdup_printf ("upload of “%s”", name);
+    }
+  else
+    {
+      g_autofree char *id = ferry_session_log_name (what ? what : "?");
+
+      self->request = g_strdup_printf ("download of %s", id);
+    }
+}
+
 static void
 handle_request (FerrySession *self,
                 FerryFrame   *frame)
@@ -526,9 +586,11 @@ handle_request (FerrySession *self,
       }
       break;
     case FERRY_MSG_UPLOAD:
+      ferry_session_note_request (self, frame);
       ferry_session_start_upload (self, frame);
       break;
     case FERRY_MSG_DOWNLOAD:
+      ferry_session_note_request (self, frame);
       ferry_session_start_download (self, frame);
       break;
     case FERRY_MSG_DELETE:
