@@ -379,8 +379,10 @@ log_transfer_failed (FerrySession *self,
   if (!request)
     return;
   user = ferry_session_log_name (self->user ? self->user : "?");
+  /* Refused: no ACCEPT or download header went out yet. */
   g_message ("%s (%s): %s %s: %s", user, self->peer, request,
-             self->state == FERRY_SESSION_STATE_READY ? "refused" : "failed", reason);
+             self->state == FERRY_SESSION_STATE_READY ||
+             self->state == FERRY_SESSION_STATE_UPLOAD_PREPARING ? "refused" : "failed", reason);
 }
 
 /* Takes @error: tells the peer (unless the connection itself failed) and closes. */
