@@ -152,6 +152,8 @@ test_odd_names (Fixture       *f,
     "../../etc/passwd",
     "..",
     "a/b\\c",
+    "-rf",
+    "invoice\u202efdp.exe",
   };
   g_autofree char *src = ferry_test_make_file (f->tmp, "payload", 1000);
   g_autofree char *blobs = g_build_filename (f->server->data_dir, "blobs", NULL);
@@ -185,6 +187,8 @@ test_odd_names (Fixture       *f,
         g_assert_null (strchr (base, '/'));
         g_assert_null (strchr (base, '\n'));
         g_assert_false (base[0] == '.');
+        g_assert_false (base[0] == '-');
+        g_assert_null (strstr (base, "\u202e"));
       }
     }
   g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, G_N_ELEMENTS (names));
