@@ -51,8 +51,9 @@ download_fail (FerryTransfer *self,
   download_finish_if_idle (self);
 }
 
-/* What the download is saved as, and where: the offer's name made safe in the folder the
- * caller gave, or the name the caller gave. Numbered variants come from this name. */
+/* What the download is saved as, and where (@out_dir may be NULL): the offer's name made safe
+ * in the folder the caller gave, or the name the caller gave. Numbered variants come from
+ * this name. */
 static void
 download_wanted_name (FerryTransfer  *self,
                       GFile         **out_dir,
@@ -60,12 +61,14 @@ download_wanted_name (FerryTransfer  *self,
 {
   if (self->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
     {
-      *out_dir = g_object_ref (self->destination);
+      if (out_dir)
+        *out_dir = g_object_ref (self->destination);
       *out_name = ferry_filename_make_safe (self->name);
     }
   else
     {
-      *out_dir = g_file_get_parent (self->destination);
+      if (out_dir)
+        *out_dir = g_file_get_parent (self->destination);
       *out_name = g_file_get_basename (self->destination);
     }
 }
@@ -151,7 +154,6 @@ download_closed_cb (GObject      *object,
 {
   g_autoptr(FerryTransfer) self = user_data;
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GFile) dir = NULL;
   GError *error = NULL;
   CommitData *data;
 
@@ -166,7 +168,7 @@ download_closed_cb (GObject      *object,
   data->part = g_object_ref (self->part);
   data->final = g_object_ref (self->file);
   data->flags = self->flags;
-  download_wanted_name (self, &dir, &data->name);
+  download_wanted_name (self, NULL, &data->name);
 
   task = g_task_new (self, self->cancellable, download_committed_cb, NULL);
   g_task_set_source_tag (task, download_closed_cb);
