@@ -51,20 +51,99 @@ download_fail (FerryTransfer *self,
   download_finish_if_idle (self);
 }
 
+/* What the download is saved as, and where (@out_dir may be NULL): the offer's name made safe
+ * in the folder the caller gave, or the name the caller gave. Numbered variants come from
+ * this name. */
 static void
-download_moved_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+download_wanted_name (FerryTransfer  *self,
+                      GFile         **out_dir,
+                      char          **out_name)
 {
-  g_autoptr(FerryTransfer) self = user_data;
+  if (self->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
+    {
+      if (out_dir)
+        *out_dir = g_object_ref (self->destination);
+      *out_name = ferry_filename_make_safe (self->name);
+    }
+  else
+    {
+      if (out_dir)
+        *out_dir = g_file_get_parent (self->destination);
+      *out_name = g_file_get_basename (self->destination);
+    }
+}
+
+typedef struct
+{
+  GFile              *part;
+  GFile              *final;
+  char               *name;
+  FerryDownloadFlags  flags;
+} CommitData;
+
+static void
+commit_data_free (CommitData *data)
+{
+  g_clear_object (&data->part);
+  g_clear_object (&data->final);
+  g_clear_pointer (&data->name, g_free);
+  g_free (data);
+}
+
+/* In a worker thread: NAME.part becomes NAME. Never over an existing file, unless the person
+ * chose to replace it: if NAME appeared meanwhile, the next free "name (N).ext" is taken. */
+static void
+commit_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  CommitData *data = task_data;
+  GError *error = NULL;
+  GFile *saved;
+
+  if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
+    {
+      if (!g_file_move (data->part, data->final,
+                        G_FILE_COPY_OVERWRITE | G_FILE_COPY_NO_FALLBACK_FOR_MOVE,
+                        cancellable, NULL, NULL, &error))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      saved = g_object_ref (data->final);
+    }
+  else
+    {
+      saved = ferry_filename_rename_unique (data->part, data->final, data->name, cancellable,
+                                            &error);
+      if (!saved)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+    }
+  g_task_return_pointer (task, saved, g_object_unref);
+}
+
+static void
+download_committed_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = FERRY_TRANSFER (g_object_ref (object));
+  g_autoptr(GFile) saved = NULL;
   GError *error = NULL;
 
-  if (!g_file_move_finish (G_FILE (object), result, &error))
+  saved = g_task_propagate_pointer (G_TASK (result), &error);
+  if (!saved)
     {
       ferry_transfer_fail (self, error);
       return;
     }
   g_clear_object (&self->part);
+  if (!g_file_equal (saved, self->file))
+    ferry_transfer_set_file (self, saved);
   ferry_transfer_finish (self, NULL);
 }
 
@@ -74,8 +153,9 @@ download_closed_cb (GObject      *object,
                     gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(GTask) task = NULL;
   GError *error = NULL;
-  GFileCopyFlags flags = G_FILE_COPY_NO_FALLBACK_FOR_MOVE;
+  CommitData *data;
 
   if (!g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, &error))
     {
@@ -84,10 +164,18 @@ download_closed_cb (GObject      *object,
     }
   g_clear_object (&self->output);
 
-  if (self->flags & FERRY_DOWNLOAD_OVERWRITE)
-    flags |= G_FILE_COPY_OVERWRITE;
-  g_file_move_async (self->part, self->file, flags, G_PRIORITY_DEFAULT, self->cancellable,
-                     NULL, NULL, download_moved_cb, g_object_ref (self));
+  data = g_new0 (CommitData, 1);
+  data->part = g_object_ref (self->part);
+  data->final = g_object_ref (self->file);
+  data->flags = self->flags;
+  download_wanted_name (self, NULL, &data->name);
+
+  task = g_task_new (self, self->cancellable, download_committed_cb, NULL);
+  g_task_set_source_tag (task, download_closed_cb);
+  g_task_set_task_data (task, data, (GDestroyNotify) commit_data_free);
+  /* A rename that happened is reported as done, even if a cancel came meanwhile. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, commit_thread);
 }
 
 static void
@@ -257,8 +345,9 @@ download_read_next (FerryTransfer *self)
 
 typedef struct
 {
+  GFile              *dir;
   GFile              *destination;
-  char               *safe_name;
+  char               *name;
   FerryDownloadFlags  flags;
   GFile              *final;
   GFile              *part;
@@ -268,25 +357,18 @@ typedef struct
 static void
 prepare_data_free (PrepareData *data)
 {
+  g_clear_object (&data->dir);
   g_clear_object (&data->destination);
-  g_clear_pointer (&data->safe_name, g_free);
+  g_clear_pointer (&data->name, g_free);
   g_clear_object (&data->final);
   g_clear_object (&data->part);
   g_clear_object (&data->output);
   g_free (data);
 }
 
-static GFile *
-part_file_for (GFile *final)
-{
-  g_autofree char *path = g_file_get_path (final);
-  g_autofree char *part_path = g_strconcat (path, ".part", NULL);
-
-  return g_file_new_for_path (part_path);
-}
-
-/* In a worker thread: pick the final name and create NAME.part exclusively, so that two
- * downloads never pick the same name and nothing existing is touched. */
+/* In a worker thread: claim the final name and create NAME.part exclusively, so that two
+ * downloads never pick the same name and nothing existing is touched; or, for a file the
+ * person chose to replace, open its NAME.part. */
 static void
 prepare_thread (GTask        *task,
                 gpointer      source_object,
@@ -294,65 +376,32 @@ prepare_thread (GTask        *task,
                 GCancellable *cancellable)
 {
   PrepareData *data = task_data;
-  g_autoptr(GFile) dir = NULL;
-  g_autofree char *base = NULL;
   GError *error = NULL;
 
-  if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
+  if (!data->dir)
     {
-      dir = g_object_ref (data->destination);
-      base = g_strdup (data->safe_name);
-    }
-  else
-    {
-      dir = g_file_get_parent (data->destination);
-      base = g_file_get_basename (data->destination);
-      if (!dir)
-        {
-          g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
-                                   _("Cannot save a download as the root folder."));
-          return;
-        }
-    }
-
-  for (guint n = 0; n < 10000; n++)
-    {
-      g_autofree char *candidate = ferry_filename_numbered (base, n);
-      g_autoptr(GFile) final = g_file_get_child (dir, candidate);
-      g_autoptr(GFile) part = part_file_for (final);
-      GFileOutputStream *output;
-
-      if (n == 0 && (data->flags & FERRY_DOWNLOAD_OVERWRITE))
-        {
-          output = g_file_replace (part, NULL, FALSE, G_FILE_CREATE_PRIVATE, cancellable, &error);
-        }
-      else
-        {
-          if (g_file_query_exists (final, cancellable))
-            continue;
-          output = g_file_create (part, G_FILE_CREATE_PRIVATE, cancellable, &error);
-          if (!output && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-            {
-              g_clear_error (&error);
-              continue;
-            }
-        }
-
-      if (!output)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-
-      data->final = g_steal_pointer (&final);
-      data->part = g_steal_pointer (&part);
-      data->output = output;
-      g_task_return_boolean (task, TRUE);
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                               _("Cannot save a download as the root folder."));
       return;
     }
 
-  g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
-                           _("Could not find a free file name for “%s”."), base);
+  if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
+    {
+      data->final = g_object_ref (data->destination);
+      data->part = ferry_filename_part_for (data->final);
+      data->output = g_file_replace (data->part, NULL, FALSE, G_FILE_CREATE_PRIVATE,
+                                     cancellable, &error);
+    }
+  else
+    {
+      data->final = ferry_filename_unique_in_dir (data->dir, data->name, &data->part,
+                                                  &data->output, cancellable, &error);
+    }
+
+  if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -419,7 +468,7 @@ download_offer_cb (GObject      *object,
 
   data = g_new0 (PrepareData, 1);
   data->destination = g_object_ref (self->destination);
-  data->safe_name = ferry_filename_make_safe (self->name);
+  download_wanted_name (self, &data->dir, &data->name);
   data->flags = self->flags;
 
   task = g_task_new (self, self->cancellable, download_prepared_cb, NULL);

@@ -24,11 +24,12 @@ LLVMFuzzerTestOneInput (const guint8 *data,
   guint64 value;
   guint16 port;
 
-  /* A safe name is one non-empty path component of valid UTF-8, never "." or "..". */
+  /* A safe name is one non-empty path component of valid UTF-8, never "." or "..", and
+   * NAME.part fits NAME_MAX. */
   g_assert (safe[0] != '\0');
   g_assert (strchr (safe, '/') == NULL);
-  g_assert (safe[0] != '.');
-  g_assert (strlen (safe) <= 255);
+  g_assert (safe[0] != '.' && safe[0] != '-');
+  g_assert (strlen (safe) <= FERRY_FILENAME_MAX_BYTES);
   g_assert (g_utf8_validate (safe, -1, NULL));
 
   if (fingerprint)

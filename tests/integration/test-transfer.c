@@ -4,12 +4,15 @@
  */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 
 #include "ferry-test-harness.h"
 #include "ferry-error.h"
 #include "ferry-frame.h"
+#include "ferry-filename.h"
 
 typedef struct
 {
@@ -152,6 +155,8 @@ test_odd_names (Fixture       *f,
     "../../etc/passwd",
     "..",
     "a/b\\c",
+    "-rf",
+    "invoice\u202efdp.exe",
   };
   g_autofree char *src = ferry_test_make_file (f->tmp, "payload", 1000);
   g_autofree char *blobs = g_build_filename (f->server->data_dir, "blobs", NULL);
@@ -185,6 +190,8 @@ test_odd_names (Fixture       *f,
         g_assert_null (strchr (base, '/'));
         g_assert_null (strchr (base, '\n'));
         g_assert_false (base[0] == '.');
+        g_assert_false (base[0] == '-');
+        g_assert_null (strstr (base, "\u202e"));
       }
     }
   g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, G_N_ELEMENTS (names));
@@ -197,6 +204,255 @@ test_odd_names (Fixture       *f,
       g_assert_true (g_ascii_isxdigit (*p));
   g_assert_false (g_file_test ("/etc/passwd.part", G_FILE_TEST_EXISTS));
   ferry_test_rm_rf (out_dir);
+}
+
+/* A name of exactly @total_bytes: @unit repeated, then @ext, with as many "x" in front as
+ * the sizes need. */
+static char *
+long_name (const char *unit,
+           gsize       total_bytes,
+           const char *ext)
+{
+  gsize room = total_bytes - strlen (ext);
+  GString *name = g_string_new (NULL);
+
+  for (gsize i = 0; i < room % strlen (unit); i++)
+    g_string_append_c (name, 'x');
+  while (name->len < room)
+    g_string_append (name, unit);
+  g_string_append (name, ext);
+  g_assert_cmpuint (name->len, ==, total_bytes);
+  return g_string_free (name, FALSE);
+}
+
+/* What a name saved from @original must be: short enough for NAME_MAX even as NAME.part,
+ * whole characters, the same start and the same extension. */
+static void
+assert_saved_long_name (const char *saved,
+                        const char *out_dir,
+                        const char *original,
+                        const char *ext,
+                        const char *sum)
+{
+  g_autofree char *base = g_path_get_basename (saved);
+  g_autofree char *parent = g_path_get_dirname (saved);
+  g_autofree char *saved_sum = ferry_test_sha256_file (saved);
+  gsize len = strlen (base);
+
+  g_assert_cmpstr (parent, ==, out_dir);
+  g_assert_cmpuint (len, <=, 255);
+  g_assert_cmpuint (len + strlen (".part"), <=, 255);
+  g_assert_cmpuint (len, >=, MIN (strlen (original), 200));
+  g_assert_true (g_utf8_validate (base, -1, NULL));
+  g_assert_true (g_str_has_suffix (base, ext));
+  g_assert_cmpmem (base, 8, original, 8);
+  g_assert_cmpstr (saved_sum, ==, sum);
+}
+
+static void
+long_name_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  guint *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  ferry_transfer_run_finish (FERRY_TRANSFER (object), result, &error);
+  g_assert_no_error (error);
+  (*done)++;
+}
+
+static gboolean
+two_done (gpointer data)
+{
+  return *(guint *) data == 2;
+}
+
+/* Names of 255 to 1,000 bytes upload, and download under a name that fits NAME_MAX (with
+ * ".part" and " (N)" too), cut between characters, keeping the extension. */
+static void
+test_long_names (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const struct { const char *unit; gsize bytes; const char *ext; } cases[] = {
+    { "a", 1000, ".pdf" },
+    { "b", 255, ".txt" },
+    { "c", 1000, "" },
+    { "é", 1000, ".txt" },
+    { "é", 255, ".odt" },
+    { "🚢", 1000, ".png" },
+    { "🚢", 255, ".jpeg" },
+    { "d🚢é", 1000, ".tar.gz" },
+  };
+  g_autofree char *src = ferry_test_make_file (f->tmp, "payload", 100 * 1000);
+  g_autofree char *sum = ferry_test_sha256_file (src);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "saved", NULL);
+  g_autofree char *first = NULL;
+  g_autofree char *first_name = long_name ("a", 1000, ".pdf");
+  g_autoptr(FerryOffer) first_offer = NULL;
+  g_autoptr(GFile) dest = NULL;
+  g_autoptr(FerryTransfer) again_1 = NULL;
+  g_autoptr(FerryTransfer) again_2 = NULL;
+  g_autofree char *stem = NULL;
+  g_autofree char *path_1 = NULL;
+  g_autofree char *path_2 = NULL;
+  guint done = 0;
+
+  g_mkdir (out_dir, 0700);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *name = long_name (cases[i].unit, cases[i].bytes, cases[i].ext);
+      g_autoptr(FerryOffer) offer = upload (f->alice, src, name);
+      g_autofree char *saved = NULL;
+
+      g_test_message ("%s...%s, %zu bytes", cases[i].unit, cases[i].ext, strlen (name));
+      g_assert_cmpstr (ferry_offer_get_name (offer), ==, name);
+      saved = download_into (f->bob, ferry_offer_get_id (offer), out_dir);
+      assert_saved_long_name (saved, out_dir, name, cases[i].ext, sum);
+      if (i == 0)
+        {
+          first = g_path_get_basename (saved);
+          first_offer = g_object_ref (offer);
+        }
+    }
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, G_N_ELEMENTS (cases));   /* no .part */
+
+  /* The same 1,000-byte name twice more, at once: " (1)" and " (2)" still fit with ".part",
+   * and neither download overwrites the other or the first. */
+  dest = g_file_new_for_path (out_dir);
+  again_1 = ferry_client_download (f->bob, ferry_offer_get_id (first_offer), dest,
+                                   FERRY_DOWNLOAD_INTO_DIRECTORY);
+  again_2 = ferry_client_download (f->bob, ferry_offer_get_id (first_offer), dest,
+                                   FERRY_DOWNLOAD_INTO_DIRECTORY);
+  ferry_transfer_run_async (again_1, NULL, long_name_done_cb, &done);
+  ferry_transfer_run_async (again_2, NULL, long_name_done_cb, &done);
+  ferry_test_wait_for (two_done, &done, 60);
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, G_N_ELEMENTS (cases) + 2);
+
+  path_1 = g_file_get_path (ferry_transfer_get_file (again_1));
+  path_2 = g_file_get_path (ferry_transfer_get_file (again_2));
+  g_assert_cmpstr (path_1, !=, path_2);
+  stem = g_strndup (first, strlen (first) - strlen (".pdf"));
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *path = i == 0 ? path_1 : path_2;
+      g_autofree char *base = g_path_get_basename (path);
+
+      assert_saved_long_name (path, out_dir, first_name, ".pdf", sum);
+      g_assert_true (g_str_has_suffix (base, " (1).pdf") || g_str_has_suffix (base, " (2).pdf"));
+      g_assert_cmpstr (base, !=, first);
+      /* The number replaces the end of the name, not the extension. */
+      g_assert_cmpmem (base, strlen (base) - strlen (" (1).pdf"),
+                       stem, strlen (base) - strlen (" (1).pdf"));
+    }
+  ferry_test_rm_rf (out_dir);
+}
+
+/* Not g_file_set_contents(): its temporary name would be too long beside the longest names. */
+static void
+write_small_file (const char *path,
+                  const char *contents)
+{
+  int fd = g_open (path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (write (fd, contents, strlen (contents)), ==, (gssize) strlen (contents));
+  g_assert_cmpint (close (fd), ==, 0);
+}
+
+/* A file the person chose in a save dialog, with a 255-byte name: saved under exactly that
+ * name, though its NAME.part had to be shorter. */
+static void
+test_long_chosen_name (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *src = ferry_test_make_file (f->tmp, "payload", 70 * 1000);
+  g_autofree char *sum = ferry_test_sha256_file (src);
+  g_autofree char *name = long_name ("é", 255, ".odt");
+  g_autofree char *out_dir = g_build_filename (f->tmp, "chosen", NULL);
+  g_autofree char *chosen = g_build_filename (out_dir, name, NULL);
+  g_autofree char *saved_sum = NULL;
+  g_autoptr(GFile) dest = g_file_new_for_path (chosen);
+  g_autoptr(FerryOffer) offer = upload (f->alice, src, "report.odt");
+  g_autoptr(FerryTransfer) transfer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_mkdir (out_dir, 0700);
+  write_small_file (chosen, "replace me");
+  transfer = ferry_client_download (f->bob, ferry_offer_get_id (offer), dest,
+                                    FERRY_DOWNLOAD_OVERWRITE);
+  error = ferry_test_run_transfer (transfer);
+  g_assert_no_error (error);
+  g_assert_true (g_file_equal (ferry_transfer_get_file (transfer), dest));
+  saved_sum = ferry_test_sha256_file (chosen);
+  g_assert_cmpstr (saved_sum, ==, sum);
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, 1);   /* no .part */
+  ferry_test_rm_rf (out_dir);
+}
+
+static void
+take_the_name_cb (FerryTransfer *transfer,
+                  GParamSpec    *pspec,
+                  gboolean      *taken)
+{
+  g_autofree char *path = NULL;
+
+  /* The first time: the download has just claimed its name. */
+  if (*taken)
+    return;
+  *taken = TRUE;
+  path = g_file_get_path (ferry_transfer_get_file (transfer));
+  write_small_file (path, "theirs");
+}
+
+static void
+check_never_overwrites_late_file (Fixture    *f,
+                                  const char *name,
+                                  const char *src,
+                                  const char *sum)
+{
+  g_autofree char *out_dir = g_build_filename (f->tmp, "late", NULL);
+  g_autoptr(GFile) dest = g_file_new_for_path (out_dir);
+  g_autoptr(FerryOffer) offer = upload (f->alice, src, name);
+  g_autoptr(FerryTransfer) transfer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *claimed = ferry_filename_make_safe (name);
+  g_autofree char *claimed_path = g_build_filename (out_dir, claimed, NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *base = NULL;
+  g_autofree char *theirs = NULL;
+  gboolean taken = FALSE;
+
+  g_mkdir (out_dir, 0700);
+  transfer = ferry_client_download (f->bob, ferry_offer_get_id (offer), dest,
+                                    FERRY_DOWNLOAD_INTO_DIRECTORY);
+  g_signal_connect (transfer, "notify::file", G_CALLBACK (take_the_name_cb), &taken);
+  error = ferry_test_run_transfer (transfer);
+  g_assert_no_error (error);
+  g_assert_true (taken);
+
+  saved = g_file_get_path (ferry_transfer_get_file (transfer));
+  base = g_path_get_basename (saved);
+  g_assert_true (g_str_has_suffix (base, " (1).png"));
+  assert_saved_long_name (saved, out_dir, name, ".png", sum);
+  g_assert_true (g_file_get_contents (claimed_path, &theirs, NULL, NULL));
+  g_assert_cmpstr (theirs, ==, "theirs");
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, 2);   /* no .part */
+  ferry_test_rm_rf (out_dir);
+}
+
+/* Someone saves a file under the name a download claimed, while it downloads: the download
+ * neither replaces it nor fails, but takes the next free name. */
+static void
+test_never_overwrites_late_file (Fixture       *f,
+                                 gconstpointer  data)
+{
+  g_autofree char *src = ferry_test_make_file (f->tmp, "payload", 3 * FERRY_CHUNK_SIZE + 17);
+  g_autofree char *sum = ferry_test_sha256_file (src);
+  g_autofree char *name = long_name ("🚢", 1000, ".png");
+
+  check_never_overwrites_late_file (f, "late-arrival.png", src, sum);
+  check_never_overwrites_late_file (f, name, src, sum);
 }
 
 typedef struct
@@ -712,6 +968,9 @@ main (int    argc,
   ADD ("/transfer/round-trip/edge-sizes", test_round_trip_sizes);
   ADD ("/transfer/round-trip/64MiB", test_round_trip_64m);
   ADD ("/transfer/odd-names", test_odd_names);
+  ADD ("/transfer/long-names", test_long_names);
+  ADD ("/transfer/long-chosen-name", test_long_chosen_name);
+  ADD ("/transfer/never-overwrites-late-file", test_never_overwrites_late_file);
   ADD ("/transfer/16-concurrent-uploads", test_concurrent_uploads);
   ADD ("/transfer/queue-of-16", test_transfer_queue);
   ADD ("/transfer/subscriber-sees-offer-and-deleted", test_subscriber_events);
