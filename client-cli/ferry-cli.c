@@ -20,6 +20,7 @@
 #include "ferry-client.h"
 #include "ferry-error.h"
 #include "ferry-fingerprint.h"
+#include "ferry-tls-policy.h"
 #include "ferry-units.h"
 
 #define EXIT_USAGE 2
@@ -868,6 +869,9 @@ main (int    argc,
   g_autofree char *description = NULL;
   const Command *command = NULL;
   int code;
+
+  /* First, before any thread or TLS connection exists (PROTOCOL.md §8). */
+  ferry_tls_policy_init ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

@@ -10,12 +10,16 @@
 #include <locale.h>
 
 #include "ferry-application.h"
+#include "ferry-tls-policy.h"
 
 int
 main (int   argc,
       char *argv[])
 {
   g_autoptr(FerryApplication) app = NULL;
+
+  /* First, before any thread or TLS connection exists (PROTOCOL.md §8). */
+  ferry_tls_policy_init ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);

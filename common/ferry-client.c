@@ -19,6 +19,7 @@
 #include "ferry-known-servers.h"
 #include "ferry-message.h"
 #include "ferry-peek-input-stream.h"
+#include "ferry-tls-policy.h"
 
 #define HANDSHAKE_TIMEOUT_SECONDS 15
 #define PING_INTERVAL_SECONDS     30
@@ -261,6 +262,10 @@ static void
 ferry_client_class_init (FerryClientClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  /* A no-op when main() already did it, as it should; this covers programs that forget, as
+   * long as they make no TLS connection before their first FerryClient. */
+  ferry_tls_policy_init ();
 
   object_class->dispose = ferry_client_dispose;
   object_class->finalize = ferry_client_finalize;

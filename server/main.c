@@ -17,6 +17,7 @@
 #include "ferry-fingerprint.h"
 #include "ferry-server.h"
 #include "ferry-tls-identity.h"
+#include "ferry-tls-policy.h"
 #include "ferry-units.h"
 
 #define EXIT_USAGE 2
@@ -205,6 +206,9 @@ main (int   argc,
       N_("Show the version and exit"), NULL },
     { NULL }
   };
+
+  /* First, before any thread or TLS connection exists (PROTOCOL.md §8). */
+  ferry_tls_policy_init ();
 
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
