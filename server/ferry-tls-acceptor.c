@@ -29,6 +29,8 @@
 
 #include "ferry-tls-acceptor.h"
 
+#include "ferry-tls-guard.h"
+
 #include <errno.h>
 #include <sys/socket.h>
 
@@ -316,10 +318,10 @@ static void
 begin_tls (FerryTlsAcceptor *self,
            Handshake        *handshake)
 {
+  g_autoptr(GIOStream) guard = ferry_tls_guard_new (handshake->connection);
   g_autoptr(GError) error = NULL;
 
-  handshake->tls = g_tls_server_connection_new (G_IO_STREAM (handshake->connection),
-                                                self->certificate, &error);
+  handshake->tls = g_tls_server_connection_new (guard, self->certificate, &error);
   if (!handshake->tls)
     {
       g_warning ("Could not set up TLS (is glib-networking installed?): %s", error->message);
