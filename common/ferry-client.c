@@ -18,7 +18,7 @@
 #include "ferry-identity.h"
 #include "ferry-known-servers.h"
 #include "ferry-message.h"
-#include "ferry-peek-input-stream.h"
+#include "ferry-tap-stream.h"
 #include "ferry-tls-policy.h"
 
 #define HANDSHAKE_TIMEOUT_SECONDS 15
@@ -639,11 +639,33 @@ ferry_read_expected_finish (FerryConnection   *connection,
 #define BUSY_RETRY_FIRST_MS       250
 #define BUSY_RETRY_MAX_MS         4000
 
+/* The first bytes the server sent, to tell a TLS server from a plaintext one. */
+typedef struct
+{
+  guint8 bytes[8];
+  gsize  length;
+} FirstBytes;
+
+/* FerryTapFunc */
+static gboolean
+remember_first (const guint8  *data,
+                gsize          length,
+                gpointer       user_data,
+                GError       **error)
+{
+  FirstBytes *first = user_data;
+  gsize take = MIN (length, sizeof first->bytes - first->length);
+
+  memcpy (first->bytes + first->length, data, take);
+  first->length += take;
+  return TRUE;
+}
+
 typedef struct
 {
   FerryConnection      *connection;
   GIOStream            *tls;
-  FerryPeekInputStream *peek;           /* what the server sent first; owned by tls */
+  FirstBytes           *first;          /* what the server sent first; owned by tls */
   GCancellable         *cancellable;    /* ours: the caller's, or the handshake timeout */
   GError               *pin_error;      /* why accept-certificate said no */
   GSource              *retry_timeout;
@@ -667,7 +689,7 @@ open_clear_attempt (OpenData *data)
     g_io_stream_close_async (data->tls, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
   g_clear_object (&data->connection);
   g_clear_object (&data->tls);
-  data->peek = NULL;
+  data->first = NULL;
   g_clear_error (&data->pin_error);
 }
 
@@ -843,7 +865,7 @@ open_welcome_cb (GObject      *object,
   open_set_waiting (task, FALSE);
   /* The connection owns the TLS stream now: it is not ours to close. */
   g_clear_object (&data->tls);
-  data->peek = NULL;
+  data->first = NULL;
   g_task_return_pointer (task, g_steal_pointer (&data->connection), g_object_unref);
 }
 
@@ -961,17 +983,15 @@ accept_certificate_cb (GTlsConnection       *connection,
 static gboolean
 peer_spoke_plaintext (OpenData *data)
 {
-  const guint8 *first = NULL;
-
-  if (!data->peek || ferry_peek_input_stream_get_first (data->peek, &first) == 0)
+  if (!data->first || data->first->length == 0)
     return FALSE;
-  return first[0] < 20 || first[0] > 24;
+  return data->first->bytes[0] < 20 || data->first->bytes[0] > 24;
 }
 
 static gboolean
 peer_said_nothing (OpenData *data)
 {
-  return data->peek && ferry_peek_input_stream_get_first (data->peek, NULL) == 0;
+  return data->first && data->first->length == 0;
 }
 
 static void
@@ -1050,7 +1070,7 @@ open_connected_cb (GObject      *object,
   FerryClient *self = g_task_get_source_object (task);
   OpenData *data = g_task_get_task_data (task);
   g_autoptr(GSocketConnection) stream = NULL;
-  g_autoptr(GIOStream) peeked = NULL;
+  g_autoptr(GIOStream) tapped = NULL;
   g_autoptr(GError) error = NULL;
   GSocket *socket;
 
@@ -1078,12 +1098,13 @@ open_connected_cb (GObject      *object,
   {
     g_autoptr(GSocketConnectable) identity = g_network_address_new (self->host, self->port);
 
-    peeked = ferry_peek_io_stream_new (stream, &data->peek);
-    data->tls = g_tls_client_connection_new (peeked, identity, &error);
+    data->first = g_new0 (FirstBytes, 1);
+    tapped = ferry_tap_stream_new (stream, remember_first, data->first, g_free);
+    data->tls = g_tls_client_connection_new (tapped, identity, &error);
   }
   if (!data->tls)
     {
-      data->peek = NULL;
+      data->first = NULL;
       open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
                                             _("TLS is not available (is glib-networking "
                                               "installed?): %s"), error->message));

@@ -21,7 +21,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-error.h"
-#include "ferry-tls-guard.h"
+#include "ferry-tap-stream.h"
 
 #define HANDSHAKE_TIMEOUT_S   10
 #define SERVER_SOFTWARE       "ferry-server " PACKAGE_VERSION
@@ -113,8 +113,8 @@ dup_remote_address (GIOStream *stream)
       g_object_get (stream, "base-io-stream", &base, NULL);
       return base ? dup_remote_address (base) : NULL;
     }
-  if (FERRY_IS_TLS_GUARD (stream))
-    stream = G_IO_STREAM (ferry_tls_guard_get_connection (FERRY_TLS_GUARD (stream)));
+  if (ferry_tap_stream_get_connection (stream))
+    stream = G_IO_STREAM (ferry_tap_stream_get_connection (stream));
   if (!G_IS_SOCKET_CONNECTION (stream))
     return NULL;
   address = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (stream), NULL);
