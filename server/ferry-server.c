@@ -320,7 +320,7 @@ evict_session (gpointer owner)
 {
   g_debug ("%s: dropped before its HELLO to make room for others",
            ferry_session_get_peer (owner));
-  ferry_session_abort (owner);
+  ferry_session_drop (owner);
 }
 
 static void

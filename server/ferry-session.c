@@ -452,6 +452,13 @@ ferry_session_abort (FerrySession *self)
 }
 
 void
+ferry_session_drop (FerrySession *self)
+{
+  g_return_if_fail (FERRY_IS_SESSION (self));
+  ferry_session_lost (self, NULL);
+}
+
+void
 ferry_session_fail_unexpected (FerrySession     *self,
                                FerryMessageType  type)
 {

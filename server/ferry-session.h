@@ -38,8 +38,11 @@ FerrySession *ferry_session_new       (GIOStream                *stream,
 /* Starts reading. The session emits "finished" once the connection is closed and nothing it
  * started is still running. */
 void          ferry_session_start     (FerrySession             *self);
-/* Drops the connection now, as at shutdown. */
+/* At shutdown: tells the peer the server is shutting down (ERROR(BUSY)) and closes, or drops
+ * the connection when the peer does not read; a commit in progress finishes first. */
 void          ferry_session_abort     (FerrySession             *self);
+/* Drops the connection now, without a word: to make room for others before HELLO. */
+void          ferry_session_drop      (FerrySession             *self);
 const char   *ferry_session_get_peer  (FerrySession             *self);
 
 G_END_DECLS

@@ -297,6 +297,7 @@ space_cb (GObject      *object,
   guint64 quota_room = G_MAXUINT64;
   guint64 disk_room = G_MAXUINT64;
   guint64 grant;
+  guint64 held;
 
   info = g_file_query_filesystem_info_finish (G_FILE (object), result, &error);
   if (!info && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
@@ -362,8 +363,10 @@ space_cb (GObject      *object,
 
   /* Between @need and @want, within both limits and the address's share of the room ahead. */
   grant = MIN (req->want, MIN (quota_room, disk_room));
-  if (address_ahead (self, req->address) < FERRY_STORE_ADDRESS_AHEAD_MAX)
-    grant = MIN (grant, FERRY_STORE_ADDRESS_AHEAD_MAX - address_ahead (self, req->address));
+  held = address_ahead (self, req->address);
+  /* An address at its share gets only what the data at hand needs. */
+  grant = MIN (grant, held < FERRY_STORE_ADDRESS_AHEAD_MAX ?
+                        FERRY_STORE_ADDRESS_AHEAD_MAX - held : 0);
   grant = MAX (grant, req->need);
 
   self->ahead += grant;

@@ -94,7 +94,8 @@ capture_client_hello (void)
   return g_bytes_new_take (record, sizeof header + length);
 }
 
-/* A TCP connection from 127.0.0.@host that sends @hello and never says anything more. */
+/* A TCP connection from 127.0.0.@host that sends @hello (if any) and never says anything
+ * more. */
 static GSocket *
 open_stalled (FerryTestServer *server,
               guint            host,
@@ -108,7 +109,7 @@ open_stalled (FerryTestServer *server,
   g_autofree char *text = g_strdup_printf ("127.0.0.%u", host);
   GSocket *socket;
   gsize length;
-  const char *data = g_bytes_get_data (hello, &length);
+  const char *data = hello ? g_bytes_get_data (hello, &length) : NULL;
 
   socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
                          &error);
@@ -120,8 +121,11 @@ open_stalled (FerryTestServer *server,
   server_address = g_inet_socket_address_new (loopback, server->port);
   g_socket_connect (socket, server_address, NULL, &error);
   g_assert_no_error (error);
-  g_socket_send (socket, data, length, NULL, &error);
-  g_assert_no_error (error);
+  if (data)
+    {
+      g_socket_send (socket, data, length, NULL, &error);
+      g_assert_no_error (error);
+    }
   return socket;
 }
 
@@ -268,6 +272,77 @@ test_burst_from_one_address (Fixture       *f,
   g_assert_cmpuint (busy, ==, 8);
 }
 
+/* What a connection got: -1 nothing yet and still open, 0 closed without a word, 1 bytes. */
+static int
+received (GSocket *socket)
+{
+  char byte;
+  gssize n = recv (g_socket_get_fd (socket), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+
+  return n > 0 ? 1 : n == 0 ? 0 : -1;
+}
+
+static gboolean
+was_answered (gpointer socket)
+{
+  return received (socket) >= 0;
+}
+
+static gboolean
+one_closed (gpointer data)
+{
+  GPtrArray *sockets = data;
+
+  for (guint i = 0; i < sockets->len; i++)
+    if (received (g_ptr_array_index (sockets, i)) >= 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* When every pending place is taken by two heavy addresses, a connection from a third one gets
+ * in, and the oldest pending connection of a heavy address is closed for it, without being
+ * told anything false (such as that the server is shutting down). */
+static void
+test_pending_eviction (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autoptr(GPtrArray) held = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GIOStream) good = NULL;
+  guint closed = 0;
+
+  ferry_test_server_stop (f->server);
+  ferry_test_server_free (f->server);
+  /* Pending places: 8 × 2 in all, 4 × 2 from one address (ferry-admission.c). */
+  f->server = ferry_test_server_start (NULL, 0, "--no-tls", "--max-connections", "2",
+                                       "--max-connections-per-address", "2", NULL);
+
+  for (guint host = 2; host <= 3; host++)
+    {
+      g_autoptr(GSocket) extra = NULL;
+
+      for (guint i = 0; i < 8; i++)
+        g_ptr_array_add (held, open_stalled (f->server, host, NULL));
+      /* The ninth from the same address is closed at once: so the eight are counted. */
+      extra = open_stalled (f->server, host, NULL);
+      ferry_test_wait_for (was_answered, extra, 10);
+      g_assert_cmpint (received (extra), ==, 0);
+    }
+
+  good = ferry_test_raw_connect (f->server);
+  ferry_test_raw_handshake (good);
+
+  ferry_test_wait_for (one_closed, held, 10);
+  for (guint i = 0; i < held->len; i++)
+    {
+      int got = received (g_ptr_array_index (held, i));
+
+      /* Dropped without a word: no ERROR frame claims anything. */
+      g_assert_cmpint (got, !=, 1);
+      closed += got == 0;
+    }
+  g_assert_cmpuint (closed, ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -278,6 +353,7 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
   ADD ("/admission/stalled-handshakes", test_stalled_handshakes);
   ADD ("/admission/burst-from-one-address", test_burst_from_one_address);
+  ADD ("/admission/pending-eviction", test_pending_eviction);
 
   return g_test_run ();
 }
