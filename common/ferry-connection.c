@@ -70,6 +70,7 @@ struct _FerryConnection
   guint              writing : 1;
   guint              closing : 1;
   guint              closed : 1;
+  guint              aborted : 1;
   guint              overflowed : 1;
 };
 
@@ -730,6 +731,17 @@ maybe_close_stream (FerryConnection *self)
     }
 
   self->closed = TRUE;
+  /* Closing TLS sends close_notify, from a thread of GIO's pool that waits until the peer takes
+   * it: a peer that stopped reading would hold that thread, and its socket, for ever. After an
+   * abort, the socket under the TLS connection is closed first, so that nothing waits. */
+  if (self->aborted && G_IS_TLS_CONNECTION (self->stream))
+    {
+      g_autoptr(GIOStream) base = NULL;
+
+      g_object_get (self->stream, "base-io-stream", &base, NULL);
+      if (base)
+        g_io_stream_close (base, NULL, NULL);
+    }
   g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, close_cb, g_object_ref (self));
 }
 
@@ -775,6 +787,7 @@ ferry_connection_abort (FerryConnection *self)
   if (self->closed)
     return;
   self->closing = TRUE;
+  self->aborted = TRUE;
   if (!self->write_error)
     self->write_error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,
                                              _("The connection was closed."));
