@@ -318,9 +318,10 @@ static void
 begin_tls (FerryTlsAcceptor *self,
            Handshake        *handshake)
 {
-  g_autoptr(GIOStream) guard = ferry_tls_guard_new (handshake->connection);
+  g_autoptr(GIOStream) guard = NULL;
   g_autoptr(GError) error = NULL;
 
+  guard = ferry_tls_guard_new (handshake->connection, ferry_slot_get_address (handshake->slot));
   handshake->tls = g_tls_server_connection_new (guard, self->certificate, &error);
   if (!handshake->tls)
     {

@@ -84,26 +84,17 @@ follow_records (const guint8  *data,
   return TRUE;
 }
 
-static char *
-describe_peer (GSocketConnection *connection)
-{
-  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
-
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return g_strdup ("(unknown)");
-  return g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-}
-
 GIOStream *
-ferry_tls_guard_new (GSocketConnection *connection)
+ferry_tls_guard_new (GSocketConnection *connection,
+                     const char        *peer)
 {
   Records *records;
 
   g_return_val_if_fail (G_IS_SOCKET_CONNECTION (connection), NULL);
+  g_return_val_if_fail (peer != NULL, NULL);
 
   records = g_new0 (Records, 1);
-  records->peer = describe_peer (connection);
+  records->peer = g_strdup (peer);
   return ferry_tap_stream_new (connection, follow_records, records,
                                (GDestroyNotify) records_free);
 }

@@ -9,7 +9,9 @@
 G_BEGIN_DECLS
 
 /* A stream over @connection to hand to g_tls_server_connection_new(). It passes everything
- * through, but fails the read that brings a client-initiated renegotiation. */
-GIOStream *ferry_tls_guard_new (GSocketConnection *connection);
+ * through, but fails the read that brings a client-initiated renegotiation, and logs it with
+ * @peer, the client's address. */
+GIOStream *ferry_tls_guard_new (GSocketConnection *connection,
+                                const char        *peer);
 
 G_END_DECLS
