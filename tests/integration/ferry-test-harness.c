@@ -517,15 +517,15 @@ ferry_test_cli (FerryTestServer  *server,
   g_ptr_array_add (argv, (char *) env_or_fail ("FERRY_CLI"));
   if (server)
     {
-      g_ptr_array_add (argv, "--server");
+      g_ptr_array_add (argv, (char *) "--server");
       g_ptr_array_add (argv, server->address);
       if (server->tls)
         {
-          g_ptr_array_add (argv, "--trust");
+          g_ptr_array_add (argv, (char *) "--trust");
           g_ptr_array_add (argv, server->fingerprint);
         }
       else
-        g_ptr_array_add (argv, "--no-tls");
+        g_ptr_array_add (argv, (char *) "--no-tls");
     }
   va_start (ap, first_arg);
   for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))
