@@ -75,7 +75,7 @@ download_chooser_response_cb (GtkFileChooserNative *chooser,
 
       /* The save dialog confirmed replacing an existing file. */
       if (file)
-        _ferry_window_start_download (self, offer_id, file, FERRY_DOWNLOAD_OVERWRITE);
+        ferry_window_start_download (self, offer_id, file, FERRY_DOWNLOAD_OVERWRITE);
     }
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
@@ -100,14 +100,14 @@ ferry_window_download_action (GtkWidget  *widget,
   offer = ferry_client_lookup_offer (self->client, offer_id);
   if (!offer)
     {
-      _ferry_window_toast (self, _("That file is no longer shared"));
+      ferry_window_toast (self, _("That file is no longer shared"));
       return;
     }
 
   if (g_settings_get_boolean (self->settings, "save-to-downloads"))
     {
       g_file_make_directory_with_parents (downloads, NULL, NULL);
-      _ferry_window_start_download (self, offer_id, downloads, FERRY_DOWNLOAD_INTO_DIRECTORY);
+      ferry_window_start_download (self, offer_id, downloads, FERRY_DOWNLOAD_INTO_DIRECTORY);
       return;
     }
 
@@ -278,7 +278,7 @@ ferry_window_search_action (GtkWidget  *widget,
 }
 
 void
-_ferry_window_class_actions_init (FerryWindowClass *klass)
+ferry_window_class_actions_init (FerryWindowClass *klass)
 {
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
@@ -305,7 +305,7 @@ _ferry_window_class_actions_init (FerryWindowClass *klass)
 }
 
 void
-_ferry_window_actions_init (FerryWindow *self)
+ferry_window_actions_init (FerryWindow *self)
 {
   self->deletes = g_ptr_array_new_with_free_func (g_object_unref);
 
@@ -318,7 +318,7 @@ _ferry_window_actions_init (FerryWindow *self)
 /* Cancels the deletes under way; each finishes, quietly, in its own time. The list goes first,
  * since a cancelled delete may finish at once and take itself off it. */
 void
-_ferry_window_actions_dispose (FerryWindow *self)
+ferry_window_actions_dispose (FerryWindow *self)
 {
   g_autoptr(GPtrArray) deletes = g_steal_pointer (&self->deletes);
 

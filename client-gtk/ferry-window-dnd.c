@@ -32,7 +32,7 @@ drop_cb (FerryWindow   *self,
 }
 
 void
-_ferry_window_dnd_init (FerryWindow *self)
+ferry_window_dnd_init (FerryWindow *self)
 {
   GtkDropTarget *target;
 

@@ -49,23 +49,23 @@ struct _FerryWindow
 };
 
 /* ferry-window.c */
-void _ferry_window_toast               (FerryWindow        *self,
-                                        const char         *markup);
-void _ferry_window_add_toast           (FerryWindow        *self,
-                                        AdwToast           *toast);
+void ferry_window_toast              (FerryWindow        *self,
+                                     const char         *markup);
+void ferry_window_add_toast          (FerryWindow        *self,
+                                     AdwToast           *toast);
 
 /* ferry-window-actions.c: the win.* actions and their shortcuts */
-void _ferry_window_class_actions_init  (FerryWindowClass   *klass);
-void _ferry_window_actions_init        (FerryWindow        *self);
-void _ferry_window_actions_dispose     (FerryWindow        *self);
+void ferry_window_class_actions_init (FerryWindowClass   *klass);
+void ferry_window_actions_init       (FerryWindow        *self);
+void ferry_window_actions_dispose    (FerryWindow        *self);
 
 /* ferry-window-dnd.c: files dropped on the files panel */
-void _ferry_window_dnd_init            (FerryWindow        *self);
+void ferry_window_dnd_init           (FerryWindow        *self);
 
 /* ferry-window-transfers.c: starting uploads and downloads, and telling how they ended */
-void _ferry_window_start_download      (FerryWindow        *self,
-                                        const char         *offer_id,
-                                        GFile              *destination,
-                                        FerryDownloadFlags  flags);
+void ferry_window_start_download     (FerryWindow        *self,
+                                     const char         *offer_id,
+                                     GFile              *destination,
+                                     FerryDownloadFlags  flags);
 
 G_END_DECLS

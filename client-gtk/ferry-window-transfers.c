@@ -56,7 +56,7 @@ upload_run_cb (GObject      *object,
 
   /* Translators: a toast; %s is a file name */
   text = g_strdup_printf (_("“%s” shared"), escaped);
-  _ferry_window_toast (self, text);
+  ferry_window_toast (self, text);
 }
 
 static void
@@ -125,7 +125,7 @@ ferry_window_upload (FerryWindow *self,
 
   if (!self->client || ferry_client_get_state (self->client) != FERRY_CLIENT_CONNECTED)
     {
-      _ferry_window_toast (self, _("Not connected to a server: try again once connected"));
+      ferry_window_toast (self, _("Not connected to a server: try again once connected"));
       return;
     }
 
@@ -189,14 +189,14 @@ download_run_cb (GObject      *object,
       adw_toast_set_action_name (toast, "win.open-file");
       adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
     }
-  _ferry_window_add_toast (self, toast);
+  ferry_window_add_toast (self, toast);
 }
 
 void
-_ferry_window_start_download (FerryWindow        *self,
-                              const char         *offer_id,
-                              GFile              *destination,
-                              FerryDownloadFlags  flags)
+ferry_window_start_download (FerryWindow        *self,
+                             const char         *offer_id,
+                             GFile              *destination,
+                             FerryDownloadFlags  flags)
 {
   g_autoptr(FerryTransfer) transfer = NULL;
 

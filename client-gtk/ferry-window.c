@@ -68,8 +68,8 @@ ferry_window_queue_name_toasts (FerryWindow *self)
 }
 
 void
-_ferry_window_add_toast (FerryWindow *self,
-                         AdwToast    *toast)
+ferry_window_add_toast (FerryWindow *self,
+                        AdwToast    *toast)
 {
   /* A queued toast shows when the one before it is dismissed. */
   g_signal_connect_object (toast, "dismissed",
@@ -79,10 +79,10 @@ _ferry_window_add_toast (FerryWindow *self,
 }
 
 void
-_ferry_window_toast (FerryWindow *self,
-                     const char  *markup)
+ferry_window_toast (FerryWindow *self,
+                    const char  *markup)
 {
-  _ferry_window_add_toast (self, adw_toast_new (markup));
+  ferry_window_add_toast (self, adw_toast_new (markup));
 }
 
 void
@@ -241,7 +241,7 @@ ferry_window_update_state (FerryWindow *self)
         /* Translators: the window's subtitle; %s is a server address */
         subtitle = g_strdup_printf (_("Connected to %s, unencrypted"), address);
       if (self->lost_connection)
-        _ferry_window_toast (self, _("Connected again"));
+        ferry_window_toast (self, _("Connected again"));
       self->was_connected = TRUE;
       self->lost_connection = FALSE;
       break;
@@ -456,7 +456,7 @@ ferry_window_dispose (GObject *object)
   FerryWindow *self = FERRY_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
-  _ferry_window_actions_dispose (self);
+  ferry_window_actions_dispose (self);
   g_clear_handle_id (&self->name_toasts_id, g_source_remove);
   ferry_window_forget_dialog (&self->trust_dialog);
   ferry_window_forget_dialog (&self->password_dialog);
@@ -575,7 +575,7 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, upload_button);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, change_server_button);
 
-  _ferry_window_class_actions_init (klass);
+  ferry_window_class_actions_init (klass);
 }
 
 static void
@@ -596,8 +596,8 @@ ferry_window_init (FerryWindow *self)
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->change_server_button),
                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
-  _ferry_window_actions_init (self);
-  _ferry_window_dnd_init (self);
+  ferry_window_actions_init (self);
+  ferry_window_dnd_init (self);
 }
 
 GtkWidget *
