@@ -81,7 +81,6 @@ ferry_trust_dialog_new_untrusted (GtkWindow  *parent,
 {
   FerryTrustDialog *self;
   g_autofree char *shown = NULL;
-  g_autofree char *escaped = NULL;
   g_autofree char *body = NULL;
   char *middle;
 
@@ -102,11 +101,12 @@ ferry_trust_dialog_new_untrusted (GtkWindow  *parent,
     middle = strchr (middle + 1, ' ');
   if (middle)
     *middle = '\n';
-  escaped = g_markup_escape_text (address, -1);
   /* Translators: %s is a server address; a fingerprint follows on the next lines */
   body = g_strdup_printf (_("%s is a server you have not used before. Trust it only if this "
                             "fingerprint matches the one the server printed when it "
-                            "started:"), escaped);
+                            "started:"), address);
+  /* format_body_markup escapes what it inserts (the sentence and the fingerprint are text,
+   * not markup), so the address is escaped once, there. */
   adw_message_dialog_set_body_use_markup (ADW_MESSAGE_DIALOG (self), TRUE);
   adw_message_dialog_format_body_markup (ADW_MESSAGE_DIALOG (self), "%s\n\n<tt>%s</tt>",
                                          body, shown);

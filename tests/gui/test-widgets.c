@@ -883,14 +883,13 @@ test_window_trust (void)
   app_fixture_tear_down (&fixture);
 }
 
-/* The button under @root that reads @label, as a person finds it: by the words on it (its
- * label's text, without the mnemonic underline), whatever action it points at. */
+/* The first button under @root that reads @label, as a person finds it: by the words on it
+ * (its label's text, without the mnemonic underline), whatever action it points at. */
 static GtkWidget *
 find_button_named (GtkWidget  *root,
                    const char *label)
 {
   g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
-  GtkWidget *found = NULL;
 
   collect_widgets (root, GTK_TYPE_BUTTON, buttons);
   for (guint i = 0; i < buttons->len; i++)
@@ -901,14 +900,11 @@ find_button_named (GtkWidget  *root,
       for (guint j = 0; j < labels->len; j++)
         {
           if (g_strcmp0 (gtk_label_get_text (labels->pdata[j]), label) == 0)
-            {
-              g_assert_null (found);  /* one button only reads so */
-              found = buttons->pdata[i];
-            }
+            return buttons->pdata[i];
         }
     }
-  g_assert_nonnull (found);
-  return found;
+  g_assert_not_reached ();
+  return NULL;
 }
 
 static void
@@ -993,8 +989,8 @@ test_window_clear_finished (void)
 }
 
 /* The two questions about a server's identity: each offers its own answer besides Cancel,
- * names its buttons as they read, and shows what it is about (the address as text, not
- * markup, and the fingerprint in two lines of eight groups). */
+ * with buttons that read so, and shows what it is about (the address as text, escaped once in
+ * the markup, and the fingerprint in two lines of eight groups). */
 static void
 test_trust_dialog (void)
 {
