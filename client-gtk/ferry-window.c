@@ -1,4 +1,11 @@
-/* ferry-window.c
+/* ferry-window.c: the window, its connection state, and the questions it asks
+ *
+ * The parts of FerryWindow, the way GNOME Text Editor splits EditorWindow:
+ *   ferry-window-private.h     the struct and what the parts share
+ *   ferry-window.c             lifecycle, connection state, the banner, trust and password
+ *   ferry-window-actions.c     the win.* actions: upload, download, delete, open, search …
+ *   ferry-window-transfers.c   starting uploads and downloads, and telling how they ended
+ *   ferry-window-dnd.c         files dropped on the files panel
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,53 +15,13 @@
 
 #include <glib/gi18n.h>
 
-#include "ferry-window.h"
+#include "ferry-window-private.h"
 #include "ferry-a11y.h"
-#include "ferry-client.h"
 #include "ferry-error.h"
-#include "ferry-connect-page.h"
-#include "ferry-files-panel.h"
-#include "ferry-filename.h"
-#include "ferry-fingerprint.h"
 #include "ferry-password-dialog.h"
-#include "ferry-transfers-panel.h"
+#include "ferry-trust-dialog.h"
 
 #include <string.h>
-
-struct _FerryWindow
-{
-  AdwApplicationWindow  parent_instance;
-
-  /* template widgets */
-  AdwWindowTitle       *window_title;
-  AdwToastOverlay      *toast_overlay;
-  GtkStack             *stack;
-  FerryConnectPage     *connect_page;
-  GtkWidget            *files_page;
-  FerryFilesPanel      *files_panel;
-  FerryTransfersPanel  *transfers_panel;
-  GtkRevealer          *transfers_revealer;
-  GtkToggleButton      *transfers_button;
-  GtkRevealer          *offline_revealer;
-  GtkLabel             *offline_label;
-  GtkButton            *upload_button;
-  GtkButton            *change_server_button;
-
-  /* borrowed references */
-  GtkWidget            *trust_dialog;
-  GtkWidget            *password_dialog;
-
-  /* owned references */
-  GSettings            *settings;
-  FerryClient          *client;
-  GCancellable         *cancellable;
-  char                 *sort_by;
-
-  guint                 name_toasts_id;
-  gboolean              show_transfers;
-  gboolean              was_connected;
-  gboolean              lost_connection;
-};
 
 enum {
   PROP_0,
@@ -100,7 +67,7 @@ ferry_window_queue_name_toasts (FerryWindow *self)
     self->name_toasts_id = g_idle_add (name_toasts_cb, self);
 }
 
-static void
+void
 ferry_window_add_toast (FerryWindow *self,
                         AdwToast    *toast)
 {
@@ -111,7 +78,7 @@ ferry_window_add_toast (FerryWindow *self,
   ferry_window_name_toasts (self);
 }
 
-static void
+void
 ferry_window_toast (FerryWindow *self,
                     const char  *markup)
 {
@@ -146,11 +113,11 @@ ferry_window_forget_dialog (GtkWidget **dialog)
 /* Trusting a server */
 
 static void
-trust_response_cb (AdwMessageDialog *dialog,
+trust_response_cb (FerryTrustDialog *dialog,
                    const char       *response,
                    FerryWindow      *self)
 {
-  const char *fingerprint = g_object_get_data (G_OBJECT (dialog), "ferry-fingerprint");
+  const char *fingerprint = ferry_trust_dialog_get_fingerprint (dialog);
 
   if (self->trust_dialog == GTK_WIDGET (dialog))
     ferry_window_forget_dialog (&self->trust_dialog);
@@ -168,7 +135,7 @@ ferry_window_ask_trust (FerryWindow  *self,
                         FerryClient  *client,
                         const GError *error)
 {
-  AdwMessageDialog *dialog;
+  GtkWidget *dialog;
   const char *fingerprint;
 
   g_return_if_fail (FERRY_IS_WINDOW (self));
@@ -180,56 +147,15 @@ ferry_window_ask_trust (FerryWindow  *self,
 
   fingerprint = ferry_client_get_server_fingerprint (client);
   if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && fingerprint)
-    {
-      g_autofree char *shown = ferry_fingerprint_format (fingerprint);
-      g_autofree char *escaped = NULL;
-      g_autofree char *body = NULL;
-      char *middle;
-
-      /* Two lines of eight groups, in a monospace font, to compare group by group. */
-      middle = strchr (shown, ' ');
-      for (int i = 1; middle && i < 8; i++)
-        middle = strchr (middle + 1, ' ');
-      if (middle)
-        *middle = '\n';
-      escaped = g_markup_escape_text (ferry_client_get_address (client), -1);
-      /* Translators: %s is a server address; a fingerprint follows on the next lines */
-      body = g_strdup_printf (_("%s is a server you have not used before. Trust it only if this "
-                                "fingerprint matches the one the server printed when it "
-                                "started:"), escaped);
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                           _("Trust This Server?"), NULL));
-      adw_message_dialog_set_body_use_markup (dialog, TRUE);
-      adw_message_dialog_format_body_markup (dialog, "%s\n\n<tt>%s</tt>", body, shown);
-      adw_message_dialog_add_responses (dialog,
-                                        "cancel", _("_Cancel"),
-                                        "trust", _("_Trust and Connect"),
-                                        NULL);
-      adw_message_dialog_set_response_appearance (dialog, "trust", ADW_RESPONSE_SUGGESTED);
-      g_object_set_data_full (G_OBJECT (dialog), "ferry-fingerprint", g_strdup (fingerprint),
-                              g_free);
-    }
+    dialog = ferry_trust_dialog_new_untrusted (GTK_WINDOW (self),
+                                               ferry_client_get_address (client), fingerprint);
   else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
-    {
-      dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
-                                                           _("Server Identity Changed"),
-                                                           error->message));
-      adw_message_dialog_add_responses (dialog,
-                                        "cancel", _("_Cancel"),
-                                        "forget", _("_Forget Server"),
-                                        NULL);
-      adw_message_dialog_set_response_appearance (dialog, "forget", ADW_RESPONSE_DESTRUCTIVE);
-    }
+    dialog = ferry_trust_dialog_new_changed (GTK_WINDOW (self), error->message);
   else
-    {
-      return;
-    }
-  adw_message_dialog_set_default_response (dialog, "cancel");
-  adw_message_dialog_set_close_response (dialog, "cancel");
+    return;
   g_signal_connect_object (dialog, "response", G_CALLBACK (trust_response_cb), self, 0);
-  ferry_a11y_name_buttons (GTK_WIDGET (dialog));
 
-  self->trust_dialog = GTK_WIDGET (dialog);
+  self->trust_dialog = dialog;
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->trust_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -488,458 +414,6 @@ application_notify_client_cb (FerryWindow      *self,
   ferry_window_set_client (self, ferry_application_get_client (app));
 }
 
-/* Uploads */
-
-typedef struct
-{
-  FerryWindow *window;
-  FerryClient *client;
-  GFile       *file;
-} UploadData;
-
-static void
-upload_data_free (UploadData *data)
-{
-  g_clear_object (&data->window);
-  g_clear_object (&data->client);
-  g_clear_object (&data->file);
-  g_free (data);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (UploadData, upload_data_free)
-
-static void
-upload_run_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(FerryWindow) self = user_data;
-  FerryTransfer *transfer = FERRY_TRANSFER (object);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *text = NULL;
-
-  escaped = g_markup_escape_text (ferry_transfer_get_name (transfer), -1);
-
-  if (!ferry_transfer_run_finish (transfer, result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          /* Translators: %s is a file name */
-          text = g_strdup_printf (_("“%s” Was Not Shared"), ferry_transfer_get_name (transfer));
-          ferry_window_show_error (self, text, error->message);
-        }
-      return;
-    }
-
-  /* Translators: a toast; %s is a file name */
-  text = g_strdup_printf (_("“%s” shared"), escaped);
-  ferry_window_toast (self, text);
-}
-
-static void
-upload_query_info_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
-{
-  g_autoptr(UploadData) data = user_data;
-  FerryWindow *self = data->window;
-  g_autoptr(GFileInfo) info = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(FerryTransfer) transfer = NULL;
-  g_autofree char *basename = g_file_get_basename (data->file);
-  g_autofree char *heading = NULL;
-  guint64 max_size;
-  guint64 size;
-
-  /* Translators: %s is a file name */
-  heading = g_strdup_printf (_("“%s” Can’t Be Shared"), basename);
-
-  info = g_file_query_info_finish (data->file, result, &error);
-  if (!info)
-    {
-      ferry_window_show_error (self, heading, error->message);
-      return;
-    }
-
-  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-    {
-      ferry_window_show_error (self, heading,
-                               _("It is a folder. Ferry shares files one by one: choose the "
-                                 "files inside it instead."));
-      return;
-    }
-
-  size = (guint64) g_file_info_get_size (info);
-  max_size = ferry_client_get_max_file_size (data->client);
-  if (max_size > 0 && size > max_size)
-    {
-      g_autofree char *size_text = g_format_size (size);
-      g_autofree char *max_text = g_format_size (max_size);
-      g_autofree char *body = NULL;
-
-      /* Translators: "It is 2.1 GB, and this server accepts files up to 1.0 GB." */
-      body = g_strdup_printf (_("It is %s, and this server accepts files up to %s."),
-                              size_text, max_text);
-      ferry_window_show_error (self, heading, body);
-      return;
-    }
-
-  if (data->client != self->client)
-    return;
-
-  transfer = ferry_client_upload (data->client, data->file, NULL);
-  ferry_transfer_run_async (transfer, NULL, upload_run_cb, g_object_ref (self));
-}
-
-void
-ferry_window_upload (FerryWindow *self,
-                     GListModel  *files)
-{
-  guint n;
-
-  g_return_if_fail (FERRY_IS_WINDOW (self));
-  g_return_if_fail (G_IS_LIST_MODEL (files));
-
-  if (!self->client || ferry_client_get_state (self->client) != FERRY_CLIENT_CONNECTED)
-    {
-      ferry_window_toast (self, _("Not connected to a server: try again once connected"));
-      return;
-    }
-
-  n = g_list_model_get_n_items (files);
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(GFile) file = g_list_model_get_item (files, i);
-      UploadData *data = g_new0 (UploadData, 1);
-
-      data->window = g_object_ref (self);
-      data->client = g_object_ref (self->client);
-      data->file = g_object_ref (file);
-      g_file_query_info_async (file,
-                               G_FILE_ATTRIBUTE_STANDARD_TYPE ","
-                               G_FILE_ATTRIBUTE_STANDARD_SIZE,
-                               G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT,
-                               self->cancellable, upload_query_info_cb, data);
-    }
-}
-
-static void
-upload_chooser_response_cb (FerryWindow          *self,
-                            int                   response,
-                            GtkFileChooserNative *chooser)
-{
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GListModel) files = gtk_file_chooser_get_files (GTK_FILE_CHOOSER (chooser));
-
-      ferry_window_upload (self, files);
-    }
-
-  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
-  g_object_unref (chooser);
-}
-
-static void
-ferry_window_upload_action (GtkWidget  *widget,
-                            const char *action_name,
-                            GVariant   *param)
-{
-  FerryWindow *self = FERRY_WINDOW (widget);
-  GtkFileChooserNative *chooser;
-
-  chooser = gtk_file_chooser_native_new (_("Upload Files"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Upload"), _("_Cancel"));
-  gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_signal_connect_object (chooser, "response",
-                           G_CALLBACK (upload_chooser_response_cb), self, G_CONNECT_SWAPPED);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static gboolean
-drop_cb (FerryWindow   *self,
-         const GValue  *value,
-         double         x,
-         double         y,
-         GtkDropTarget *target)
-{
-  g_autoptr(GListStore) files = NULL;
-  GSList *list;
-
-  if (!G_VALUE_HOLDS (value, GDK_TYPE_FILE_LIST))
-    return FALSE;
-
-  files = g_list_store_new (G_TYPE_FILE);
-  list = gdk_file_list_get_files (g_value_get_boxed (value));
-  for (GSList *l = list; l; l = l->next)
-    g_list_store_append (files, l->data);
-  g_slist_free (list);
-
-  ferry_window_upload (self, G_LIST_MODEL (files));
-  return TRUE;
-}
-
-/* Downloads */
-
-static void
-download_run_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(FerryWindow) self = user_data;
-  FerryTransfer *transfer = FERRY_TRANSFER (object);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *escaped = NULL;
-  g_autofree char *text = NULL;
-  g_autofree char *uri = NULL;
-  const char *name = ferry_transfer_get_name (transfer);
-  GFile *file;
-  AdwToast *toast;
-
-  if (!ferry_transfer_run_finish (transfer, result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          if (name)
-            /* Translators: %s is a file name */
-            text = g_strdup_printf (_("“%s” Was Not Downloaded"), name);
-          else
-            text = g_strdup (_("Download Failed"));
-          ferry_window_show_error (self, text, error->message);
-        }
-      return;
-    }
-
-  file = ferry_transfer_get_file (transfer);
-  escaped = g_markup_escape_text (name ? name : "", -1);
-  /* Translators: a toast; %s is a file name */
-  text = g_strdup_printf (_("“%s” downloaded"), escaped);
-  toast = adw_toast_new (text);
-  if (file)
-    {
-      uri = g_file_get_uri (file);
-      adw_toast_set_button_label (toast, _("_Open"));
-      adw_toast_set_action_name (toast, "win.open-file");
-      adw_toast_set_action_target_value (toast, g_variant_new_string (uri));
-    }
-  ferry_window_add_toast (self, toast);
-}
-
-static void
-ferry_window_start_download (FerryWindow        *self,
-                             const char         *offer_id,
-                             GFile              *destination,
-                             FerryDownloadFlags  flags)
-{
-  g_autoptr(FerryTransfer) transfer = NULL;
-
-  if (!self->client)
-    return;
-
-  transfer = ferry_client_download (self->client, offer_id, destination, flags);
-  ferry_transfer_run_async (transfer, NULL, download_run_cb, g_object_ref (self));
-}
-
-static GFile *
-ferry_window_get_downloads_dir (void)
-{
-  const char *path = g_get_user_special_dir (G_USER_DIRECTORY_DOWNLOAD);
-
-  if (!path)
-    path = g_get_home_dir ();
-  return g_file_new_for_path (path);
-}
-
-static void
-download_chooser_response_cb (GtkFileChooserNative *chooser,
-                              int                   response,
-                              gpointer              user_data)
-{
-  GtkWindow *parent = gtk_native_dialog_get_transient_for (GTK_NATIVE_DIALOG (chooser));
-  FerryWindow *self = parent ? FERRY_WINDOW (parent) : NULL;
-  const char *offer_id = g_object_get_data (G_OBJECT (chooser), "ferry-offer-id");
-
-  if (response == GTK_RESPONSE_ACCEPT && self)
-    {
-      g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
-
-      /* The save dialog confirmed replacing an existing file. */
-      if (file)
-        ferry_window_start_download (self, offer_id, file, FERRY_DOWNLOAD_OVERWRITE);
-    }
-
-  gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
-  g_object_unref (chooser);
-}
-
-static void
-ferry_window_download_action (GtkWidget  *widget,
-                              const char *action_name,
-                              GVariant   *param)
-{
-  FerryWindow *self = FERRY_WINDOW (widget);
-  const char *offer_id = g_variant_get_string (param, NULL);
-  g_autoptr(GFile) downloads = ferry_window_get_downloads_dir ();
-  g_autofree char *safe_name = NULL;
-  GtkFileChooserNative *chooser;
-  FerryOffer *offer;
-
-  if (!self->client)
-    return;
-
-  offer = ferry_client_lookup_offer (self->client, offer_id);
-  if (!offer)
-    {
-      ferry_window_toast (self, _("That file is no longer shared"));
-      return;
-    }
-
-  if (g_settings_get_boolean (self->settings, "save-to-downloads"))
-    {
-      g_file_make_directory_with_parents (downloads, NULL, NULL);
-      ferry_window_start_download (self, offer_id, downloads, FERRY_DOWNLOAD_INTO_DIRECTORY);
-      return;
-    }
-
-  safe_name = ferry_filename_make_safe (ferry_offer_get_name (offer));
-  chooser = gtk_file_chooser_native_new (_("Save File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Save"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  if (g_file_query_exists (downloads, NULL))
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), downloads, NULL);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), safe_name);
-  g_object_set_data_full (G_OBJECT (chooser), "ferry-offer-id", g_strdup (offer_id), g_free);
-  g_signal_connect (chooser, "response", G_CALLBACK (download_chooser_response_cb), NULL);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-/* Delete */
-
-static void
-delete_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(FerryWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!ferry_client_delete_finish (FERRY_CLIENT (object), result, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        ferry_window_show_error (self, _("The File Was Not Deleted"), error->message);
-    }
-}
-
-static void
-delete_response_cb (AdwMessageDialog *dialog,
-                    const char       *response,
-                    FerryWindow      *self)
-{
-  const char *offer_id = g_object_get_data (G_OBJECT (dialog), "ferry-offer-id");
-
-  if (g_strcmp0 (response, "delete") == 0 && self->client)
-    ferry_client_delete_async (self->client, offer_id, self->cancellable,
-                               delete_cb, g_object_ref (self));
-}
-
-static void
-ferry_window_delete_action (GtkWidget  *widget,
-                            const char *action_name,
-                            GVariant   *param)
-{
-  FerryWindow *self = FERRY_WINDOW (widget);
-  const char *offer_id = g_variant_get_string (param, NULL);
-  g_autofree char *heading = NULL;
-  GtkWidget *dialog;
-  FerryOffer *offer;
-
-  if (!self->client || !(offer = ferry_client_lookup_offer (self->client, offer_id)))
-    return;
-  /* Only the owner may delete; the server refuses anyone else anyway. */
-  if (!ferry_offer_get_mine (offer))
-    return;
-
-  /* Translators: %s is a file name */
-  heading = g_strdup_printf (_("Delete “%s”?"), ferry_offer_get_name (offer));
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
-                                   _("It will no longer be shared with anyone."));
-  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
-                                    "cancel", _("_Cancel"),
-                                    "delete", _("_Delete"),
-                                    NULL);
-  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "delete",
-                                              ADW_RESPONSE_DESTRUCTIVE);
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
-  g_object_set_data_full (G_OBJECT (dialog), "ferry-offer-id", g_strdup (offer_id), g_free);
-  g_signal_connect_object (dialog, "response", G_CALLBACK (delete_response_cb), self, 0);
-  ferry_a11y_name_buttons (dialog);
-  gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* Other actions */
-
-static void
-launch_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(FerryWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_app_info_launch_default_for_uri_finish (result, &error))
-    ferry_window_show_error (self, _("The File Could Not Be Opened"), error->message);
-}
-
-static void
-ferry_window_open_file_action (GtkWidget  *widget,
-                               const char *action_name,
-                               GVariant   *param)
-{
-  FerryWindow *self = FERRY_WINDOW (widget);
-  g_autoptr(GdkAppLaunchContext) context = NULL;
-
-  context = gdk_display_get_app_launch_context (gtk_widget_get_display (widget));
-  g_app_info_launch_default_for_uri_async (g_variant_get_string (param, NULL),
-                                           G_APP_LAUNCH_CONTEXT (context), NULL,
-                                           launch_cb, g_object_ref (self));
-}
-
-static void
-ferry_window_clear_finished_transfers_action (GtkWidget  *widget,
-                                              const char *action_name,
-                                              GVariant   *param)
-{
-  FerryWindow *self = FERRY_WINDOW (widget);
-
-  if (self->client)
-    ferry_client_clear_finished_transfers (self->client);
-}
-
-static void
-transfers_panel_notify_has_finished_cb (FerryWindow         *self,
-                                        GParamSpec          *pspec,
-                                        FerryTransfersPanel *panel)
-{
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.clear-finished-transfers",
-                                 ferry_transfers_panel_get_has_finished (panel));
-}
-
-static void
-ferry_window_search_action (GtkWidget  *widget,
-                            const char *action_name,
-                            GVariant   *param)
-{
-  FerryWindow *self = FERRY_WINDOW (widget);
-
-  if (!self->client)
-    return;
-  ferry_files_panel_set_search_mode (self->files_panel, TRUE);
-}
-
 /* Window */
 
 static gboolean
@@ -982,6 +456,7 @@ ferry_window_dispose (GObject *object)
   FerryWindow *self = FERRY_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  ferry_window_actions_dispose (self);
   g_clear_handle_id (&self->name_toasts_id, g_source_remove);
   ferry_window_forget_dialog (&self->trust_dialog);
   ferry_window_forget_dialog (&self->password_dialog);
@@ -1100,33 +575,12 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, upload_button);
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, change_server_button);
 
-  gtk_widget_class_install_action (widget_class, "win.upload", NULL,
-                                   ferry_window_upload_action);
-  gtk_widget_class_install_action (widget_class, "win.search", NULL,
-                                   ferry_window_search_action);
-  gtk_widget_class_install_action (widget_class, "win.download", "s",
-                                   ferry_window_download_action);
-  gtk_widget_class_install_action (widget_class, "win.delete", "s",
-                                   ferry_window_delete_action);
-  gtk_widget_class_install_action (widget_class, "win.open-file", "s",
-                                   ferry_window_open_file_action);
-  gtk_widget_class_install_action (widget_class, "win.clear-finished-transfers", NULL,
-                                   ferry_window_clear_finished_transfers_action);
-  gtk_widget_class_install_property_action (widget_class, "win.sort-by", "sort-by");
-  gtk_widget_class_install_property_action (widget_class, "win.show-transfers",
-                                            "show-transfers");
-
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK,
-                                       "win.upload", NULL);
-  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
-                                       "win.search", NULL);
+  ferry_window_class_actions_init (klass);
 }
 
 static void
 ferry_window_init (FerryWindow *self)
 {
-  GtkDropTarget *target;
-
   self->sort_by = g_strdup ("time");
 
   gtk_widget_init_template (GTK_WIDGET (self));
@@ -1135,11 +589,6 @@ ferry_window_init (FerryWindow *self)
 
   ferry_files_panel_set_key_capture_widget (self->files_panel, GTK_WIDGET (self));
 
-  g_signal_connect_object (self->transfers_panel, "notify::has-finished",
-                           G_CALLBACK (transfers_panel_notify_has_finished_cb), self,
-                           G_CONNECT_SWAPPED);
-  transfers_panel_notify_has_finished_cb (self, NULL, self->transfers_panel);
-
   /* GTK 4.8 joins the label and the labelled-by label into the accessible name
    * ("Upload Upload"): keep only the label. */
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->upload_button),
@@ -1147,9 +596,8 @@ ferry_window_init (FerryWindow *self)
   gtk_accessible_reset_relation (GTK_ACCESSIBLE (self->change_server_button),
                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
-  target = gtk_drop_target_new (GDK_TYPE_FILE_LIST, GDK_ACTION_COPY);
-  g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
-  gtk_widget_add_controller (GTK_WIDGET (self->files_panel), GTK_EVENT_CONTROLLER (target));
+  ferry_window_actions_init (self);
+  ferry_window_dnd_init (self);
 }
 
 GtkWidget *

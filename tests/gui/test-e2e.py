@@ -290,15 +290,44 @@ def focus(node):
         pass
 
 
-def type_path(dialog, path):
-    """Types a path into the GTK file chooser's location entry and accepts."""
-    focus(dialog)
-    time.sleep(0.3)
-    rawinput.keyCombo('<Control>l')
-    time.sleep(0.3)
-    rawinput.keyCombo('<Control>a')
-    rawinput.typeText(path)
-    time.sleep(0.5)
+def on_screen(node):
+    """Whether @node has its size: mapped, so the pointer can be put over it. (GTK 4.8 sets no
+    STATE_SHOWING to wait for, see above.)"""
+    ext = node.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    return ext.width > 0 and ext.height > 0
+
+
+def entry_holding(dialog, text):
+    """The text entry in @dialog whose whole text is @text, or None."""
+    for n in walk(dialog):
+        try:
+            if n.getRole() in (pyatspi.ROLE_TEXT, pyatspi.ROLE_ENTRY) and text_of(n) == text:
+                return n
+        except Exception:  # a node without text, or gone meanwhile
+            continue
+    return None
+
+
+def type_path(dialog, path, attempts=3):
+    """Types a path into the GTK file chooser's location entry and accepts, once the entry
+    holds the whole path and nothing more (no inline completion left selected). The X server
+    delivers the pointer motion and the keys in order, so Ctrl+L opens (or focuses) the entry
+    before the path's keys arrive; should keys still go astray (the dialog under the pointer
+    but not yet focused), the path is typed again over whatever the entry holds."""
+    wait_for(lambda: on_screen(dialog), 'the “%s” dialog on screen' % dialog.name)
+    for attempt in range(1, attempts + 1):
+        focus(dialog)
+        rawinput.keyCombo('<Control>l')
+        rawinput.keyCombo('<Control>a')
+        rawinput.typeText(path)
+        try:
+            wait_for(lambda: entry_holding(dialog, path),
+                     '“%s” in the “%s” dialog' % (path, dialog.name), timeout=10)
+            break
+        except AssertionError:
+            if attempt == attempts:
+                raise
+            log('the path did not arrive in the “%s” dialog; typing it again' % dialog.name)
     rawinput.pressKey('Return')
 
 

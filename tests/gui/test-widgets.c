@@ -19,9 +19,10 @@
 #include "ferry-password-dialog.h"
 #include "ferry-transfer-row.h"
 #include "ferry-transfers-panel.h"
+#include "ferry-trust-dialog.h"
 #include "ferry-test-harness.h"
 #include "ferry-units.h"
-#include "ferry-window.h"
+#include "ferry-window-private.h"
 
 static FerryOffer *
 make_offer (const char *id,
@@ -882,14 +883,28 @@ test_window_trust (void)
   app_fixture_tear_down (&fixture);
 }
 
+/* The first button under @root that reads @label, as a person finds it: by the words on it
+ * (its label's text, without the mnemonic underline), whatever action it points at. */
 static GtkWidget *
 find_button_named (GtkWidget  *root,
-                   const char *action_name)
+                   const char *label)
 {
-  GtkWidget *button = find_button (root, action_name);
+  g_autoptr(GPtrArray) buttons = g_ptr_array_new ();
 
-  g_assert_nonnull (button);
-  return button;
+  collect_widgets (root, GTK_TYPE_BUTTON, buttons);
+  for (guint i = 0; i < buttons->len; i++)
+    {
+      g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+
+      collect_widgets (buttons->pdata[i], GTK_TYPE_LABEL, labels);
+      for (guint j = 0; j < labels->len; j++)
+        {
+          if (g_strcmp0 (gtk_label_get_text (labels->pdata[j]), label) == 0)
+            return buttons->pdata[i];
+        }
+    }
+  g_assert_not_reached ();
+  return NULL;
 }
 
 static void
@@ -929,7 +944,7 @@ test_window_clear_finished (void)
   transfers = ferry_client_get_transfers (client);
   panel = FERRY_TRANSFERS_PANEL (find_widget (fixture.window, FERRY_TYPE_TRANSFERS_PANEL));
   g_assert_true (ferry_transfers_panel_get_transfers (panel) == transfers);
-  button = find_button_named (fixture.window, "win.clear-finished-transfers");
+  button = find_button_named (fixture.window, "Clear Finished");
   g_assert_false (ferry_transfers_panel_get_has_finished (panel));
   g_assert_false (gtk_widget_get_sensitive (button));
 
@@ -969,6 +984,123 @@ test_window_clear_finished (void)
   g_signal_emit_by_name (button, "clicked");
   g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 0);
   g_assert_false (gtk_widget_get_sensitive (button));
+
+  app_fixture_tear_down (&fixture);
+}
+
+/* The two questions about a server's identity: each offers its own answer besides Cancel,
+ * with buttons that read so, and shows what it is about (the address as text, escaped once in
+ * the markup, and the fingerprint in two lines of eight groups). */
+static void
+test_trust_dialog (void)
+{
+  const char *fingerprint = "00112233445566778899aabbccddeeff"
+                            "00112233445566778899aabbccddeeff";
+  g_autofree char *shown = ferry_fingerprint_format (fingerprint);
+  AdwMessageDialog *untrusted;
+  AdwMessageDialog *changed;
+  const char *body;
+
+  untrusted = ADW_MESSAGE_DIALOG (ferry_trust_dialog_new_untrusted (NULL, "a<b>&c:1",
+                                                                    fingerprint));
+  g_assert_cmpstr (adw_message_dialog_get_heading (untrusted), ==, "Trust This Server?");
+  g_assert_cmpstr (ferry_trust_dialog_get_fingerprint (FERRY_TRUST_DIALOG (untrusted)), ==,
+                   fingerprint);
+  body = adw_message_dialog_get_body (untrusted);
+  g_test_message ("%s", body);
+  g_assert_true (adw_message_dialog_get_body_use_markup (untrusted));
+  g_assert_nonnull (strstr (body, "a&lt;b&gt;&amp;c:1"));
+  shown[4 * 8 + 7] = '\n';  /* after the eighth group of four */
+  g_assert_nonnull (strstr (body, shown));
+  g_assert_true (adw_message_dialog_has_response (untrusted, "trust"));
+  g_assert_true (adw_message_dialog_has_response (untrusted, "cancel"));
+  g_assert_false (adw_message_dialog_has_response (untrusted, "forget"));
+  g_assert_cmpstr (adw_message_dialog_get_default_response (untrusted), ==, "cancel");
+  g_assert_cmpstr (adw_message_dialog_get_close_response (untrusted), ==, "cancel");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (untrusted, "trust"), ==,
+                   ADW_RESPONSE_SUGGESTED);
+  find_button_named (GTK_WIDGET (untrusted), "Trust and Connect");
+  find_button_named (GTK_WIDGET (untrusted), "Cancel");
+  gtk_window_destroy (GTK_WINDOW (untrusted));
+
+  changed = ADW_MESSAGE_DIALOG (ferry_trust_dialog_new_changed (NULL, "The key changed."));
+  g_assert_cmpstr (adw_message_dialog_get_heading (changed), ==, "Server Identity Changed");
+  g_assert_cmpstr (adw_message_dialog_get_body (changed), ==, "The key changed.");
+  g_assert_null (ferry_trust_dialog_get_fingerprint (FERRY_TRUST_DIALOG (changed)));
+  g_assert_true (adw_message_dialog_has_response (changed, "forget"));
+  g_assert_true (adw_message_dialog_has_response (changed, "cancel"));
+  g_assert_false (adw_message_dialog_has_response (changed, "trust"));
+  g_assert_cmpstr (adw_message_dialog_get_close_response (changed), ==, "cancel");
+  g_assert_cmpint (adw_message_dialog_get_response_appearance (changed, "forget"), ==,
+                   ADW_RESPONSE_DESTRUCTIVE);
+  find_button_named (GTK_WIDGET (changed), "Forget Server");
+  gtk_window_destroy (GTK_WINDOW (changed));
+}
+
+static gboolean
+offer_gone (gpointer data)
+{
+  return !has_offer (data);
+}
+
+static gboolean
+deletes_finished (gpointer data)
+{
+  FerryWindow *window = data;
+
+  return window->deletes->len == 0;
+}
+
+/* Deleting through the window (win.delete, then the confirmation) removes the file, and leaves
+ * nothing behind on the window's long-lived cancellable, however many files it deletes. */
+static void
+test_window_delete (void)
+{
+  AppFixture fixture = { 0 };
+  const char *names[] = { "first.bin", "second.bin", "third.bin" };
+  guint cancelled_id = g_signal_lookup ("cancelled", G_TYPE_CANCELLABLE);
+  FerryWindow *window;
+  FerryClient *client;
+
+  if (!app_fixture_set_up (&fixture, TRUSTED, NULL))
+    return;
+  window = FERRY_WINDOW (fixture.window);
+  client = ferry_application_get_client (fixture.app);
+  g_assert_false (g_signal_has_handler_pending (window->cancellable, cancelled_id, 0, FALSE));
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *path = ferry_test_make_file (fixture.dir, names[i], 1000);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autoptr(FerryTransfer) upload = ferry_client_upload (client, file, NULL);
+      g_autofree char *heading = g_strdup_printf ("Delete “%s”?", names[i]);
+      OfferWait wait = { client, names[i] };
+      gboolean done = FALSE;
+      FerryOffer *offer = NULL;
+      GListModel *offers;
+
+      ferry_transfer_run_async (upload, NULL, transfer_done_cb, &done);
+      ferry_test_wait (&done, 30);
+      ferry_test_wait_for (has_offer, &wait, 30);
+      offers = ferry_client_get_offers (client);
+      for (guint j = 0; j < g_list_model_get_n_items (offers) && !offer; j++)
+        {
+          g_autoptr(FerryOffer) item = g_list_model_get_item (offers, j);
+
+          if (g_strcmp0 (ferry_offer_get_name (item), names[i]) == 0)
+            offer = item;
+        }
+      g_assert_nonnull (offer);
+
+      gtk_widget_activate_action (fixture.window, "win.delete", "s", ferry_offer_get_id (offer));
+      ferry_test_wait_for (message_dialog_shown, heading, 30);
+      respond (ADW_MESSAGE_DIALOG (find_message_dialog (heading)), "delete");
+      ferry_test_wait_for (offer_gone, &wait, 30);
+      ferry_test_wait_for (deletes_finished, window, 30);
+    }
+
+  g_assert_false (g_signal_has_handler_pending (window->cancellable, cancelled_id, 0, FALSE));
+  g_assert_null (find_message_dialog ("Not Deleted"));
 
   app_fixture_tear_down (&fixture);
 }
@@ -1180,11 +1312,13 @@ main (int   argc,
   g_test_add_func ("/gui/offer-row/icon", test_offer_row_icon);
   g_test_add_func ("/gui/transfer-row/progress", test_transfer_row_progress);
   g_test_add_func ("/gui/transfer-row/failure", test_transfer_row_failure);
+  g_test_add_func ("/gui/trust-dialog/questions", test_trust_dialog);
   g_test_add_func ("/gui/application/connect-saves-settings", test_application_connect_saves);
   g_test_add_func ("/gui/window/drop-uploads", test_window_drop);
   g_test_add_func ("/gui/window/drop-too-large", test_window_drop_too_large);
   g_test_add_func ("/gui/window/trust", test_window_trust);
   g_test_add_func ("/gui/window/clear-finished", test_window_clear_finished);
+  g_test_add_func ("/gui/window/delete", test_window_delete);
   g_test_add_func ("/gui/window/password", test_window_password);
   g_test_add_func ("/gui/window/no-tls", test_window_no_tls);
 
