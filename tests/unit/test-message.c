@@ -10,7 +10,8 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "ferry-message.h"
+/* The layer's own test: it also checks raw payloads against the private type strings. */
+#include "ferry-message-private.h"
 #include "ferry-error.h"
 
 static const char *awkward_names[] = {
@@ -738,7 +739,7 @@ test_data_too_short (void)
 static GError *
 error_round_trip (const GError *error)
 {
-  g_autoptr(GBytes) bytes = ferry_message_encode_error (error);
+  g_autoptr(GBytes) bytes = ferry_msg_error_new (error);
   g_auto(FerryFrame) frame = { 0 };
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GVariant) payload = NULL;
@@ -747,7 +748,7 @@ error_round_trip (const GError *error)
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ERROR);
   payload = ferry_message_parse (&frame, &local_error);
   g_assert_no_error (local_error);
-  return ferry_message_to_gerror (payload);
+  return ferry_msg_error_to_gerror (payload);
 }
 
 static void
@@ -788,7 +789,7 @@ test_error_unknown_code (void)
     {
       g_autoptr(GVariant) payload = round_trip (FERRY_MSG_ERROR, 0,
                                                 g_variant_new ("(us)", codes[i], "Odd."));
-      g_autoptr(GError) error = ferry_message_to_gerror (payload);
+      g_autoptr(GError) error = ferry_msg_error_to_gerror (payload);
 
       g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
       g_assert_cmpstr (error->message, ==, "Odd.");
@@ -798,7 +799,7 @@ test_error_unknown_code (void)
   {
     g_autoptr(GVariant) payload = round_trip (FERRY_MSG_ERROR, 0,
                                               g_variant_new ("(us)", FERRY_ERROR_BUSY, ""));
-    g_autoptr(GError) error = ferry_message_to_gerror (payload);
+    g_autoptr(GError) error = ferry_msg_error_to_gerror (payload);
 
     g_assert_error (error, FERRY_ERROR, FERRY_ERROR_BUSY);
     g_assert_cmpstr (error->message, !=, "");
@@ -815,6 +816,379 @@ test_wire_codes (void)
   g_assert_cmpint (ferry_error_from_wire (8), ==, FERRY_ERROR_CHECKSUM);
   g_assert_cmpint (ferry_error_from_wire (0), ==, FERRY_ERROR_INTERNAL);
   g_assert_cmpint (ferry_error_from_wire (100), ==, FERRY_ERROR_INTERNAL);
+}
+
+/* The typed layer: what a constructor builds, the decoder and ferry_message_parse() accept,
+ * and the accessors give back, field by field. Returns the parsed payload. */
+static GVariant *
+typed_parse (GBytes           *bytes,
+             FerryMessageType  type,
+             guint16           flags)
+{
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GError) error = NULL;
+  GVariant *parsed;
+
+  g_assert_nonnull (bytes);
+  decode_one (bytes, &frame);
+  g_assert_cmpint (frame.type, ==, type);
+  g_assert_cmpuint (frame.flags, ==, flags);
+  parsed = ferry_message_parse (&frame, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  return parsed;
+}
+
+/* A message one past a limit: the constructor builds it as asked, the receiver refuses it. */
+static void
+typed_refused (GBytes *bytes,
+               int     code)
+{
+  g_autoptr(GBytes) owned = bytes;
+  g_auto(FerryFrame) frame = { 0 };
+
+  g_assert_nonnull (owned);
+  decode_one (owned, &frame);
+  assert_parse_error (&frame, code);
+}
+
+static void
+fill_digest (guint8 *digest,
+             guint8  seed)
+{
+  for (gsize i = 0; i < FERRY_SHA256_SIZE; i++)
+    digest[i] = (guint8) (seed + i * 7);
+}
+
+static void
+test_typed_round_trip (void)
+{
+  guint8 secret[FERRY_SECRET_SIZE];
+  guint8 sha[FERRY_SHA256_SIZE];
+
+  fill_digest (secret, 3);
+  fill_digest (sha, 200);
+
+  /* HELLO, with and without a password. */
+  for (int with_password = 0; with_password < 2; with_password++)
+    {
+      g_autoptr(GVariant) v = typed_parse (ferry_msg_hello_new (7, "ferry 1.0", "Zoë", secret,
+                                                                with_password ? "hunter2" : NULL),
+                                           FERRY_MSG_HELLO, 0);
+      guint32 version = 0;
+      const char *software = NULL;
+      const char *user = NULL;
+      const guint8 *got_secret = NULL;
+      const char *password = "unset";
+
+      ferry_msg_hello_get (v, &version, &software, &user, &got_secret, &password);
+      g_assert_cmpuint (version, ==, 7);
+      g_assert_cmpstr (software, ==, "ferry 1.0");
+      g_assert_cmpstr (user, ==, "Zoë");
+      g_assert_cmpmem (got_secret, FERRY_SECRET_SIZE, secret, FERRY_SECRET_SIZE);
+      g_assert_cmpstr (password, ==, with_password ? "hunter2" : NULL);
+    }
+
+  /* WELCOME, with and without auth. */
+  for (int auth = 0; auth < 2; auth++)
+    {
+      g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, "ferry-server 1.0",
+                                                                  G_MAXUINT64 - 1, auth),
+                                           FERRY_MSG_WELCOME, 0);
+      guint32 version = 0;
+      const char *software = NULL;
+      guint64 max_file_size = 0;
+      gboolean got_auth = !auth;
+
+      ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth);
+      g_assert_cmpuint (version, ==, 1);
+      g_assert_cmpstr (software, ==, "ferry-server 1.0");
+      g_assert_cmpuint (max_file_size, ==, G_MAXUINT64 - 1);
+      g_assert_cmpint (got_auth, ==, auth);
+    }
+
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_subscribe_new (), FERRY_MSG_SUBSCRIBE, 0);
+
+    g_assert_cmpuint (g_variant_n_children (v), ==, 0);
+  }
+
+  /* OFFER, in and out of a snapshot, with every field set apart from the others. */
+  for (int snapshot = 0; snapshot < 2; snapshot++)
+    {
+      guint16 flags = snapshot ? FERRY_FRAME_FLAG_SNAPSHOT : 0;
+      g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("0123456789abcdef",
+                                                                "a:b\nc.txt", G_MAXUINT64,
+                                                                sha, "Bob", G_MININT64,
+                                                                G_MAXINT64, snapshot, flags),
+                                           FERRY_MSG_OFFER, flags);
+      const char *id = NULL;
+      const char *name = NULL;
+      const char *uploader = NULL;
+      const guint8 *got_sha = NULL;
+      guint64 size = 0;
+      gint64 created = 0;
+      gint64 expires = 0;
+      gboolean mine = !snapshot;
+
+      ferry_msg_offer_get (v, &id, &name, &size, &got_sha, &uploader, &created, &expires,
+                           &mine);
+      g_assert_cmpstr (id, ==, "0123456789abcdef");
+      g_assert_cmpstr (name, ==, "a:b\nc.txt");
+      g_assert_cmpuint (size, ==, G_MAXUINT64);
+      g_assert_cmpmem (got_sha, FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
+      g_assert_cmpstr (uploader, ==, "Bob");
+      g_assert_cmpint (created, ==, G_MININT64);
+      g_assert_cmpint (expires, ==, G_MAXINT64);
+      g_assert_cmpint (mine, ==, snapshot);
+    }
+
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_synced_new (G_MAXUINT32), FERRY_MSG_SYNCED, 0);
+
+    g_assert_cmpuint (ferry_msg_synced_get_count (v), ==, G_MAXUINT32);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_deleted_new ("00ff"), FERRY_MSG_DELETED, 0);
+
+    g_assert_cmpstr (ferry_msg_deleted_get_id (v), ==, "00ff");
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("🚢.mkv", G_MAXINT64, "abc123"),
+                                         FERRY_MSG_UPLOAD, 0);
+    const char *name = NULL;
+    const char *token = NULL;
+    guint64 size = 0;
+
+    ferry_msg_upload_get (v, &name, &size, &token);
+    g_assert_cmpstr (name, ==, "🚢.mkv");
+    g_assert_cmpuint (size, ==, G_MAXINT64);
+    g_assert_cmpstr (token, ==, "abc123");
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_accept_new ("00aa", 262144),
+                                         FERRY_MSG_ACCEPT, 0);
+    const char *token = NULL;
+    guint64 offset = 0;
+
+    ferry_msg_accept_get (v, &token, &offset);
+    g_assert_cmpstr (token, ==, "00aa");
+    g_assert_cmpuint (offset, ==, 262144);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_end_new (sha), FERRY_MSG_END, 0);
+
+    g_assert_cmpmem (ferry_msg_end_get_sha256 (v), FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", G_MAXUINT64 - 2),
+                                         FERRY_MSG_DOWNLOAD, 0);
+    const char *id = NULL;
+    guint64 offset = 0;
+
+    ferry_msg_download_get (v, &id, &offset);
+    g_assert_cmpstr (id, ==, "abc");
+    g_assert_cmpuint (offset, ==, G_MAXUINT64 - 2);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_delete_new ("fedcba"), FERRY_MSG_DELETE, 0);
+
+    g_assert_cmpstr (ferry_msg_delete_get_id (v), ==, "fedcba");
+  }
+  {
+    g_autoptr(GError) error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_OWNER,
+                                                   "Only the owner may delete “x”.");
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_error_new (error), FERRY_MSG_ERROR, 0);
+    g_autoptr(GError) back = ferry_msg_error_to_gerror (v);
+    guint32 code = 0;
+    const char *message = NULL;
+
+    ferry_msg_error_get (v, &code, &message);
+    g_assert_cmpuint (code, ==, 5);
+    g_assert_cmpstr (message, ==, "Only the owner may delete “x”.");
+    g_assert_error (back, FERRY_ERROR, FERRY_ERROR_NOT_OWNER);
+    g_assert_cmpstr (back->message, ==, message);
+  }
+  {
+    g_autoptr(GVariant) ping = typed_parse (ferry_msg_ping_new (G_MAXUINT64), FERRY_MSG_PING, 0);
+    g_autoptr(GVariant) pong = typed_parse (ferry_msg_pong_new (42), FERRY_MSG_PONG, 0);
+
+    g_assert_cmpuint (ferry_msg_ping_get_token (ping), ==, G_MAXUINT64);
+    g_assert_cmpuint (ferry_msg_pong_get_token (pong), ==, 42);
+  }
+
+  /* Fields the caller does not want may be skipped. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("ab", "n", 1, sha, "u", 2, 3, TRUE,
+                                                              0),
+                                         FERRY_MSG_OFFER, 0);
+    const char *name = NULL;
+
+    ferry_msg_offer_get (v, NULL, &name, NULL, NULL, NULL, NULL, NULL, NULL);
+    g_assert_cmpstr (name, ==, "n");
+  }
+}
+
+/* A HELLO whose password option is not a string: the accessor reports no password, as the
+ * server treats it. */
+static void
+test_typed_password_of_wrong_type (void)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GVariant) parsed = NULL;
+  const char *password = "unset";
+  const char *user = NULL;
+
+  g_variant_builder_add (&options, "{sv}", FERRY_HELLO_OPTION_PASSWORD,
+                         g_variant_new_uint32 (1234));
+  parsed = round_trip (FERRY_MSG_HELLO, 0,
+                       g_variant_new ("(uss@ay@a{sv})", 1, "c", "alice", bytes_variant (32, 1),
+                                      g_variant_builder_end (&options)));
+  ferry_msg_hello_get (parsed, NULL, NULL, &user, NULL, &password);
+  g_assert_cmpstr (user, ==, "alice");
+  g_assert_null (password);
+}
+
+static void
+test_typed_limits (void)
+{
+  g_autofree char *s128 = g_strnfill (FERRY_MAX_SOFTWARE_LEN, 's');
+  g_autofree char *s129 = g_strnfill (FERRY_MAX_SOFTWARE_LEN + 1, 's');
+  g_autofree char *u64 = g_strnfill (FERRY_MAX_USER_LEN, 'u');
+  g_autofree char *u65 = g_strnfill (FERRY_MAX_USER_LEN + 1, 'u');
+  g_autofree char *n1024 = g_strnfill (FERRY_MAX_NAME_LEN, 'n');
+  g_autofree char *n1025 = g_strnfill (FERRY_MAX_NAME_LEN + 1, 'n');
+  g_autofree char *id64 = g_strnfill (FERRY_MAX_ID_LEN, 'e');
+  g_autofree char *id65 = g_strnfill (FERRY_MAX_ID_LEN + 1, 'e');
+  g_autofree char *pw1024 = g_strnfill (1024, 'p');
+  guint8 secret[FERRY_SECRET_SIZE] = { 1 };
+  guint8 sha[FERRY_SHA256_SIZE] = { 2 };
+
+  /* HELLO: software 0 to 128 bytes, user 1 to 64, any password the frame can carry. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_hello_new (1, s128, u64, secret, pw1024),
+                                         FERRY_MSG_HELLO, 0);
+    g_autoptr(GVariant) empty = typed_parse (ferry_msg_hello_new (1, "", "u", secret, NULL),
+                                             FERRY_MSG_HELLO, 0);
+    const char *software = NULL;
+    const char *user = NULL;
+    const char *password = NULL;
+
+    ferry_msg_hello_get (v, NULL, &software, &user, NULL, &password);
+    g_assert_cmpstr (software, ==, s128);
+    g_assert_cmpstr (user, ==, u64);
+    g_assert_cmpstr (password, ==, pw1024);
+    ferry_msg_hello_get (empty, NULL, &software, &user, NULL, NULL);
+    g_assert_cmpstr (software, ==, "");
+    g_assert_cmpstr (user, ==, "u");
+  }
+  typed_refused (ferry_msg_hello_new (1, s129, "u", secret, NULL), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_hello_new (1, "c", u65, secret, NULL), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_hello_new (1, "c", "", secret, NULL), FERRY_ERROR_INVALID_NAME);
+
+  /* WELCOME: software 0 to 128 bytes. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE),
+                                         FERRY_MSG_WELCOME, 0);
+    const char *software = NULL;
+
+    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL);
+    g_assert_cmpstr (software, ==, s128);
+  }
+  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE), FERRY_ERROR_MALFORMED);
+
+  /* OFFER: id 1 to 64 hex digits, name 1 to 1024 bytes, uploader 1 to 64. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new (id64, n1024, 0, sha, u64, 0, 0,
+                                                              FALSE, 0),
+                                         FERRY_MSG_OFFER, 0);
+    const char *id = NULL;
+    const char *name = NULL;
+    const char *uploader = NULL;
+
+    ferry_msg_offer_get (v, &id, &name, NULL, NULL, &uploader, NULL, NULL, NULL);
+    g_assert_cmpstr (id, ==, id64);
+    g_assert_cmpstr (name, ==, n1024);
+    g_assert_cmpstr (uploader, ==, u64);
+  }
+  typed_refused (ferry_msg_offer_new (id65, "n", 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_offer_new ("", "n", 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_offer_new ("ab", n1025, 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_offer_new ("ab", "", 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_offer_new ("ab", "n", 0, sha, u65, 0, 0, FALSE, 0),
+                 FERRY_ERROR_INVALID_NAME);
+
+  /* DELETED, DELETE, DOWNLOAD: an id of 1 to 64 hex digits. */
+  {
+    g_autoptr(GVariant) deleted = typed_parse (ferry_msg_deleted_new (id64), FERRY_MSG_DELETED,
+                                               0);
+    g_autoptr(GVariant) delete_ = typed_parse (ferry_msg_delete_new (id64), FERRY_MSG_DELETE, 0);
+    g_autoptr(GVariant) download = typed_parse (ferry_msg_download_new (id64, 0),
+                                                FERRY_MSG_DOWNLOAD, 0);
+    const char *id = NULL;
+
+    g_assert_cmpstr (ferry_msg_deleted_get_id (deleted), ==, id64);
+    g_assert_cmpstr (ferry_msg_delete_get_id (delete_), ==, id64);
+    ferry_msg_download_get (download, &id, NULL);
+    g_assert_cmpstr (id, ==, id64);
+  }
+  typed_refused (ferry_msg_deleted_new (id65), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_delete_new (id65), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_download_new (id65, 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_delete_new (""), FERRY_ERROR_MALFORMED);
+
+  /* UPLOAD: name 1 to 1024 bytes, resume token empty or 1 to 64 hex digits. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new (n1024, 1, id64),
+                                         FERRY_MSG_UPLOAD, 0);
+    const char *name = NULL;
+    const char *token = NULL;
+
+    ferry_msg_upload_get (v, &name, NULL, &token);
+    g_assert_cmpstr (name, ==, n1024);
+    g_assert_cmpstr (token, ==, id64);
+  }
+  typed_refused (ferry_msg_upload_new (n1025, 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("", 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("n", 1, id65), FERRY_ERROR_MALFORMED);
+
+  /* ACCEPT: the same rule for its token. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_accept_new (id64, 0), FERRY_MSG_ACCEPT, 0);
+    g_autoptr(GVariant) empty = typed_parse (ferry_msg_accept_new ("", 0), FERRY_MSG_ACCEPT, 0);
+    const char *token = NULL;
+
+    ferry_msg_accept_get (v, &token, NULL);
+    g_assert_cmpstr (token, ==, id64);
+    ferry_msg_accept_get (empty, &token, NULL);
+    g_assert_cmpstr (token, ==, "");
+  }
+  typed_refused (ferry_msg_accept_new (id65, 0), FERRY_ERROR_MALFORMED);
+
+  /* ERROR: a message as long as a control frame can carry ("(us)": 4 bytes, the string, its
+   * NUL). One byte more is over the control payload limit: the sender refuses to build it
+   * (and a decoder refuses such a header, see test-frame). */
+  {
+    gsize max = FERRY_MAX_CONTROL_PAYLOAD - 4 - 1;
+    g_autofree char *longest = g_strnfill (max, 'm');
+    g_autofree char *too_long = g_strnfill (max + 1, 'm');
+    g_autoptr(GError) fits = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_BUSY, longest);
+    g_autoptr(GError) over = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_BUSY, too_long);
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_error_new (fits), FERRY_MSG_ERROR, 0);
+    g_autoptr(GBytes) bytes = NULL;
+    const char *message = NULL;
+
+    ferry_msg_error_get (v, NULL, &message);
+    g_assert_cmpuint (strlen (message), ==, max);
+    g_test_expect_message ("ferry-frame", G_LOG_LEVEL_CRITICAL, "*max_payload*");
+    bytes = ferry_msg_error_new (over);
+    g_test_assert_expected_messages ();
+    g_assert_null (bytes);
+  }
 }
 
 int
@@ -841,6 +1215,9 @@ main (int   argc,
   g_test_add_func ("/message/error-round-trip", test_error_round_trip);
   g_test_add_func ("/message/error-unknown-code", test_error_unknown_code);
   g_test_add_func ("/message/wire-codes", test_wire_codes);
+  g_test_add_func ("/message/typed/round-trip", test_typed_round_trip);
+  g_test_add_func ("/message/typed/password-of-wrong-type", test_typed_password_of_wrong_type);
+  g_test_add_func ("/message/typed/limits", test_typed_limits);
 
   return g_test_run ();
 }
