@@ -44,6 +44,48 @@ get_fixed_bytes (GVariant *value,
   return g_variant_get_fixed_array (child, &n, 1);
 }
 
+/* The messages whose one field is an id: DELETED and DELETE. */
+static GBytes *
+id_message_new (FerryMessageType  type,
+                const char       *id)
+{
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return ferry_message_encode (type, 0, g_variant_new ("(s)", id));
+}
+
+static const char *
+id_message_get (GVariant         *value,
+                FerryMessageType  type)
+{
+  const char *id = NULL;
+
+  g_return_val_if_fail (is_payload (value, type), NULL);
+
+  g_variant_get (value, "(&s)", &id);
+  return id;
+}
+
+/* The messages whose one field is a token: PING and PONG. */
+static GBytes *
+token_message_new (FerryMessageType type,
+                   guint64          token)
+{
+  return ferry_message_encode (type, 0, g_variant_new ("(t)", token));
+}
+
+static guint64
+token_message_get (GVariant         *value,
+                   FerryMessageType  type)
+{
+  guint64 token = 0;
+
+  g_return_val_if_fail (is_payload (value, type), 0);
+
+  g_variant_get (value, "(t)", &token);
+  return token;
+}
+
 GBytes *
 ferry_msg_hello_new (guint32       version,
                      const char   *software,
@@ -191,20 +233,13 @@ ferry_msg_synced_get_count (GVariant *synced)
 GBytes *
 ferry_msg_deleted_new (const char *id)
 {
-  g_return_val_if_fail (id != NULL, NULL);
-
-  return ferry_message_encode (FERRY_MSG_DELETED, 0, g_variant_new ("(s)", id));
+  return id_message_new (FERRY_MSG_DELETED, id);
 }
 
 const char *
 ferry_msg_deleted_get_id (GVariant *deleted)
 {
-  const char *id = NULL;
-
-  g_return_val_if_fail (is_payload (deleted, FERRY_MSG_DELETED), NULL);
-
-  g_variant_get (deleted, "(&s)", &id);
-  return id;
+  return id_message_get (deleted, FERRY_MSG_DELETED);
 }
 
 GBytes *
@@ -288,20 +323,13 @@ ferry_msg_download_get (GVariant     *download,
 GBytes *
 ferry_msg_delete_new (const char *id)
 {
-  g_return_val_if_fail (id != NULL, NULL);
-
-  return ferry_message_encode (FERRY_MSG_DELETE, 0, g_variant_new ("(s)", id));
+  return id_message_new (FERRY_MSG_DELETE, id);
 }
 
 const char *
 ferry_msg_delete_get_id (GVariant *delete_)
 {
-  const char *id = NULL;
-
-  g_return_val_if_fail (is_payload (delete_, FERRY_MSG_DELETE), NULL);
-
-  g_variant_get (delete_, "(&s)", &id);
-  return id;
+  return id_message_get (delete_, FERRY_MSG_DELETE);
 }
 
 GBytes *
@@ -341,33 +369,23 @@ ferry_msg_error_to_gerror (GVariant *error_)
 GBytes *
 ferry_msg_ping_new (guint64 token)
 {
-  return ferry_message_encode (FERRY_MSG_PING, 0, g_variant_new ("(t)", token));
+  return token_message_new (FERRY_MSG_PING, token);
 }
 
 guint64
 ferry_msg_ping_get_token (GVariant *ping)
 {
-  guint64 token = 0;
-
-  g_return_val_if_fail (is_payload (ping, FERRY_MSG_PING), 0);
-
-  g_variant_get (ping, "(t)", &token);
-  return token;
+  return token_message_get (ping, FERRY_MSG_PING);
 }
 
 GBytes *
 ferry_msg_pong_new (guint64 token)
 {
-  return ferry_message_encode (FERRY_MSG_PONG, 0, g_variant_new ("(t)", token));
+  return token_message_new (FERRY_MSG_PONG, token);
 }
 
 guint64
 ferry_msg_pong_get_token (GVariant *pong)
 {
-  guint64 token = 0;
-
-  g_return_val_if_fail (is_payload (pong, FERRY_MSG_PONG), 0);
-
-  g_variant_get (pong, "(t)", &token);
-  return token;
+  return token_message_get (pong, FERRY_MSG_PONG);
 }

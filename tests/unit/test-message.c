@@ -59,6 +59,27 @@ frame_from_payload (FerryMessageType  type,
   decode_one (bytes, frame);
 }
 
+/* Runs a whole frame through the decoder and ferry_message_parse(), which must accept it as a
+ * @type frame with @flags. Returns the parsed payload. */
+static GVariant *
+typed_parse (GBytes           *bytes,
+             FerryMessageType  type,
+             guint16           flags)
+{
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GError) error = NULL;
+  GVariant *parsed;
+
+  g_assert_nonnull (bytes);
+  decode_one (bytes, &frame);
+  g_assert_cmpint (frame.type, ==, type);
+  g_assert_cmpuint (frame.flags, ==, flags);
+  parsed = ferry_message_parse (&frame, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  return parsed;
+}
+
 static GVariant *
 round_trip (FerryMessageType  type,
             guint16           flags,
@@ -66,18 +87,8 @@ round_trip (FerryMessageType  type,
 {
   g_autoptr(GVariant) owned = g_variant_ref_sink (value);
   g_autoptr(GBytes) bytes = ferry_message_encode (type, flags, owned);
-  g_auto(FerryFrame) frame = { 0 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) parsed = NULL;
+  g_autoptr(GVariant) parsed = typed_parse (bytes, type, flags);
 
-  g_assert_nonnull (bytes);
-  decode_one (bytes, &frame);
-  g_assert_cmpint (frame.type, ==, type);
-  g_assert_cmpuint (frame.flags, ==, flags);
-
-  parsed = ferry_message_parse (&frame, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (parsed);
   g_assert_true (g_variant_is_of_type (parsed, ferry_message_get_variant_type (type)));
   if (!g_variant_equal (parsed, owned))
     {
@@ -816,27 +827,6 @@ test_wire_codes (void)
   g_assert_cmpint (ferry_error_from_wire (8), ==, FERRY_ERROR_CHECKSUM);
   g_assert_cmpint (ferry_error_from_wire (0), ==, FERRY_ERROR_INTERNAL);
   g_assert_cmpint (ferry_error_from_wire (100), ==, FERRY_ERROR_INTERNAL);
-}
-
-/* The typed layer: what a constructor builds, the decoder and ferry_message_parse() accept,
- * and the accessors give back, field by field. Returns the parsed payload. */
-static GVariant *
-typed_parse (GBytes           *bytes,
-             FerryMessageType  type,
-             guint16           flags)
-{
-  g_auto(FerryFrame) frame = { 0 };
-  g_autoptr(GError) error = NULL;
-  GVariant *parsed;
-
-  g_assert_nonnull (bytes);
-  decode_one (bytes, &frame);
-  g_assert_cmpint (frame.type, ==, type);
-  g_assert_cmpuint (frame.flags, ==, flags);
-  parsed = ferry_message_parse (&frame, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (parsed);
-  return parsed;
 }
 
 /* A message one past a limit: the constructor builds it as asked, the receiver refuses it. */
