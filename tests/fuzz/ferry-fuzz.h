@@ -43,8 +43,8 @@ ferry_fuzz_check_frame (const FerryFrame *frame)
 
   /* Accepted payloads are normal form, so they re-encode to the very same bytes. */
   {
-    g_autoptr(GBytes) again = ferry_message_encode (frame->type, frame->flags,
-                                                    g_variant_ref (v));
+    /* @v is not floating: encode takes a reference of its own and drops it. */
+    g_autoptr(GBytes) again = ferry_message_encode (frame->type, frame->flags, v);
     gsize len;
     const guint8 *p = g_bytes_get_data (again, &len);
 
