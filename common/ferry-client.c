@@ -1361,10 +1361,8 @@ handle_control_frame (FerryClient *self,
       break;
 
     case FERRY_MSG_PING:
-      {
-        ferry_connection_send_message (self->control,
-                                       ferry_msg_pong_new (ferry_msg_ping_get_token (v)));
-      }
+      ferry_connection_send_message (self->control,
+                                     ferry_msg_pong_new (ferry_msg_ping_get_token (v)));
       break;
 
     case FERRY_MSG_PONG:

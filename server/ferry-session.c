@@ -401,9 +401,7 @@ ferry_session_fail (FerrySession *self,
 
   if (owned->domain == FERRY_ERROR && owned->code != FERRY_ERROR_CLOSED &&
       owned->code != FERRY_ERROR_CONNECT)
-    {
-      ferry_connection_send_message (self->connection, ferry_msg_error_new (owned));
-    }
+    ferry_connection_send_message (self->connection, ferry_msg_error_new (owned));
   ferry_session_close (self);
 }
 
@@ -513,14 +511,11 @@ handle_hello (FerrySession *self,
                                                        "try again later.")));
       return;
     }
-  if (self->auth)
+  if (self->auth && !ferry_auth_check (self->auth, self->peer_address, password, &error))
     {
-      if (!ferry_auth_check (self->auth, self->peer_address, password, &error))
-        {
-          g_message ("%s: refused: %s", self->peer, error->message);
-          ferry_session_fail (self, error);
-          return;
-        }
+      g_message ("%s: refused: %s", self->peer, error->message);
+      ferry_session_fail (self, error);
+      return;
     }
 
   checksum = ferry_checksum_new ();
