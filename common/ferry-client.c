@@ -604,7 +604,7 @@ ferry_expect_message (FerryFrame        *frame,
 
   if (frame->type == FERRY_MSG_ERROR)
     {
-      g_propagate_error (error, ferry_message_to_gerror (v));
+      g_propagate_error (error, ferry_msg_error_to_gerror (v));
       return NULL;
     }
   if (frame->type != expected)
@@ -846,7 +846,7 @@ open_welcome_cb (GObject      *object,
       return;
     }
 
-  g_variant_get (v, "(u&st@a{sv})", &version, NULL, &max_file_size, NULL);
+  ferry_msg_welcome_get (v, &version, NULL, &max_file_size, NULL);
   if (version != FERRY_PROTOCOL_VERSION)
     {
       open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_VERSION,
@@ -888,22 +888,13 @@ open_send_hello (GTask     *task,
 {
   FerryClient *self = g_task_get_source_object (task);
   OpenData *data = g_task_get_task_data (task);
-  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
-
-  if (self->password)
-    g_variant_builder_add (&options, "{sv}", "password", g_variant_new_string (self->password));
 
   data->connection = ferry_connection_new (stream);
-  ferry_connection_send_message (data->connection, FERRY_MSG_HELLO, 0,
-                                 g_variant_new ("(uss@ay@a{sv})",
-                                                FERRY_PROTOCOL_VERSION,
-                                                "ferry " PACKAGE_VERSION,
-                                                self->user_name,
-                                                g_variant_new_fixed_array (
-                                                  G_VARIANT_TYPE_BYTE,
-                                                  self->secret,
-                                                  FERRY_SECRET_SIZE, 1),
-                                                g_variant_builder_end (&options)));
+  ferry_connection_send_message (data->connection,
+                                 ferry_msg_hello_new (FERRY_PROTOCOL_VERSION,
+                                                      "ferry " PACKAGE_VERSION,
+                                                      self->user_name, self->secret,
+                                                      self->password));
   ferry_connection_read_async (data->connection, data->cancellable,
                                open_welcome_cb, g_object_ref (task));
 }
@@ -1230,9 +1221,8 @@ ping_cb (gpointer user_data)
   FerryClient *self = user_data;
 
   if (self->control)
-    ferry_connection_send_message (self->control, FERRY_MSG_PING, 0,
-                                   g_variant_new ("(t)",
-                                                  (guint64) g_get_monotonic_time ()));
+    ferry_connection_send_message (self->control,
+                                   ferry_msg_ping_new ((guint64) g_get_monotonic_time ()));
   return G_SOURCE_CONTINUE;
 }
 
@@ -1355,11 +1345,10 @@ handle_control_frame (FerryClient *self,
 
     case FERRY_MSG_DELETED:
       {
-        const char *id;
+        const char *id = ferry_msg_deleted_get_id (v);
         g_autoptr(FerryOffer) offer = NULL;
         guint position;
 
-        g_variant_get (v, "(&s)", &id);
         offer = g_hash_table_lookup (self->offers_by_id, id);
         if (!offer)
           break;
@@ -1372,20 +1361,15 @@ handle_control_frame (FerryClient *self,
       break;
 
     case FERRY_MSG_PING:
-      {
-        guint64 token;
-
-        g_variant_get (v, "(t)", &token);
-        ferry_connection_send_message (self->control, FERRY_MSG_PONG, 0,
-                                       g_variant_new ("(t)", token));
-      }
+      ferry_connection_send_message (self->control,
+                                     ferry_msg_pong_new (ferry_msg_ping_get_token (v)));
       break;
 
     case FERRY_MSG_PONG:
       break;
 
     case FERRY_MSG_ERROR:
-      control_ended (self, ferry_message_to_gerror (v));
+      control_ended (self, ferry_msg_error_to_gerror (v));
       return;
 
     default:
@@ -1468,7 +1452,7 @@ control_opened_cb (GObject      *object,
 
   self->control = g_steal_pointer (&connection);
   self->snapshot = g_ptr_array_new_with_free_func (g_object_unref);
-  ferry_connection_send_message (self->control, FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()"));
+  ferry_connection_send_message (self->control, ferry_msg_subscribe_new ());
   control_read_next (self);
 }
 
@@ -1615,9 +1599,7 @@ delete_opened_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
-  ferry_connection_send_message (connection, FERRY_MSG_DELETE, 0,
-                                 g_variant_new ("(s)",
-                                                g_task_get_task_data (task)));
+  ferry_connection_send_message (connection, ferry_msg_delete_new (g_task_get_task_data (task)));
   ferry_connection_read_async (connection, g_task_get_cancellable (task),
                                delete_reply_cb, g_object_ref (task));
 }

@@ -8,11 +8,9 @@
 
 #include <glib/gi18n.h>
 
-#include "ferry-connection.h"
+#include "ferry-connection-private.h"
 #include "ferry-error.h"
 #include "ferry-message.h"
-
-#define READ_BUFFER_SIZE (FERRY_CHUNK_SIZE + 4096)
 
 typedef struct
 {
@@ -41,60 +39,23 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-struct _FerryConnection
-{
-  GObject parent_instance;
-
-  /* owned references */
-  GIOStream         *stream;
-  FerryFrameDecoder *decoder;
-  GCancellable      *cancellable;   /* every internal I/O uses it; abort cancels it */
-  guint8            *read_buffer;
-  GTask             *read_task;
-  GQueue             write_queue;   /* WriteOp, head is in flight when writing */
-  GError            *write_error;
-  GTask             *close_task;
-  GTask             *drain_task;    /* waits for frame_bytes <= drain_level */
-
-  /* borrowed from stream */
-  GInputStream      *input;
-  GOutputStream     *output;
-
-  gsize              queued_bytes;
-  gsize              frame_bytes;   /* queued frames that the queue holds (not DATA payloads) */
-  gsize              output_limit;  /* 0: no limit */
-  gsize              drain_level;
-  guint              n_io;
-  gulong             read_cancel_id;
-  GCancellable      *read_user_cancellable;
-  guint              writing : 1;
-  guint              closing : 1;
-  guint              closed : 1;
-  guint              aborted : 1;
-  guint              overflowed : 1;
-};
-
 G_DEFINE_FINAL_TYPE (FerryConnection, ferry_connection, G_TYPE_OBJECT)
 
 static void write_next (FerryConnection *self);
 
-/* A socket or TLS failure, said as what it means to a person: the connection is gone.
- * Cancellation stays as it is. Takes @error. */
-static GError *
-connection_lost (GError *error)
+GError *
+ferry_connection_lost (GError *error)
 {
-  g_autofree char *reason = NULL;
   GError *lost;
 
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || error->domain == FERRY_ERROR)
     return error;
-  reason = ferry_error_reason (error->message);
-  lost = g_error_new (FERRY_ERROR, FERRY_ERROR_CLOSED, _("The connection was lost (%s)."),
-                      reason);
+  /* The system's own sentence, whole, after ours. */
+  lost = g_error_new (FERRY_ERROR, FERRY_ERROR_CLOSED, _("The connection was lost: %s"),
+                      error->message);
   g_error_free (error);
   return lost;
 }
-static void maybe_close_stream (FerryConnection *self);
 
 static void
 write_op_free (WriteOp *op)
@@ -206,7 +167,7 @@ ferry_connection_init (FerryConnection *self)
   g_queue_init (&self->write_queue);
   self->decoder = ferry_frame_decoder_new ();
   self->cancellable = g_cancellable_new ();
-  self->read_buffer = g_malloc (READ_BUFFER_SIZE);
+  self->read_buffer = g_malloc (FERRY_CONNECTION_READ_BUFFER_SIZE);
 }
 
 FerryConnection *
@@ -270,156 +231,6 @@ ferry_connection_is_closed (FerryConnection *self)
   return self->closed || self->closing;
 }
 
-static void
-frame_free (FerryFrame *frame)
-{
-  ferry_frame_clear (frame);
-  g_free (frame);
-}
-
-static void
-user_cancelled_cb (GCancellable *cancellable,
-                   gpointer      user_data)
-{
-  FerryConnection *self = user_data;
-
-  /* Cancelling a read in the middle of a frame leaves the stream unusable. */
-  g_cancellable_cancel (self->cancellable);
-}
-
-static void
-read_task_complete (FerryConnection *self,
-                    FerryFrame      *frame,
-                    GError          *error)
-{
-  g_autoptr(GTask) task = g_steal_pointer (&self->read_task);
-
-  if (self->read_cancel_id)
-    {
-      g_cancellable_disconnect (self->read_user_cancellable, self->read_cancel_id);
-      self->read_cancel_id = 0;
-    }
-  g_clear_object (&self->read_user_cancellable);
-
-  if (error)
-    g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, frame, (GDestroyNotify) frame_free);
-}
-
-static void read_more (FerryConnection *self);
-
-static void
-read_cb (GObject      *object,
-         GAsyncResult *result,
-         gpointer      user_data)
-{
-  g_autoptr(FerryConnection) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n;
-
-  self->n_io--;
-  n = g_input_stream_read_finish (G_INPUT_STREAM (object), result, &error);
-
-  if (n < 0)
-    {
-      if (self->closed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_clear_error (&error);
-      if (!error)
-        error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("Operation was cancelled"));
-      read_task_complete (self, NULL, connection_lost (g_steal_pointer (&error)));
-      maybe_close_stream (self);
-      return;
-    }
-
-  if (n == 0)
-    {
-      if (ferry_frame_decoder_pending (self->decoder) > 0)
-        error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,
-                                     _("The connection was closed in the middle of a message."));
-      else
-        error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,
-                                     _("The connection was closed by the other side."));
-      read_task_complete (self, NULL, g_steal_pointer (&error));
-      maybe_close_stream (self);
-      return;
-    }
-
-  ferry_frame_decoder_feed (self->decoder, self->read_buffer, (gsize) n);
-  read_more (self);
-}
-
-static void
-read_more (FerryConnection *self)
-{
-  FerryFrame frame = { 0 };
-  GError *error = NULL;
-
-  if (ferry_frame_decoder_next (self->decoder, &frame, &error))
-    {
-      read_task_complete (self, g_memdup2 (&frame, sizeof frame), NULL);
-      return;
-    }
-  if (error)
-    {
-      read_task_complete (self, NULL, error);
-      return;
-    }
-  if (self->closed || g_cancellable_is_cancelled (self->cancellable))
-    {
-      read_task_complete (self, NULL,
-                          g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                               _("Operation was cancelled")));
-      return;
-    }
-
-  self->n_io++;
-  g_input_stream_read_async (self->input, self->read_buffer, READ_BUFFER_SIZE,
-                             G_PRIORITY_DEFAULT, self->cancellable,
-                             read_cb, g_object_ref (self));
-}
-
-void
-ferry_connection_read_async (FerryConnection     *self,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
-{
-  g_return_if_fail (FERRY_IS_CONNECTION (self));
-  g_return_if_fail (self->read_task == NULL);
-
-  self->read_task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (self->read_task, ferry_connection_read_async);
-
-  if (cancellable)
-    {
-      self->read_user_cancellable = g_object_ref (cancellable);
-      self->read_cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (user_cancelled_cb),
-                                                    self, NULL);
-    }
-
-  read_more (self);
-}
-
-gboolean
-ferry_connection_read_finish (FerryConnection  *self,
-                              GAsyncResult     *result,
-                              FerryFrame       *frame,
-                              GError          **error)
-{
-  FerryFrame *got;
-
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (frame != NULL, FALSE);
-
-  got = g_task_propagate_pointer (G_TASK (result), error);
-  if (!got)
-    return FALSE;
-  *frame = *got;
-  g_free (got);
-  return TRUE;
-}
-
 /* Takes @op off the counts. */
 static void
 uncount (FerryConnection *self,
@@ -481,14 +292,14 @@ write_cb (GObject      *object,
 
   if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (object), result, NULL, &error))
     {
-      error = connection_lost (error);
+      error = ferry_connection_lost (error);
       if (!self->write_error)
         self->write_error = g_error_copy (error);
       if (op->task)
         g_task_return_error (op->task, g_steal_pointer (&error));
       write_op_free (op);
       fail_queue (self);
-      maybe_close_stream (self);
+      ferry_connection_maybe_close_stream (self);
       return;
     }
 
@@ -516,7 +327,7 @@ write_next (FerryConnection *self)
   op = g_queue_peek_head (&self->write_queue);
   if (!op)
     {
-      maybe_close_stream (self);
+      ferry_connection_maybe_close_stream (self);
       return;
     }
 
@@ -634,14 +445,12 @@ ferry_connection_send (FerryConnection *self,
 }
 
 void
-ferry_connection_send_message (FerryConnection  *self,
-                               FerryMessageType  type,
-                               guint16           flags,
-                               GVariant         *value)
+ferry_connection_send_message (FerryConnection *self,
+                               GBytes          *message)
 {
-  g_autoptr(GBytes) frame = ferry_message_encode (type, flags, value);
+  g_autoptr(GBytes) owned = message;
 
-  ferry_connection_send (self, frame);
+  ferry_connection_send (self, owned);
 }
 
 void
@@ -716,8 +525,8 @@ close_cb (GObject      *object,
     g_task_return_boolean (task, TRUE);
 }
 
-static void
-maybe_close_stream (FerryConnection *self)
+void
+ferry_connection_maybe_close_stream (FerryConnection *self)
 {
   if (self->closed || !self->closing)
     return;
@@ -767,7 +576,7 @@ ferry_connection_close_async (FerryConnection     *self,
   self->closing = TRUE;
   self->close_task = g_steal_pointer (&task);
   if (!self->writing)
-    maybe_close_stream (self);
+    ferry_connection_maybe_close_stream (self);
 }
 
 gboolean
@@ -794,5 +603,5 @@ ferry_connection_abort (FerryConnection *self)
   g_cancellable_cancel (self->cancellable);
   if (!self->writing)
     fail_queue (self);
-  maybe_close_stream (self);
+  ferry_connection_maybe_close_stream (self);
 }

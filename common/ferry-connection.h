@@ -61,12 +61,10 @@ gboolean         ferry_connection_send_finish      (FerryConnection      *self,
 /* Fire and forget: a failure shows up on the next read or send. @frame is borrowed. */
 void             ferry_connection_send             (FerryConnection      *self,
                                                     GBytes               *frame);
-/* Encodes @value (a floating reference is sunk) as a @type frame and sends it, fire and
+/* Sends @message, a frame from a ferry_msg_*_new() constructor, and takes it; fire and
  * forget. */
 void             ferry_connection_send_message     (FerryConnection      *self,
-                                                    FerryMessageType      type,
-                                                    guint16               flags,
-                                                    GVariant             *value);
+                                                    GBytes               *message);
 
 /* A DATA frame written with writev straight from @data, which must stay valid until the
  * callback runs. */

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <glib/gi18n.h>
 
-#include "ferry-message.h"
+#include "ferry-message-private.h"
 #include "ferry-error.h"
 
 static const char *variant_types[] = {
@@ -102,22 +102,23 @@ ferry_name_check (const char  *name,
   return TRUE;
 }
 
-GVariant *
-ferry_variant_new_sha256 (const guint8 *digest)
-{
-  return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, digest, FERRY_SHA256_SIZE, 1);
-}
-
-static gboolean
+/* @format is a whole sentence with one %s, the message type's name. */
+static gboolean G_GNUC_PRINTF (2, 3)
 malformed (GError     **error,
-           const char  *what,
-           FerryMessageType type)
+           const char  *format,
+           ...)
 {
-  g_set_error (error, FERRY_ERROR, FERRY_ERROR_MALFORMED,
-               _("The peer sent a %s message with %s."),
-               ferry_message_type_to_string (type), what);
+  va_list args;
+  g_autofree char *message = NULL;
+
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_MALFORMED, message);
   return FALSE;
 }
+
+#define TYPE_NAME(type) ferry_message_type_to_string (type)
 
 static gboolean
 check_bytes (GVariant         *v,
@@ -129,7 +130,8 @@ check_bytes (GVariant         *v,
   g_autoptr(GVariant) child = g_variant_get_child_value (v, index);
 
   if (g_variant_n_children (child) != expected)
-    return malformed (error, _("a field of the wrong length"), type);
+    return malformed (error, _("The peer sent a %s message with a field of the wrong "
+                                "length."), TYPE_NAME (type));
   return TRUE;
 }
 
@@ -146,7 +148,8 @@ check_id (GVariant         *v,
   if (may_be_empty && id[0] == '\0')
     return TRUE;
   if (!ferry_id_is_valid (id))
-    return malformed (error, _("an invalid identifier"), type);
+    return malformed (error, _("The peer sent a %s message with an invalid identifier."),
+                             TYPE_NAME (type));
   return TRUE;
 }
 
@@ -176,7 +179,8 @@ check_software (GVariant         *v,
 
   g_variant_get_string (child, &len);
   if (len > FERRY_MAX_SOFTWARE_LEN)
-    return malformed (error, _("an over-long software name"), type);
+    return malformed (error, _("The peer sent a %s message with an over-long software "
+                                "name."), TYPE_NAME (type));
   return TRUE;
 }
 
@@ -217,7 +221,8 @@ check_fields (FerryMessageType   type,
       return TRUE;
     case FERRY_MSG_DATA:
     default:
-      return malformed (error, _("an unexpected type"), type);
+      return malformed (error, _("The peer sent a %s message where none was expected."),
+                               TYPE_NAME (type));
     }
 }
 
@@ -233,14 +238,16 @@ ferry_message_parse (const FerryFrame  *frame,
   vtype = ferry_message_get_variant_type (frame->type);
   if (!vtype)
     {
-      malformed (error, _("a payload that is not structured"), frame->type);
+      malformed (error, _("The peer sent a %s message whose payload is not "
+                           "structured."), TYPE_NAME (frame->type));
       return NULL;
     }
 
   v = g_variant_ref_sink (g_variant_new_from_bytes (vtype, frame->payload, FALSE));
   if (!g_variant_is_normal_form (v))
     {
-      malformed (error, _("a payload of the wrong type or shape"), frame->type);
+      malformed (error, _("The peer sent a %s message with a payload of the wrong type or "
+                           "shape."), TYPE_NAME (frame->type));
       return NULL;
     }
 
@@ -277,7 +284,8 @@ ferry_data_parse (const FerryFrame  *frame,
 
   p = g_bytes_get_data (frame->payload, &size);
   if (size <= FERRY_DATA_HEADER_SIZE)
-    return malformed (error, _("no data"), FERRY_MSG_DATA);
+    return malformed (error, _("The peer sent a %s message with no data."),
+                             TYPE_NAME (FERRY_MSG_DATA));
 
   for (int i = 0; i < 8; i++)
     off = (off << 8) | p[i];
@@ -286,26 +294,4 @@ ferry_data_parse (const FerryFrame  *frame,
   *data = p + FERRY_DATA_HEADER_SIZE;
   *len = size - FERRY_DATA_HEADER_SIZE;
   return TRUE;
-}
-
-GBytes *
-ferry_message_encode_error (const GError *error)
-{
-  g_return_val_if_fail (error != NULL, NULL);
-
-  return ferry_message_encode (FERRY_MSG_ERROR, 0,
-                               g_variant_new ("(us)", ferry_error_to_wire (error),
-                                              error->message));
-}
-
-GError *
-ferry_message_to_gerror (GVariant *error_payload)
-{
-  guint32 code;
-  const char *message;
-
-  g_variant_get (error_payload, "(u&s)", &code, &message);
-  if (!*message)
-    message = _("The peer reported an error without a message.");
-  return g_error_new_literal (FERRY_ERROR, ferry_error_from_wire (code), message);
 }

@@ -1,4 +1,23 @@
-/* ferry-message.h: typed GVariant payloads, built and checked against docs/PROTOCOL.md
+/* ferry-message.h: the message layer, the one place that knows how docs/PROTOCOL.md lays out
+ * each message
+ *
+ * Senders build a message with its constructor, ferry_msg_<name>_new(), which returns the whole
+ * frame, header included, ready for ferry_connection_send_message(). A constructor returns a
+ * frame rather than a GVariant so that a payload can never leave under the wrong type: PING and
+ * PONG, DELETE and DELETED share a payload layout. Constructors check only their arguments'
+ * presence, not the limits of §4, so a test can build a message one byte past a limit and see
+ * the receiver refuse it.
+ *
+ * Receivers check a frame once with ferry_message_parse() (the single place where the limits
+ * of §4 are enforced), then read it with the accessors: ferry_msg_<name>_get() with one out
+ * parameter per field (NULL skips a field) or, for one-field messages, a getter that returns
+ * the field. Accessors cannot fail; strings and byte arrays they hand out are borrowed from the
+ * parsed GVariant, as g_variant_get()'s "&s" does. This shape (out parameters rather than one
+ * struct per message) maps one to one onto the g_variant_get() calls it replaced, and keeps the
+ * borrowed pointers next to the GVariant that owns them.
+ *
+ * The GVariant type strings live in ferry-message-private.h; nothing outside the layer needs
+ * them. Option keys of the a{sv} dictionaries are named below.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -18,34 +37,122 @@ G_BEGIN_DECLS
 #define FERRY_MAX_USER_LEN       64
 #define FERRY_MAX_SOFTWARE_LEN   128
 
-#define FERRY_HELLO_TYPE      "(ussaya{sv})"
-#define FERRY_WELCOME_TYPE    "(usta{sv})"
-#define FERRY_SUBSCRIBE_TYPE  "()"
-#define FERRY_OFFER_TYPE      "(sstaysxxb)"
-#define FERRY_SYNCED_TYPE     "(u)"
-#define FERRY_DELETED_TYPE    "(s)"
-#define FERRY_UPLOAD_TYPE     "(stsa{sv})"
-#define FERRY_ACCEPT_TYPE     "(st)"
-#define FERRY_END_TYPE        "(ay)"
-#define FERRY_DOWNLOAD_TYPE   "(st)"
-#define FERRY_DELETE_TYPE     "(s)"
-#define FERRY_ERROR_TYPE      "(us)"
-#define FERRY_PING_TYPE       "(t)"
-#define FERRY_PONG_TYPE       "(t)"
+/* Option keys (docs/PROTOCOL.md §3). */
+#define FERRY_HELLO_OPTION_PASSWORD  "password"   /* s: the server's password */
+#define FERRY_WELCOME_OPTION_AUTH    "auth"       /* b: the server requires a password */
 
-const GVariantType *ferry_message_get_variant_type (FerryMessageType    type);
+/* Checks a decoded frame's payload: normal form of exactly the right type, and every field
+ * within its limit. Returns a new reference for the accessors below, or NULL with
+ * FERRY_ERROR_MALFORMED or FERRY_ERROR_INVALID_NAME. Not for DATA. */
+GVariant *ferry_message_parse       (const FerryFrame   *frame,
+                                     GError            **error);
 
-/* Serializes @value (which must have the type's payload type; a floating ref is sunk) into a
- * whole frame, header included. */
+/* Serializes a payload that ferry_message_parse() accepted back into a whole frame. Only for
+ * code that relays a parsed message as it is (the fuzzers); senders use the constructors. */
 GBytes   *ferry_message_encode      (FerryMessageType    type,
                                      guint16             flags,
                                      GVariant           *value);
 
-/* Checks a decoded frame's payload: normal form of exactly the right type, and every field
- * within its limit. Returns a new reference, or NULL with FERRY_ERROR_MALFORMED or
- * FERRY_ERROR_INVALID_NAME. Not for DATA. */
-GVariant *ferry_message_parse       (const FerryFrame   *frame,
-                                     GError            **error);
+/* HELLO, C → S. @password is NULL when the user gave none. */
+GBytes       *ferry_msg_hello_new          (guint32        version,
+                                            const char    *software,
+                                            const char    *user,
+                                            const guint8  *secret,
+                                            const char    *password);
+/* *@secret is FERRY_SECRET_SIZE bytes; *@password is NULL when absent or not a string. */
+void          ferry_msg_hello_get          (GVariant      *hello,
+                                            guint32       *version,
+                                            const char   **software,
+                                            const char   **user,
+                                            const guint8 **secret,
+                                            const char   **password);
+
+/* WELCOME, S → C. */
+GBytes       *ferry_msg_welcome_new        (guint32        version,
+                                            const char    *software,
+                                            guint64        max_file_size,
+                                            gboolean       auth);
+void          ferry_msg_welcome_get        (GVariant      *welcome,
+                                            guint32       *version,
+                                            const char   **software,
+                                            guint64       *max_file_size,
+                                            gboolean      *auth);
+
+/* SUBSCRIBE, C → S: no fields. */
+GBytes       *ferry_msg_subscribe_new      (void);
+
+/* OFFER, S → C. @flags is 0 or FERRY_FRAME_FLAG_SNAPSHOT; @sha256 is FERRY_SHA256_SIZE bytes. */
+GBytes       *ferry_msg_offer_new          (const char    *id,
+                                            const char    *name,
+                                            guint64        size,
+                                            const guint8  *sha256,
+                                            const char    *uploader,
+                                            gint64         created,
+                                            gint64         expires,
+                                            gboolean       mine,
+                                            guint16        flags);
+void          ferry_msg_offer_get          (GVariant      *offer,
+                                            const char   **id,
+                                            const char   **name,
+                                            guint64       *size,
+                                            const guint8 **sha256,
+                                            const char   **uploader,
+                                            gint64        *created,
+                                            gint64        *expires,
+                                            gboolean      *mine);
+
+/* SYNCED, S → C: the number of offers in the snapshot. */
+GBytes       *ferry_msg_synced_new         (guint32        count);
+guint32       ferry_msg_synced_get_count   (GVariant      *synced);
+
+/* DELETED, S → C. */
+GBytes       *ferry_msg_deleted_new        (const char    *id);
+const char   *ferry_msg_deleted_get_id     (GVariant      *deleted);
+
+/* UPLOAD, C → S. @resume_token is "" for a new upload. */
+GBytes       *ferry_msg_upload_new         (const char    *name,
+                                            guint64        size,
+                                            const char    *resume_token);
+void          ferry_msg_upload_get         (GVariant      *upload,
+                                            const char   **name,
+                                            guint64       *size,
+                                            const char   **resume_token);
+
+/* ACCEPT, S → C. */
+GBytes       *ferry_msg_accept_new         (const char    *resume_token,
+                                            guint64        offset);
+void          ferry_msg_accept_get         (GVariant      *accept,
+                                            const char   **resume_token,
+                                            guint64       *offset);
+
+/* END, both ways: the SHA-256 of the whole file, FERRY_SHA256_SIZE bytes. */
+GBytes       *ferry_msg_end_new            (const guint8  *sha256);
+const guint8 *ferry_msg_end_get_sha256     (GVariant      *end);
+
+/* DOWNLOAD, C → S. */
+GBytes       *ferry_msg_download_new       (const char    *id,
+                                            guint64        offset);
+void          ferry_msg_download_get       (GVariant      *download,
+                                            const char   **id,
+                                            guint64       *offset);
+
+/* DELETE, C → S. */
+GBytes       *ferry_msg_delete_new         (const char    *id);
+const char   *ferry_msg_delete_get_id      (GVariant      *delete_);
+
+/* ERROR, both ways. @error's code travels if it is a wire code (§6), else as INTERNAL. */
+GBytes       *ferry_msg_error_new          (const GError  *error);
+void          ferry_msg_error_get          (GVariant      *error_,
+                                            guint32       *code,
+                                            const char   **message);
+/* The FERRY_ERROR the peer reported, with a sentence even when it sent none. */
+GError       *ferry_msg_error_to_gerror    (GVariant      *error_);
+
+/* PING and PONG, both ways: an opaque token, echoed by the PONG. */
+GBytes       *ferry_msg_ping_new           (guint64        token);
+guint64       ferry_msg_ping_get_token     (GVariant      *ping);
+GBytes       *ferry_msg_pong_new           (guint64        token);
+guint64       ferry_msg_pong_get_token     (GVariant      *pong);
 
 /* DATA frames: an 8-byte offset and the bytes. */
 void      ferry_data_header_encode  (guint8             *out,
@@ -57,14 +164,9 @@ gboolean  ferry_data_parse          (const FerryFrame   *frame,
                                      gsize              *len,
                                      GError            **error);
 
-/* ERROR frames, both ways. */
-GBytes   *ferry_message_encode_error (const GError      *error);
-GError   *ferry_message_to_gerror    (GVariant          *error_payload);
-
 gboolean  ferry_id_is_valid          (const char        *id);
 gboolean  ferry_name_check           (const char        *name,
                                       gsize              max_len,
                                       GError           **error);
-GVariant *ferry_variant_new_sha256   (const guint8      *digest);
 
 G_END_DECLS

@@ -127,35 +127,48 @@ ferry_offer_init (FerryOffer *self)
 }
 
 FerryOffer *
-ferry_offer_new_from_variant (GVariant *value)
+ferry_offer_new (const char   *id,
+                 const char   *name,
+                 guint64       size,
+                 const guint8 *sha256,
+                 const char   *uploader,
+                 gint64        created,
+                 gint64        expires,
+                 gboolean      mine)
 {
   FerryOffer *self;
-  g_autoptr(GVariant) sha = NULL;
-  const guint8 *digest;
-  gsize n = 0;
 
-  g_return_val_if_fail (value != NULL, NULL);
-  g_return_val_if_fail (g_variant_is_of_type (value, G_VARIANT_TYPE ("(sstaysxxb)")), NULL);
+  g_return_val_if_fail (id != NULL && name != NULL && sha256 != NULL && uploader != NULL, NULL);
 
   self = g_object_new (FERRY_TYPE_OFFER, NULL);
-  g_variant_get (value, "(sst@aysxxb)",
-                 &self->id, &self->name, &self->size, &sha, &self->uploader,
-                 &self->created, &self->expires, &self->mine);
-  digest = g_variant_get_fixed_array (sha, &n, 1);
-  if (n == FERRY_SHA256_SIZE)
-    memcpy (self->sha256, digest, FERRY_SHA256_SIZE);
+  self->id = g_strdup (id);
+  self->name = g_strdup (name);
+  self->size = size;
+  memcpy (self->sha256, sha256, FERRY_SHA256_SIZE);
   self->sha256_hex = ferry_sha256_to_hex (self->sha256);
+  self->uploader = g_strdup (uploader);
+  self->created = created;
+  self->expires = expires;
+  self->mine = mine;
   return self;
 }
 
-GVariant *
-ferry_offer_to_variant (FerryOffer *self)
+FerryOffer *
+ferry_offer_new_from_variant (GVariant *value)
 {
-  g_return_val_if_fail (FERRY_IS_OFFER (self), NULL);
+  const char *id;
+  const char *name;
+  const char *uploader;
+  const guint8 *sha256;
+  guint64 size;
+  gint64 created;
+  gint64 expires;
+  gboolean mine;
 
-  return g_variant_new ("(sst@aysxxb)", self->id, self->name, self->size,
-                        ferry_variant_new_sha256 (self->sha256), self->uploader,
-                        self->created, self->expires, self->mine);
+  g_return_val_if_fail (value != NULL, NULL);
+
+  ferry_msg_offer_get (value, &id, &name, &size, &sha256, &uploader, &created, &expires, &mine);
+  return ferry_offer_new (id, name, size, sha256, uploader, created, expires, mine);
 }
 
 #define GETTER(type, field) \

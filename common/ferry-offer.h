@@ -12,9 +12,17 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (FerryOffer, ferry_offer, FERRY, OFFER, GObject)
 
-/* @value has the OFFER payload type "(sstaysxxb)" and was checked by ferry_message_parse(). */
-FerryOffer   *ferry_offer_new_from_variant (GVariant    *value);
-GVariant     *ferry_offer_to_variant       (FerryOffer  *self);
+/* @sha256 is FERRY_SHA256_SIZE bytes. */
+FerryOffer   *ferry_offer_new              (const char   *id,
+                                            const char   *name,
+                                            guint64       size,
+                                            const guint8 *sha256,
+                                            const char   *uploader,
+                                            gint64        created,
+                                            gint64        expires,
+                                            gboolean      mine);
+/* @value is an OFFER payload that ferry_message_parse() accepted. */
+FerryOffer   *ferry_offer_new_from_variant (GVariant     *value);
 
 const char   *ferry_offer_get_id           (FerryOffer  *self);
 const char   *ferry_offer_get_name         (FerryOffer  *self);

@@ -182,10 +182,8 @@ static void
 download_end (FerryTransfer *self,
               GVariant      *end)
 {
-  g_autoptr(GVariant) sha = NULL;
   guint8 digest[FERRY_SHA256_SIZE];
-  gsize n;
-  const guint8 *announced;
+  const guint8 *announced = ferry_msg_end_get_sha256 (end);
 
   if (self->bytes_done != self->total)
     {
@@ -196,11 +194,9 @@ download_end (FerryTransfer *self,
 
   ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
   ferry_checksum_finish (self->checksum, digest);
-  g_variant_get (end, "(@ay)", &sha);
-  announced = g_variant_get_fixed_array (sha, &n, 1);
 
   if (memcmp (digest, ferry_offer_get_sha256 (self->offer), FERRY_SHA256_SIZE) != 0 ||
-      n != FERRY_SHA256_SIZE || memcmp (digest, announced, FERRY_SHA256_SIZE) != 0)
+      memcmp (digest, announced, FERRY_SHA256_SIZE) != 0)
     {
       ferry_transfer_fail (self,
                            g_error_new (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
@@ -492,9 +488,7 @@ download_opened_cb (GObject      *object,
       return;
     }
 
-  ferry_connection_send_message (self->connection, FERRY_MSG_DOWNLOAD, 0,
-                                 g_variant_new ("(st)", self->offer_id,
-                                                (guint64) 0));
+  ferry_connection_send_message (self->connection, ferry_msg_download_new (self->offer_id, 0));
   ferry_connection_read_async (self->connection, self->cancellable,
                                download_offer_cb, g_object_ref (self));
 }

@@ -199,9 +199,7 @@ upload_read_next (FerryTransfer *self)
     }
 
   ferry_checksum_finish (self->checksum, digest);
-  ferry_connection_send_message (self->connection, FERRY_MSG_END, 0,
-                                 g_variant_new ("(@ay)",
-                                                ferry_variant_new_sha256 (digest)));
+  ferry_connection_send_message (self->connection, ferry_msg_end_new (digest));
   self->end_sent = TRUE;
   /* The read started at ACCEPT brings the verdict: OFFER, or ERROR. */
   ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
@@ -224,7 +222,7 @@ upload_accepted_cb (GObject      *object,
       return;
     }
 
-  g_variant_get (v, "(&st)", NULL, &offset);
+  ferry_msg_accept_get (v, NULL, &offset);
   if (offset != 0)
     {
       /* Resume arrives in a later version; version 1 servers always start at 0. */
@@ -282,10 +280,8 @@ upload_opened_cb (GObject      *object,
       return;
     }
 
-  ferry_connection_send_message (self->connection, FERRY_MSG_UPLOAD, 0,
-                                 g_variant_new ("(sts@a{sv})", self->name,
-                                                self->total, "",
-                                                g_variant_new ("a{sv}", NULL)));
+  ferry_connection_send_message (self->connection,
+                                 ferry_msg_upload_new (self->name, self->total, ""));
   ferry_connection_read_async (self->connection, self->cancellable,
                                upload_accepted_cb, g_object_ref (self));
 }

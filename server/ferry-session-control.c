@@ -42,7 +42,7 @@ hub_deleted_cb (FerryHub     *hub,
 {
   if (self->state != FERRY_SESSION_STATE_CONTROL)
     return;
-  ferry_session_send_message (self, FERRY_MSG_DELETED, 0, g_variant_new ("(s)", id));
+  ferry_session_send_message (self, ferry_msg_deleted_new (id));
 }
 
 static void
@@ -51,13 +51,11 @@ snapshot_done (FerrySession *self)
   g_autoptr(FerryHubCursor) cursor = g_steal_pointer (&self->snapshot_cursor);
   g_autoptr(GPtrArray) deleted = ferry_hub_cursor_take_deleted (cursor);
 
-  ferry_session_send_message (self, FERRY_MSG_SYNCED, 0,
-                              g_variant_new ("(u)", self->snapshot_sent));
+  ferry_session_send_message (self, ferry_msg_synced_new (self->snapshot_sent));
   /* Offers published while the snapshot was sent were in it (the cursor reached them);
    * offers it had sent and that went since are reported now, after SYNCED. */
   for (guint i = 0; i < deleted->len && !ferry_session_is_closing (self); i++)
-    ferry_session_send_message (self, FERRY_MSG_DELETED, 0,
-                                g_variant_new ("(s)", (char *) g_ptr_array_index (deleted, i)));
+    ferry_session_send_message (self, ferry_msg_deleted_new (g_ptr_array_index (deleted, i)));
   if (ferry_session_is_closing (self))
     return;
 
@@ -137,12 +135,7 @@ ferry_session_handle_control (FerrySession *self,
           ferry_session_fail (self, error);
           return;
         }
-      {
-        guint64 token;
-
-        g_variant_get (value, "(t)", &token);
-        ferry_session_send_message (self, FERRY_MSG_PONG, 0, g_variant_new ("(t)", token));
-      }
+      ferry_session_send_message (self, ferry_msg_pong_new (ferry_msg_ping_get_token (value)));
       break;
 
     case FERRY_MSG_PONG:
@@ -188,7 +181,7 @@ remove_cb (GObject      *object,
     g_message ("%s (%s) deleted %s", user, self->peer, id);
   }
   if (!ferry_session_is_closing (self))
-    ferry_session_send_message (self, FERRY_MSG_DELETED, 0, g_variant_new ("(s)", id));
+    ferry_session_send_message (self, ferry_msg_deleted_new (id));
   ferry_hub_publish_deleted (self->hub, id);
 
   if (ferry_session_is_closing (self))
@@ -211,7 +204,7 @@ ferry_session_start_delete (FerrySession *self,
       ferry_session_fail (self, error);
       return;
     }
-  g_variant_get (value, "(&s)", &id);
+  id = ferry_msg_delete_get_id (value);
 
   row = ferry_hub_lookup (self->hub, id);
   if (!row)

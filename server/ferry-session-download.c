@@ -90,8 +90,7 @@ download_next (FerrySession *self)
 
   if (self->download_offset >= row->size)
     {
-      ferry_session_send_message (self, FERRY_MSG_END, 0,
-                                  g_variant_new ("(@ay)", ferry_variant_new_sha256 (row->sha256)));
+      ferry_session_send_message (self, ferry_msg_end_new (row->sha256));
       g_debug ("%s: sent %s (“%s”)", self->peer, row->id, row->name);
       ferry_session_close (self);
       return;
@@ -161,7 +160,7 @@ ferry_session_start_download (FerrySession *self,
       ferry_session_fail (self, error);
       return;
     }
-  g_variant_get (value, "(&st)", &id, &offset);
+  ferry_msg_download_get (value, &id, &offset);
 
   row = ferry_hub_lookup (self->hub, id);
   if (!row)

@@ -108,11 +108,9 @@ void      ferry_session_touch            (FerrySession      *self);
 /* Starts the idle timeout again with @seconds; 0 turns it off. */
 void      ferry_session_set_timeout      (FerrySession      *self,
                                           guint              seconds);
-/* Takes @value if it is floating. */
+/* Sends @message, a frame from a ferry_msg_*_new() constructor, and takes it. */
 void      ferry_session_send_message     (FerrySession      *self,
-                                          FerryMessageType   type,
-                                          guint16            flags,
-                                          GVariant          *value);
+                                          GBytes            *message);
 gboolean  ferry_session_owns             (FerrySession      *self,
                                           FerryCatalogueRow *row);
 void      ferry_session_send_offer       (FerrySession      *self,

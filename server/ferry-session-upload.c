@@ -96,8 +96,7 @@ create_partial_cb (GObject      *object,
   self->state = FERRY_SESSION_STATE_UPLOAD_RECEIVING;
   ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
 
-  ferry_session_send_message (self, FERRY_MSG_ACCEPT, 0,
-                              g_variant_new ("(st)", self->upload_token, (guint64) 0));
+  ferry_session_send_message (self, ferry_msg_accept_new (self->upload_token, 0));
   ferry_session_read_next (self);
 }
 
@@ -146,7 +145,7 @@ ferry_session_start_upload (FerrySession *self,
       return;
     }
   /* v1: a resume token is accepted and answered with a fresh upload from 0. */
-  g_variant_get (value, "(&st&s@a{sv})", &name, &size, NULL, NULL);
+  ferry_msg_upload_get (value, &name, &size, NULL);
 
   if (size > self->config.max_file_size || size > G_MAXINT64)
     {
@@ -323,12 +322,9 @@ handle_end (FerrySession *self,
             FerryFrame   *frame)
 {
   g_autoptr(GVariant) value = NULL;
-  g_autoptr(GVariant) sha = NULL;
   g_autoptr(FerryCatalogueRow) row = NULL;
   guint8 digest[FERRY_SHA256_SIZE];
-  const guint8 *theirs;
   GError *error = NULL;
-  gsize n = 0;
 
   if (!(value = ferry_message_parse (frame, &error)))
     {
@@ -345,10 +341,8 @@ handle_end (FerrySession *self,
       return;
     }
 
-  g_variant_get (value, "(@ay)", &sha);
-  theirs = g_variant_get_fixed_array (sha, &n, 1);
   ferry_checksum_finish (self->upload_checksum, digest);
-  if (n != FERRY_SHA256_SIZE || memcmp (digest, theirs, FERRY_SHA256_SIZE) != 0)
+  if (memcmp (digest, ferry_msg_end_get_sha256 (value), FERRY_SHA256_SIZE) != 0)
     {
       ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
                                                      _("The file arrived damaged: checksum "

@@ -288,14 +288,10 @@ ferry_session_set_timeout (FerrySession *self,
 /* Sending. */
 
 void
-ferry_session_send_message (FerrySession     *self,
-                            FerryMessageType  type,
-                            guint16           flags,
-                            GVariant         *value)
+ferry_session_send_message (FerrySession *self,
+                            GBytes       *message)
 {
-  g_autoptr(GBytes) frame = ferry_message_encode (type, flags, value);
-
-  ferry_connection_send (self->connection, frame);
+  ferry_connection_send_message (self->connection, message);
 }
 
 gboolean
@@ -310,11 +306,10 @@ ferry_session_send_offer (FerrySession      *self,
                           FerryCatalogueRow *row,
                           guint16            flags)
 {
-  ferry_session_send_message (self, FERRY_MSG_OFFER, flags,
-                              g_variant_new ("(sst@aysxxb)", row->id, row->name, row->size,
-                                             ferry_variant_new_sha256 (row->sha256), row->uploader,
-                                             row->created, row->expires,
-                                             ferry_session_owns (self, row)));
+  ferry_session_send_message (self,
+                              ferry_msg_offer_new (row->id, row->name, row->size, row->sha256,
+                                                   row->uploader, row->created, row->expires,
+                                                   ferry_session_owns (self, row), flags));
 }
 
 /* Ending. */
@@ -406,11 +401,7 @@ ferry_session_fail (FerrySession *self,
 
   if (owned->domain == FERRY_ERROR && owned->code != FERRY_ERROR_CLOSED &&
       owned->code != FERRY_ERROR_CONNECT)
-    {
-      g_autoptr(GBytes) frame = ferry_message_encode_error (owned);
-
-      ferry_connection_send (self->connection, frame);
-    }
+    ferry_connection_send_message (self->connection, ferry_msg_error_new (owned));
   ferry_session_close (self);
 }
 
@@ -485,16 +476,13 @@ handle_hello (FerrySession *self,
               FerryFrame   *frame)
 {
   g_autoptr(GVariant) value = NULL;
-  g_autoptr(GVariant) secret = NULL;
-  g_autoptr(GVariant) options = NULL;
   g_autoptr(FerryChecksum) checksum = NULL;
-  g_auto(GVariantBuilder) welcome_options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
   GError *error = NULL;
   const char *software;
   const char *user;
-  const guint8 *bytes;
+  const char *password;
+  const guint8 *secret;
   guint32 version;
-  gsize n = 0;
 
   if (frame->type != FERRY_MSG_HELLO)
     {
@@ -506,7 +494,7 @@ handle_hello (FerrySession *self,
       ferry_session_fail (self, error);
       return;
     }
-  g_variant_get (value, "(u&s&s@ay@a{sv})", &version, &software, &user, &secret, &options);
+  ferry_msg_hello_get (value, &version, &software, &user, &secret, &password);
 
   if (version != FERRY_PROTOCOL_VERSION)
     {
@@ -523,33 +511,24 @@ handle_hello (FerrySession *self,
                                                        "try again later.")));
       return;
     }
-  if (self->auth)
+  if (self->auth && !ferry_auth_check (self->auth, self->peer_address, password, &error))
     {
-      const char *password = NULL;
-
-      /* A password of the wrong type counts as none. */
-      g_variant_lookup (options, "password", "&s", &password);
-      if (!ferry_auth_check (self->auth, self->peer_address, password, &error))
-        {
-          g_message ("%s: refused: %s", self->peer, error->message);
-          ferry_session_fail (self, error);
-          return;
-        }
-      g_variant_builder_add (&welcome_options, "{sv}", "auth", g_variant_new_boolean (TRUE));
+      g_message ("%s: refused: %s", self->peer, error->message);
+      ferry_session_fail (self, error);
+      return;
     }
 
-  bytes = g_variant_get_fixed_array (secret, &n, 1);
   checksum = ferry_checksum_new ();
-  ferry_checksum_update (checksum, bytes, n);
+  ferry_checksum_update (checksum, secret, FERRY_SECRET_SIZE);
   ferry_checksum_finish (checksum, self->owner_hash);
   self->user = g_strdup (user);
 
   g_debug ("%s: HELLO from %s using “%s”", self->peer, user, software);
 
-  ferry_session_send_message (self, FERRY_MSG_WELCOME, 0,
-                              g_variant_new ("(ust@a{sv})", (guint32) FERRY_PROTOCOL_VERSION,
-                                             SERVER_SOFTWARE, self->config.max_file_size,
-                                             g_variant_builder_end (&welcome_options)));
+  ferry_session_send_message (self,
+                              ferry_msg_welcome_new (FERRY_PROTOCOL_VERSION, SERVER_SOFTWARE,
+                                                     self->config.max_file_size,
+                                                     self->auth != NULL));
   self->state = FERRY_SESSION_STATE_READY;
   ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
   ferry_session_read_next (self);
@@ -564,8 +543,10 @@ ferry_session_note_request (FerrySession *self,
   const char *what = NULL;
 
   g_clear_pointer (&self->request, g_free);
-  if (value)
-    g_variant_get_child (value, 0, "&s", &what);
+  if (value && frame->type == FERRY_MSG_UPLOAD)
+    ferry_msg_upload_get (value, &what, NULL, NULL);
+  else if (value)
+    ferry_msg_download_get (value, &what, NULL);
   if (frame->type == FERRY_MSG_UPLOAD)
     {
       g_autofree char *name = ferry_session_log_name (what ? what : "?");
@@ -652,7 +633,7 @@ read_cb (GObject      *object,
   if (frame.type == FERRY_MSG_ERROR)
     {
       g_autoptr(GVariant) value = ferry_message_parse (&frame, NULL);
-      g_autoptr(GError) theirs = value ? ferry_message_to_gerror (value) : NULL;
+      g_autoptr(GError) theirs = value ? ferry_msg_error_to_gerror (value) : NULL;
 
       g_debug ("%s: the client reported: %s", self->peer,
                theirs ? theirs->message : "(malformed ERROR)");

@@ -43,8 +43,8 @@ ferry_fuzz_check_frame (const FerryFrame *frame)
 
   /* Accepted payloads are normal form, so they re-encode to the very same bytes. */
   {
-    g_autoptr(GBytes) again = ferry_message_encode (frame->type, frame->flags,
-                                                    g_variant_ref (v));
+    /* @v is not floating: encode takes a reference of its own and drops it. */
+    g_autoptr(GBytes) again = ferry_message_encode (frame->type, frame->flags, v);
     gsize len;
     const guint8 *p = g_bytes_get_data (again, &len);
 
@@ -56,14 +56,27 @@ ferry_fuzz_check_frame (const FerryFrame *frame)
   if (frame->type == FERRY_MSG_OFFER)
     {
       g_autoptr(FerryOffer) offer = ferry_offer_new_from_variant (v);
-      g_autoptr(GVariant) back = g_variant_ref_sink (ferry_offer_to_variant (offer));
+      g_autoptr(GBytes) back = ferry_msg_offer_new (ferry_offer_get_id (offer),
+                                                    ferry_offer_get_name (offer),
+                                                    ferry_offer_get_size (offer),
+                                                    ferry_offer_get_sha256 (offer),
+                                                    ferry_offer_get_uploader (offer),
+                                                    ferry_offer_get_created (offer),
+                                                    ferry_offer_get_expires (offer),
+                                                    ferry_offer_get_mine (offer),
+                                                    frame->flags);
+      gsize len;
+      const guint8 *p = g_bytes_get_data (back, &len);
 
-      g_assert (g_variant_equal (back, v));
+      /* The offer keeps every field: built again, it is the very same frame. */
+      g_assert (len == FERRY_FRAME_HEADER_SIZE + g_bytes_get_size (frame->payload));
+      g_assert (memcmp (p + FERRY_FRAME_HEADER_SIZE, g_bytes_get_data (frame->payload, NULL),
+                        len - FERRY_FRAME_HEADER_SIZE) == 0);
       g_assert (ferry_offer_get_content_type (offer) != NULL);
     }
   else if (frame->type == FERRY_MSG_ERROR)
     {
-      g_autoptr(GError) carried = ferry_message_to_gerror (v);
+      g_autoptr(GError) carried = ferry_msg_error_to_gerror (v);
 
       g_assert (carried->domain == FERRY_ERROR && carried->message[0]);
     }

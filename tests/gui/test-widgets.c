@@ -32,17 +32,9 @@ make_offer (const char *id,
             gint64      created,
             gboolean    mine)
 {
-  guint8 sha[32] = { 0 };
-  GVariant *value;
-  FerryOffer *offer;
+  static const guint8 sha[32] = { 0 };
 
-  value = g_variant_new ("(sst@aysxxb)", id, name, size,
-                         g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, sha, sizeof sha, 1),
-                         uploader, created, (gint64) 0, mine);
-  g_variant_ref_sink (value);
-  offer = ferry_offer_new_from_variant (value);
-  g_variant_unref (value);
-  return offer;
+  return ferry_offer_new (id, name, size, sha, uploader, created, 0, mine);
 }
 
 static GListStore *

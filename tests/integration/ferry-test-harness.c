@@ -451,13 +451,8 @@ ferry_test_raw_send_hello (GIOStream *conn)
   for (guint i = 0; i < sizeof secret; i++)
     secret[i] = (guint8) g_random_int ();
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_HELLO, 0,
-                                             g_variant_new ("(uss@ay@a{sv})", 1, "raw test",
-                                                            "raw",
-                                                            g_variant_new_fixed_array (
-                                                              G_VARIANT_TYPE_BYTE, secret,
-                                                              sizeof secret, 1),
-                                                            g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_hello_new (FERRY_PROTOCOL_VERSION, "raw test", "raw", secret,
+                                            NULL));
 }
 
 void
@@ -490,7 +485,7 @@ ferry_test_raw_expect_error (GIOStream         *conn,
         continue;
       v = ferry_message_parse (&frame, NULL);
       g_assert_nonnull (v);
-      g_variant_get (v, "(u&s)", &got, NULL);
+      ferry_msg_error_get (v, &got, NULL);
       if (code != 0)
         g_assert_cmpuint (got, ==, code);
       return;

@@ -261,7 +261,7 @@ test_burst_from_one_address (Fixture       *f,
           g_assert_cmpuint (frame.type, ==, FERRY_MSG_ERROR);
           value = ferry_message_parse (&frame, NULL);
           g_assert_nonnull (value);
-          g_variant_get (value, "(u&s)", &code, NULL);
+          ferry_msg_error_get (value, &code, NULL);
           g_assert_cmpuint (code, ==, FERRY_ERROR_BUSY);
           busy++;
         }

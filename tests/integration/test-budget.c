@@ -95,8 +95,7 @@ flood_thread (gpointer user_data)
   ferry_test_raw_handshake (conn);
   for (guint i = 0; i < FLOOD_BATCH; i++)
     {
-      g_autoptr(GBytes) ping = ferry_message_encode (FERRY_MSG_PING, 0,
-                                                     g_variant_new ("(t)", (guint64) i));
+      g_autoptr(GBytes) ping = ferry_msg_ping_new (i);
       gsize len;
       const guint8 *p = g_bytes_get_data (ping, &len);
 
@@ -233,7 +232,7 @@ subscribe_raw (FerryTestServer *server)
   GIOStream *conn = ferry_test_raw_connect (server);
 
   ferry_test_raw_handshake (conn);
-  ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()")));
+  ferry_test_raw_send (conn, ferry_msg_subscribe_new ());
   return conn;
 }
 
@@ -293,7 +292,7 @@ read_subscription_slowly (GIOStream       *conn,
         {
           const char *id;
 
-          g_variant_get_child (value, 0, "&s", &id);
+          ferry_msg_offer_get (value, &id, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
           g_assert_false (g_hash_table_contains (seen, id));
           g_hash_table_add (seen, g_strdup (id));
           g_hash_table_add (held, g_strdup (id));
@@ -309,18 +308,16 @@ read_subscription_slowly (GIOStream       *conn,
         }
       else if (frame.type == FERRY_MSG_DELETED)
         {
-          const char *id;
+          const char *id = ferry_msg_deleted_get_id (value);
 
           g_assert_true (synced);
-          g_variant_get (value, "(&s)", &id);
           g_assert_true (g_hash_table_remove (held, id));
         }
       else if (frame.type == FERRY_MSG_SYNCED)
         {
-          guint32 n;
+          guint32 n = ferry_msg_synced_get_count (value);
 
           g_assert_false (synced);
-          g_variant_get (value, "(u)", &n);
           g_assert_cmpuint (n, ==, n_snapshot);
           synced = TRUE;
         }

@@ -148,10 +148,7 @@ test_second_server (void)
   /* An upload in progress: half its bytes are in partial/, and it waits. */
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                             g_variant_new ("(sts@a{sv})", "held.bin",
-                                                            (guint64) HELD_SIZE, "",
-                                                            g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_upload_new ("held.bin", (guint64) HELD_SIZE, ""));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
   ferry_frame_clear (&frame);
@@ -183,9 +180,7 @@ test_second_server (void)
   send_range (conn, sum, HELD_SENT, HELD_SIZE);
   ferry_checksum_finish (sum, digest);
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_END, 0,
-                                             g_variant_new ("(@ay)",
-                                                            ferry_variant_new_sha256 (digest))));
+                       ferry_msg_end_new (digest));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_OFFER);
   g_assert_cmpuint (ferry_test_count_dir (blobs_dir), ==, 1);

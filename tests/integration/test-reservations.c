@@ -105,18 +105,21 @@ upload_read (Upload *u)
   g_assert_nonnull (v);
   if (frame.type == FERRY_MSG_ERROR)
     {
-      g_variant_get (v, "(us)", &u->error_code, &u->error_message);
+      const char *message;
+
+      ferry_msg_error_get (v, &u->error_code, &message);
+      u->error_message = g_strdup (message);
       g_test_message ("ERROR %u: %s", u->error_code, u->error_message);
     }
   else if (frame.type == FERRY_MSG_OFFER)
     {
-      g_autoptr(GVariant) sha = NULL;
-      gsize n = 0;
+      const char *id;
+      const guint8 *sha;
 
-      g_variant_get (v, "(sst@aysxxb)", &u->offer_id, NULL, NULL, &sha, NULL, NULL, NULL,
-                     NULL);
-      g_assert_cmpuint (g_variant_n_children (sha), ==, FERRY_SHA256_SIZE);
-      memcpy (u->offer_sha, g_variant_get_fixed_array (sha, &n, 1), FERRY_SHA256_SIZE);
+      /* ferry_message_parse() saw to it that the sha256 is FERRY_SHA256_SIZE bytes. */
+      ferry_msg_offer_get (v, &id, NULL, NULL, &sha, NULL, NULL, NULL, NULL);
+      u->offer_id = g_strdup (id);
+      memcpy (u->offer_sha, sha, FERRY_SHA256_SIZE);
     }
   else
     g_error ("Unexpected frame type %d", frame.type);
@@ -138,9 +141,7 @@ upload_start (FerryTestServer *server,
   u->conn = ferry_test_raw_connect (server);
   ferry_test_raw_handshake (u->conn);
   ferry_test_raw_send (u->conn,
-                       ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                             g_variant_new ("(sts@a{sv})", name, size, "",
-                                                            g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_upload_new (name, size, ""));
   g_assert_true (upload_read (u));
   u->alive = u->accepted;
   return u;
@@ -188,10 +189,7 @@ upload_finish (Upload *u)
   ferry_checksum_finish (u->checksum, u->digest);
   if (u->alive)
     {
-      g_autoptr(GBytes) end = ferry_message_encode (FERRY_MSG_END, 0,
-                                                    g_variant_new ("(@ay)",
-                                                                   ferry_variant_new_sha256 (
-                                                                     u->digest)));
+      g_autoptr(GBytes) end = ferry_msg_end_new (u->digest);
       gsize len;
       const void *data = g_bytes_get_data (end, &len);
 

@@ -109,8 +109,7 @@ test_truncated_then_close (Fixture       *f,
   for (guint cut = 1; cut < FERRY_FRAME_HEADER_SIZE + 10; cut += 3)
     {
       g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
-      g_autoptr(GBytes) hello = ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0,
-                                                      g_variant_new ("()"));
+      g_autoptr(GBytes) hello = ferry_msg_subscribe_new ();
       gsize len;
       const guint8 *p = g_bytes_get_data (hello, &len);
 
@@ -141,13 +140,7 @@ test_version_mismatch (Fixture       *f,
   guint8 secret[FERRY_SECRET_SIZE] = { 0 };
 
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_HELLO, 0,
-                                             g_variant_new ("(uss@ay@a{sv})", 99, "future",
-                                                            "Zed",
-                                                            g_variant_new_fixed_array (
-                                                              G_VARIANT_TYPE_BYTE, secret,
-                                                              sizeof secret, 1),
-                                                            g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_hello_new (99, "future", "Zed", secret, NULL));
   ferry_test_raw_expect_error (conn, FERRY_ERROR_VERSION);
 }
 
@@ -167,9 +160,7 @@ test_upload_refused_before_data (Fixture       *f,
   conn = ferry_test_raw_connect (f->server);
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                             g_variant_new ("(sts@a{sv})", "big", (guint64) 10241,
-                                                            "", g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_upload_new ("big", (guint64) 10241, ""));
   {
     g_auto(FerryFrame) frame = { 0 };
     g_autoptr(GVariant) v = NULL;
@@ -178,7 +169,7 @@ test_upload_refused_before_data (Fixture       *f,
     g_assert_true (ferry_test_raw_read (conn, &frame));
     g_assert_cmpint (frame.type, ==, FERRY_MSG_ERROR);
     v = ferry_message_parse (&frame, NULL);
-    g_variant_get (v, "(u&s)", &code, NULL);
+    ferry_msg_error_get (v, &code, NULL);
     g_assert_cmpuint (code, ==, FERRY_ERROR_TOO_LARGE);
   }
   g_assert_cmpuint (ferry_test_count_dir (partial), ==, 0);
@@ -197,10 +188,7 @@ test_upload_cut_off (Fixture       *f,
 
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                             g_variant_new ("(sts@a{sv})", "cut.bin",
-                                                            (guint64) 1000000, "",
-                                                            g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_upload_new ("cut.bin", (guint64) 1000000, ""));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
 
@@ -230,10 +218,7 @@ test_upload_overrun (Fixture       *f,
 
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                             g_variant_new ("(sts@a{sv})", "ten.bin",
-                                                            (guint64) 10, "",
-                                                            g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_upload_new ("ten.bin", (guint64) 10, ""));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
   ferry_data_header_encode (header, 0, 20);
@@ -255,18 +240,13 @@ test_checksum_lie (Fixture       *f,
 
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                             g_variant_new ("(sts@a{sv})", "lie.bin",
-                                                            (guint64) 5, "",
-                                                            g_variant_new ("a{sv}", NULL))));
+                       ferry_msg_upload_new ("lie.bin", (guint64) 5, ""));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
   ferry_data_header_encode (header, 0, 5);
   ferry_test_raw_send_data (conn, header, sizeof header);
   ferry_test_raw_send_data (conn, "hello", 5);
-  ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_END, 0,
-                                                   g_variant_new ("(@ay)",
-                                                                  ferry_variant_new_sha256 (wrong))));
+  ferry_test_raw_send (conn, ferry_msg_end_new (wrong));
   ferry_test_raw_expect_error (conn, FERRY_ERROR_CHECKSUM);
   ferry_test_wait_for (partial_is_empty, f, 30);
   g_assert_cmpuint (ferry_test_count_dir (blobs), ==, 0);
@@ -279,7 +259,7 @@ test_request_out_of_place (Fixture       *f,
   g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
 
   /* A request before HELLO. */
-  ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()")));
+  ferry_test_raw_send (conn, ferry_msg_subscribe_new ());
   ferry_test_raw_expect_error (conn, FERRY_ERROR_UNEXPECTED);
 }
 
@@ -293,11 +273,10 @@ test_many_tiny_frames (Fixture       *f,
   guint pongs = 0;
 
   ferry_test_raw_handshake (conn);
-  ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()")));
+  ferry_test_raw_send (conn, ferry_msg_subscribe_new ());
   for (guint i = 0; i < 10000; i++)
     {
-      g_autoptr(GBytes) ping = ferry_message_encode (FERRY_MSG_PING, 0,
-                                                     g_variant_new ("(t)", (guint64) i));
+      g_autoptr(GBytes) ping = ferry_msg_ping_new (i);
       gsize len;
       const guint8 *p = g_bytes_get_data (ping, &len);
 

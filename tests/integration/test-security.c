@@ -479,7 +479,7 @@ hostile_thread (gpointer user_data)
   /* Plaintext frames to a TLS server: the handshake fails and the socket closes. */
   {
     g_autoptr(GIOStream) tcp = ferry_test_raw_connect_tcp (h->server);
-    g_autoptr(GBytes) hello = ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0, g_variant_new ("()"));
+    g_autoptr(GBytes) hello = ferry_msg_subscribe_new ();
 
     ferry_test_raw_send_data (tcp, g_bytes_get_data (hello, NULL), g_bytes_get_size (hello));
     g_assert_true (stream_is_closed (tcp));
@@ -526,11 +526,7 @@ hostile_thread (gpointer user_data)
     guint8 header[FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE];
 
     ferry_test_raw_handshake (conn);
-    ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                                     g_variant_new ("(sts@a{sv})", "ten",
-                                                                    (guint64) 10, "",
-                                                                    g_variant_new ("a{sv}",
-                                                                                   NULL))));
+    ferry_test_raw_send (conn, ferry_msg_upload_new ("ten", (guint64) 10, ""));
     g_assert_true (ferry_test_raw_read (conn, &frame));
     g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
     ferry_data_header_encode (header, 0, 20);
@@ -547,12 +543,10 @@ hostile_thread (gpointer user_data)
     guint pongs = 0;
 
     ferry_test_raw_handshake (conn);
-    ferry_test_raw_send (conn, ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0,
-                                                     g_variant_new ("()")));
+    ferry_test_raw_send (conn, ferry_msg_subscribe_new ());
     for (guint i = 0; i < 10000; i++)
       {
-        g_autoptr(GBytes) ping = ferry_message_encode (FERRY_MSG_PING, 0,
-                                                       g_variant_new ("(t)", (guint64) i));
+        g_autoptr(GBytes) ping = ferry_msg_ping_new (i);
 
         g_byte_array_append (burst, g_bytes_get_data (ping, NULL), g_bytes_get_size (ping));
       }
@@ -680,8 +674,7 @@ test_connection_flood (Fixture       *f,
     }
 
   /* The held connections still work. */
-  ferry_test_raw_send (held[0], ferry_message_encode (FERRY_MSG_SUBSCRIBE, 0,
-                                                      g_variant_new ("()")));
+  ferry_test_raw_send (held[0], ferry_msg_subscribe_new ());
   {
     g_auto(FerryFrame) frame = { 0 };
 

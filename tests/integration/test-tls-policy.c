@@ -294,12 +294,7 @@ run_s_client_tls12 (Fixture  *f,
           gsize length;
           const void *bytes;
 
-          hello = ferry_message_encode (FERRY_MSG_HELLO, 0,
-                                        g_variant_new ("(uss@ay@a{sv})", 1, "s_client", "tls",
-                                                       g_variant_new_fixed_array (
-                                                         G_VARIANT_TYPE_BYTE, secret,
-                                                         sizeof secret, 1),
-                                                       g_variant_new ("a{sv}", NULL)));
+          hello = ferry_msg_hello_new (FERRY_PROTOCOL_VERSION, "s_client", "tls", secret, NULL);
           bytes = g_bytes_get_data (hello, &length);
           g_output_stream_write_all (in, bytes, length, NULL, NULL, &error);
           g_assert_no_error (error);

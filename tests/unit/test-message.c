@@ -10,7 +10,8 @@
 #include <string.h>
 #include <gio/gio.h>
 
-#include "ferry-message.h"
+/* The layer's own test: it also checks raw payloads against the private type strings. */
+#include "ferry-message-private.h"
 #include "ferry-error.h"
 
 static const char *awkward_names[] = {
@@ -58,25 +59,37 @@ frame_from_payload (FerryMessageType  type,
   decode_one (bytes, frame);
 }
 
+/* Runs a whole frame (taken) through the decoder and ferry_message_parse(), which must accept
+ * it as a @type frame with @flags. Returns the parsed payload. */
+static GVariant *
+typed_parse (GBytes           *bytes,
+             FerryMessageType  type,
+             guint16           flags)
+{
+  g_autoptr(GBytes) owned = bytes;
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GError) error = NULL;
+  GVariant *parsed;
+
+  g_assert_nonnull (owned);
+  decode_one (owned, &frame);
+  g_assert_cmpint (frame.type, ==, type);
+  g_assert_cmpuint (frame.flags, ==, flags);
+  parsed = ferry_message_parse (&frame, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (parsed);
+  return parsed;
+}
+
 static GVariant *
 round_trip (FerryMessageType  type,
             guint16           flags,
             GVariant         *value)
 {
   g_autoptr(GVariant) owned = g_variant_ref_sink (value);
-  g_autoptr(GBytes) bytes = ferry_message_encode (type, flags, owned);
-  g_auto(FerryFrame) frame = { 0 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) parsed = NULL;
+  g_autoptr(GVariant) parsed = typed_parse (ferry_message_encode (type, flags, owned), type,
+                                            flags);
 
-  g_assert_nonnull (bytes);
-  decode_one (bytes, &frame);
-  g_assert_cmpint (frame.type, ==, type);
-  g_assert_cmpuint (frame.flags, ==, flags);
-
-  parsed = ferry_message_parse (&frame, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (parsed);
   g_assert_true (g_variant_is_of_type (parsed, ferry_message_get_variant_type (type)));
   if (!g_variant_equal (parsed, owned))
     {
@@ -113,6 +126,53 @@ assert_refused (FerryMessageType  type,
 
   decode_one (bytes, &frame);
   assert_parse_error (&frame, code);
+}
+
+/* A message one past a limit: the constructor builds it as asked, the receiver refuses it. */
+static void
+typed_refused (GBytes *bytes,
+               int     code)
+{
+  g_autoptr(GBytes) owned = bytes;
+  g_auto(FerryFrame) frame = { 0 };
+
+  g_assert_nonnull (owned);
+  decode_one (owned, &frame);
+  assert_parse_error (&frame, code);
+}
+
+/* The payload of a whole frame from a constructor: the bytes a peer sends after the header. */
+static GBytes *
+payload_of (GBytes *frame)
+{
+  g_autoptr(GBytes) owned = frame;
+
+  return g_bytes_new_from_bytes (owned, FERRY_FRAME_HEADER_SIZE,
+                                 g_bytes_get_size (owned) - FERRY_FRAME_HEADER_SIZE);
+}
+
+static GBytes *
+offer_frame (const char *id,
+             const char *name,
+             const char *uploader,
+             gboolean    mine,
+             guint16     flags)
+{
+  guint8 sha[FERRY_SHA256_SIZE];
+
+  memset (sha, 0xab, sizeof sha);
+  return ferry_msg_offer_new (id, name, G_GUINT64_CONSTANT (123456789012), sha, uploader,
+                              1700000000, 1700086400, mine, flags);
+}
+
+static GBytes *
+hello_frame (const char *software,
+             const char *user)
+{
+  guint8 secret[FERRY_SECRET_SIZE];
+
+  memset (secret, 0x42, sizeof secret);
+  return ferry_msg_hello_new (FERRY_PROTOCOL_VERSION, software, user, secret, NULL);
 }
 
 static GVariant *
@@ -204,7 +264,7 @@ test_round_trip_all_types (void)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
     {
       g_autoptr(GError) error = NULL;
-      GVariant *value;
+      g_autoptr(GVariant) value = NULL;   /* g_variant_parse() gives a full reference */
       g_autoptr(GVariant) parsed = NULL;
 
       g_test_message ("%s %s", ferry_message_type_to_string (cases[i].type), cases[i].text);
@@ -224,10 +284,9 @@ test_round_trip_all_types (void)
 static void
 test_snapshot_flag (void)
 {
-  g_autoptr(GVariant) parsed = round_trip (FERRY_MSG_OFFER, FERRY_FRAME_FLAG_SNAPSHOT,
-                                           offer_variant ("abc", "x", 32, "u"));
-  g_autoptr(GBytes) bytes = ferry_message_encode (FERRY_MSG_OFFER, FERRY_FRAME_FLAG_SNAPSHOT,
-                                                  offer_variant ("abc", "x", 32, "u"));
+  g_autoptr(GBytes) bytes = offer_frame ("abc", "x", "u", TRUE, FERRY_FRAME_FLAG_SNAPSHOT);
+  g_autoptr(GVariant) parsed = typed_parse (g_bytes_ref (bytes), FERRY_MSG_OFFER,
+                                            FERRY_FRAME_FLAG_SNAPSHOT);
   const guint8 *data = g_bytes_get_data (bytes, NULL);
 
   /* Flags are bytes 6 and 7, big-endian. */
@@ -241,27 +300,25 @@ test_awkward_names (void)
   for (gsize i = 0; i < G_N_ELEMENTS (awkward_names); i++)
     {
       const char *name = awkward_names[i];
-      g_autoptr(GVariant) offer = round_trip (FERRY_MSG_OFFER, 0,
-                                              offer_variant ("abc", name, 32, name));
-      g_autoptr(GVariant) upload = round_trip (FERRY_MSG_UPLOAD, 0,
-                                               g_variant_new ("(sts@a{sv})", name,
-                                                              (guint64) 1, "", empty_options ()));
+      g_autoptr(GBytes) offer_bytes = offer_frame ("abc", name, name, TRUE, 0);
+      g_autoptr(GBytes) upload_bytes = ferry_msg_upload_new (name, 1, "");
+      g_autoptr(GVariant) offer = typed_parse (g_bytes_ref (offer_bytes), FERRY_MSG_OFFER, 0);
+      g_autoptr(GVariant) upload = typed_parse (g_bytes_ref (upload_bytes), FERRY_MSG_UPLOAD, 0);
       const char *offer_name = NULL;
+      const char *offer_uploader = NULL;
       const char *upload_name = NULL;
       gsize len = 0;
 
-      g_variant_get_child (offer, 1, "&s", &offer_name);
+      ferry_msg_offer_get (offer, NULL, &offer_name, NULL, NULL, &offer_uploader, NULL, NULL,
+                           NULL);
       g_assert_cmpmem (offer_name, strlen (offer_name), name, strlen (name));
-      g_variant_get_child (upload, 0, "&s", &upload_name);
+      g_assert_cmpmem (offer_uploader, strlen (offer_uploader), name, strlen (name));
+      ferry_msg_upload_get (upload, &upload_name, NULL, NULL);
       g_assert_cmpmem (upload_name, strlen (upload_name), name, strlen (name));
 
       /* And the name sits in the payload literally, not escaped or rewritten. */
       {
-        g_autoptr(GBytes) bytes = ferry_message_encode (FERRY_MSG_UPLOAD, 0,
-                                                        g_variant_new ("(sts@a{sv})", name,
-                                                                       (guint64) 1, "",
-                                                                       empty_options ()));
-        const guint8 *data = g_bytes_get_data (bytes, &len);
+        const guint8 *data = g_bytes_get_data (upload_bytes, &len);
 
         g_assert_cmpmem (data + FERRY_FRAME_HEADER_SIZE, strlen (name) + 1,
                          name, strlen (name) + 1);
@@ -329,21 +386,12 @@ test_empty_payload (void)
     }
 }
 
-static GBytes *
-serialize (GVariant *value)
-{
-  g_autoptr(GVariant) owned = g_variant_ref_sink (value);
-  g_autoptr(GVariant) normal = g_variant_get_normal_form (owned);
-
-  return g_variant_get_data_as_bytes (normal);
-}
-
 static void
 test_truncated (void)
 {
-  g_autoptr(GBytes) hello = serialize (hello_variant ("ferry-cli 0.1", "alice", 32));
-  g_autoptr(GBytes) offer = serialize (offer_variant ("0123abcd", "report.pdf", 32, "bob"));
-  g_autoptr(GBytes) ping = serialize (g_variant_new ("(t)", (guint64) 99));
+  g_autoptr(GBytes) hello = payload_of (hello_frame ("ferry-cli 0.1", "alice"));
+  g_autoptr(GBytes) offer = payload_of (offer_frame ("0123abcd", "report.pdf", "bob", TRUE, 0));
+  g_autoptr(GBytes) ping = payload_of (ferry_msg_ping_new (99));
   struct { FerryMessageType type; GBytes *bytes; } cases[] = {
     { FERRY_MSG_HELLO, hello },
     { FERRY_MSG_OFFER, offer },
@@ -380,9 +428,9 @@ test_truncated (void)
 static void
 test_trailing_bytes (void)
 {
-  g_autoptr(GBytes) hello = serialize (hello_variant ("ferry-cli 0.1", "alice", 32));
-  g_autoptr(GBytes) ping = serialize (g_variant_new ("(t)", (guint64) 99));
-  g_autoptr(GBytes) del = serialize (g_variant_new ("(s)", "abcdef"));
+  g_autoptr(GBytes) hello = payload_of (hello_frame ("ferry-cli 0.1", "alice"));
+  g_autoptr(GBytes) ping = payload_of (ferry_msg_ping_new (99));
+  g_autoptr(GBytes) del = payload_of (ferry_msg_delete_new ("abcdef"));
   struct { FerryMessageType type; GBytes *bytes; } cases[] = {
     { FERRY_MSG_HELLO, hello },
     { FERRY_MSG_PING, ping },
@@ -408,8 +456,7 @@ test_non_normal_form (void)
 {
   /* "(usta{sv})" with a two-character string: byte 7 is padding before the uint64 and must
    * be zero in normal form. */
-  g_autoptr(GBytes) welcome = serialize (g_variant_new ("(ust@a{sv})", 1, "ab",
-                                                        (guint64) 100, empty_options ()));
+  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE));
   gsize len;
   const guint8 *data = g_bytes_get_data (welcome, &len);
   g_autofree guint8 *copy = g_memdup2 (data, len);
@@ -435,12 +482,8 @@ test_non_normal_form (void)
   /* A boolean that is neither 0 nor 1. "(b)" is not one of ours, but OFFER ends in a boolean
    * followed only by framing offsets: find it by flipping "mine". */
   {
-    g_autoptr(GBytes) yes = serialize (offer_variant ("abc", "n", 32, "u"));
-    g_autoptr(GVariant) no_value = g_variant_ref_sink (
-      g_variant_new ("(sst@ays@x@xb)", "abc", "n", G_GUINT64_CONSTANT (123456789012),
-                     bytes_variant (32, 0xab), "u", g_variant_new_int64 (1700000000),
-                     g_variant_new_int64 (1700086400), FALSE));
-    g_autoptr(GBytes) no = serialize (g_variant_ref (no_value));
+    g_autoptr(GBytes) yes = payload_of (offer_frame ("abc", "n", "u", TRUE, 0));
+    g_autoptr(GBytes) no = payload_of (offer_frame ("abc", "n", "u", FALSE, 0));
     gsize yes_len, no_len, where = 0;
     const guint8 *y = g_bytes_get_data (yes, &yes_len);
     const guint8 *n = g_bytes_get_data (no, &no_len);
@@ -482,7 +525,7 @@ static void
 test_invalid_utf8 (void)
 {
   const char *marker = "NAME-MARKER.txt";
-  g_autoptr(GBytes) offer = serialize (offer_variant ("abc", marker, 32, "u"));
+  g_autoptr(GBytes) offer = payload_of (offer_frame ("abc", marker, "u", TRUE, 0));
   gsize len;
   const guint8 *data = g_bytes_get_data (offer, &len);
   g_autofree guint8 *copy = g_memdup2 (data, len);
@@ -540,30 +583,25 @@ test_field_lengths (void)
                   FERRY_ERROR_MALFORMED);
 
   /* User names: 1 to 64 bytes. */
-  assert_refused (FERRY_MSG_HELLO, hello_variant ("c", "", 32), FERRY_ERROR_INVALID_NAME);
+  typed_refused (hello_frame ("c", ""), FERRY_ERROR_INVALID_NAME);
   {
     g_autofree char *user64 = g_strnfill (64, 'u');
     g_autofree char *user65 = g_strnfill (65, 'u');
-    g_autoptr(GVariant) ok = round_trip (FERRY_MSG_HELLO, 0, hello_variant ("c", user64, 32));
+    g_autoptr(GVariant) ok = typed_parse (hello_frame ("c", user64), FERRY_MSG_HELLO, 0);
 
-    assert_refused (FERRY_MSG_HELLO, hello_variant ("c", user65, 32),
-                    FERRY_ERROR_INVALID_NAME);
-    assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", "n", 32, user65),
-                    FERRY_ERROR_INVALID_NAME);
-    assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", "n", 32, ""),
-                    FERRY_ERROR_INVALID_NAME);
+    typed_refused (hello_frame ("c", user65), FERRY_ERROR_INVALID_NAME);
+    typed_refused (offer_frame ("abc", "n", user65, TRUE, 0), FERRY_ERROR_INVALID_NAME);
+    typed_refused (offer_frame ("abc", "n", "", TRUE, 0), FERRY_ERROR_INVALID_NAME);
   }
 
   /* Software names: 0 to 128 bytes. */
   {
     g_autofree char *sw128 = g_strnfill (128, 's');
     g_autofree char *sw129 = g_strnfill (129, 's');
-    g_autoptr(GVariant) ok = round_trip (FERRY_MSG_HELLO, 0, hello_variant (sw128, "a", 32));
-    g_autoptr(GVariant) ok2 = round_trip (FERRY_MSG_WELCOME, 0,
-                                          g_variant_new ("(ust@a{sv})", 1, sw128,
-                                                         (guint64) 1, empty_options ()));
-    g_autoptr(GVariant) hello = g_variant_ref_sink (hello_variant (sw129, "a", 32));
-    g_autoptr(GBytes) bytes = ferry_message_encode (FERRY_MSG_HELLO, 0, hello);
+    g_autoptr(GVariant) ok = typed_parse (hello_frame (sw128, "a"), FERRY_MSG_HELLO, 0);
+    g_autoptr(GVariant) ok2 = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE),
+                                           FERRY_MSG_WELCOME, 0);
+    g_autoptr(GBytes) bytes = hello_frame (sw129, "a");
     g_auto(FerryFrame) frame = { 0 };
     g_autoptr(GError) error = NULL;
     g_autoptr(GVariant) parsed = NULL;
@@ -590,24 +628,16 @@ test_file_names (void)
     g_string_append (emoji_1024, "🚢");
   g_assert_cmpuint (emoji_1024->len, ==, 1024);
 
-  ok = round_trip (FERRY_MSG_UPLOAD, 0,
-                   g_variant_new ("(sts@a{sv})", name1024, (guint64) 1, "", empty_options ()));
-  ok_emoji = round_trip (FERRY_MSG_OFFER, 0, offer_variant ("abc", emoji_1024->str, 32, "u"));
+  ok = typed_parse (ferry_msg_upload_new (name1024, 1, ""), FERRY_MSG_UPLOAD, 0);
+  ok_emoji = typed_parse (offer_frame ("abc", emoji_1024->str, "u", TRUE, 0), FERRY_MSG_OFFER, 0);
 
-  assert_refused (FERRY_MSG_UPLOAD,
-                  g_variant_new ("(sts@a{sv})", "", (guint64) 1, "", empty_options ()),
-                  FERRY_ERROR_INVALID_NAME);
-  assert_refused (FERRY_MSG_UPLOAD,
-                  g_variant_new ("(sts@a{sv})", name1025, (guint64) 1, "", empty_options ()),
-                  FERRY_ERROR_INVALID_NAME);
-  assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", "", 32, "u"),
-                  FERRY_ERROR_INVALID_NAME);
-  assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", name1025, 32, "u"),
-                  FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("", 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new (name1025, 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (offer_frame ("abc", "", "u", TRUE, 0), FERRY_ERROR_INVALID_NAME);
+  typed_refused (offer_frame ("abc", name1025, "u", TRUE, 0), FERRY_ERROR_INVALID_NAME);
 
   g_string_append_c (emoji_1024, 'x');
-  assert_refused (FERRY_MSG_OFFER, offer_variant ("abc", emoji_1024->str, 32, "u"),
-                  FERRY_ERROR_INVALID_NAME);
+  typed_refused (offer_frame ("abc", emoji_1024->str, "u", TRUE, 0), FERRY_ERROR_INVALID_NAME);
 }
 
 static void
@@ -631,25 +661,21 @@ test_ids (void)
 
       g_test_message ("id “%s”", id);
       g_assert_false (ferry_id_is_valid (id));
-      assert_refused (FERRY_MSG_OFFER, offer_variant (id, "n", 32, "u"), FERRY_ERROR_MALFORMED);
-      assert_refused (FERRY_MSG_DELETED, g_variant_new ("(s)", id), FERRY_ERROR_MALFORMED);
-      assert_refused (FERRY_MSG_DELETE, g_variant_new ("(s)", id), FERRY_ERROR_MALFORMED);
-      assert_refused (FERRY_MSG_DOWNLOAD, g_variant_new ("(st)", id, (guint64) 0),
-                      FERRY_ERROR_MALFORMED);
+      typed_refused (offer_frame (id, "n", "u", TRUE, 0), FERRY_ERROR_MALFORMED);
+      typed_refused (ferry_msg_deleted_new (id), FERRY_ERROR_MALFORMED);
+      typed_refused (ferry_msg_delete_new (id), FERRY_ERROR_MALFORMED);
+      typed_refused (ferry_msg_download_new (id, 0), FERRY_ERROR_MALFORMED);
       /* Resume tokens may be empty, but otherwise follow the same rule. */
       if (*id)
         {
-          assert_refused (FERRY_MSG_UPLOAD,
-                          g_variant_new ("(sts@a{sv})", "n", (guint64) 1, id, empty_options ()),
-                          FERRY_ERROR_MALFORMED);
-          assert_refused (FERRY_MSG_ACCEPT, g_variant_new ("(st)", id, (guint64) 0),
-                          FERRY_ERROR_MALFORMED);
+          typed_refused (ferry_msg_upload_new ("n", 1, id), FERRY_ERROR_MALFORMED);
+          typed_refused (ferry_msg_accept_new (id, 0), FERRY_ERROR_MALFORMED);
         }
     }
 
-  assert_refused (FERRY_MSG_DELETE, g_variant_new ("(s)", id65), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_delete_new (id65), FERRY_ERROR_MALFORMED);
   {
-    g_autoptr(GVariant) ok = round_trip (FERRY_MSG_DELETE, 0, g_variant_new ("(s)", id64));
+    g_autoptr(GVariant) ok = typed_parse (ferry_msg_delete_new (id64), FERRY_MSG_DELETE, 0);
   }
 }
 
@@ -738,7 +764,7 @@ test_data_too_short (void)
 static GError *
 error_round_trip (const GError *error)
 {
-  g_autoptr(GBytes) bytes = ferry_message_encode_error (error);
+  g_autoptr(GBytes) bytes = ferry_msg_error_new (error);
   g_auto(FerryFrame) frame = { 0 };
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GVariant) payload = NULL;
@@ -747,7 +773,7 @@ error_round_trip (const GError *error)
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ERROR);
   payload = ferry_message_parse (&frame, &local_error);
   g_assert_no_error (local_error);
-  return ferry_message_to_gerror (payload);
+  return ferry_msg_error_to_gerror (payload);
 }
 
 static void
@@ -788,7 +814,7 @@ test_error_unknown_code (void)
     {
       g_autoptr(GVariant) payload = round_trip (FERRY_MSG_ERROR, 0,
                                                 g_variant_new ("(us)", codes[i], "Odd."));
-      g_autoptr(GError) error = ferry_message_to_gerror (payload);
+      g_autoptr(GError) error = ferry_msg_error_to_gerror (payload);
 
       g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
       g_assert_cmpstr (error->message, ==, "Odd.");
@@ -798,7 +824,7 @@ test_error_unknown_code (void)
   {
     g_autoptr(GVariant) payload = round_trip (FERRY_MSG_ERROR, 0,
                                               g_variant_new ("(us)", FERRY_ERROR_BUSY, ""));
-    g_autoptr(GError) error = ferry_message_to_gerror (payload);
+    g_autoptr(GError) error = ferry_msg_error_to_gerror (payload);
 
     g_assert_error (error, FERRY_ERROR, FERRY_ERROR_BUSY);
     g_assert_cmpstr (error->message, !=, "");
@@ -815,6 +841,345 @@ test_wire_codes (void)
   g_assert_cmpint (ferry_error_from_wire (8), ==, FERRY_ERROR_CHECKSUM);
   g_assert_cmpint (ferry_error_from_wire (0), ==, FERRY_ERROR_INTERNAL);
   g_assert_cmpint (ferry_error_from_wire (100), ==, FERRY_ERROR_INTERNAL);
+}
+
+static void
+fill_digest (guint8 *digest,
+             guint8  seed)
+{
+  for (gsize i = 0; i < FERRY_SHA256_SIZE; i++)
+    digest[i] = (guint8) (seed + i * 7);
+}
+
+static void
+test_typed_round_trip (void)
+{
+  guint8 secret[FERRY_SECRET_SIZE];
+  guint8 sha[FERRY_SHA256_SIZE];
+
+  fill_digest (secret, 3);
+  fill_digest (sha, 200);
+
+  /* HELLO, with and without a password. */
+  for (int with_password = 0; with_password < 2; with_password++)
+    {
+      g_autoptr(GVariant) v = typed_parse (ferry_msg_hello_new (7, "ferry 1.0", "Zoë", secret,
+                                                                with_password ? "hunter2" : NULL),
+                                           FERRY_MSG_HELLO, 0);
+      guint32 version = 0;
+      const char *software = NULL;
+      const char *user = NULL;
+      const guint8 *got_secret = NULL;
+      const char *password = "unset";
+
+      ferry_msg_hello_get (v, &version, &software, &user, &got_secret, &password);
+      g_assert_cmpuint (version, ==, 7);
+      g_assert_cmpstr (software, ==, "ferry 1.0");
+      g_assert_cmpstr (user, ==, "Zoë");
+      g_assert_cmpmem (got_secret, FERRY_SECRET_SIZE, secret, FERRY_SECRET_SIZE);
+      g_assert_cmpstr (password, ==, with_password ? "hunter2" : NULL);
+    }
+
+  /* WELCOME, with and without auth. */
+  for (int auth = 0; auth < 2; auth++)
+    {
+      g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, "ferry-server 1.0",
+                                                                  G_MAXUINT64 - 1, auth),
+                                           FERRY_MSG_WELCOME, 0);
+      guint32 version = 0;
+      const char *software = NULL;
+      guint64 max_file_size = 0;
+      gboolean got_auth = !auth;
+
+      ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth);
+      g_assert_cmpuint (version, ==, 1);
+      g_assert_cmpstr (software, ==, "ferry-server 1.0");
+      g_assert_cmpuint (max_file_size, ==, G_MAXUINT64 - 1);
+      g_assert_cmpint (got_auth, ==, auth);
+    }
+
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_subscribe_new (), FERRY_MSG_SUBSCRIBE, 0);
+
+    g_assert_cmpuint (g_variant_n_children (v), ==, 0);
+  }
+
+  /* OFFER, in and out of a snapshot, with every field set apart from the others. */
+  for (int snapshot = 0; snapshot < 2; snapshot++)
+    {
+      guint16 flags = snapshot ? FERRY_FRAME_FLAG_SNAPSHOT : 0;
+      g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("0123456789abcdef",
+                                                                "a:b\nc.txt", G_MAXUINT64,
+                                                                sha, "Bob", G_MININT64,
+                                                                G_MAXINT64, snapshot, flags),
+                                           FERRY_MSG_OFFER, flags);
+      const char *id = NULL;
+      const char *name = NULL;
+      const char *uploader = NULL;
+      const guint8 *got_sha = NULL;
+      guint64 size = 0;
+      gint64 created = 0;
+      gint64 expires = 0;
+      gboolean mine = !snapshot;
+
+      ferry_msg_offer_get (v, &id, &name, &size, &got_sha, &uploader, &created, &expires,
+                           &mine);
+      g_assert_cmpstr (id, ==, "0123456789abcdef");
+      g_assert_cmpstr (name, ==, "a:b\nc.txt");
+      g_assert_cmpuint (size, ==, G_MAXUINT64);
+      g_assert_cmpmem (got_sha, FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
+      g_assert_cmpstr (uploader, ==, "Bob");
+      g_assert_cmpint (created, ==, G_MININT64);
+      g_assert_cmpint (expires, ==, G_MAXINT64);
+      g_assert_cmpint (mine, ==, snapshot);
+    }
+
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_synced_new (G_MAXUINT32), FERRY_MSG_SYNCED, 0);
+
+    g_assert_cmpuint (ferry_msg_synced_get_count (v), ==, G_MAXUINT32);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_deleted_new ("00ff"), FERRY_MSG_DELETED, 0);
+
+    g_assert_cmpstr (ferry_msg_deleted_get_id (v), ==, "00ff");
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("🚢.mkv", G_MAXINT64, "abc123"),
+                                         FERRY_MSG_UPLOAD, 0);
+    const char *name = NULL;
+    const char *token = NULL;
+    guint64 size = 0;
+
+    ferry_msg_upload_get (v, &name, &size, &token);
+    g_assert_cmpstr (name, ==, "🚢.mkv");
+    g_assert_cmpuint (size, ==, G_MAXINT64);
+    g_assert_cmpstr (token, ==, "abc123");
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_accept_new ("00aa", 262144),
+                                         FERRY_MSG_ACCEPT, 0);
+    const char *token = NULL;
+    guint64 offset = 0;
+
+    ferry_msg_accept_get (v, &token, &offset);
+    g_assert_cmpstr (token, ==, "00aa");
+    g_assert_cmpuint (offset, ==, 262144);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_end_new (sha), FERRY_MSG_END, 0);
+
+    g_assert_cmpmem (ferry_msg_end_get_sha256 (v), FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", G_MAXUINT64 - 2),
+                                         FERRY_MSG_DOWNLOAD, 0);
+    const char *id = NULL;
+    guint64 offset = 0;
+
+    ferry_msg_download_get (v, &id, &offset);
+    g_assert_cmpstr (id, ==, "abc");
+    g_assert_cmpuint (offset, ==, G_MAXUINT64 - 2);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_delete_new ("fedcba"), FERRY_MSG_DELETE, 0);
+
+    g_assert_cmpstr (ferry_msg_delete_get_id (v), ==, "fedcba");
+  }
+  {
+    g_autoptr(GError) error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_OWNER,
+                                                   "Only the owner may delete “x”.");
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_error_new (error), FERRY_MSG_ERROR, 0);
+    g_autoptr(GError) back = ferry_msg_error_to_gerror (v);
+    guint32 code = 0;
+    const char *message = NULL;
+
+    ferry_msg_error_get (v, &code, &message);
+    g_assert_cmpuint (code, ==, 5);
+    g_assert_cmpstr (message, ==, "Only the owner may delete “x”.");
+    g_assert_error (back, FERRY_ERROR, FERRY_ERROR_NOT_OWNER);
+    g_assert_cmpstr (back->message, ==, message);
+  }
+  {
+    g_autoptr(GVariant) ping = typed_parse (ferry_msg_ping_new (G_MAXUINT64), FERRY_MSG_PING, 0);
+    g_autoptr(GVariant) pong = typed_parse (ferry_msg_pong_new (42), FERRY_MSG_PONG, 0);
+
+    g_assert_cmpuint (ferry_msg_ping_get_token (ping), ==, G_MAXUINT64);
+    g_assert_cmpuint (ferry_msg_pong_get_token (pong), ==, 42);
+  }
+
+  /* Fields the caller does not want may be skipped. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("ab", "n", 1, sha, "u", 2, 3, TRUE,
+                                                              0),
+                                         FERRY_MSG_OFFER, 0);
+    const char *name = NULL;
+
+    ferry_msg_offer_get (v, NULL, &name, NULL, NULL, NULL, NULL, NULL, NULL);
+    g_assert_cmpstr (name, ==, "n");
+  }
+}
+
+/* A HELLO whose password option is not a string: the accessor reports no password, as the
+ * server treats it. */
+static void
+test_typed_password_of_wrong_type (void)
+{
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+  g_autoptr(GVariant) parsed = NULL;
+  const char *password = "unset";
+  const char *user = NULL;
+
+  g_variant_builder_add (&options, "{sv}", FERRY_HELLO_OPTION_PASSWORD,
+                         g_variant_new_uint32 (1234));
+  parsed = round_trip (FERRY_MSG_HELLO, 0,
+                       g_variant_new ("(uss@ay@a{sv})", 1, "c", "alice", bytes_variant (32, 1),
+                                      g_variant_builder_end (&options)));
+  ferry_msg_hello_get (parsed, NULL, NULL, &user, NULL, &password);
+  g_assert_cmpstr (user, ==, "alice");
+  g_assert_null (password);
+}
+
+static void
+test_typed_limits (void)
+{
+  g_autofree char *s128 = g_strnfill (FERRY_MAX_SOFTWARE_LEN, 's');
+  g_autofree char *s129 = g_strnfill (FERRY_MAX_SOFTWARE_LEN + 1, 's');
+  g_autofree char *u64 = g_strnfill (FERRY_MAX_USER_LEN, 'u');
+  g_autofree char *u65 = g_strnfill (FERRY_MAX_USER_LEN + 1, 'u');
+  g_autofree char *n1024 = g_strnfill (FERRY_MAX_NAME_LEN, 'n');
+  g_autofree char *n1025 = g_strnfill (FERRY_MAX_NAME_LEN + 1, 'n');
+  g_autofree char *id64 = g_strnfill (FERRY_MAX_ID_LEN, 'e');
+  g_autofree char *id65 = g_strnfill (FERRY_MAX_ID_LEN + 1, 'e');
+  g_autofree char *pw1024 = g_strnfill (1024, 'p');
+  guint8 secret[FERRY_SECRET_SIZE] = { 1 };
+  guint8 sha[FERRY_SHA256_SIZE] = { 2 };
+
+  /* HELLO: software 0 to 128 bytes, user 1 to 64, any password the frame can carry. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_hello_new (1, s128, u64, secret, pw1024),
+                                         FERRY_MSG_HELLO, 0);
+    g_autoptr(GVariant) empty = typed_parse (ferry_msg_hello_new (1, "", "u", secret, NULL),
+                                             FERRY_MSG_HELLO, 0);
+    const char *software = NULL;
+    const char *user = NULL;
+    const char *password = NULL;
+
+    ferry_msg_hello_get (v, NULL, &software, &user, NULL, &password);
+    g_assert_cmpstr (software, ==, s128);
+    g_assert_cmpstr (user, ==, u64);
+    g_assert_cmpstr (password, ==, pw1024);
+    ferry_msg_hello_get (empty, NULL, &software, &user, NULL, NULL);
+    g_assert_cmpstr (software, ==, "");
+    g_assert_cmpstr (user, ==, "u");
+  }
+  typed_refused (ferry_msg_hello_new (1, s129, "u", secret, NULL), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_hello_new (1, "c", u65, secret, NULL), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_hello_new (1, "c", "", secret, NULL), FERRY_ERROR_INVALID_NAME);
+
+  /* WELCOME: software 0 to 128 bytes. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE),
+                                         FERRY_MSG_WELCOME, 0);
+    const char *software = NULL;
+
+    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL);
+    g_assert_cmpstr (software, ==, s128);
+  }
+  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE), FERRY_ERROR_MALFORMED);
+
+  /* OFFER: id 1 to 64 hex digits, name 1 to 1024 bytes, uploader 1 to 64. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new (id64, n1024, 0, sha, u64, 0, 0,
+                                                              FALSE, 0),
+                                         FERRY_MSG_OFFER, 0);
+    const char *id = NULL;
+    const char *name = NULL;
+    const char *uploader = NULL;
+
+    ferry_msg_offer_get (v, &id, &name, NULL, NULL, &uploader, NULL, NULL, NULL);
+    g_assert_cmpstr (id, ==, id64);
+    g_assert_cmpstr (name, ==, n1024);
+    g_assert_cmpstr (uploader, ==, u64);
+  }
+  typed_refused (ferry_msg_offer_new (id65, "n", 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_offer_new ("", "n", 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_offer_new ("ab", n1025, 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_offer_new ("ab", "", 0, sha, "u", 0, 0, FALSE, 0),
+                 FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_offer_new ("ab", "n", 0, sha, u65, 0, 0, FALSE, 0),
+                 FERRY_ERROR_INVALID_NAME);
+
+  /* DELETED, DELETE, DOWNLOAD: an id of 1 to 64 hex digits. */
+  {
+    g_autoptr(GVariant) deleted = typed_parse (ferry_msg_deleted_new (id64), FERRY_MSG_DELETED,
+                                               0);
+    g_autoptr(GVariant) delete_ = typed_parse (ferry_msg_delete_new (id64), FERRY_MSG_DELETE, 0);
+    g_autoptr(GVariant) download = typed_parse (ferry_msg_download_new (id64, 0),
+                                                FERRY_MSG_DOWNLOAD, 0);
+    const char *id = NULL;
+
+    g_assert_cmpstr (ferry_msg_deleted_get_id (deleted), ==, id64);
+    g_assert_cmpstr (ferry_msg_delete_get_id (delete_), ==, id64);
+    ferry_msg_download_get (download, &id, NULL);
+    g_assert_cmpstr (id, ==, id64);
+  }
+  typed_refused (ferry_msg_deleted_new (id65), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_delete_new (id65), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_download_new (id65, 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_delete_new (""), FERRY_ERROR_MALFORMED);
+
+  /* UPLOAD: name 1 to 1024 bytes, resume token empty or 1 to 64 hex digits. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new (n1024, 1, id64),
+                                         FERRY_MSG_UPLOAD, 0);
+    const char *name = NULL;
+    const char *token = NULL;
+
+    ferry_msg_upload_get (v, &name, NULL, &token);
+    g_assert_cmpstr (name, ==, n1024);
+    g_assert_cmpstr (token, ==, id64);
+  }
+  typed_refused (ferry_msg_upload_new (n1025, 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("", 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("n", 1, id65), FERRY_ERROR_MALFORMED);
+
+  /* ACCEPT: the same rule for its token. */
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_accept_new (id64, 0), FERRY_MSG_ACCEPT, 0);
+    g_autoptr(GVariant) empty = typed_parse (ferry_msg_accept_new ("", 0), FERRY_MSG_ACCEPT, 0);
+    const char *token = NULL;
+
+    ferry_msg_accept_get (v, &token, NULL);
+    g_assert_cmpstr (token, ==, id64);
+    ferry_msg_accept_get (empty, &token, NULL);
+    g_assert_cmpstr (token, ==, "");
+  }
+  typed_refused (ferry_msg_accept_new (id65, 0), FERRY_ERROR_MALFORMED);
+
+  /* ERROR: a message as long as a control frame can carry ("(us)": 4 bytes, the string, its
+   * NUL). One byte more is over the control payload limit: the sender refuses to build it
+   * (and a decoder refuses such a header, see test-frame). */
+  {
+    gsize max = FERRY_MAX_CONTROL_PAYLOAD - 4 - 1;
+    g_autofree char *longest = g_strnfill (max, 'm');
+    g_autofree char *too_long = g_strnfill (max + 1, 'm');
+    g_autoptr(GError) fits = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_BUSY, longest);
+    g_autoptr(GError) over = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_BUSY, too_long);
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_error_new (fits), FERRY_MSG_ERROR, 0);
+    g_autoptr(GBytes) bytes = NULL;
+    const char *message = NULL;
+
+    ferry_msg_error_get (v, NULL, &message);
+    g_assert_cmpuint (strlen (message), ==, max);
+    g_test_expect_message ("ferry-frame", G_LOG_LEVEL_CRITICAL, "*max_payload*");
+    bytes = ferry_msg_error_new (over);
+    g_test_assert_expected_messages ();
+    g_assert_null (bytes);
+  }
 }
 
 int
@@ -841,6 +1206,9 @@ main (int   argc,
   g_test_add_func ("/message/error-round-trip", test_error_round_trip);
   g_test_add_func ("/message/error-unknown-code", test_error_unknown_code);
   g_test_add_func ("/message/wire-codes", test_wire_codes);
+  g_test_add_func ("/message/typed/round-trip", test_typed_round_trip);
+  g_test_add_func ("/message/typed/password-of-wrong-type", test_typed_password_of_wrong_type);
+  g_test_add_func ("/message/typed/limits", test_typed_limits);
 
   return g_test_run ();
 }
