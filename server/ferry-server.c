@@ -15,14 +15,12 @@
 #include "ferry-auth.h"
 #include "ferry-error.h"
 #include "ferry-hub.h"
+#include "ferry-limits.h"
 #include "ferry-session.h"
 #include "ferry-store.h"
 #include "ferry-tls-acceptor.h"
 
-/* The TLS handshake and HELLO together must be done within this (PROTOCOL.md §8). */
-#define HANDSHAKE_TIMEOUT_S 10
 #define STOP_POLL_MS        20
-#define STOP_DEADLINE_S     10
 
 struct _FerryServer
 {
@@ -110,9 +108,9 @@ ferry_server_class_init (FerryServerClass *klass)
 static void
 ferry_server_init (FerryServer *self)
 {
-  self->max_file_size = G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024;
-  self->max_connections = 64;
-  self->max_per_address = 16;
+  self->max_file_size = FERRY_DEFAULT_MAX_FILE_SIZE;
+  self->max_connections = FERRY_DEFAULT_MAX_CONNECTIONS;
+  self->max_per_address = FERRY_DEFAULT_MAX_PER_ADDRESS;
   self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
   self->admission = ferry_admission_new ();
   self->expiring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -387,7 +385,7 @@ incoming_cb (GSocketService    *service,
              FerryServer       *self)
 {
   g_autofree char *address = NULL;
-  gint64 deadline = g_get_monotonic_time () + HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
+  gint64 deadline = g_get_monotonic_time () + FERRY_HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
   FerrySlot *slot;
 
   if (self->stop_task)
@@ -442,7 +440,7 @@ ferry_server_listen (FerryServer   *self,
   g_return_val_if_fail (self->service == NULL, FALSE);
 
   self->service = g_socket_service_new ();
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 128);
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), FERRY_LISTEN_BACKLOG);
   requested = g_inet_socket_address_new (address, port);
   if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), requested,
                                       G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
@@ -534,7 +532,7 @@ ferry_server_stop_async (FerryServer         *self,
   if (self->acceptor)
     ferry_tls_acceptor_abort (self->acceptor);
 
-  self->stop_deadline = g_get_monotonic_time () + STOP_DEADLINE_S * G_USEC_PER_SEC;
+  self->stop_deadline = g_get_monotonic_time () + FERRY_STOP_DEADLINE_S * G_USEC_PER_SEC;
   self->stop_id = g_timeout_add (STOP_POLL_MS, stop_poll_cb, self);
 }
 

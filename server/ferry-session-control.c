@@ -16,11 +16,11 @@
  * and filled again once the peer has read it down to SNAPSHOT_REFILL. So a big catalogue never
  * sits in memory as frames, never counts against the output budget because it is big, and a
  * peer that reads slowly still gets all of it. */
-#define SNAPSHOT_FILL    (64 * 1024)
-#define SNAPSHOT_REFILL  (16 * 1024)
+#define SNAPSHOT_FILL    FERRY_SNAPSHOT_FILL
+#define SNAPSHOT_REFILL  FERRY_SNAPSHOT_REFILL
 
 G_STATIC_ASSERT (SNAPSHOT_FILL + FERRY_FRAME_HEADER_SIZE + FERRY_MAX_CONTROL_PAYLOAD <
-                 FERRY_SESSION_OUTPUT_BUDGET);
+                 FERRY_OUTPUT_BUDGET);
 
 /* Control sessions. An event that takes the output over budget drops the peer (the
  * connection's "output-overflow"): events can't wait for a peer that does not read. */
@@ -114,7 +114,7 @@ void
 ferry_session_start_control (FerrySession *self)
 {
   self->state = FERRY_SESSION_STATE_CONTROL;
-  ferry_session_set_timeout (self, FERRY_SESSION_CONTROL_TIMEOUT_S);
+  ferry_session_set_timeout (self, FERRY_CONTROL_TIMEOUT_S);
 
   self->snapshot_cursor = ferry_hub_cursor_new (self->hub);
   self->snapshot_sent = 0;

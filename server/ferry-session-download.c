@@ -56,8 +56,9 @@ read_chunk_cb (GObject      *object,
       if (ferry_session_is_closing (self))
         ferry_session_check_finished (self);
       else
-        ferry_session_fail_internal (self, _("The server could not read the file."),
-                                     g_steal_pointer (&error));
+        /* Translators: %s is the system's reason */
+        ferry_session_fail_internal (self, _("The server could not read the file: %s"),
+                                     error->message);
       return;
     }
   if (ferry_session_is_closing (self))
@@ -125,8 +126,9 @@ open_blob_cb (GObject      *object,
         ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
                                                        _("No file with that id is shared.")));
       else
-        ferry_session_fail_internal (self, _("The server could not open the file."),
-                                     g_steal_pointer (&error));
+        /* Translators: %s is the system's reason */
+        ferry_session_fail_internal (self, _("The server could not open the file: %s"),
+                                     error->message);
       return;
     }
 
@@ -135,8 +137,9 @@ open_blob_cb (GObject      *object,
       !g_seekable_seek (G_SEEKABLE (stream), (goffset) self->download_offset, G_SEEK_SET,
                         NULL, &error))
     {
-      ferry_session_fail_internal (self, _("The server could not open the file."),
-                                   g_steal_pointer (&error));
+      /* Translators: %s is the system's reason */
+      ferry_session_fail_internal (self, _("The server could not open the file: %s"),
+                                   error->message);
       return;
     }
 
@@ -183,7 +186,7 @@ ferry_session_start_download (FerrySession *self,
   self->download_row = ferry_catalogue_row_ref (row);
   self->download_offset = offset;
   self->state = FERRY_SESSION_STATE_DOWNLOAD;
-  ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
+  ferry_session_set_timeout (self, FERRY_TRANSFER_TIMEOUT_S);
 
   ferry_session_send_offer (self, row, 0);
 

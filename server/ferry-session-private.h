@@ -13,22 +13,11 @@
 #include "ferry-checksum.h"
 #include "ferry-connection.h"
 #include "ferry-hub.h"
+#include "ferry-limits.h"
 #include "ferry-message.h"
 
 G_BEGIN_DECLS
 
-#define FERRY_SESSION_TRANSFER_TIMEOUT_S 60
-#define FERRY_SESSION_CONTROL_TIMEOUT_S  120
-
-/* The output budget: the most bytes of frames (PONG, ERROR, snapshot OFFERs, events) that may
- * wait to be sent to one peer. A peer that lets more pile up does not read, and is dropped
- * (docs/PROTOCOL.md §8). Download DATA is not counted: it is sent one chunk at a time from the
- * session's own buffer. */
-#define FERRY_SESSION_OUTPUT_BUDGET      (256 * 1024)
-/* How long a closing session may take to hand its last frames to a peer that does not read;
- * a transfer gets FERRY_SESSION_TRANSFER_TIMEOUT_S, as for each of its chunks, so that a slow
- * downloader still gets END. */
-#define FERRY_SESSION_CLOSE_LINGER_S     10
 
 typedef enum
 {
@@ -130,10 +119,10 @@ void      ferry_session_lost             (FerrySession      *self,
                                           const GError      *error);
 void      ferry_session_fail_unexpected  (FerrySession      *self,
                                           FerryMessageType   type);
-/* Takes @cause: fails with INTERNAL, "@what @cause->message". */
+/* Fails with INTERNAL and the sentence made from @format. */
 void      ferry_session_fail_internal    (FerrySession      *self,
-                                          const char        *what,
-                                          GError            *cause);
+                                          const char        *format,
+                                          ...) G_GNUC_PRINTF (2, 3);
 /* Reads the next frame; the dispatch goes by the state. */
 void      ferry_session_read_next        (FerrySession      *self);
 

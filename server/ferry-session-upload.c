@@ -85,8 +85,9 @@ create_partial_cb (GObject      *object,
   if (!stream)
     {
       g_clear_object (&self->upload_file);
-      ferry_session_fail_internal (self, _("The server could not start the upload."),
-                                   g_steal_pointer (&error));
+      /* Translators: %s is the system's reason */
+      ferry_session_fail_internal (self, _("The server could not start the upload: %s"),
+                                   error->message);
       return;
     }
 
@@ -94,7 +95,7 @@ create_partial_cb (GObject      *object,
   self->upload_checksum = ferry_checksum_new ();
   self->upload_received = 0;
   self->state = FERRY_SESSION_STATE_UPLOAD_RECEIVING;
-  ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
+  ferry_session_set_timeout (self, FERRY_TRANSFER_TIMEOUT_S);
 
   ferry_session_send_message (self, FERRY_MSG_ACCEPT, 0,
                               g_variant_new ("(st)", self->upload_token, (guint64) 0));
@@ -194,8 +195,9 @@ write_cb (GObject      *object,
         ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
                                                        _("The server's disk is full.")));
       else
-        ferry_session_fail_internal (self, _("The server could not write the file."),
-                                     g_steal_pointer (&error));
+        /* Translators: %s is the system's reason */
+        ferry_session_fail_internal (self, _("The server could not write the file: %s"),
+                                     error->message);
       return;
     }
 

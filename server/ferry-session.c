@@ -23,9 +23,7 @@
 #include "ferry-error.h"
 #include "ferry-tap-stream.h"
 
-#define HANDSHAKE_TIMEOUT_S   10
 #define SERVER_SOFTWARE       "ferry-server " PACKAGE_VERSION
-#define SHUTDOWN_NOTICE_MAX_QUEUED (256 * 1024)  /* more queued than this: just drop */
 
 G_DEFINE_FINAL_TYPE (FerrySession, ferry_session, G_TYPE_OBJECT)
 
@@ -128,7 +126,7 @@ output_overflow_cb (FerryConnection *connection,
                     FerrySession    *self)
 {
   g_message ("%s: dropped: it does not read what the server sends (over the %u KiB output "
-             "budget)", self->peer, FERRY_SESSION_OUTPUT_BUDGET / 1024);
+             "budget)", self->peer, FERRY_OUTPUT_BUDGET / 1024);
   ferry_session_lost (self, NULL);
 }
 
@@ -148,7 +146,7 @@ ferry_session_new (GIOStream                *stream,
 
   self = g_object_new (FERRY_TYPE_SESSION, NULL);
   self->connection = ferry_connection_new (stream);
-  ferry_connection_set_output_limit (self->connection, FERRY_SESSION_OUTPUT_BUDGET);
+  ferry_connection_set_output_limit (self->connection, FERRY_OUTPUT_BUDGET);
   g_signal_connect (self->connection, "output-overflow", G_CALLBACK (output_overflow_cb), self);
   self->store = g_object_ref (store);
   self->hub = g_object_ref (hub);
@@ -257,8 +255,8 @@ timeout_cb (gpointer user_data)
     ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
                                            ngettext ("No HELLO arrived within %u second.",
                                                      "No HELLO arrived within %u seconds.",
-                                                     HANDSHAKE_TIMEOUT_S),
-                                           HANDSHAKE_TIMEOUT_S));
+                                                     FERRY_HANDSHAKE_TIMEOUT_S),
+                                           FERRY_HANDSHAKE_TIMEOUT_S));
   else
     ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
                                            ngettext ("The connection was silent for %u second.",
@@ -349,7 +347,7 @@ linger_cb (gpointer user_data)
 void
 ferry_session_close (FerrySession *self)
 {
-  guint linger_s = FERRY_SESSION_CLOSE_LINGER_S;
+  guint linger_s = FERRY_CLOSE_LINGER_S;
 
   if (ferry_session_is_closing (self))
     return;
@@ -358,7 +356,7 @@ ferry_session_close (FerrySession *self)
       self->state == FERRY_SESSION_STATE_UPLOAD_RECEIVING ||
       self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING ||
       self->state == FERRY_SESSION_STATE_DOWNLOAD)
-    linger_s = FERRY_SESSION_TRANSFER_TIMEOUT_S;
+    linger_s = FERRY_TRANSFER_TIMEOUT_S;
   self->state = FERRY_SESSION_STATE_CLOSING;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (self->hub, self);
@@ -438,7 +436,7 @@ ferry_session_abort (FerrySession *self)
   /* A verified upload being committed finishes, and its OFFER goes out, before the stop. */
   if (ferry_session_is_closing (self) || self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING)
     return;
-  if (ferry_connection_get_queued_bytes (self->connection) > SHUTDOWN_NOTICE_MAX_QUEUED)
+  if (ferry_connection_get_queued_bytes (self->connection) > FERRY_SHUTDOWN_NOTICE_MAX_QUEUED)
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
                                                      "the server is stopping");
@@ -469,13 +467,16 @@ ferry_session_fail_unexpected (FerrySession     *self,
 
 void
 ferry_session_fail_internal (FerrySession *self,
-                             const char   *what,
-                             GError       *cause)
+                             const char   *format,
+                             ...)
 {
-  g_autoptr(GError) owned = cause;
+  g_autofree char *message = NULL;
+  va_list args;
 
-  ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INTERNAL, "%s %s",
-                                         what, owned->message));
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_INTERNAL, message));
 }
 
 /* Handshake and dispatch. */
@@ -551,7 +552,7 @@ handle_hello (FerrySession *self,
                                              SERVER_SOFTWARE, self->config.max_file_size,
                                              g_variant_builder_end (&welcome_options)));
   self->state = FERRY_SESSION_STATE_READY;
-  ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
+  ferry_session_set_timeout (self, FERRY_TRANSFER_TIMEOUT_S);
   ferry_session_read_next (self);
 }
 
@@ -705,12 +706,12 @@ ferry_session_start (FerrySession *self)
   g_debug ("%s: connected", self->peer);
   now = g_get_monotonic_time ();
   if (self->config.hello_deadline == 0)
-    self->config.hello_deadline = now + HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
-  self->timeout_seconds = HANDSHAKE_TIMEOUT_S;
+    self->config.hello_deadline = now + FERRY_HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
+  self->timeout_seconds = FERRY_HANDSHAKE_TIMEOUT_S;
   ferry_session_touch (self);
   /* The deadline may be close already: a TLS handshake came first. */
   self->timeout_id = g_timeout_add ((guint) CLAMP ((self->config.hello_deadline - now) / 1000,
-                                                   1, HANDSHAKE_TIMEOUT_S * 1000),
+                                                   1, FERRY_HANDSHAKE_TIMEOUT_S * 1000),
                                     timeout_cb, self);
   ferry_session_read_next (self);
 }

@@ -29,13 +29,14 @@
 
 #include "ferry-tls-acceptor.h"
 
+#include "ferry-limits.h"
 #include "ferry-tls-guard.h"
 
 #include <errno.h>
 #include <sys/socket.h>
 
-#define MAX_RUNNING             6
-#define STALL_MS                2000
+#define MAX_RUNNING             FERRY_HANDSHAKE_POOL_SIZE
+#define STALL_MS                FERRY_HANDSHAKE_STALL_MS
 
 #define TLS_RECORD_HEADER_SIZE  5
 #define TLS_CONTENT_HANDSHAKE   0x16
