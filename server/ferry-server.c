@@ -27,7 +27,7 @@ struct _FerryServer
   FerryHub         *hub;
   FerryListener    *listener;
   FerryAuth        *auth;            /* NULL: no password */
-  GHashTable       *sessions;        /* FerrySession -> FerrySlot */
+  GHashTable       *sessions;        /* FerrySession (weak) -> FerrySlot */
   GHashTable       *expiring;        /* ids being removed by expiry */
   GTask            *stop_task;
 
@@ -48,6 +48,8 @@ static void start_session (FerryListener *listener,
                            gint64         hello_deadline,
                            gpointer       user_data);
 static void maybe_stopped (FerryServer   *self);
+static void session_gone_cb (gpointer  user_data,
+                             GObject  *where_the_session_was);
 
 static void
 ferry_server_dispose (GObject *object)
@@ -64,7 +66,7 @@ ferry_server_dispose (GObject *object)
 
       g_hash_table_iter_init (&iter, self->sessions);
       while (g_hash_table_iter_next (&iter, &session, NULL))
-        g_signal_handlers_disconnect_by_data (session, self);
+        g_object_weak_unref (session, session_gone_cb, self);
     }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_object (&self->auth);
@@ -100,7 +102,7 @@ ferry_server_init (FerryServer *self)
   self->max_file_size = FERRY_DEFAULT_MAX_FILE_SIZE;
   self->max_connections = FERRY_DEFAULT_MAX_CONNECTIONS;
   self->max_per_address = FERRY_DEFAULT_MAX_PER_ADDRESS;
-  self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
+  self->sessions = g_hash_table_new (g_direct_hash, g_direct_equal);
   self->listener = ferry_listener_new (start_session, self);
   self->expiring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->hub = ferry_hub_new ();
@@ -273,17 +275,19 @@ ferry_server_set_expire (FerryServer *self,
 /* Connections. The listener hands over each connection once it is ready for frames, with its
  * admission slot; its HELLO makes it active, or is answered BUSY (ferry-admission.c). */
 
+/* GWeakNotify: a session is finalized once its connection is closed and nothing it started
+ * is still running (ferry-session.c). */
 static void
-session_finished_cb (FerrySession *session,
-                     FerryServer  *self)
+session_gone_cb (gpointer  user_data,
+                 GObject  *where_the_session_was)
 {
+  FerryServer *self = user_data;
   FerrySlot *slot;
 
-  if (!(slot = g_hash_table_lookup (self->sessions, session)))
+  if (!g_hash_table_steal_extended (self->sessions, where_the_session_was, NULL,
+                                    (gpointer *) &slot))
     return;
   ferry_listener_release (self->listener, slot);
-  g_signal_handlers_disconnect_by_data (session, self);
-  g_hash_table_remove (self->sessions, session);
   maybe_stopped (self);
 }
 
@@ -328,8 +332,8 @@ start_session (FerryListener *listener,
   config.hello_deadline = hello_deadline;
 
   session = ferry_session_new (stream, self->store, self->hub, &config);
-  g_signal_connect (session, "finished", G_CALLBACK (session_finished_cb), self);
-  g_hash_table_insert (self->sessions, g_object_ref (session), slot);
+  g_object_weak_ref (G_OBJECT (session), session_gone_cb, self);
+  g_hash_table_insert (self->sessions, session, slot);
   ferry_admission_set_owner (slot, evict_session, session);
   ferry_session_start (session);
 }
