@@ -381,7 +381,10 @@ stop_deadline_cb (gpointer user_data)
   FerryServer *self = user_data;
 
   self->stop_deadline_id = 0;
-  g_warning ("Stopping with %u connection(s) still closing", g_hash_table_size (self->sessions));
+  g_warning ("Stopping at the %u s deadline: %u connection(s) still closing, %u expired "
+             "offer(s) still being removed%s", FERRY_STOP_DEADLINE_S,
+             g_hash_table_size (self->sessions), g_hash_table_size (self->expiring),
+             self->listener_closed ? "" : ", TLS handshakes still running");
   finish_stop (self);
   return G_SOURCE_REMOVE;
 }

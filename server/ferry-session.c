@@ -38,6 +38,10 @@ ferry_session_dispose (GObject *object)
 {
   FerrySession *self = FERRY_SESSION (object);
 
+  /* Only the last reference goes: what the session started is done. Chaining up tells the
+   * server (a weak reference). */
+  g_debug ("%s: session finished", self->peer);
+
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->linger_id, g_source_remove);
   g_clear_object (&self->handler);

@@ -71,6 +71,8 @@ ferry_test_server_start (const char *data_dir,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (g_getenv ("FERRY_TEST_SERVER_STDERR"))
+    g_subprocess_launcher_set_stderr_file_path (launcher, g_getenv ("FERRY_TEST_SERVER_STDERR"));
   server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
                                                   &error);
   g_assert_no_error (error);
@@ -537,6 +539,8 @@ ferry_test_cli (FerryTestServer  *server,
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_dir, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (g_getenv ("FERRY_TEST_SERVER_STDERR"))
+    g_subprocess_launcher_set_stderr_file_path (launcher, g_getenv ("FERRY_TEST_SERVER_STDERR"));
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);

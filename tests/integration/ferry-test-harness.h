@@ -22,7 +22,8 @@ typedef struct
 } FerryTestServer;
 
 /* Starts $FERRY_SERVER --bind 127.0.0.1 --port PORT --data-dir DATA_DIR plus @extra_args
- * (NULL-terminated) and waits for its "listening on" line. @data_dir NULL makes a new one;
+ * (NULL-terminated) and waits for its "listening on" line. Its log goes to the file that
+ * $FERRY_TEST_SERVER_STDERR names, if set. @data_dir NULL makes a new one;
  * @port 0 picks a free port. TLS is on unless the extra arguments say --no-tls; the
  * fingerprint is then read from the server's "fingerprint" line. */
 FerryTestServer *ferry_test_server_start      (const char       *data_dir,
