@@ -86,6 +86,10 @@ void             ferry_test_raw_handshake     (GIOStream        *conn);
 void             ferry_test_raw_expect_error  (GIOStream        *conn,
                                                guint32           code);
 
+/* A complete, real ClientHello record, as GIO's TLS client sends it: a peer that sends it and
+ * nothing more holds a TLS handshake of the server open. */
+GBytes          *ferry_test_capture_client_hello (void);
+
 /* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir; returns its exit status. */
 int              ferry_test_cli               (FerryTestServer  *server,
                                                const char       *config_dir,

@@ -60,6 +60,10 @@ test_stop_waits_for_connections (void)
   g_autoptr(GIOStream) subscriber = NULL;
   g_autoptr(GIOStream) uploader = NULL;
   g_autoptr(GIOStream) stalled = NULL;
+  g_autoptr(GIOStream) half_hello = NULL;
+  g_autoptr(GBytes) hello = ferry_test_capture_client_hello ();
+  g_autoptr(GError) error = NULL;
+  guint8 answer;
   guint8 chunk[4096] = { 0 };
   guint8 header[FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE];
   const guint8 partial_record[] = { 0x16, 0x03, 0x01, 0x00, 0x80, 0x01 };
@@ -96,9 +100,17 @@ test_stop_waits_for_connections (void)
   ferry_test_raw_send_data (uploader, chunk, sizeof chunk);
   ferry_test_wait_for (partial_has_one, partial, 10);
 
-  /* A connection still in its TLS handshake: half of a first record. */
+  /* A connection waiting for the rest of its first record, on the main loop... */
+  half_hello = ferry_test_raw_connect_tcp (server);
+  ferry_test_raw_send_data (half_hello, partial_record, sizeof partial_record);
+  /* ...and one whose handshake runs in a thread: the server answered its ClientHello and
+   * waits for the client's next flight, which never comes. */
   stalled = ferry_test_raw_connect_tcp (server);
-  ferry_test_raw_send_data (stalled, partial_record, sizeof partial_record);
+  ferry_test_raw_send_data (stalled, g_bytes_get_data (hello, NULL), g_bytes_get_size (hello));
+  g_input_stream_read_all (g_io_stream_get_input_stream (stalled), &answer, 1, NULL, NULL,
+                           &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (answer, ==, 0x16);   /* a TLS handshake record */
 
   g_subprocess_wait_async (server->process, NULL, exited_cb, &exited);
   g_subprocess_send_signal (server->process, SIGTERM);
