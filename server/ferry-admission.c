@@ -8,8 +8,9 @@
  *   --max-connections and --max-connections-per-address. Over either, HELLO is answered with
  *   ERROR(BUSY), and clients wait and try again.
  * - Pending connections, still in their TLS handshake or before HELLO, cost the server only a
- *   socket while they wait, so more of them are allowed: PENDING_PER_ADDRESS_FACTOR times the
- *   per-address limit from one address, and PENDING_FACTOR times the connection limit in all.
+ *   socket while they wait, so more of them are allowed: FERRY_PENDING_PER_ADDRESS_FACTOR
+ *   times the per-address limit from one address, and FERRY_PENDING_FACTOR times the
+ *   connection limit in all (ferry-limits.h).
  *   When they are all taken, a newcomer takes the place of the oldest pending connection of
  *   the address that holds the most, if that address holds more than twice as many as the
  *   newcomer's. So a few addresses that open connections and stall can delay only each other.
@@ -20,8 +21,7 @@
 
 #include "ferry-admission.h"
 
-#define PENDING_FACTOR             8
-#define PENDING_PER_ADDRESS_FACTOR 4
+#include "ferry-limits.h"
 
 typedef struct
 {
@@ -79,8 +79,8 @@ static void
 ferry_admission_init (FerryAdmission *self)
 {
   self->peers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) peer_free);
-  self->max_active = 64;
-  self->max_per_address = 16;
+  self->max_active = FERRY_DEFAULT_MAX_CONNECTIONS;
+  self->max_per_address = FERRY_DEFAULT_MAX_PER_ADDRESS;
 }
 
 FerryAdmission *
@@ -175,8 +175,8 @@ FerrySlot *
 ferry_admission_take (FerryAdmission *self,
                       const char     *address)
 {
-  guint max_pending = self->max_active * PENDING_FACTOR;
-  guint max_pending_per_address = self->max_per_address * PENDING_PER_ADDRESS_FACTOR;
+  guint max_pending = self->max_active * FERRY_PENDING_FACTOR;
+  guint max_pending_per_address = self->max_per_address * FERRY_PENDING_PER_ADDRESS_FACTOR;
   Peer *peer;
   FerrySlot *slot;
 

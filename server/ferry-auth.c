@@ -21,9 +21,11 @@
 #include "ferry-error.h"
 #include "ferry-message.h"
 
-#define MAX_FAILURES        5
-#define WINDOW_S            60
-#define MAX_ADDRESSES       4096
+#include "ferry-limits.h"
+
+#define MAX_FAILURES        FERRY_AUTH_MAX_FAILURES
+#define WINDOW_S            FERRY_AUTH_WINDOW_S
+#define MAX_ADDRESSES       FERRY_AUTH_MAX_ADDRESSES
 
 typedef struct
 {

@@ -8,21 +8,15 @@
 
 #include "ferry-server.h"
 
-#include <sys/resource.h>
 #include <glib/gi18n.h>
 
-#include "ferry-admission.h"
 #include "ferry-auth.h"
 #include "ferry-error.h"
 #include "ferry-hub.h"
+#include "ferry-limits.h"
+#include "ferry-listener.h"
 #include "ferry-session.h"
 #include "ferry-store.h"
-#include "ferry-tls-acceptor.h"
-
-/* The TLS handshake and HELLO together must be done within this (PROTOCOL.md §8). */
-#define HANDSHAKE_TIMEOUT_S 10
-#define STOP_POLL_MS        20
-#define STOP_DEADLINE_S     10
 
 struct _FerryServer
 {
@@ -31,12 +25,9 @@ struct _FerryServer
   /* owned references */
   FerryStore       *store;
   FerryHub         *hub;
-  GSocketService   *service;
-  GTlsCertificate  *certificate;     /* NULL: plain TCP */
+  FerryListener    *listener;
   FerryAuth        *auth;            /* NULL: no password */
-  FerryAdmission   *admission;
-  FerryTlsAcceptor *acceptor;        /* NULL: plain TCP */
-  GHashTable       *sessions;        /* FerrySession -> FerrySlot */
+  GHashTable       *sessions;        /* FerrySession (weak) -> FerrySlot */
   GHashTable       *expiring;        /* ids being removed by expiry */
   GTask            *stop_task;
 
@@ -45,11 +36,20 @@ struct _FerryServer
   guint             max_connections;
   guint             max_per_address;
   guint             expire_id;
-  guint             stop_id;
-  gint64            stop_deadline;
+  guint             stop_deadline_id;
+  gboolean          listener_closed; /* stopping: no connection can come any more */
 };
 
 G_DEFINE_FINAL_TYPE (FerryServer, ferry_server, G_TYPE_OBJECT)
+
+static void start_session (FerryListener *listener,
+                           GIOStream     *stream,
+                           FerrySlot     *slot,
+                           gint64         hello_deadline,
+                           gpointer       user_data);
+static void maybe_stopped (FerryServer   *self);
+static void session_gone_cb (gpointer  user_data,
+                             GObject  *where_the_session_was);
 
 static void
 ferry_server_dispose (GObject *object)
@@ -57,13 +57,8 @@ ferry_server_dispose (GObject *object)
   FerryServer *self = FERRY_SERVER (object);
 
   g_clear_handle_id (&self->expire_id, g_source_remove);
-  g_clear_handle_id (&self->stop_id, g_source_remove);
-  if (self->service)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-      g_signal_handlers_disconnect_by_data (self->service, self);
-    }
+  g_clear_handle_id (&self->stop_deadline_id, g_source_remove);
+  g_clear_object (&self->listener);
   if (self->sessions)
     {
       GHashTableIter iter;
@@ -71,14 +66,9 @@ ferry_server_dispose (GObject *object)
 
       g_hash_table_iter_init (&iter, self->sessions);
       while (g_hash_table_iter_next (&iter, &session, NULL))
-        g_signal_handlers_disconnect_by_data (session, self);
+        g_object_weak_unref (session, session_gone_cb, self);
     }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
-  if (self->acceptor)
-    ferry_tls_acceptor_abort (self->acceptor);
-  g_clear_object (&self->acceptor);
-  g_clear_object (&self->service);
-  g_clear_object (&self->certificate);
   g_clear_object (&self->auth);
 
   G_OBJECT_CLASS (ferry_server_parent_class)->dispose (object);
@@ -92,7 +82,6 @@ ferry_server_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
   g_clear_pointer (&self->expiring, g_hash_table_unref);
-  g_clear_object (&self->admission);
   g_clear_object (&self->stop_task);
 
   G_OBJECT_CLASS (ferry_server_parent_class)->finalize (object);
@@ -110,11 +99,11 @@ ferry_server_class_init (FerryServerClass *klass)
 static void
 ferry_server_init (FerryServer *self)
 {
-  self->max_file_size = G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024;
-  self->max_connections = 64;
-  self->max_per_address = 16;
-  self->sessions = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
-  self->admission = ferry_admission_new ();
+  self->max_file_size = FERRY_DEFAULT_MAX_FILE_SIZE;
+  self->max_connections = FERRY_DEFAULT_MAX_CONNECTIONS;
+  self->max_per_address = FERRY_DEFAULT_MAX_PER_ADDRESS;
+  self->sessions = g_hash_table_new (g_direct_hash, g_direct_equal);
+  self->listener = ferry_listener_new (start_session, self);
   self->expiring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->hub = ferry_hub_new ();
 }
@@ -163,8 +152,7 @@ ferry_server_set_max_connections (FerryServer *self,
 {
   g_return_if_fail (FERRY_IS_SERVER (self));
   self->max_connections = max_connections;
-  ferry_admission_set_max_active (self->admission, self->max_connections,
-                                  self->max_per_address);
+  ferry_listener_set_limits (self->listener, self->max_connections, self->max_per_address);
 }
 
 void
@@ -173,8 +161,7 @@ ferry_server_set_max_connections_per_address (FerryServer *self,
 {
   g_return_if_fail (FERRY_IS_SERVER (self));
   self->max_per_address = max_connections;
-  ferry_admission_set_max_active (self->admission, self->max_connections,
-                                  self->max_per_address);
+  ferry_listener_set_limits (self->listener, self->max_connections, self->max_per_address);
 }
 
 void
@@ -183,7 +170,7 @@ ferry_server_set_certificate (FerryServer     *self,
 {
   g_return_if_fail (FERRY_IS_SERVER (self));
   g_return_if_fail (!certificate || G_IS_TLS_CERTIFICATE (certificate));
-  g_set_object (&self->certificate, certificate);
+  ferry_listener_set_certificate (self->listener, certificate);
 }
 
 void
@@ -224,6 +211,7 @@ expire_removed_cb (GObject      *object,
     g_warning ("Could not remove the expired offer %s: %s", data->id, error->message);
 
   g_hash_table_remove (self->expiring, data->id);
+  maybe_stopped (self);
   g_object_unref (data->server);
   g_free (data->id);
   g_free (data);
@@ -284,23 +272,23 @@ ferry_server_set_expire (FerryServer *self,
   g_idle_add_once (expire_once_cb, self);
 }
 
-/* Connections.
- *
- * Every accepted connection takes a slot from the admission at once, before its TLS handshake,
- * so that the limits also bound connections that never finish their handshake; its HELLO
- * makes it active, or is answered BUSY (ferry-admission.c). */
+/* Connections. The listener hands over each connection once it is ready for frames, with its
+ * admission slot; its HELLO makes it active, or is answered BUSY (ferry-admission.c). */
 
+/* GWeakNotify: a session is finalized once its connection is closed and nothing it started
+ * is still running (ferry-session.c). */
 static void
-session_finished_cb (FerrySession *session,
-                     FerryServer  *self)
+session_gone_cb (gpointer  user_data,
+                 GObject  *where_the_session_was)
 {
+  FerryServer *self = user_data;
   FerrySlot *slot;
 
-  if (!(slot = g_hash_table_lookup (self->sessions, session)))
+  if (!g_hash_table_steal_extended (self->sessions, where_the_session_was, NULL,
+                                    (gpointer *) &slot))
     return;
-  ferry_admission_release (self->admission, slot);
-  g_signal_handlers_disconnect_by_data (session, self);
-  g_hash_table_remove (self->sessions, session);
+  ferry_listener_release (self->listener, slot);
+  maybe_stopped (self);
 }
 
 /* FerrySessionAdmitFunc */
@@ -311,7 +299,7 @@ admit_session (FerrySession *session,
   FerryServer *self = user_data;
   FerrySlot *slot = g_hash_table_lookup (self->sessions, session);
 
-  return slot && ferry_admission_admit (self->admission, slot);
+  return slot && ferry_listener_admit (self->listener, slot);
 }
 
 /* FerrySlotEvictFunc, for a session still waiting for its HELLO. */
@@ -323,37 +311,18 @@ evict_session (gpointer owner)
   ferry_session_drop (owner);
 }
 
+/* FerryListenerReadyFunc: hands @stream, ready for frames, to a new session that owns
+ * @slot. */
 static void
-drop_connection_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
-}
-
-static void
-drop_connection (GIOStream *stream)
-{
-  g_io_stream_close_async (stream, G_PRIORITY_DEFAULT, NULL, drop_connection_cb, NULL);
-}
-
-/* Hands @stream, ready for frames, to a new session that owns @slot. */
-static void
-start_session (GIOStream *stream,
-               FerrySlot *slot,
-               gint64     hello_deadline,
-               gpointer   user_data)
+start_session (FerryListener *listener,
+               GIOStream     *stream,
+               FerrySlot     *slot,
+               gint64         hello_deadline,
+               gpointer       user_data)
 {
   FerryServer *self = user_data;
   g_autoptr(FerrySession) session = NULL;
   FerrySessionConfig config = { 0 };
-
-  if (self->stop_task)
-    {
-      ferry_admission_release (self->admission, slot);
-      drop_connection (stream);
-      return;
-    }
 
   config.max_file_size = self->max_file_size;
   config.expire_seconds = self->expire_seconds;
@@ -363,68 +332,10 @@ start_session (GIOStream *stream,
   config.hello_deadline = hello_deadline;
 
   session = ferry_session_new (stream, self->store, self->hub, &config);
-  g_signal_connect (session, "finished", G_CALLBACK (session_finished_cb), self);
-  g_hash_table_insert (self->sessions, g_object_ref (session), slot);
+  g_object_weak_ref (G_OBJECT (session), session_gone_cb, self);
+  g_hash_table_insert (self->sessions, session, slot);
   ferry_admission_set_owner (slot, evict_session, session);
   ferry_session_start (session);
-}
-
-static char *
-dup_remote_address (GSocketConnection *connection)
-{
-  g_autoptr(GSocketAddress) address = g_socket_connection_get_remote_address (connection, NULL);
-
-  if (!G_IS_INET_SOCKET_ADDRESS (address))
-    return g_strdup ("(unknown)");
-  return g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
-}
-
-static gboolean
-incoming_cb (GSocketService    *service,
-             GSocketConnection *connection,
-             GObject           *source_object,
-             FerryServer       *self)
-{
-  g_autofree char *address = NULL;
-  gint64 deadline = g_get_monotonic_time () + HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
-  FerrySlot *slot;
-
-  if (self->stop_task)
-    {
-      drop_connection (G_IO_STREAM (connection));
-      return TRUE;
-    }
-
-  address = dup_remote_address (connection);
-  slot = ferry_admission_take (self->admission, address);
-  if (!slot)
-    {
-      drop_connection (G_IO_STREAM (connection));
-      return TRUE;
-    }
-
-  if (self->acceptor)
-    ferry_tls_acceptor_add (self->acceptor, connection, slot, deadline);
-  else
-    start_session (G_IO_STREAM (connection), slot, deadline, self);
-
-  return TRUE;
-}
-
-/* Pending connections may outnumber active ones several times (ferry-admission.c): make sure
- * the soft limit on open files is not what refuses them. */
-static void
-raise_open_files_limit (void)
-{
-  struct rlimit limit;
-
-  if (getrlimit (RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max)
-    {
-      limit.rlim_cur = limit.rlim_max;
-      if (setrlimit (RLIMIT_NOFILE, &limit) != 0)
-        g_debug ("Could not raise the limit on open files");
-    }
 }
 
 gboolean
@@ -434,62 +345,60 @@ ferry_server_listen (FerryServer   *self,
                      guint16       *bound_port,
                      GError       **error)
 {
-  g_autoptr(GSocketAddress) requested = NULL;
-  g_autoptr(GSocketAddress) effective = NULL;
-
   g_return_val_if_fail (FERRY_IS_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_INET_ADDRESS (address), FALSE);
-  g_return_val_if_fail (self->service == NULL, FALSE);
 
-  self->service = g_socket_service_new ();
-  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->service), 128);
-  requested = g_inet_socket_address_new (address, port);
-  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->service), requested,
-                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
-                                      NULL, &effective, error))
-    {
-      g_clear_object (&self->service);
-      return FALSE;
-    }
-
-  if (self->certificate)
-    self->acceptor = ferry_tls_acceptor_new (self->certificate, self->admission,
-                                             start_session, self);
-  raise_open_files_limit ();
-
-  g_signal_connect (self->service, "incoming", G_CALLBACK (incoming_cb), self);
-  g_socket_service_start (self->service);
-
-  if (bound_port)
-    *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (effective));
-  return TRUE;
+  return ferry_listener_listen (self->listener, address, port, bound_port, error);
 }
 
-/* Stopping. */
+/* Stopping. The stop completes when the last thing it waits for lets go: the listener (its
+ * TLS handshakes), every session (each finishes once nothing it started is still running, a
+ * commit included) and every expiry removal. A deadline ends the wait for peers that hold
+ * on. */
 
-static gboolean
-stop_poll_cb (gpointer user_data)
+static void
+finish_stop (FerryServer *self)
 {
-  FerryServer *self = user_data;
-  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) task = g_steal_pointer (&self->stop_task);
 
-  if ((g_hash_table_size (self->sessions) > 0 || ferry_store_is_busy (self->store) ||
-       g_hash_table_size (self->expiring) > 0 ||
-       (self->acceptor && ferry_tls_acceptor_get_n_handshakes (self->acceptor) > 0)) &&
-      g_get_monotonic_time () < self->stop_deadline)
-    return G_SOURCE_CONTINUE;
-
-  self->stop_id = 0;
-  if (g_hash_table_size (self->sessions) > 0 || ferry_store_is_busy (self->store))
-    g_warning ("Stopping with %u connection(s) still closing",
-               g_hash_table_size (self->sessions));
-
+  g_clear_handle_id (&self->stop_deadline_id, g_source_remove);
   ferry_store_close (self->store);
   g_message ("Stopped");
-
-  task = g_steal_pointer (&self->stop_task);
   g_task_return_boolean (task, TRUE);
+}
+
+static void
+maybe_stopped (FerryServer *self)
+{
+  if (self->stop_task && self->listener_closed && g_hash_table_size (self->sessions) == 0 &&
+      g_hash_table_size (self->expiring) == 0)
+    finish_stop (self);
+}
+
+static gboolean
+stop_deadline_cb (gpointer user_data)
+{
+  FerryServer *self = user_data;
+
+  self->stop_deadline_id = 0;
+  g_warning ("Stopping at the %u s deadline: %u connection(s) still closing, %u expired "
+             "offer(s) still being removed%s", FERRY_STOP_DEADLINE_S,
+             g_hash_table_size (self->sessions), g_hash_table_size (self->expiring),
+             self->listener_closed ? "" : ", TLS handshakes still running");
+  finish_stop (self);
   return G_SOURCE_REMOVE;
+}
+
+static void
+listener_closed_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(FerryServer) self = user_data;
+
+  ferry_listener_close_finish (FERRY_LISTENER (object), result, NULL);
+  self->listener_closed = TRUE;
+  maybe_stopped (self);
 }
 
 void
@@ -517,11 +426,8 @@ ferry_server_stop_async (FerryServer         *self,
   self->stop_task = g_steal_pointer (&task);
 
   g_clear_handle_id (&self->expire_id, g_source_remove);
-  if (self->service)
-    {
-      g_socket_service_stop (self->service);
-      g_socket_listener_close (G_SOCKET_LISTENER (self->service));
-    }
+  self->stop_deadline_id = g_timeout_add_seconds (FERRY_STOP_DEADLINE_S, stop_deadline_cb, self);
+  ferry_listener_close_async (self->listener, listener_closed_cb, g_object_ref (self));
 
   sessions = g_ptr_array_new_with_free_func (g_object_unref);
   g_hash_table_iter_init (&iter, self->sessions);
@@ -530,12 +436,6 @@ ferry_server_stop_async (FerryServer         *self,
   g_message ("Stopping: closing %u connection(s)", sessions->len);
   for (guint i = 0; i < sessions->len; i++)
     ferry_session_abort (g_ptr_array_index (sessions, i));
-
-  if (self->acceptor)
-    ferry_tls_acceptor_abort (self->acceptor);
-
-  self->stop_deadline = g_get_monotonic_time () + STOP_DEADLINE_S * G_USEC_PER_SEC;
-  self->stop_id = g_timeout_add (STOP_POLL_MS, stop_poll_cb, self);
 }
 
 gboolean

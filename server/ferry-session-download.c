@@ -1,4 +1,4 @@
-/* ferry-session-download.c: sending a stored file, chunk by chunk
+/* ferry-session-download.c: FerrySessionDownload, sending a stored file, chunk by chunk
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,31 +12,86 @@
 
 #include "ferry-error.h"
 
-/* Downloads. */
+struct _FerrySessionDownload
+{
+  GObject parent_instance;
 
-static void download_next (FerrySession *self);
+  /* owned references */
+  FerrySession      *session;
+  GCancellable      *cancellable;     /* file I/O; cancelled when the session closes */
+  FerryCatalogueRow *download_row;
+  GInputStream      *download_stream;
+  guint8            *download_buffer;
+
+  /* borrowed from the session, which this handler holds */
+  FerryStore        *store;
+
+  guint64            download_offset;
+};
+
+static void handler_iface_init (FerrySessionHandlerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (FerrySessionDownload, ferry_session_download, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (FERRY_TYPE_SESSION_HANDLER,
+                                                      handler_iface_init))
+
+static void
+ferry_session_download_finalize (GObject *object)
+{
+  FerrySessionDownload *self = FERRY_SESSION_DOWNLOAD (object);
+
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->download_row, ferry_catalogue_row_unref);
+  g_clear_object (&self->download_stream);
+  g_clear_pointer (&self->download_buffer, g_free);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (ferry_session_download_parent_class)->finalize (object);
+}
+
+static void
+ferry_session_download_class_init (FerrySessionDownloadClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ferry_session_download_finalize;
+}
+
+static void
+ferry_session_download_init (FerrySessionDownload *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+FerrySessionHandler *
+ferry_session_download_new (FerrySession *session)
+{
+  FerrySessionDownload *self = g_object_new (FERRY_TYPE_SESSION_DOWNLOAD, NULL);
+
+  self->session = g_object_ref (session);
+  self->store = session->store;
+  return FERRY_SESSION_HANDLER (self);
+}
+
+/* Downloads. Each step checks that the session is still open before the next: a chunk read
+ * from the disk while it closed is not sent. */
+
+static void download_next (FerrySessionDownload *self);
 
 static void
 send_chunk_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionDownload) self = user_data;
   g_autoptr(GError) error = NULL;
 
-  ferry_session_pending_done (self);
   if (!ferry_connection_send_finish (FERRY_CONNECTION (object), result, &error))
     {
-      ferry_session_lost (self, error);
-      ferry_session_check_finished (self);
+      ferry_session_lost (self->session, error);
       return;
     }
-  if (ferry_session_is_closing (self))
-    {
-      ferry_session_check_finished (self);
-      return;
-    }
-  ferry_session_touch (self);
+  if (ferry_session_is_closing (self->session))
+    return;
+  ferry_session_touch (self->session);
   download_next (self);
 }
 
@@ -45,61 +100,56 @@ read_chunk_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionDownload) self = user_data;
   g_autoptr(GError) error = NULL;
   gsize got = 0;
   gsize wanted;
 
-  ferry_session_pending_done (self);
   if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &got, &error))
     {
-      if (ferry_session_is_closing (self))
-        ferry_session_check_finished (self);
-      else
-        ferry_session_fail_internal (self, _("The server could not read the file."),
-                                     g_steal_pointer (&error));
+      /* Translators: %s is the system's reason */
+      ferry_session_fail_internal (self->session, _("The server could not read the file: %s"),
+                                   error->message);
       return;
     }
-  if (ferry_session_is_closing (self))
-    {
-      ferry_session_check_finished (self);
-      return;
-    }
+  if (ferry_session_is_closing (self->session))
+    return;
 
   wanted = (gsize) MIN ((guint64) FERRY_CHUNK_SIZE,
                         self->download_row->size - self->download_offset);
   if (got != wanted)
     {
-      ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                                                     _("The stored file is shorter than the "
-                                                       "server's catalogue says.")));
+      ferry_session_fail (self->session,
+                          g_error_new_literal (FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                                               _("The stored file is shorter than the "
+                                                 "server's catalogue says.")));
       return;
     }
 
-  ferry_connection_send_data_async (self->connection, self->download_offset,
+  ferry_connection_send_data_async (self->session->connection, self->download_offset,
                                     self->download_buffer, got, NULL,
-                                    send_chunk_cb, ferry_session_pending_ref (self));
+                                    send_chunk_cb, g_object_ref (self));
   self->download_offset += got;
 }
 
 static void
-download_next (FerrySession *self)
+download_next (FerrySessionDownload *self)
 {
   FerryCatalogueRow *row = self->download_row;
   gsize wanted;
 
   if (self->download_offset >= row->size)
     {
-      ferry_session_send_message (self, ferry_msg_end_new (row->sha256));
-      g_debug ("%s: sent %s (“%s”)", self->peer, row->id, row->name);
-      ferry_session_close (self);
+      ferry_session_send_message (self->session, ferry_msg_end_new (row->sha256));
+      g_debug ("%s: sent %s (“%s”)", self->session->peer, row->id, row->name);
+      ferry_session_close (self->session);
       return;
     }
 
   wanted = (gsize) MIN ((guint64) FERRY_CHUNK_SIZE, row->size - self->download_offset);
   g_input_stream_read_all_async (self->download_stream, self->download_buffer, wanted,
                                  G_PRIORITY_DEFAULT, self->cancellable,
-                                 read_chunk_cb, ferry_session_pending_ref (self));
+                                 read_chunk_cb, g_object_ref (self));
 }
 
 static void
@@ -107,25 +157,23 @@ open_blob_cb (GObject      *object,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionDownload) self = user_data;
   g_autoptr(GFileInputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
 
-  ferry_session_pending_done (self);
   stream = g_file_read_finish (G_FILE (object), result, &error);
-  if (ferry_session_is_closing (self))
-    {
-      ferry_session_check_finished (self);
-      return;
-    }
+  if (ferry_session_is_closing (self->session))
+    return;
   if (!stream)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                                                       _("No file with that id is shared.")));
+        ferry_session_fail (self->session,
+                            g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                                                 _("No file with that id is shared.")));
       else
-        ferry_session_fail_internal (self, _("The server could not open the file."),
-                                     g_steal_pointer (&error));
+        /* Translators: %s is the system's reason */
+        ferry_session_fail_internal (self->session, _("The server could not open the file: %s"),
+                                     error->message);
       return;
     }
 
@@ -134,8 +182,9 @@ open_blob_cb (GObject      *object,
       !g_seekable_seek (G_SEEKABLE (stream), (goffset) self->download_offset, G_SEEK_SET,
                         NULL, &error))
     {
-      ferry_session_fail_internal (self, _("The server could not open the file."),
-                                   g_steal_pointer (&error));
+      /* Translators: %s is the system's reason */
+      ferry_session_fail_internal (self->session, _("The server could not open the file: %s"),
+                                   error->message);
       return;
     }
 
@@ -144,10 +193,12 @@ open_blob_cb (GObject      *object,
   download_next (self);
 }
 
-void
-ferry_session_start_download (FerrySession *self,
-                              FerryFrame   *frame)
+static void
+ferry_session_download_start (FerrySessionHandler *handler,
+                              FerryFrame          *frame)
 {
+  FerrySessionDownload *self = FERRY_SESSION_DOWNLOAD (handler);
+  FerrySession *session = self->session;
   g_autoptr(GVariant) value = NULL;
   g_autoptr(GFile) blob = NULL;
   FerryCatalogueRow *row;
@@ -157,36 +208,52 @@ ferry_session_start_download (FerrySession *self,
 
   if (!(value = ferry_message_parse (frame, &error)))
     {
-      ferry_session_fail (self, error);
+      ferry_session_fail (session, error);
       return;
     }
   ferry_msg_download_get (value, &id, &offset);
 
-  row = ferry_hub_lookup (self->hub, id);
+  row = ferry_hub_lookup (session->hub, id);
   if (!row)
     {
-      ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                                                     _("No file with that id is shared.")));
+      ferry_session_fail (session, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                                                        _("No file with that id is shared.")));
       return;
     }
   if (offset > row->size)
     {
-      ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                             _("The download cannot start at byte %"
-                                               G_GUINT64_FORMAT " of a file of %"
-                                               G_GUINT64_FORMAT " bytes."),
-                                             offset, row->size));
+      ferry_session_fail (session, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                                _("The download cannot start at byte %"
+                                                  G_GUINT64_FORMAT " of a file of %"
+                                                  G_GUINT64_FORMAT " bytes."),
+                                                offset, row->size));
       return;
     }
 
   self->download_row = ferry_catalogue_row_ref (row);
   self->download_offset = offset;
-  self->state = FERRY_SESSION_STATE_DOWNLOAD;
-  ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
+  session->answered = TRUE;
+  ferry_session_set_timeout (session, FERRY_TRANSFER_TIMEOUT_S);
 
-  ferry_session_send_offer (self, row, 0);
+  ferry_session_send_offer (session, row, 0);
 
   blob = ferry_store_get_blob_file (self->store, row->id);
   g_file_read_async (blob, G_PRIORITY_DEFAULT, self->cancellable,
-                     open_blob_cb, ferry_session_pending_ref (self));
+                     open_blob_cb, g_object_ref (self));
+}
+
+static void
+ferry_session_download_close (FerrySessionHandler *handler)
+{
+  /* Stops the file read in progress, if any. */
+  g_cancellable_cancel (FERRY_SESSION_DOWNLOAD (handler)->cancellable);
+}
+
+static void
+handler_iface_init (FerrySessionHandlerInterface *iface)
+{
+  /* As for each chunk, so that a slow downloader still gets END. */
+  iface->linger_seconds = FERRY_TRANSFER_TIMEOUT_S;
+  iface->start = ferry_session_download_start;
+  iface->close = ferry_session_download_close;
 }

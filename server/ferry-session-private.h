@@ -2,9 +2,10 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * ferry-session.c owns the object, the handshake, dispatch, errors, timeouts and closing;
- * ferry-session-control.c the control session (SUBSCRIBE, events, PING) and DELETE;
- * ferry-session-upload.c and ferry-session-download.c the two kinds of transfer.
+ * ferry-session.c owns the connection's lifecycle: the handshake (HELLO/WELCOME), the first
+ * request, errors, timeouts and closing. The request hands the connection to a handler of its
+ * kind (ferry-session-handler.h), each with its own state: FerrySessionControl (SUBSCRIBE,
+ * events, PING), FerrySessionUpload, FerrySessionDownload and FerrySessionDelete.
  */
 #pragma once
 
@@ -13,33 +14,17 @@
 #include "ferry-checksum.h"
 #include "ferry-connection.h"
 #include "ferry-hub.h"
+#include "ferry-limits.h"
 #include "ferry-message.h"
+#include "ferry-session-handler.h"
 
 G_BEGIN_DECLS
-
-#define FERRY_SESSION_TRANSFER_TIMEOUT_S 60
-#define FERRY_SESSION_CONTROL_TIMEOUT_S  120
-
-/* The output budget: the most bytes of frames (PONG, ERROR, snapshot OFFERs, events) that may
- * wait to be sent to one peer. A peer that lets more pile up does not read, and is dropped
- * (docs/PROTOCOL.md §8). Download DATA is not counted: it is sent one chunk at a time from the
- * session's own buffer. */
-#define FERRY_SESSION_OUTPUT_BUDGET      (256 * 1024)
-/* How long a closing session may take to hand its last frames to a peer that does not read;
- * a transfer gets FERRY_SESSION_TRANSFER_TIMEOUT_S, as for each of its chunks, so that a slow
- * downloader still gets END. */
-#define FERRY_SESSION_CLOSE_LINGER_S     10
 
 typedef enum
 {
   FERRY_SESSION_STATE_HANDSHAKE,
   FERRY_SESSION_STATE_READY,   /* WELCOME sent, waiting for the request that decides the kind */
-  FERRY_SESSION_STATE_CONTROL,
-  FERRY_SESSION_STATE_UPLOAD_PREPARING,
-  FERRY_SESSION_STATE_UPLOAD_RECEIVING,
-  FERRY_SESSION_STATE_UPLOAD_COMMITTING,
-  FERRY_SESSION_STATE_DOWNLOAD,
-  FERRY_SESSION_STATE_DELETING,
+  FERRY_SESSION_STATE_HANDLED, /* a handler has the connection */
   FERRY_SESSION_STATE_CLOSING,
   FERRY_SESSION_STATE_CLOSED,
 } FerrySessionState;
@@ -49,66 +34,36 @@ struct _FerrySession
   GObject parent_instance;
 
   /* owned references */
-  FerryConnection    *connection;
-  FerryStore         *store;
-  FerryHub           *hub;
-  GCancellable       *cancellable;     /* file I/O of this session */
-  FerryAuth          *auth;
-  char               *peer;
-  char               *peer_address;    /* the IP address alone, for per-address limits */
-  char               *user;
-  char               *request;         /* "upload of “NAME”", "download of ID": for the log */
+  FerryConnection     *connection;
+  FerryStore          *store;
+  FerryHub            *hub;
+  FerryAuth           *auth;
+  FerrySessionHandler *handler;         /* from the first request until the connection closed */
+  char                *peer;
+  char                *peer_address;    /* the IP address alone, for per-address limits */
+  char                *user;
+  char                *request;         /* "upload of “NAME”", "download of ID": for the log */
 
-  FerrySessionConfig  config;
-  FerrySessionState   state;
-  guint8              owner_hash[FERRY_SHA256_SIZE];
-  guint               n_pending;       /* callbacks still to come, each holding a reference */
-  gboolean            finished;
+  FerrySessionConfig   config;
+  FerrySessionState    state;
+  guint8               owner_hash[FERRY_SHA256_SIZE];
+  gboolean             answered;        /* the request got its ACCEPT or download header */
 
-  guint               timeout_id;
-  guint               linger_id;       /* closing: abort if the peer does not take the rest */
-  guint               timeout_seconds;
-  gint64              last_activity;
-
-  /* control (ferry-session-control.c) */
-  FerryHubCursor     *snapshot_cursor; /* while the snapshot is being sent */
-  guint               snapshot_sent;
-
-  /* upload (ferry-session-upload.c) */
-  char               *upload_token;
-  char               *upload_name;
-  guint64             upload_size;
-  guint64             upload_received;
-  guint64             upload_ahead;    /* reserved in the store ahead of upload_received */
-  guint64             upload_written;  /* charged to the store as written, until released */
-  GFile              *upload_file;
-  GOutputStream      *upload_stream;
-  FerryChecksum      *upload_checksum;
-  GBytes             *upload_chunk;    /* the DATA bytes waiting for room or being written */
-  gboolean            upload_committing;
-
-  /* download (ferry-session-download.c) */
-  FerryCatalogueRow  *download_row;
-  GInputStream       *download_stream;
-  guint8             *download_buffer;
-  guint64             download_offset;
+  guint                timeout_id;
+  guint                linger_id;       /* closing: abort if the peer does not take the rest */
+  guint                timeout_seconds;
+  gint64               last_activity;
 };
 
 /* ferry-session.c */
 gboolean  ferry_session_is_closing       (FerrySession      *self);
-/* Emits "finished" once the session is closed and no callback is still to come. */
-void      ferry_session_check_finished   (FerrySession      *self);
-/* Every async call the session starts passes ferry_session_pending_ref () as its user data;
- * its callback holds that reference with g_autoptr and calls ferry_session_pending_done ()
- * first, so "finished" waits for all of them. */
-gpointer  ferry_session_pending_ref      (FerrySession      *self);
-void      ferry_session_pending_done     (FerrySession      *self);
 /* Marks activity for the idle timeout. */
 void      ferry_session_touch            (FerrySession      *self);
 /* Starts the idle timeout again with @seconds; 0 turns it off. */
 void      ferry_session_set_timeout      (FerrySession      *self,
                                           guint              seconds);
-/* Sends @message, a frame from a ferry_msg_*_new() constructor, and takes it. */
+/* Sends @message, a frame from a ferry_msg_*_new() constructor, and takes it. Once the session
+ * is closing, frames are dropped: a callback that comes back late may send without a guard. */
 void      ferry_session_send_message     (FerrySession      *self,
                                           GBytes            *message);
 gboolean  ferry_session_owns             (FerrySession      *self,
@@ -116,11 +71,16 @@ gboolean  ferry_session_owns             (FerrySession      *self,
 void      ferry_session_send_offer       (FerrySession      *self,
                                           FerryCatalogueRow *row,
                                           guint16            flags);
+/* Answers a PING with PONG, takes a PONG; FALSE when the frame was malformed and the session
+ * failed. */
+gboolean  ferry_session_handle_ping      (FerrySession      *self,
+                                          FerryFrame        *frame);
 /* A name for the log: control characters escaped. */
 char     *ferry_session_log_name         (const char        *name);
 /* Sends what is queued, then closes. Idempotent. */
 void      ferry_session_close            (FerrySession      *self);
-/* Takes @error: tells the peer (unless the connection itself failed) and closes. */
+/* Takes @error: tells the peer (unless the connection itself failed) and closes. Does nothing
+ * once the session is closing, so that callbacks that come back late need no guard. */
 void      ferry_session_fail             (FerrySession      *self,
                                           GError            *error);
 /* The connection broke: nothing can be sent any more. */
@@ -128,31 +88,29 @@ void      ferry_session_lost             (FerrySession      *self,
                                           const GError      *error);
 void      ferry_session_fail_unexpected  (FerrySession      *self,
                                           FerryMessageType   type);
-/* Takes @cause: fails with INTERNAL, "@what @cause->message". */
+/* Fails with INTERNAL and the sentence made from @format. */
 void      ferry_session_fail_internal    (FerrySession      *self,
-                                          const char        *what,
-                                          GError            *cause);
-/* Reads the next frame; the dispatch goes by the state. */
+                                          const char        *format,
+                                          ...) G_GNUC_PRINTF (2, 3);
+/* Reads the next frame, for the handler once one has the connection. */
 void      ferry_session_read_next        (FerrySession      *self);
 
-/* ferry-session-control.c */
-void      ferry_session_start_control    (FerrySession      *self);
-void      ferry_session_handle_control   (FerrySession      *self,
-                                          FerryFrame        *frame);
-void      ferry_session_start_delete     (FerrySession      *self,
-                                          FerryFrame        *frame);
+/* The handlers, each in its own file. */
+#define FERRY_TYPE_SESSION_CONTROL (ferry_session_control_get_type ())
+G_DECLARE_FINAL_TYPE (FerrySessionControl, ferry_session_control, FERRY, SESSION_CONTROL, GObject)
+FerrySessionHandler *ferry_session_control_new  (FerrySession *session);
 
-/* ferry-session-upload.c */
-void      ferry_session_start_upload     (FerrySession      *self,
-                                          FerryFrame        *frame);
-void      ferry_session_handle_upload    (FerrySession      *self,
-                                          FerryFrame        *frame);
-/* Throws away an upload that was not committed: the partial file and what it holds in the
- * store. */
-void      ferry_session_discard_upload   (FerrySession      *self);
+#define FERRY_TYPE_SESSION_UPLOAD (ferry_session_upload_get_type ())
+G_DECLARE_FINAL_TYPE (FerrySessionUpload, ferry_session_upload, FERRY, SESSION_UPLOAD, GObject)
+FerrySessionHandler *ferry_session_upload_new   (FerrySession *session);
 
-/* ferry-session-download.c */
-void      ferry_session_start_download   (FerrySession      *self,
-                                          FerryFrame        *frame);
+#define FERRY_TYPE_SESSION_DOWNLOAD (ferry_session_download_get_type ())
+G_DECLARE_FINAL_TYPE (FerrySessionDownload, ferry_session_download, FERRY, SESSION_DOWNLOAD,
+                      GObject)
+FerrySessionHandler *ferry_session_download_new (FerrySession *session);
+
+#define FERRY_TYPE_SESSION_DELETE (ferry_session_delete_get_type ())
+G_DECLARE_FINAL_TYPE (FerrySessionDelete, ferry_session_delete, FERRY, SESSION_DELETE, GObject)
+FerrySessionHandler *ferry_session_delete_new   (FerrySession *session);
 
 G_END_DECLS

@@ -1,4 +1,5 @@
-/* ferry-session-upload.c: receiving a file into partial/TOKEN, then committing it
+/* ferry-session-upload.c: FerrySessionUpload, receiving a file into partial/TOKEN, then
+ * committing it
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -14,21 +15,101 @@
 #include "ferry-error.h"
 #include "ferry-units.h"
 
+typedef enum
+{
+  UPLOAD_PREPARING,    /* checking room and creating the partial file: no ACCEPT yet */
+  UPLOAD_RECEIVING,
+  UPLOAD_COMMITTING,   /* verified: runs to its end, whatever happens to the connection */
+  UPLOAD_DONE,         /* committed, failed or discarded */
+} UploadPhase;
+
+struct _FerrySessionUpload
+{
+  GObject parent_instance;
+
+  /* owned references */
+  FerrySession   *session;
+  GCancellable   *cancellable;     /* file I/O; cancelled when the session closes */
+  char           *upload_token;
+  char           *upload_name;
+  GFile          *upload_file;
+  GOutputStream  *upload_stream;
+  FerryChecksum  *upload_checksum;
+  GBytes         *upload_chunk;    /* the DATA bytes waiting for room or being written */
+
+  /* borrowed from the session, which this handler holds */
+  FerryStore     *store;
+  const char     *peer_address;
+
+  UploadPhase     phase;
+  guint64         upload_size;
+  guint64         upload_received;
+  guint64         upload_ahead;    /* reserved in the store ahead of upload_received */
+  guint64         upload_written;  /* charged to the store as written, until released */
+};
+
+static void handler_iface_init (FerrySessionHandlerInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (FerrySessionUpload, ferry_session_upload, G_TYPE_OBJECT,
+                               G_IMPLEMENT_INTERFACE (FERRY_TYPE_SESSION_HANDLER,
+                                                      handler_iface_init))
+
+static void
+ferry_session_upload_finalize (GObject *object)
+{
+  FerrySessionUpload *self = FERRY_SESSION_UPLOAD (object);
+
+  if (self->upload_ahead > 0 || self->upload_written > 0)
+    ferry_store_release (self->store, self->peer_address, self->upload_ahead,
+                         self->upload_written);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->upload_token, g_free);
+  g_clear_pointer (&self->upload_name, g_free);
+  g_clear_object (&self->upload_file);
+  g_clear_object (&self->upload_stream);
+  g_clear_pointer (&self->upload_checksum, ferry_checksum_free);
+  g_clear_pointer (&self->upload_chunk, g_bytes_unref);
+  g_clear_object (&self->session);
+
+  G_OBJECT_CLASS (ferry_session_upload_parent_class)->finalize (object);
+}
+
+static void
+ferry_session_upload_class_init (FerrySessionUploadClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ferry_session_upload_finalize;
+}
+
+static void
+ferry_session_upload_init (FerrySessionUpload *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+FerrySessionHandler *
+ferry_session_upload_new (FerrySession *session)
+{
+  FerrySessionUpload *self = g_object_new (FERRY_TYPE_SESSION_UPLOAD, NULL);
+
+  self->session = g_object_ref (session);
+  self->store = session->store;
+  self->peer_address = session->peer_address;
+  return FERRY_SESSION_HANDLER (self);
+}
+
 static void
 delete_partial_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionUpload) self = user_data;
 
-  ferry_session_pending_done (self);
   ferry_store_delete_partial_finish (FERRY_STORE (object), result, NULL);
-  ferry_session_check_finished (self);
 }
 
 /* Gives back what the upload holds in the store: its room ahead and the bytes written. */
 static void
-release_space (FerrySession *self)
+release_space (FerrySessionUpload *self)
 {
   if (self->upload_ahead == 0 && self->upload_written == 0)
     return;
@@ -38,22 +119,35 @@ release_space (FerrySession *self)
   self->upload_written = 0;
 }
 
-/* Throws away an upload that was not committed: the partial file and what it holds in the
- * store. */
-void
-ferry_session_discard_upload (FerrySession *self)
+/* FerrySessionHandler.close: throws away an upload that was not committed, the partial file
+ * and what it holds in the store, and stops its file I/O. */
+static void
+ferry_session_upload_close (FerrySessionHandler *handler)
 {
+  FerrySessionUpload *self = FERRY_SESSION_UPLOAD (handler);
+
   /* A commit in flight finishes on its own and settles the reservation in commit_cb. */
-  if (self->upload_committing)
+  if (self->phase == UPLOAD_COMMITTING)
     return;
+  self->phase = UPLOAD_DONE;
+  /* Stops file writes and reservations waiting for room. */
+  g_cancellable_cancel (self->cancellable);
   release_space (self);
   if (!self->upload_file)
     return;
 
-  g_debug ("%s: discarding the unfinished upload %s", self->peer, self->upload_token);
+  g_debug ("%s: discarding the unfinished upload %s", self->session->peer, self->upload_token);
   ferry_store_delete_partial_async (self->store, self->upload_file, self->upload_stream,
-                                    delete_partial_cb, ferry_session_pending_ref (self));
+                                    delete_partial_cb, g_object_ref (self));
   g_clear_object (&self->upload_file);
+}
+
+/* FerrySessionHandler.can_abort: a verified upload being committed finishes, and its OFFER
+ * goes out, before the server stops. */
+static gboolean
+ferry_session_upload_can_abort (FerrySessionHandler *handler)
+{
+  return FERRY_SESSION_UPLOAD (handler)->phase != UPLOAD_COMMITTING;
 }
 
 /* Uploads. */
@@ -65,39 +159,39 @@ create_partial_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionUpload) self = user_data;
   g_autoptr(GFileOutputStream) stream = NULL;
   g_autoptr(GError) error = NULL;
 
-  ferry_session_pending_done (self);
   stream = g_file_create_finish (G_FILE (object), result, &error);
 
-  if (ferry_session_is_closing (self))
+  if (self->phase == UPLOAD_DONE)
     {
       /* The file exists if the create won the race with the close: remove it. */
       if (stream)
         ferry_store_delete_partial_async (self->store, G_FILE (object),
                                           G_OUTPUT_STREAM (stream),
-                                          delete_partial_cb, ferry_session_pending_ref (self));
-      ferry_session_check_finished (self);
+                                          delete_partial_cb, g_object_ref (self));
       return;
     }
   if (!stream)
     {
       g_clear_object (&self->upload_file);
-      ferry_session_fail_internal (self, _("The server could not start the upload."),
-                                   g_steal_pointer (&error));
+      /* Translators: %s is the system's reason */
+      ferry_session_fail_internal (self->session, _("The server could not start the upload: %s"),
+                                   error->message);
       return;
     }
 
   self->upload_stream = G_OUTPUT_STREAM (g_steal_pointer (&stream));
   self->upload_checksum = ferry_checksum_new ();
   self->upload_received = 0;
-  self->state = FERRY_SESSION_STATE_UPLOAD_RECEIVING;
-  ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
+  self->phase = UPLOAD_RECEIVING;
+  self->session->answered = TRUE;
+  ferry_session_set_timeout (self->session, FERRY_TRANSFER_TIMEOUT_S);
 
-  ferry_session_send_message (self, ferry_msg_accept_new (self->upload_token, 0));
-  ferry_session_read_next (self);
+  ferry_session_send_message (self->session, ferry_msg_accept_new (self->upload_token, 0));
+  ferry_session_read_next (self->session);
 }
 
 static void
@@ -105,35 +199,29 @@ check_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionUpload) self = user_data;
   GError *error = NULL;
-  gboolean fits;
 
-  ferry_session_pending_done (self);
-  fits = ferry_store_check_upload_finish (FERRY_STORE (object), result, &error);
-
-  if (ferry_session_is_closing (self))
+  if (!ferry_store_check_upload_finish (FERRY_STORE (object), result, &error))
     {
-      g_clear_error (&error);
-      ferry_session_check_finished (self);
+      ferry_session_fail (self->session, error);
       return;
     }
-  if (!fits)
-    {
-      ferry_session_fail (self, error);
-      return;
-    }
+  if (self->phase == UPLOAD_DONE)
+    return;
 
   self->upload_token = ferry_store_new_token ();
   self->upload_file = ferry_store_get_partial_file (self->store, self->upload_token);
   g_file_create_async (self->upload_file, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
-                       self->cancellable, create_partial_cb, ferry_session_pending_ref (self));
+                       self->cancellable, create_partial_cb, g_object_ref (self));
 }
 
-void
-ferry_session_start_upload (FerrySession *self,
-                            FerryFrame   *frame)
+static void
+ferry_session_upload_start (FerrySessionHandler *handler,
+                            FerryFrame          *frame)
 {
+  FerrySessionUpload *self = FERRY_SESSION_UPLOAD (handler);
+  guint64 max_file_size = self->session->config.max_file_size;
   g_autoptr(GVariant) value = NULL;
   GError *error = NULL;
   const char *name;
@@ -141,33 +229,34 @@ ferry_session_start_upload (FerrySession *self,
 
   if (!(value = ferry_message_parse (frame, &error)))
     {
-      ferry_session_fail (self, error);
+      ferry_session_fail (self->session, error);
       return;
     }
   /* v1: a resume token is accepted and answered with a fresh upload from 0. */
   ferry_msg_upload_get (value, &name, &size, NULL);
 
-  if (size > self->config.max_file_size || size > G_MAXINT64)
+  if (size > max_file_size || size > G_MAXINT64)
     {
       g_autofree char *have = ferry_format_size (size);
-      g_autofree char *limit = ferry_format_size (self->config.max_file_size);
+      g_autofree char *limit = ferry_format_size (max_file_size);
 
-      ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
-                                             /* Translators: "report.iso is 5.0 GB, over this
-                                              * server's limit of 4.0 GB." */
-                                             _("%s is %s, over this server's limit of %s."),
-                                             name, have, limit));
+      ferry_session_fail (self->session, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
+                                                      /* Translators: "report.iso is 5.0 GB,
+                                                       * over this server's limit of 4.0 GB." */
+                                                      _("%s is %s, over this server's limit "
+                                                        "of %s."),
+                                                      name, have, limit));
       return;
     }
 
   self->upload_size = size;
   self->upload_name = g_strdup (name);
-  self->state = FERRY_SESSION_STATE_UPLOAD_PREPARING;
-  ferry_session_set_timeout (self, 0);
+  self->phase = UPLOAD_PREPARING;
+  ferry_session_set_timeout (self->session, 0);
 
   /* Nothing is reserved yet: room is reserved as the data arrives (write_or_reserve). */
   ferry_store_check_upload_async (self->store, size, self->cancellable,
-                                  check_cb, ferry_session_pending_ref (self));
+                                  check_cb, g_object_ref (self));
 }
 
 static void
@@ -175,51 +264,44 @@ write_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionUpload) self = user_data;
   g_autoptr(GError) error = NULL;
   gsize written = 0;
 
-  ferry_session_pending_done (self);
   g_clear_pointer (&self->upload_chunk, g_bytes_unref);
 
   if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
     {
-      if (ferry_session_is_closing (self))
-        {
-          ferry_session_check_finished (self);
-          return;
-        }
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-        ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-                                                       _("The server's disk is full.")));
+        ferry_session_fail (self->session,
+                            g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                                                 _("The server's disk is full.")));
       else
-        ferry_session_fail_internal (self, _("The server could not write the file."),
-                                     g_steal_pointer (&error));
+        /* Translators: %s is the system's reason */
+        ferry_session_fail_internal (self->session, _("The server could not write the file: %s"),
+                                     error->message);
       return;
     }
-
-  if (ferry_session_is_closing (self))
-    {
-      ferry_session_check_finished (self);
-      return;
-    }
+  /* Discarded meanwhile: what was written went with the partial file. */
+  if (self->phase == UPLOAD_DONE)
+    return;
 
   self->upload_received += written;
   self->upload_ahead -= written;
   self->upload_written += written;
   ferry_store_charge (self->store, self->peer_address, written);
-  ferry_session_touch (self);
-  ferry_session_read_next (self);
+  ferry_session_touch (self->session);
+  ferry_session_read_next (self->session);
 }
 
 static void
-write_chunk (FerrySession *self)
+write_chunk (FerrySessionUpload *self)
 {
   gsize len;
   const void *data = g_bytes_get_data (self->upload_chunk, &len);
 
   g_output_stream_write_all_async (self->upload_stream, data, len, G_PRIORITY_DEFAULT,
-                                   self->cancellable, write_cb, ferry_session_pending_ref (self));
+                                   self->cancellable, write_cb, g_object_ref (self));
 }
 
 static void
@@ -227,27 +309,25 @@ reserve_cb (GObject      *object,
             GAsyncResult *result,
             gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionUpload) self = user_data;
   GError *error = NULL;
   guint64 grant;
 
-  ferry_session_pending_done (self);
   grant = ferry_store_reserve_finish (FERRY_STORE (object), result, &error);
 
-  if (ferry_session_is_closing (self))
+  if (self->phase == UPLOAD_DONE)
     {
       /* The upload was discarded while the room was being reserved. */
       if (grant > 0)
         ferry_store_release (self->store, self->peer_address, grant, 0);
       g_clear_error (&error);
       g_clear_pointer (&self->upload_chunk, g_bytes_unref);
-      ferry_session_check_finished (self);
       return;
     }
   if (grant == 0)
     {
       g_clear_pointer (&self->upload_chunk, g_bytes_unref);
-      ferry_session_fail (self, error);
+      ferry_session_fail (self->session, error);
       return;
     }
 
@@ -258,7 +338,7 @@ reserve_cb (GObject      *object,
 /* Writes self->upload_chunk, reserving room for it first when the room ahead is used up: at
  * least the chunk, and up to FERRY_STORE_RESERVE_AHEAD (or the rest of the file) ahead. */
 static void
-write_or_reserve (FerrySession *self)
+write_or_reserve (FerrySessionUpload *self)
 {
   guint64 len = g_bytes_get_size (self->upload_chunk);
   guint64 target;
@@ -274,12 +354,12 @@ write_or_reserve (FerrySession *self)
   ferry_store_reserve_async (self->store, self->peer_address,
                              len - self->upload_ahead, target - self->upload_ahead,
                              self->upload_size - self->upload_received,
-                             self->cancellable, reserve_cb, ferry_session_pending_ref (self));
+                             self->cancellable, reserve_cb, g_object_ref (self));
 }
 
 static void
-handle_data (FerrySession *self,
-             FerryFrame   *frame)
+handle_data (FerrySessionUpload *self,
+             FerryFrame         *frame)
 {
   GError *error = NULL;
   const guint8 *payload;
@@ -289,24 +369,26 @@ handle_data (FerrySession *self,
 
   if (!ferry_data_parse (frame, &offset, &data, &len, &error))
     {
-      ferry_session_fail (self, error);
+      ferry_session_fail (self->session, error);
       return;
     }
 
   if (offset != self->upload_received)
     {
-      ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                             _("The data arrived at offset %" G_GUINT64_FORMAT
-                                               " where the server expected offset %"
-                                               G_GUINT64_FORMAT "."),
-                                             offset, self->upload_received));
+      ferry_session_fail (self->session,
+                          g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                       _("The data arrived at offset %" G_GUINT64_FORMAT
+                                         " where the server expected offset %"
+                                         G_GUINT64_FORMAT "."),
+                                       offset, self->upload_received));
       return;
     }
   if (len > self->upload_size - self->upload_received)
     {
-      ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                                     _("More data arrived than the upload "
-                                                       "announced.")));
+      ferry_session_fail (self->session,
+                          g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                               _("More data arrived than the upload "
+                                                 "announced.")));
       return;
     }
 
@@ -318,9 +400,10 @@ handle_data (FerrySession *self,
 }
 
 static void
-handle_end (FerrySession *self,
-            FerryFrame   *frame)
+handle_end (FerrySessionUpload *self,
+            FerryFrame         *frame)
 {
+  FerrySession *session = self->session;
   g_autoptr(GVariant) value = NULL;
   g_autoptr(FerryCatalogueRow) row = NULL;
   guint8 digest[FERRY_SHA256_SIZE];
@@ -328,25 +411,25 @@ handle_end (FerrySession *self,
 
   if (!(value = ferry_message_parse (frame, &error)))
     {
-      ferry_session_fail (self, error);
+      ferry_session_fail (session, error);
       return;
     }
 
   if (self->upload_received != self->upload_size)
     {
-      ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                             _("The upload ended after %" G_GUINT64_FORMAT
-                                               " of %" G_GUINT64_FORMAT " bytes."),
-                                             self->upload_received, self->upload_size));
+      ferry_session_fail (session, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                                _("The upload ended after %" G_GUINT64_FORMAT
+                                                  " of %" G_GUINT64_FORMAT " bytes."),
+                                                self->upload_received, self->upload_size));
       return;
     }
 
   ferry_checksum_finish (self->upload_checksum, digest);
   if (memcmp (digest, ferry_msg_end_get_sha256 (value), FERRY_SHA256_SIZE) != 0)
     {
-      ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
-                                                     _("The file arrived damaged: checksum "
-                                                       "mismatch.")));
+      ferry_session_fail (session, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
+                                                        _("The file arrived damaged: checksum "
+                                                          "mismatch.")));
       return;
     }
 
@@ -354,21 +437,20 @@ handle_end (FerrySession *self,
   row->name = g_strdup (self->upload_name);
   row->size = self->upload_size;
   memcpy (row->sha256, digest, FERRY_SHA256_SIZE);
-  row->uploader = g_strdup (self->user);
-  memcpy (row->owner_hash, self->owner_hash, FERRY_SHA256_SIZE);
+  row->uploader = g_strdup (session->user);
+  memcpy (row->owner_hash, session->owner_hash, FERRY_SHA256_SIZE);
   row->created = g_get_real_time () / G_USEC_PER_SEC;
-  row->expires = self->config.expire_seconds > 0
-                 ? row->created + (gint64) self->config.expire_seconds : 0;
+  row->expires = session->config.expire_seconds > 0
+                 ? row->created + (gint64) session->config.expire_seconds : 0;
 
-  self->state = FERRY_SESSION_STATE_UPLOAD_COMMITTING;
-  self->upload_committing = TRUE;
+  self->phase = UPLOAD_COMMITTING;
   /* fsync of a big file may take a while; the client waits for OFFER. */
-  ferry_session_set_timeout (self, 0);
+  ferry_session_set_timeout (session, 0);
 
   /* No cancellable: once the bytes are verified, the commit runs to its end even if the
    * client goes away, and the offer is then broadcast as usual. */
   ferry_store_commit_async (self->store, self->upload_stream, self->upload_token, row,
-                            NULL, commit_cb, ferry_session_pending_ref (self));
+                            NULL, commit_cb, g_object_ref (self));
 }
 
 static void
@@ -376,16 +458,16 @@ commit_cb (GObject      *object,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(FerrySession) self = user_data;
+  g_autoptr(FerrySessionUpload) self = user_data;
+  FerrySession *session = self->session;
   g_autoptr(FerryCatalogueRow) row = NULL;
   g_autoptr(GError) error = NULL;
 
-  ferry_session_pending_done (self);
   row = ferry_store_commit_finish (self->store, result, &error);
 
   /* The blob is now counted as committed (or not at all): drop the reservation. */
   release_space (self);
-  self->upload_committing = FALSE;
+  self->phase = UPLOAD_DONE;
   g_clear_object (&self->upload_stream);
 
   if (!row)
@@ -394,52 +476,51 @@ commit_cb (GObject      *object,
       if (self->upload_file)
         {
           ferry_store_delete_partial_async (self->store, self->upload_file, NULL,
-                                            delete_partial_cb, ferry_session_pending_ref (self));
+                                            delete_partial_cb, g_object_ref (self));
           g_clear_object (&self->upload_file);
         }
-      if (ferry_session_is_closing (self))
-        {
-          g_warning ("%s: %s", self->peer, error->message);
-          ferry_session_check_finished (self);
-        }
+      if (ferry_session_is_closing (session))
+        g_warning ("%s: %s", session->peer, error->message);
       else
-        ferry_session_fail (self, g_steal_pointer (&error));
+        ferry_session_fail (session, g_steal_pointer (&error));
       return;
     }
 
   g_clear_object (&self->upload_file);
   {
-    g_autofree char *user = ferry_session_log_name (self->user);
+    g_autofree char *user = ferry_session_log_name (session->user);
     g_autofree char *name = ferry_session_log_name (row->name);
 
     g_message ("%s (%s) shared “%s”, %" G_GUINT64_FORMAT " bytes, as %s",
-               user, self->peer, name, row->size, row->id);
+               user, session->peer, name, row->size, row->id);
   }
 
-  if (!ferry_session_is_closing (self))
-    ferry_session_send_offer (self, row, 0);
-  ferry_hub_publish_offer (self->hub, row);
-
-  if (ferry_session_is_closing (self))
-    ferry_session_check_finished (self);
-  else
-    ferry_session_close (self);
+  ferry_session_send_offer (session, row, 0);
+  ferry_hub_publish_offer (session->hub, row);
+  ferry_session_close (session);
 }
 
-void
-ferry_session_handle_upload (FerrySession *self,
-                             FerryFrame   *frame)
+static void
+ferry_session_upload_handle_frame (FerrySessionHandler *handler,
+                                   FerryFrame          *frame)
 {
-  switch (frame->type)
-    {
-    case FERRY_MSG_DATA:
-      handle_data (self, frame);
-      break;
-    case FERRY_MSG_END:
-      handle_end (self, frame);
-      break;
-    default:
-      ferry_session_fail_unexpected (self, frame->type);
-      break;
-    }
+  FerrySessionUpload *self = FERRY_SESSION_UPLOAD (handler);
+
+  if (self->phase == UPLOAD_RECEIVING && frame->type == FERRY_MSG_DATA)
+    handle_data (self, frame);
+  else if (self->phase == UPLOAD_RECEIVING && frame->type == FERRY_MSG_END)
+    handle_end (self, frame);
+  else
+    ferry_session_fail_unexpected (self->session, frame->type);
+}
+
+static void
+handler_iface_init (FerrySessionHandlerInterface *iface)
+{
+  /* As for each chunk, so that a slow uploader still gets its answer. */
+  iface->linger_seconds = FERRY_TRANSFER_TIMEOUT_S;
+  iface->start = ferry_session_upload_start;
+  iface->handle_frame = ferry_session_upload_handle_frame;
+  iface->close = ferry_session_upload_close;
+  iface->can_abort = ferry_session_upload_can_abort;
 }

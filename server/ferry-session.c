@@ -2,9 +2,15 @@
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  *
- * This file holds the object, the handshake (HELLO/WELCOME), the dispatch of frames by state,
- * errors, timeouts and closing. The kinds of connection live next to it:
- * ferry-session-control.c, ferry-session-upload.c and ferry-session-download.c.
+ * This file holds the connection's lifecycle: the handshake (HELLO/WELCOME), the first request,
+ * errors, timeouts and closing. The request hands the connection to a handler of its kind,
+ * which keeps its own state: ferry-session-control.c, ferry-session-upload.c,
+ * ferry-session-download.c and ferry-session-delete.c.
+ *
+ * Every async call a session or its handler starts holds a reference until its callback has
+ * run, and the handler holds its session until the connection is closed. So the session is
+ * finalized exactly when it is closed and nothing it started is still running: the server
+ * waits for that with a weak reference, and no count of pending calls is kept by hand.
  *
  * A session reads one frame at a time and, during an upload, does not read the next frame
  * before the previous one is on disk; during a download it does not read the next chunk from
@@ -23,28 +29,22 @@
 #include "ferry-error.h"
 #include "ferry-tap-stream.h"
 
-#define HANDSHAKE_TIMEOUT_S   10
 #define SERVER_SOFTWARE       "ferry-server " PACKAGE_VERSION
-#define SHUTDOWN_NOTICE_MAX_QUEUED (256 * 1024)  /* more queued than this: just drop */
 
 G_DEFINE_FINAL_TYPE (FerrySession, ferry_session, G_TYPE_OBJECT)
-
-enum {
-  SIGNAL_FINISHED,
-  N_SIGNALS
-};
-
-static guint signals[N_SIGNALS];
 
 static void
 ferry_session_dispose (GObject *object)
 {
   FerrySession *self = FERRY_SESSION (object);
 
+  /* Only the last reference goes: what the session started is done. Chaining up tells the
+   * server (a weak reference). */
+  g_debug ("%s: session finished", self->peer);
+
   g_clear_handle_id (&self->timeout_id, g_source_remove);
   g_clear_handle_id (&self->linger_id, g_source_remove);
-  g_cancellable_cancel (self->cancellable);
-  g_clear_pointer (&self->snapshot_cursor, ferry_hub_cursor_free);
+  g_clear_object (&self->handler);
 
   G_OBJECT_CLASS (ferry_session_parent_class)->dispose (object);
 }
@@ -54,28 +54,14 @@ ferry_session_finalize (GObject *object)
 {
   FerrySession *self = FERRY_SESSION (object);
 
-  if ((self->upload_ahead > 0 || self->upload_written > 0) && self->store)
-    ferry_store_release (self->store, self->peer_address, self->upload_ahead,
-                         self->upload_written);
-
   g_clear_object (&self->connection);
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
   g_clear_object (&self->auth);
-  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->peer, g_free);
   g_clear_pointer (&self->peer_address, g_free);
   g_clear_pointer (&self->user, g_free);
   g_clear_pointer (&self->request, g_free);
-  g_clear_pointer (&self->upload_token, g_free);
-  g_clear_pointer (&self->upload_name, g_free);
-  g_clear_object (&self->upload_file);
-  g_clear_object (&self->upload_stream);
-  g_clear_pointer (&self->upload_checksum, ferry_checksum_free);
-  g_clear_pointer (&self->upload_chunk, g_bytes_unref);
-  g_clear_pointer (&self->download_row, ferry_catalogue_row_unref);
-  g_clear_object (&self->download_stream);
-  g_clear_pointer (&self->download_buffer, g_free);
 
   G_OBJECT_CLASS (ferry_session_parent_class)->finalize (object);
 }
@@ -87,16 +73,11 @@ ferry_session_class_init (FerrySessionClass *klass)
 
   object_class->dispose = ferry_session_dispose;
   object_class->finalize = ferry_session_finalize;
-
-  signals[SIGNAL_FINISHED] =
-    g_signal_new ("finished", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
 ferry_session_init (FerrySession *self)
 {
-  self->cancellable = g_cancellable_new ();
   self->state = FERRY_SESSION_STATE_HANDSHAKE;
 }
 
@@ -128,7 +109,7 @@ output_overflow_cb (FerryConnection *connection,
                     FerrySession    *self)
 {
   g_message ("%s: dropped: it does not read what the server sends (over the %u KiB output "
-             "budget)", self->peer, FERRY_SESSION_OUTPUT_BUDGET / 1024);
+             "budget)", self->peer, FERRY_OUTPUT_BUDGET / 1024);
   ferry_session_lost (self, NULL);
 }
 
@@ -148,7 +129,7 @@ ferry_session_new (GIOStream                *stream,
 
   self = g_object_new (FERRY_TYPE_SESSION, NULL);
   self->connection = ferry_connection_new (stream);
-  ferry_connection_set_output_limit (self->connection, FERRY_SESSION_OUTPUT_BUDGET);
+  ferry_connection_set_output_limit (self->connection, FERRY_OUTPUT_BUDGET);
   g_signal_connect (self->connection, "output-overflow", G_CALLBACK (output_overflow_cb), self);
   self->store = g_object_ref (store);
   self->hub = g_object_ref (hub);
@@ -185,16 +166,6 @@ ferry_session_is_closing (FerrySession *self)
   return self->state == FERRY_SESSION_STATE_CLOSING || self->state == FERRY_SESSION_STATE_CLOSED;
 }
 
-void
-ferry_session_check_finished (FerrySession *self)
-{
-  if (self->state != FERRY_SESSION_STATE_CLOSED || self->n_pending > 0 || self->finished)
-    return;
-  self->finished = TRUE;
-  g_debug ("%s: session finished", self->peer);
-  g_signal_emit (self, signals[SIGNAL_FINISHED], 0);
-}
-
 /* A file name for the log: control characters (newlines included) are escaped. */
 char *
 ferry_session_log_name (const char *name)
@@ -209,21 +180,6 @@ ferry_session_log_name (const char *name)
         g_string_append_c (out, (char) *p);
     }
   return g_string_free (out, FALSE);
-}
-
-/* Pending callbacks: each holds a reference and is counted, so "finished" waits for them. */
-gpointer
-ferry_session_pending_ref (FerrySession *self)
-{
-  self->n_pending++;
-  return g_object_ref (self);
-}
-
-void
-ferry_session_pending_done (FerrySession *self)
-{
-  g_assert (self->n_pending > 0);
-  self->n_pending--;
 }
 
 /* Timeouts. */
@@ -257,8 +213,8 @@ timeout_cb (gpointer user_data)
     ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
                                            ngettext ("No HELLO arrived within %u second.",
                                                      "No HELLO arrived within %u seconds.",
-                                                     HANDSHAKE_TIMEOUT_S),
-                                           HANDSHAKE_TIMEOUT_S));
+                                                     FERRY_HANDSHAKE_TIMEOUT_S),
+                                           FERRY_HANDSHAKE_TIMEOUT_S));
   else
     ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
                                            ngettext ("The connection was silent for %u second.",
@@ -321,11 +277,11 @@ close_cb (GObject      *object,
 {
   g_autoptr(FerrySession) self = user_data;
 
-  ferry_session_pending_done (self);
   ferry_connection_close_finish (FERRY_CONNECTION (object), result, NULL);
   g_clear_handle_id (&self->linger_id, g_source_remove);
   self->state = FERRY_SESSION_STATE_CLOSED;
-  ferry_session_check_finished (self);
+  /* What the handler still runs holds it, and it holds the session, until it is done. */
+  g_clear_object (&self->handler);
 }
 
 static gboolean
@@ -344,25 +300,20 @@ linger_cb (gpointer user_data)
 void
 ferry_session_close (FerrySession *self)
 {
-  guint linger_s = FERRY_SESSION_CLOSE_LINGER_S;
+  guint linger_s = FERRY_CLOSE_LINGER_S;
 
   if (ferry_session_is_closing (self))
     return;
 
-  if (self->state == FERRY_SESSION_STATE_UPLOAD_PREPARING ||
-      self->state == FERRY_SESSION_STATE_UPLOAD_RECEIVING ||
-      self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING ||
-      self->state == FERRY_SESSION_STATE_DOWNLOAD)
-    linger_s = FERRY_SESSION_TRANSFER_TIMEOUT_S;
   self->state = FERRY_SESSION_STATE_CLOSING;
   g_clear_handle_id (&self->timeout_id, g_source_remove);
-  g_signal_handlers_disconnect_by_data (self->hub, self);
-  g_clear_pointer (&self->snapshot_cursor, ferry_hub_cursor_free);
-  ferry_session_discard_upload (self);
-  /* Stops file reads and writes; commits and removals do not use it. */
-  g_cancellable_cancel (self->cancellable);
+  if (self->handler)
+    {
+      linger_s = ferry_session_handler_get_linger_seconds (self->handler);
+      ferry_session_handler_close (self->handler);
+    }
 
-  ferry_connection_close_async (self->connection, NULL, close_cb, ferry_session_pending_ref (self));
+  ferry_connection_close_async (self->connection, NULL, close_cb, g_object_ref (self));
   self->linger_id = g_timeout_add_seconds (linger_s, linger_cb, self);
 }
 
@@ -379,8 +330,7 @@ log_transfer_failed (FerrySession *self,
   user = ferry_session_log_name (self->user ? self->user : "?");
   /* Refused: no ACCEPT or download header went out yet. */
   g_message ("%s (%s): %s %s: %s", user, self->peer, request,
-             self->state == FERRY_SESSION_STATE_READY ||
-             self->state == FERRY_SESSION_STATE_UPLOAD_PREPARING ? "refused" : "failed", reason);
+             self->answered ? "failed" : "refused", reason);
 }
 
 /* Takes @error: tells the peer (unless the connection itself failed) and closes. */
@@ -427,9 +377,10 @@ ferry_session_abort (FerrySession *self)
   g_return_if_fail (FERRY_IS_SESSION (self));
 
   /* A verified upload being committed finishes, and its OFFER goes out, before the stop. */
-  if (ferry_session_is_closing (self) || self->state == FERRY_SESSION_STATE_UPLOAD_COMMITTING)
+  if (ferry_session_is_closing (self) ||
+      (self->handler && !ferry_session_handler_can_abort (self->handler)))
     return;
-  if (ferry_connection_get_queued_bytes (self->connection) > SHUTDOWN_NOTICE_MAX_QUEUED)
+  if (ferry_connection_get_queued_bytes (self->connection) > FERRY_SHUTDOWN_NOTICE_MAX_QUEUED)
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
                                                      "the server is stopping");
@@ -460,13 +411,16 @@ ferry_session_fail_unexpected (FerrySession     *self,
 
 void
 ferry_session_fail_internal (FerrySession *self,
-                             const char   *what,
-                             GError       *cause)
+                             const char   *format,
+                             ...)
 {
-  g_autoptr(GError) owned = cause;
+  g_autofree char *message = NULL;
+  va_list args;
 
-  ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INTERNAL, "%s %s",
-                                         what, owned->message));
+  va_start (args, format);
+  message = g_strdup_vprintf (format, args);
+  va_end (args);
+  ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_INTERNAL, message));
 }
 
 /* Handshake and dispatch. */
@@ -530,7 +484,7 @@ handle_hello (FerrySession *self,
                                                      self->config.max_file_size,
                                                      self->auth != NULL));
   self->state = FERRY_SESSION_STATE_READY;
-  ferry_session_set_timeout (self, FERRY_SESSION_TRANSFER_TIMEOUT_S);
+  ferry_session_set_timeout (self, FERRY_TRANSFER_TIMEOUT_S);
   ferry_session_read_next (self);
 }
 
@@ -561,6 +515,7 @@ ferry_session_note_request (FerrySession *self,
     }
 }
 
+/* Hands the connection to a handler of the kind @frame asks for. */
 static void
 handle_request (FerrySession *self,
                 FerryFrame   *frame)
@@ -568,35 +523,31 @@ handle_request (FerrySession *self,
   switch (frame->type)
     {
     case FERRY_MSG_SUBSCRIBE:
-      {
-        g_autoptr(GVariant) value = NULL;
-        GError *error = NULL;
-
-        if (!(value = ferry_message_parse (frame, &error)))
-          ferry_session_fail (self, error);
-        else
-          ferry_session_start_control (self);
-      }
+      self->handler = ferry_session_control_new (self);
       break;
     case FERRY_MSG_UPLOAD:
       ferry_session_note_request (self, frame);
-      ferry_session_start_upload (self, frame);
+      self->handler = ferry_session_upload_new (self);
       break;
     case FERRY_MSG_DOWNLOAD:
       ferry_session_note_request (self, frame);
-      ferry_session_start_download (self, frame);
+      self->handler = ferry_session_download_new (self);
       break;
     case FERRY_MSG_DELETE:
-      ferry_session_start_delete (self, frame);
+      self->handler = ferry_session_delete_new (self);
       break;
     case FERRY_MSG_PING:
     case FERRY_MSG_PONG:
-      ferry_session_handle_control (self, frame);
-      break;
+      if (ferry_session_handle_ping (self, frame))
+        ferry_session_read_next (self);
+      return;
     default:
       ferry_session_fail_unexpected (self, frame->type);
-      break;
+      return;
     }
+
+  self->state = FERRY_SESSION_STATE_HANDLED;
+  ferry_session_handler_start (self->handler, frame);
 }
 
 static void
@@ -608,24 +559,16 @@ read_cb (GObject      *object,
   g_auto(FerryFrame) frame = { 0 };
   g_autoptr(GError) error = NULL;
 
-  ferry_session_pending_done (self);
-
   if (!ferry_connection_read_finish (self->connection, result, &frame, &error))
     {
-      if (ferry_session_is_closing (self))
-        ferry_session_check_finished (self);
-      else if (error->domain == FERRY_ERROR && error->code != FERRY_ERROR_CLOSED)
+      if (error->domain == FERRY_ERROR && error->code != FERRY_ERROR_CLOSED)
         ferry_session_fail (self, g_steal_pointer (&error));
       else
         ferry_session_lost (self, error);
       return;
     }
-
   if (ferry_session_is_closing (self))
-    {
-      ferry_session_check_finished (self);
-      return;
-    }
+    return;
 
   ferry_session_touch (self);
 
@@ -649,22 +592,35 @@ read_cb (GObject      *object,
     case FERRY_SESSION_STATE_READY:
       handle_request (self, &frame);
       break;
-    case FERRY_SESSION_STATE_CONTROL:
-      ferry_session_handle_control (self, &frame);
+    case FERRY_SESSION_STATE_HANDLED:
+      if (!ferry_session_handler_handle_frame (self->handler, &frame))
+        ferry_session_fail_unexpected (self, frame.type);
       break;
-    case FERRY_SESSION_STATE_UPLOAD_RECEIVING:
-      ferry_session_handle_upload (self, &frame);
-      break;
-    case FERRY_SESSION_STATE_UPLOAD_PREPARING:
-    case FERRY_SESSION_STATE_UPLOAD_COMMITTING:
-    case FERRY_SESSION_STATE_DOWNLOAD:
-    case FERRY_SESSION_STATE_DELETING:
     case FERRY_SESSION_STATE_CLOSING:
     case FERRY_SESSION_STATE_CLOSED:
     default:
-      ferry_session_fail_unexpected (self, frame.type);
-      break;
+      g_assert_not_reached ();
     }
+}
+
+/* PING and PONG, in a control session or before the request. */
+gboolean
+ferry_session_handle_ping (FerrySession *self,
+                           FerryFrame   *frame)
+{
+  g_autoptr(GVariant) value = NULL;
+  GError *error = NULL;
+
+  if (!(value = ferry_message_parse (frame, &error)))
+    {
+      ferry_session_fail (self, error);
+      return FALSE;
+    }
+  if (frame->type == FERRY_MSG_PING)
+    {
+      ferry_session_send_message (self, ferry_msg_pong_new (ferry_msg_ping_get_token (value)));
+    }
+  return TRUE;
 }
 
 void
@@ -672,7 +628,7 @@ ferry_session_read_next (FerrySession *self)
 {
   if (ferry_session_is_closing (self))
     return;
-  ferry_connection_read_async (self->connection, NULL, read_cb, ferry_session_pending_ref (self));
+  ferry_connection_read_async (self->connection, NULL, read_cb, g_object_ref (self));
 }
 
 void
@@ -686,12 +642,12 @@ ferry_session_start (FerrySession *self)
   g_debug ("%s: connected", self->peer);
   now = g_get_monotonic_time ();
   if (self->config.hello_deadline == 0)
-    self->config.hello_deadline = now + HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
-  self->timeout_seconds = HANDSHAKE_TIMEOUT_S;
+    self->config.hello_deadline = now + FERRY_HANDSHAKE_TIMEOUT_S * G_USEC_PER_SEC;
+  self->timeout_seconds = FERRY_HANDSHAKE_TIMEOUT_S;
   ferry_session_touch (self);
   /* The deadline may be close already: a TLS handshake came first. */
   self->timeout_id = g_timeout_add ((guint) CLAMP ((self->config.hello_deadline - now) / 1000,
-                                                   1, HANDSHAKE_TIMEOUT_S * 1000),
+                                                   1, FERRY_HANDSHAKE_TIMEOUT_S * 1000),
                                     timeout_cb, self);
   ferry_session_read_next (self);
 }

@@ -35,8 +35,8 @@ FerrySession *ferry_session_new       (GIOStream                *stream,
                                        FerryStore               *store,
                                        FerryHub                 *hub,
                                        const FerrySessionConfig *config);
-/* Starts reading. The session emits "finished" once the connection is closed and nothing it
- * started is still running. */
+/* Starts reading. The session holds itself while it runs: it is finalized (a weak reference
+ * tells) once the connection is closed and nothing it started is still running. */
 void          ferry_session_start     (FerrySession             *self);
 /* At shutdown: tells the peer the server is shutting down (ERROR(BUSY)) and closes, or drops
  * the connection when the peer does not read; a commit in progress finishes first. */

@@ -29,13 +29,14 @@
 
 #include "ferry-tls-acceptor.h"
 
+#include "ferry-limits.h"
 #include "ferry-tls-guard.h"
 
 #include <errno.h>
 #include <sys/socket.h>
 
-#define MAX_RUNNING             6
-#define STALL_MS                2000
+#define MAX_RUNNING             FERRY_HANDSHAKE_POOL_SIZE
+#define STALL_MS                FERRY_HANDSHAKE_STALL_MS
 
 #define TLS_RECORD_HEADER_SIZE  5
 #define TLS_CONTENT_HANDSHAKE   0x16
@@ -78,6 +79,7 @@ struct _FerryTlsAcceptor
   GQueue                queued;        /* Handshake, oldest first */
   GQueue                running;       /* Handshake, oldest first */
   guint                 stall_id;
+  GTask                *close_task;    /* returns once no handshake is left */
 
   FerryTlsAcceptedFunc  accepted;
   gpointer              accepted_data;
@@ -106,6 +108,7 @@ ferry_tls_acceptor_finalize (GObject *object)
   /* Handshakes still cancelled in a thread hold a reference: none can be left. */
   g_assert (g_hash_table_size (self->handshakes) == 0);
   g_clear_pointer (&self->handshakes, g_hash_table_unref);
+  g_assert (self->close_task == NULL);
   g_clear_object (&self->certificate);
   g_clear_object (&self->admission);
 
@@ -149,13 +152,6 @@ ferry_tls_acceptor_new (GTlsCertificate      *certificate,
   return self;
 }
 
-guint
-ferry_tls_acceptor_get_n_handshakes (FerryTlsAcceptor *self)
-{
-  g_return_val_if_fail (FERRY_IS_TLS_ACCEPTOR (self), 0);
-  return g_hash_table_size (self->handshakes);
-}
-
 static void
 close_cb (GObject      *object,
           GAsyncResult *result,
@@ -195,6 +191,12 @@ handshake_free (Handshake *handshake)
   g_clear_object (&handshake->tls);
   g_clear_object (&handshake->cancellable);
   g_free (handshake);
+  if (self->close_task && g_hash_table_size (self->handshakes) == 0)
+    {
+      g_autoptr(GTask) task = g_steal_pointer (&self->close_task);
+
+      g_task_return_boolean (task, TRUE);
+    }
   g_object_unref (self);
 }
 
@@ -453,7 +455,8 @@ first_record_cb (GSocket      *socket,
   gsize need;
 
   n = recv (g_socket_get_fd (socket), header, sizeof header, MSG_PEEK | MSG_DONTWAIT);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+  /* Linux's EWOULDBLOCK is EAGAIN. */
+  if (n < 0 && (errno == EAGAIN || errno == EINTR))
     return G_SOURCE_CONTINUE;
   if (n <= 0)
     {
@@ -546,4 +549,32 @@ ferry_tls_acceptor_abort (FerryTlsAcceptor *self)
   handshakes = g_hash_table_get_keys (self->handshakes);
   for (GList *l = handshakes; l; l = l->next)
     handshake_stop (l->data, G_LOG_LEVEL_DEBUG, "server stopping");
+}
+
+void
+ferry_tls_acceptor_close_async (FerryTlsAcceptor    *self,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FERRY_IS_TLS_ACCEPTOR (self));
+  g_return_if_fail (self->close_task == NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, ferry_tls_acceptor_close_async);
+  ferry_tls_acceptor_abort (self);
+  if (g_hash_table_size (self->handshakes) == 0)
+    g_task_return_boolean (task, TRUE);
+  else
+    self->close_task = g_steal_pointer (&task);
+}
+
+gboolean
+ferry_tls_acceptor_close_finish (FerryTlsAcceptor  *self,
+                                 GAsyncResult      *result,
+                                 GError           **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

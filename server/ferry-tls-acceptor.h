@@ -33,7 +33,13 @@ void              ferry_tls_acceptor_add          (FerryTlsAcceptor     *self,
                                                    gint64                deadline);
 /* At shutdown: fails every handshake in progress. */
 void              ferry_tls_acceptor_abort        (FerryTlsAcceptor     *self);
-guint             ferry_tls_acceptor_get_n_handshakes
-                                                  (FerryTlsAcceptor     *self);
+/* Aborts, and completes once the last handshake is gone: a cancelled one still waits for
+ * its thread. */
+void              ferry_tls_acceptor_close_async  (FerryTlsAcceptor     *self,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+gboolean          ferry_tls_acceptor_close_finish (FerryTlsAcceptor     *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 
 #include "ferry-data-lock.h"
 #include "ferry-fingerprint.h"
+#include "ferry-limits.h"
 #include "ferry-server.h"
 #include "ferry-tls-identity.h"
 #include "ferry-tls-policy.h"
@@ -165,14 +166,18 @@ main (int   argc,
   gboolean no_tls = FALSE;
   gboolean print_fingerprint = FALSE;
   int port = FERRY_DEFAULT_PORT;
-  int max_connections = 64;
-  int max_per_address = 16;
-  guint64 max_file_size = G_GUINT64_CONSTANT (4) * 1024 * 1024 * 1024;
-  guint64 quota = 0;
-  guint64 expire = 0;
+  int max_connections = FERRY_DEFAULT_MAX_CONNECTIONS;
+  int max_per_address = FERRY_DEFAULT_MAX_PER_ADDRESS;
+  guint64 max_file_size = FERRY_DEFAULT_MAX_FILE_SIZE;
+  guint64 quota = FERRY_DEFAULT_QUOTA;
+  guint64 expire = FERRY_DEFAULT_EXPIRE_S;
   guint16 bound_port = 0;
   Context ctx = { 0 };
-  const GOptionEntry entries[] = {
+  /* Help that names a default from ferry-limits.h, formatted once the locale is set. */
+  g_autofree char *max_file_size_help = NULL;
+  g_autofree char *max_connections_help = NULL;
+  g_autofree char *max_per_address_help = NULL;
+  GOptionEntry entries[] = {
     { "port", 'p', 0, G_OPTION_ARG_INT, &port,
       N_("TCP port to listen on; 0 picks a free one (default 5005)"), N_("PORT") },
     { "bind", 'b', 0, G_OPTION_ARG_STRING, &bind,
@@ -180,15 +185,15 @@ main (int   argc,
     { "data-dir", 'd', 0, G_OPTION_ARG_FILENAME, &data_dir,
       N_("Where to keep files and the catalogue (default $XDG_DATA_HOME/ferry)"), N_("DIR") },
     { "max-file-size", 0, 0, G_OPTION_ARG_STRING, &max_file_size_text,
-      N_("Largest file accepted, such as 500M or 4G (default 4G)"), N_("SIZE") },
+      NULL, N_("SIZE") },
     { "quota", 0, 0, G_OPTION_ARG_STRING, &quota_text,
       N_("Total size of all shared files (default unlimited)"), N_("SIZE") },
     { "expire", 0, 0, G_OPTION_ARG_STRING, &expire_text,
       N_("Delete offers older than this, such as 24h or 7d (default never)"), N_("DURATION") },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
-      N_("Most connections served at once (default 64)"), N_("N") },
+      NULL, N_("N") },
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address,
-      N_("Most connections served at once from one IP address (default 16)"), N_("N") },
+      NULL, N_("N") },
     { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file,
       N_("Require the password on the first line of FILE from every client"), N_("FILE") },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert,
@@ -214,6 +219,25 @@ main (int   argc,
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+
+  max_file_size_help =
+    g_strdup_printf (_("Largest file accepted, such as 500M or 4G (default %uG)"),
+                     (guint) FERRY_DEFAULT_MAX_FILE_SIZE_GIB);
+  max_connections_help =
+    g_strdup_printf (_("Most connections served at once (default %u)"),
+                     (guint) FERRY_DEFAULT_MAX_CONNECTIONS);
+  max_per_address_help =
+    g_strdup_printf (_("Most connections served at once from one IP address (default %u)"),
+                     (guint) FERRY_DEFAULT_MAX_PER_ADDRESS);
+  for (GOptionEntry *entry = entries; entry->long_name; entry++)
+    {
+      if (g_str_equal (entry->long_name, "max-file-size"))
+        entry->description = max_file_size_help;
+      else if (g_str_equal (entry->long_name, "max-connections"))
+        entry->description = max_connections_help;
+      else if (g_str_equal (entry->long_name, "max-connections-per-address"))
+        entry->description = max_per_address_help;
+    }
 
   /* stdout carries only the "listening on" and "fingerprint" lines (or the fingerprint alone
    * with --print-fingerprint); every log goes to stderr. */
@@ -344,10 +368,12 @@ main (int   argc,
                     "with --no-tls on a trusted network.\n"));
       return EXIT_FAILURE;
     }
-  if (no_tls)
+  if (no_tls && password)
+    g_printerr (_("WARNING: --no-tls: everything, files, names and the password included, "
+                  "crosses the network unencrypted, and clients cannot verify this server.\n"));
+  else if (no_tls)
     g_printerr (_("WARNING: --no-tls: everything, files and names included, crosses the "
-                  "network unencrypted, and clients cannot verify this server.%s\n"),
-                password ? _(" The password too.") : "");
+                  "network unencrypted, and clients cannot verify this server.\n"));
 
   server = ferry_server_new (data_dir, &error);
   if (!server)

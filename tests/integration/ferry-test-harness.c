@@ -71,6 +71,8 @@ ferry_test_server_start (const char *data_dir,
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (g_getenv ("FERRY_TEST_SERVER_STDERR"))
+    g_subprocess_launcher_set_stderr_file_path (launcher, g_getenv ("FERRY_TEST_SERVER_STDERR"));
   server->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata,
                                                   &error);
   g_assert_no_error (error);
@@ -493,6 +495,64 @@ ferry_test_raw_expect_error (GIOStream         *conn,
   g_error ("No ERROR frame arrived");
 }
 
+static void
+handshake_done_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  gboolean *done = user_data;
+
+  g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, NULL);
+  *done = TRUE;
+}
+
+/* Captured from a handshake against a listener of our own that never answers. */
+GBytes *
+ferry_test_capture_client_hello (void)
+{
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GSocketConnection) outgoing = NULL;
+  g_autoptr(GSocketConnection) incoming = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *address = NULL;
+  GInputStream *in;
+  guint8 header[5];
+  guint8 *record;
+  gsize length;
+  gboolean done = FALSE;
+  guint16 port;
+
+  port = g_socket_listener_add_any_inet_port (listener, NULL, &error);
+  g_assert_no_error (error);
+  address = g_strdup_printf ("127.0.0.1:%u", port);
+  outgoing = g_socket_client_connect_to_host (client, address, 0, NULL, &error);
+  g_assert_no_error (error);
+  incoming = g_socket_listener_accept (listener, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  tls = g_tls_client_connection_new (G_IO_STREAM (outgoing), NULL, &error);
+  g_assert_no_error (error);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, cancellable,
+                                    handshake_done_cb, &done);
+
+  in = g_io_stream_get_input_stream (G_IO_STREAM (incoming));
+  g_input_stream_read_all (in, header, sizeof header, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (header[0], ==, 0x16);   /* a handshake record */
+  length = ((gsize) header[3] << 8) | header[4];
+  record = g_malloc (sizeof header + length);
+  memcpy (record, header, sizeof header);
+  g_input_stream_read_all (in, record + sizeof header, length, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  g_cancellable_cancel (cancellable);
+  ferry_test_wait (&done, 10);
+  return g_bytes_new_take (record, sizeof header + length);
+}
+
 int
 ferry_test_cli (FerryTestServer  *server,
                 const char       *config_dir,
@@ -532,6 +592,8 @@ ferry_test_cli (FerryTestServer  *server,
                                         G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_dir, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  if (g_getenv ("FERRY_TEST_SERVER_STDERR"))
+    g_subprocess_launcher_set_stderr_file_path (launcher, g_getenv ("FERRY_TEST_SERVER_STDERR"));
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);

@@ -22,7 +22,8 @@ typedef struct
 } FerryTestServer;
 
 /* Starts $FERRY_SERVER --bind 127.0.0.1 --port PORT --data-dir DATA_DIR plus @extra_args
- * (NULL-terminated) and waits for its "listening on" line. @data_dir NULL makes a new one;
+ * (NULL-terminated) and waits for its "listening on" line. Its log goes to the file that
+ * $FERRY_TEST_SERVER_STDERR names, if set. @data_dir NULL makes a new one;
  * @port 0 picks a free port. TLS is on unless the extra arguments say --no-tls; the
  * fingerprint is then read from the server's "fingerprint" line. */
 FerryTestServer *ferry_test_server_start      (const char       *data_dir,
@@ -84,6 +85,10 @@ void             ferry_test_raw_handshake     (GIOStream        *conn);
  * only a close). */
 void             ferry_test_raw_expect_error  (GIOStream        *conn,
                                                guint32           code);
+
+/* A complete, real ClientHello record, as GIO's TLS client sends it: a peer that sends it and
+ * nothing more holds a TLS handshake of the server open. */
+GBytes          *ferry_test_capture_client_hello (void);
 
 /* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir; returns its exit status. */
 int              ferry_test_cli               (FerryTestServer  *server,
