@@ -109,38 +109,25 @@ open_blob_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(FerrySession) self = user_data;
-  g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  GError *error = NULL;
 
   ferry_session_pending_done (self);
-  stream = g_file_read_finish (G_FILE (object), result, &error);
+  stream = ferry_store_open_blob_finish (FERRY_STORE (object), result, &error);
   if (ferry_session_is_closing (self))
     {
+      g_clear_error (&error);
       ferry_session_check_finished (self);
       return;
     }
   if (!stream)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        ferry_session_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                                                       _("No file with that id is shared.")));
-      else
-        ferry_session_fail_internal (self, _("The server could not open the file."),
-                                     g_steal_pointer (&error));
+      /* NOT_FOUND, or a sentence that names no server path. */
+      ferry_session_fail (self, error);
       return;
     }
 
-  /* lseek(2) only moves a number; it does not wait for the disk. */
-  if (self->download_offset > 0 &&
-      !g_seekable_seek (G_SEEKABLE (stream), (goffset) self->download_offset, G_SEEK_SET,
-                        NULL, &error))
-    {
-      ferry_session_fail_internal (self, _("The server could not open the file."),
-                                   g_steal_pointer (&error));
-      return;
-    }
-
-  self->download_stream = G_INPUT_STREAM (g_steal_pointer (&stream));
+  self->download_stream = g_steal_pointer (&stream);
   self->download_buffer = g_malloc (FERRY_CHUNK_SIZE);
   download_next (self);
 }
@@ -150,7 +137,6 @@ ferry_session_start_download (FerrySession *self,
                               FerryFrame   *frame)
 {
   g_autoptr(GVariant) value = NULL;
-  g_autoptr(GFile) blob = NULL;
   FerryCatalogueRow *row;
   GError *error = NULL;
   const char *id;
@@ -187,7 +173,6 @@ ferry_session_start_download (FerrySession *self,
 
   ferry_session_send_offer (self, row, 0);
 
-  blob = ferry_store_get_blob_file (self->store, row->id);
-  g_file_read_async (blob, G_PRIORITY_DEFAULT, self->cancellable,
-                     open_blob_cb, ferry_session_pending_ref (self));
+  ferry_store_open_blob_async (self->store, row->id, offset, self->cancellable,
+                               open_blob_cb, ferry_session_pending_ref (self));
 }

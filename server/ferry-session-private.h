@@ -81,7 +81,7 @@ struct _FerrySession
   guint64             upload_received;
   guint64             upload_ahead;    /* reserved in the store ahead of upload_received */
   guint64             upload_written;  /* charged to the store as written, until released */
-  GFile              *upload_file;
+  FerryBlobUpload    *upload_blob;
   GOutputStream      *upload_stream;
   FerryChecksum      *upload_checksum;
   GBytes             *upload_chunk;    /* the DATA bytes waiting for room or being written */

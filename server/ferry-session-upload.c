@@ -1,4 +1,4 @@
-/* ferry-session-upload.c: receiving a file into partial/TOKEN, then committing it
+/* ferry-session-upload.c: receiving a file into the blob store, then committing it
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -15,14 +15,14 @@
 #include "ferry-units.h"
 
 static void
-delete_partial_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+abort_upload_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(FerrySession) self = user_data;
 
   ferry_session_pending_done (self);
-  ferry_store_delete_partial_finish (FERRY_STORE (object), result, NULL);
+  ferry_store_abort_upload_finish (FERRY_STORE (object), result);
   ferry_session_check_finished (self);
 }
 
@@ -38,8 +38,7 @@ release_space (FerrySession *self)
   self->upload_written = 0;
 }
 
-/* Throws away an upload that was not committed: the partial file and what it holds in the
- * store. */
+/* Throws away an upload that was not committed: its blob and what it holds in the store. */
 void
 ferry_session_discard_upload (FerrySession *self)
 {
@@ -47,13 +46,13 @@ ferry_session_discard_upload (FerrySession *self)
   if (self->upload_committing)
     return;
   release_space (self);
-  if (!self->upload_file)
+  if (!self->upload_blob)
     return;
 
   g_debug ("%s: discarding the unfinished upload %s", self->peer, self->upload_token);
-  ferry_store_delete_partial_async (self->store, self->upload_file, self->upload_stream,
-                                    delete_partial_cb, ferry_session_pending_ref (self));
-  g_clear_object (&self->upload_file);
+  ferry_store_abort_upload_async (self->store, self->upload_blob,
+                                  abort_upload_cb, ferry_session_pending_ref (self));
+  g_clear_object (&self->upload_blob);
 }
 
 /* Uploads. */
@@ -61,36 +60,36 @@ ferry_session_discard_upload (FerrySession *self)
 static void commit_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
 static void
-create_partial_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+begin_upload_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(FerrySession) self = user_data;
-  g_autoptr(GFileOutputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryBlobUpload) upload = NULL;
+  GError *error = NULL;
 
   ferry_session_pending_done (self);
-  stream = g_file_create_finish (G_FILE (object), result, &error);
+  upload = ferry_store_begin_upload_finish (FERRY_STORE (object), result, &error);
 
   if (ferry_session_is_closing (self))
     {
-      /* The file exists if the create won the race with the close: remove it. */
-      if (stream)
-        ferry_store_delete_partial_async (self->store, G_FILE (object),
-                                          G_OUTPUT_STREAM (stream),
-                                          delete_partial_cb, ferry_session_pending_ref (self));
+      /* The upload exists if it won the race with the close: throw it away. */
+      if (upload)
+        ferry_store_abort_upload_async (self->store, upload,
+                                        abort_upload_cb, ferry_session_pending_ref (self));
+      g_clear_error (&error);
       ferry_session_check_finished (self);
       return;
     }
-  if (!stream)
+  if (!upload)
     {
-      g_clear_object (&self->upload_file);
-      ferry_session_fail_internal (self, _("The server could not start the upload."),
-                                   g_steal_pointer (&error));
+      ferry_session_fail (self, error);
       return;
     }
 
-  self->upload_stream = G_OUTPUT_STREAM (g_steal_pointer (&stream));
+  self->upload_blob = g_steal_pointer (&upload);
+  self->upload_token = g_strdup (ferry_blob_upload_get_token (self->upload_blob));
+  self->upload_stream = g_object_ref (ferry_blob_upload_get_stream (self->upload_blob));
   self->upload_checksum = ferry_checksum_new ();
   self->upload_received = 0;
   self->state = FERRY_SESSION_STATE_UPLOAD_RECEIVING;
@@ -125,10 +124,8 @@ check_cb (GObject      *object,
       return;
     }
 
-  self->upload_token = ferry_store_new_token ();
-  self->upload_file = ferry_store_get_partial_file (self->store, self->upload_token);
-  g_file_create_async (self->upload_file, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
-                       self->cancellable, create_partial_cb, ferry_session_pending_ref (self));
+  ferry_store_begin_upload_async (self->store, self->cancellable,
+                                  begin_upload_cb, ferry_session_pending_ref (self));
 }
 
 void
@@ -373,7 +370,7 @@ handle_end (FerrySession *self,
 
   /* No cancellable: once the bytes are verified, the commit runs to its end even if the
    * client goes away, and the offer is then broadcast as usual. */
-  ferry_store_commit_async (self->store, self->upload_stream, self->upload_token, row,
+  ferry_store_commit_async (self->store, self->upload_blob, row,
                             NULL, commit_cb, ferry_session_pending_ref (self));
 }
 
@@ -396,12 +393,12 @@ commit_cb (GObject      *object,
 
   if (!row)
     {
-      /* The partial file may still be there. */
-      if (self->upload_file)
+      /* The unfinished blob may still be there. */
+      if (self->upload_blob)
         {
-          ferry_store_delete_partial_async (self->store, self->upload_file, NULL,
-                                            delete_partial_cb, ferry_session_pending_ref (self));
-          g_clear_object (&self->upload_file);
+          ferry_store_abort_upload_async (self->store, self->upload_blob,
+                                          abort_upload_cb, ferry_session_pending_ref (self));
+          g_clear_object (&self->upload_blob);
         }
       if (ferry_session_is_closing (self))
         {
@@ -413,7 +410,7 @@ commit_cb (GObject      *object,
       return;
     }
 
-  g_clear_object (&self->upload_file);
+  g_clear_object (&self->upload_blob);
   {
     g_autofree char *user = ferry_session_log_name (self->user);
     g_autofree char *name = ferry_session_log_name (row->name);

@@ -69,7 +69,7 @@ ferry_session_finalize (GObject *object)
   g_clear_pointer (&self->request, g_free);
   g_clear_pointer (&self->upload_token, g_free);
   g_clear_pointer (&self->upload_name, g_free);
-  g_clear_object (&self->upload_file);
+  g_clear_object (&self->upload_blob);
   g_clear_object (&self->upload_stream);
   g_clear_pointer (&self->upload_checksum, ferry_checksum_free);
   g_clear_pointer (&self->upload_chunk, g_bytes_unref);
