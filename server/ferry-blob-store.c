@@ -12,9 +12,42 @@
 
 G_DEFINE_INTERFACE (FerryBlobStore, ferry_blob_store, G_TYPE_OBJECT)
 
+/* Implementations whose _async methods return through a GTask (source object: the store) get
+ * the _finish methods for free: a pointer for begin_upload and open, an int for the free
+ * space. */
+
+static gpointer
+default_finish_pointer (FerryBlobStore  *self,
+                        GAsyncResult    *result,
+                        GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gboolean
+default_query_space_finish (FerryBlobStore  *self,
+                            GAsyncResult    *result,
+                            guint64         *free_bytes,
+                            GError         **error)
+{
+  gssize value;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  value = g_task_propagate_int (G_TASK (result), error);
+  if (value < 0)
+    return FALSE;
+  *free_bytes = (guint64) value;
+  return TRUE;
+}
+
 static void
 ferry_blob_store_default_init (FerryBlobStoreInterface *iface)
 {
+  iface->begin_upload_finish = (gpointer) default_finish_pointer;
+  iface->open_finish = (gpointer) default_finish_pointer;
+  iface->query_space_finish = default_query_space_finish;
 }
 
 void
@@ -101,48 +134,6 @@ ferry_blob_store_remove (FerryBlobStore  *self,
   g_return_val_if_fail (ferry_id_is_valid (id), FALSE);
 
   return FERRY_BLOB_STORE_GET_IFACE (self)->remove (self, id, error);
-}
-
-static void
-remove_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (ferry_blob_store_remove (source_object, task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ferry_blob_store_remove_async (FerryBlobStore      *self,
-                               const char          *id,
-                               GCancellable        *cancellable,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (FERRY_IS_BLOB_STORE (self));
-  g_return_if_fail (ferry_id_is_valid (id));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_blob_store_remove_async);
-  g_task_set_task_data (task, g_strdup (id), g_free);
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, remove_thread);
-}
-
-gboolean
-ferry_blob_store_remove_finish (FerryBlobStore  *self,
-                                GAsyncResult    *result,
-                                GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 GPtrArray *

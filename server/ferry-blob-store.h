@@ -23,7 +23,8 @@ struct _FerryBlobStoreInterface
 {
   GTypeInterface parent_iface;
 
-  /* Asynchronous; they must not block the main thread. */
+  /* Asynchronous; they must not block the main thread. The _finish methods default to
+   * propagating a GTask (source object: the store): a pointer, or the free bytes as an int. */
   void             (*begin_upload_async)  (FerryBlobStore       *self,
                                            const char           *token,
                                            GCancellable         *cancellable,
@@ -50,7 +51,8 @@ struct _FerryBlobStoreInterface
                                            guint64              *free_bytes,
                                            GError              **error);
 
-  /* Thread-safe and blocking: the interface runs them in worker threads. */
+  /* Thread-safe and blocking: for worker threads (FerryStore's commits and removals, and
+   * ferry_blob_upload_abort_async). */
   gboolean         (*commit_upload)       (FerryBlobStore       *self,
                                            FerryBlobUpload      *upload,
                                            const char           *id,
@@ -96,17 +98,9 @@ gboolean         ferry_blob_store_query_space_finish  (FerryBlobStore       *sel
                                                        GAsyncResult         *result,
                                                        guint64              *free_bytes,
                                                        GError              **error);
-/* Removes blob @id; a blob that is already gone is no error. Blocking. */
+/* Removes blob @id; a blob that is already gone is no error. Blocking: for a worker thread. */
 gboolean         ferry_blob_store_remove              (FerryBlobStore       *self,
                                                        const char           *id,
-                                                       GError              **error);
-void             ferry_blob_store_remove_async        (FerryBlobStore       *self,
-                                                       const char           *id,
-                                                       GCancellable         *cancellable,
-                                                       GAsyncReadyCallback   callback,
-                                                       gpointer              user_data);
-gboolean         ferry_blob_store_remove_finish       (FerryBlobStore       *self,
-                                                       GAsyncResult         *result,
                                                        GError              **error);
 /* Blocking; at startup only. */
 GPtrArray       *ferry_blob_store_reconcile           (FerryBlobStore       *self,

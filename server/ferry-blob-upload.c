@@ -97,46 +97,15 @@ ferry_blob_upload_get_offset (FerryBlobUpload *self)
   return self->offset;
 }
 
-static void
-commit_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  FerryBlobUpload *self = source_object;
-  GError *error = NULL;
-
-  if (FERRY_BLOB_STORE_GET_IFACE (self->store)->commit_upload (self->store, self, task_data,
-                                                               &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ferry_blob_upload_commit_async (FerryBlobUpload     *self,
-                                const char          *id,
-                                GAsyncReadyCallback  callback,
-                                gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (FERRY_IS_BLOB_UPLOAD (self));
-  g_return_if_fail (id != NULL);
-
-  task = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (task, ferry_blob_upload_commit_async);
-  g_task_set_task_data (task, g_strdup (id), g_free);
-  g_task_run_in_thread (task, commit_thread);
-}
-
 gboolean
-ferry_blob_upload_commit_finish (FerryBlobUpload  *self,
-                                 GAsyncResult     *result,
-                                 GError          **error)
+ferry_blob_upload_commit (FerryBlobUpload  *self,
+                          const char       *id,
+                          GError          **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
+  g_return_val_if_fail (FERRY_IS_BLOB_UPLOAD (self), FALSE);
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  return FERRY_BLOB_STORE_GET_IFACE (self->store)->commit_upload (self->store, self, id, error);
 }
 
 static void

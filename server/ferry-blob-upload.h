@@ -25,14 +25,10 @@ const char      *ferry_blob_upload_get_token   (FerryBlobUpload      *self);
 GOutputStream   *ferry_blob_upload_get_stream  (FerryBlobUpload      *self);
 guint64          ferry_blob_upload_get_offset  (FerryBlobUpload      *self);
 
-/* In a worker thread: makes what was written durable and the blob @id, readable with
- * ferry_blob_store_open_async (). Once started, it runs to its end. */
-void             ferry_blob_upload_commit_async  (FerryBlobUpload      *self,
+/* Blocking, for a worker thread: makes what was written durable and the blob @id, readable
+ * with ferry_blob_store_open_async (). */
+gboolean         ferry_blob_upload_commit        (FerryBlobUpload      *self,
                                                   const char           *id,
-                                                  GAsyncReadyCallback   callback,
-                                                  gpointer              user_data);
-gboolean         ferry_blob_upload_commit_finish (FerryBlobUpload      *self,
-                                                  GAsyncResult         *result,
                                                   GError              **error);
 /* In a worker thread: throws away what was written and gives its space back. Never fails. */
 void             ferry_blob_upload_abort_async   (FerryBlobUpload      *self,

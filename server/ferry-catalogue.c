@@ -8,6 +8,9 @@
 
 #include "ferry-catalogue.h"
 
+#include <glib/gi18n.h>
+
+#include "ferry-error.h"
 #include "storage/ferry-space-ledger.h"
 
 G_DEFINE_INTERFACE (FerryCatalogue, ferry_catalogue, G_TYPE_OBJECT)
@@ -87,9 +90,86 @@ default_count (FerryCatalogue *self,
   ferry_space_ledger_count (get_ledger (self), added, removed);
 }
 
+/* The default id generator: random ids, unique among the rows (lookup) and among the ids
+ * handed out by this process and not yet inserted or released. */
+
+static GMutex pending_lock;
+
+/* Under pending_lock. */
+static GHashTable *
+get_pending (FerryCatalogue *self)
+{
+  static GQuark quark;
+  GHashTable *pending;
+
+  if (G_UNLIKELY (!quark))
+    quark = g_quark_from_static_string ("ferry-catalogue-pending-ids");
+  pending = g_object_get_qdata (G_OBJECT (self), quark);
+  if (!pending)
+    {
+      pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_object_set_qdata_full (G_OBJECT (self), quark, pending,
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+  return pending;
+}
+
+static gboolean
+pending_add (FerryCatalogue *self,
+             const char     *id)
+{
+  gboolean added;
+
+  g_mutex_lock (&pending_lock);
+  added = g_hash_table_add (get_pending (self), g_strdup (id));
+  g_mutex_unlock (&pending_lock);
+  return added;
+}
+
+static void
+default_release_id (FerryCatalogue *self,
+                    const char     *id)
+{
+  g_mutex_lock (&pending_lock);
+  g_hash_table_remove (get_pending (self), id);
+  g_mutex_unlock (&pending_lock);
+}
+
+static char *
+default_new_id (FerryCatalogue  *self,
+                GError         **error)
+{
+  for (guint attempt = 0; attempt < 16; attempt++)
+    {
+      g_autoptr(FerryCatalogueRow) row = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *id = ferry_catalogue_random_id ();
+
+      /* Held first, so that no other thread can take it while the rows are checked. */
+      if (!pending_add (self, id))
+        continue;
+      row = ferry_catalogue_lookup (self, id, &local_error);
+      if (!row && g_error_matches (local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
+        return g_steal_pointer (&id);
+
+      default_release_id (self, id);
+      if (!row)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+
+  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                       _("The server could not find a free id for the file."));
+  return NULL;
+}
+
 static void
 ferry_catalogue_default_init (FerryCatalogueInterface *iface)
 {
+  iface->new_id = default_new_id;
+  iface->release_id = default_release_id;
   iface->set_quota = default_set_quota;
   iface->get_used = default_get_used;
   iface->get_mark = default_get_mark;
@@ -159,10 +239,16 @@ ferry_catalogue_insert (FerryCatalogue           *self,
                         const FerryCatalogueRow  *row,
                         GError                  **error)
 {
+  gboolean ok;
+
   g_return_val_if_fail (FERRY_IS_CATALOGUE (self), FALSE);
   g_return_val_if_fail (row != NULL && row->id && row->name && row->uploader, FALSE);
   g_return_val_if_fail (row->size <= G_MAXINT64, FALSE);
-  return FERRY_CATALOGUE_GET_IFACE (self)->insert (self, row, error);
+
+  ok = FERRY_CATALOGUE_GET_IFACE (self)->insert (self, row, error);
+  /* Inserted or not, the id is no longer only handed out. */
+  ferry_catalogue_release_id (self, row->id);
+  return ok;
 }
 
 gboolean
@@ -197,134 +283,6 @@ ferry_catalogue_close (FerryCatalogue *self)
 {
   g_return_if_fail (FERRY_IS_CATALOGUE (self));
   FERRY_CATALOGUE_GET_IFACE (self)->close (self);
-}
-
-/* The same in a worker thread. */
-
-static void
-insert_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (ferry_catalogue_insert (source_object, task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ferry_catalogue_insert_async (FerryCatalogue      *self,
-                              FerryCatalogueRow   *row,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (FERRY_IS_CATALOGUE (self));
-  g_return_if_fail (row != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_catalogue_insert_async);
-  g_task_set_task_data (task, ferry_catalogue_row_ref (row),
-                        (GDestroyNotify) ferry_catalogue_row_unref);
-  /* Once started, a write runs to its end. */
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, insert_thread);
-}
-
-gboolean
-ferry_catalogue_insert_finish (FerryCatalogue  *self,
-                               GAsyncResult    *result,
-                               GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-remove_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  GError *error = NULL;
-
-  if (ferry_catalogue_remove (source_object, task_data, &error))
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ferry_catalogue_remove_async (FerryCatalogue      *self,
-                              const char          *id,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (FERRY_IS_CATALOGUE (self));
-  g_return_if_fail (id != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_catalogue_remove_async);
-  g_task_set_task_data (task, g_strdup (id), g_free);
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, remove_thread);
-}
-
-gboolean
-ferry_catalogue_remove_finish (FerryCatalogue  *self,
-                               GAsyncResult    *result,
-                               GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-static void
-new_id_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  GError *error = NULL;
-  char *id = ferry_catalogue_new_id (source_object, &error);
-
-  if (id)
-    g_task_return_pointer (task, id, g_free);
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ferry_catalogue_new_id_async (FerryCatalogue      *self,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (FERRY_IS_CATALOGUE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_catalogue_new_id_async);
-  g_task_set_return_on_cancel (task, FALSE);
-  g_task_run_in_thread (task, new_id_thread);
-}
-
-char *
-ferry_catalogue_new_id_finish (FerryCatalogue  *self,
-                               GAsyncResult    *result,
-                               GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Space. */

@@ -67,7 +67,8 @@ struct _FerryCatalogueInterface
 {
   GTypeInterface parent_iface;
 
-  /* Rows. Thread-safe; they may block, so the main thread uses the _async wrappers. */
+  /* Rows. Thread-safe and blocking: FerryStore calls them in worker threads. new_id and
+   * release_id default to random ids checked with lookup and held in this process. */
   GPtrArray         *(*list)         (FerryCatalogue          *self,
                                       GError                 **error);
   FerryCatalogueRow *(*lookup)       (FerryCatalogue          *self,
@@ -130,31 +131,6 @@ void               ferry_catalogue_release_id    (FerryCatalogue          *self,
                                                   const char              *id);
 /* The catalogue is useless afterwards: every call fails. */
 void               ferry_catalogue_close         (FerryCatalogue          *self);
-
-/* The same, in a worker thread. */
-void               ferry_catalogue_insert_async  (FerryCatalogue          *self,
-                                                  FerryCatalogueRow       *row,
-                                                  GCancellable            *cancellable,
-                                                  GAsyncReadyCallback      callback,
-                                                  gpointer                 user_data);
-gboolean           ferry_catalogue_insert_finish (FerryCatalogue          *self,
-                                                  GAsyncResult            *result,
-                                                  GError                 **error);
-void               ferry_catalogue_remove_async  (FerryCatalogue          *self,
-                                                  const char              *id,
-                                                  GCancellable            *cancellable,
-                                                  GAsyncReadyCallback      callback,
-                                                  gpointer                 user_data);
-gboolean           ferry_catalogue_remove_finish (FerryCatalogue          *self,
-                                                  GAsyncResult            *result,
-                                                  GError                 **error);
-void               ferry_catalogue_new_id_async  (FerryCatalogue          *self,
-                                                  GCancellable            *cancellable,
-                                                  GAsyncReadyCallback      callback,
-                                                  gpointer                 user_data);
-char              *ferry_catalogue_new_id_finish (FerryCatalogue          *self,
-                                                  GAsyncResult            *result,
-                                                  GError                 **error);
 
 /* Quota and reservations. The quota (0: unlimited) counts committed offers, the bytes written
  * by uploads in progress and what they hold reserved ahead. */

@@ -113,7 +113,7 @@ open_blob_cb (GObject      *object,
   GError *error = NULL;
 
   ferry_session_pending_done (self);
-  stream = ferry_store_open_blob_finish (FERRY_STORE (object), result, &error);
+  stream = ferry_store_open_blob_finish (self->store, result, &error);
   if (ferry_session_is_closing (self))
     {
       g_clear_error (&error);

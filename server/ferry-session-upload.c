@@ -69,7 +69,7 @@ begin_upload_cb (GObject      *object,
   GError *error = NULL;
 
   ferry_session_pending_done (self);
-  upload = ferry_store_begin_upload_finish (FERRY_STORE (object), result, &error);
+  upload = ferry_store_begin_upload_finish (self->store, result, &error);
 
   if (ferry_session_is_closing (self))
     {

@@ -24,7 +24,7 @@ struct _FerryStore
 
   guint           n_freeing;         /* unfinished uploads being thrown away */
   guint           free_generation;   /* unfinished uploads thrown away so far */
-  guint           n_busy;            /* commits and removals running */
+  int             n_busy;            /* commits and removals running (atomic) */
 };
 
 G_DEFINE_FINAL_TYPE (FerryStore, ferry_store, G_TYPE_OBJECT)
@@ -325,22 +325,7 @@ ferry_store_release (FerryStore *self,
 
 /* Uploads. */
 
-static void
-begin_upload_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  FerryBlobUpload *upload;
-
-  upload = ferry_blob_store_begin_upload_finish (FERRY_BLOB_STORE (object), result, &error);
-  if (upload)
-    g_task_return_pointer (task, upload, g_object_unref);
-  else
-    g_task_return_error (task, error);
-}
-
+/* The blob store's own task: the callback's source object is the blob store. */
 void
 ferry_store_begin_upload_async (FerryStore          *self,
                                 GCancellable        *cancellable,
@@ -348,16 +333,10 @@ ferry_store_begin_upload_async (FerryStore          *self,
                                 gpointer             user_data)
 {
   g_autofree char *token = ferry_catalogue_random_id ();
-  GTask *task;
 
   g_return_if_fail (FERRY_IS_STORE (self));
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_store_begin_upload_async);
-  /* An upload begun just as @cancellable fires still reaches the caller, to be aborted. */
-  g_task_set_check_cancellable (task, FALSE);
-  ferry_blob_store_begin_upload_async (self->blob_store, token, cancellable,
-                                       begin_upload_cb, task);
+  ferry_blob_store_begin_upload_async (self->blob_store, token, cancellable, callback, user_data);
 }
 
 FerryBlobUpload *
@@ -365,8 +344,8 @@ ferry_store_begin_upload_finish (FerryStore    *self,
                                  GAsyncResult  *result,
                                  GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+  return ferry_blob_store_begin_upload_finish (self->blob_store, result, error);
 }
 
 static void
@@ -419,14 +398,12 @@ ferry_store_abort_upload_finish (FerryStore   *self,
   g_task_propagate_boolean (G_TASK (result), NULL);
 }
 
-/* Commit: an id, the blob, then the row. */
+/* Commit, in one worker thread: an id, the blob, then the row. */
 
 typedef struct
 {
   FerryBlobUpload   *upload;
   FerryCatalogueRow *row;
-  char              *id;
-  GError            *error;    /* an insert's failure, while its blob is removed */
 } CommitData;
 
 static void
@@ -434,100 +411,73 @@ commit_data_free (CommitData *data)
 {
   g_clear_object (&data->upload);
   g_clear_pointer (&data->row, ferry_catalogue_row_unref);
-  g_clear_pointer (&data->id, g_free);
-  g_clear_error (&data->error);
   g_free (data);
 }
 
-static void
-commit_return (GTask  *task,
-               GError *error)
+static gboolean
+commit_in_thread (FerryStore  *self,
+                  CommitData  *data,
+                  GError     **error)
 {
-  FerryStore *self = g_task_get_source_object (task);
-  CommitData *data = g_task_get_task_data (task);
+  g_autofree char *id = ferry_catalogue_new_id (self->catalogue, error);
 
-  self->n_busy--;
-  if (error)
-    g_task_return_error (task, error);
-  else
+  if (!id)
+    return FALSE;
+
+  /* The blob is durable before its row exists: a crash in between leaves a blob without a
+   * row, which the next start keeps for the operator (ferry_blob_store_reconcile). */
+  if (!ferry_blob_upload_commit (data->upload, id, error))
+    {
+      ferry_catalogue_release_id (self->catalogue, id);
+      return FALSE;
+    }
+
+  data->row->id = g_strdup (id);
+  if (!ferry_catalogue_insert (self->catalogue, data->row, error))
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      if (!ferry_blob_store_remove (self->blob_store, id, &local_error))
+        g_debug ("%s", local_error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+commit_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  CommitData *data = task_data;
+  GError *error = NULL;
+
+  if (commit_in_thread (source_object, data, &error))
     g_task_return_pointer (task, ferry_catalogue_row_ref (data->row),
                            (GDestroyNotify) ferry_catalogue_row_unref);
+  else
+    g_task_return_error (task, error);
+  g_atomic_int_dec_and_test (&FERRY_STORE (source_object)->n_busy);
 }
 
+/* Runs @func in a worker thread, counted in n_busy until it has returned. Once started, it
+ * runs to its end: a half-done commit or removal is worse than a late one. */
 static void
-commit_unblobbed_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+run_busy (FerryStore          *self,
+          gpointer             source_tag,
+          gpointer             data,
+          GDestroyNotify       data_free,
+          GTaskThreadFunc      func,
+          GAsyncReadyCallback  callback,
+          gpointer             user_data)
 {
-  g_autoptr(GTask) task = user_data;
-  CommitData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
 
-  if (!ferry_blob_store_remove_finish (FERRY_BLOB_STORE (object), result, &error))
-    g_debug ("%s", error->message);
-  commit_return (task, g_steal_pointer (&data->error));
-}
-
-static void
-commit_inserted_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FerryStore *self = g_task_get_source_object (task);
-  CommitData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!ferry_catalogue_insert_finish (FERRY_CATALOGUE (object), result, &error))
-    {
-      /* A blob without a row would only end in lost+found/ at the next start. */
-      data->error = error;
-      ferry_blob_store_remove_async (self->blob_store, data->id, NULL,
-                                     commit_unblobbed_cb, g_steal_pointer (&task));
-      return;
-    }
-  commit_return (task, NULL);
-}
-
-static void
-commit_blob_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FerryStore *self = g_task_get_source_object (task);
-  CommitData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!ferry_blob_upload_commit_finish (FERRY_BLOB_UPLOAD (object), result, &error))
-    {
-      ferry_catalogue_release_id (self->catalogue, data->id);
-      commit_return (task, error);
-      return;
-    }
-
-  data->row->id = g_strdup (data->id);
-  ferry_catalogue_insert_async (self->catalogue, data->row, NULL,
-                                commit_inserted_cb, g_steal_pointer (&task));
-}
-
-static void
-commit_id_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  CommitData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  data->id = ferry_catalogue_new_id_finish (FERRY_CATALOGUE (object), result, &error);
-  if (!data->id)
-    {
-      commit_return (task, error);
-      return;
-    }
-  ferry_blob_upload_commit_async (data->upload, data->id, commit_blob_cb,
-                                  g_steal_pointer (&task));
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, data, data_free);
+  g_atomic_int_inc (&self->n_busy);
+  g_task_run_in_thread (task, func);
 }
 
 void
@@ -538,7 +488,6 @@ ferry_store_commit_async (FerryStore          *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  GTask *task;
   CommitData *data;
 
   g_return_if_fail (FERRY_IS_STORE (self));
@@ -548,15 +497,8 @@ ferry_store_commit_async (FerryStore          *self,
   data = g_new0 (CommitData, 1);
   data->upload = g_object_ref (upload);
   data->row = ferry_catalogue_row_ref (row);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_store_commit_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) commit_data_free);
-  /* Once started, a commit runs to its end: a half-done commit is worse than a late one. */
-  g_task_set_check_cancellable (task, FALSE);
-
-  self->n_busy++;
-  ferry_catalogue_new_id_async (self->catalogue, NULL, commit_id_cb, task);
+  run_busy (self, ferry_store_commit_async, data, (GDestroyNotify) commit_data_free,
+            commit_thread, callback, user_data);
 }
 
 FerryCatalogueRow *
@@ -574,7 +516,7 @@ ferry_store_commit_finish (FerryStore    *self,
   return row;
 }
 
-/* Removal: the row, then the blob. */
+/* Removal, in one worker thread: the row, then the blob. */
 
 typedef struct
 {
@@ -590,39 +532,26 @@ remove_data_free (RemoveData *data)
 }
 
 static void
-remove_blob_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+remove_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
 {
-  g_autoptr(GTask) task = user_data;
-  FerryStore *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-
-  /* The offer is gone once its row is: a blob left behind only costs space (logged). */
-  if (!ferry_blob_store_remove_finish (FERRY_BLOB_STORE (object), result, &error))
-    g_debug ("%s", error->message);
-  self->n_busy--;
-  g_task_return_boolean (task, TRUE);
-}
-
-static void
-remove_row_cb (GObject      *object,
-               GAsyncResult *result,
-               gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FerryStore *self = g_task_get_source_object (task);
-  RemoveData *data = g_task_get_task_data (task);
+  FerryStore *self = source_object;
+  RemoveData *data = task_data;
+  g_autoptr(GError) blob_error = NULL;
   GError *error = NULL;
 
-  if (!ferry_catalogue_remove_finish (FERRY_CATALOGUE (object), result, &error))
+  if (!ferry_catalogue_remove (self->catalogue, data->id, &error))
+    g_task_return_error (task, error);
+  else
     {
-      self->n_busy--;
-      g_task_return_error (task, error);
-      return;
+      /* The offer is gone once its row is: a blob left behind only costs space (logged). */
+      if (!ferry_blob_store_remove (self->blob_store, data->id, &blob_error))
+        g_debug ("%s", blob_error->message);
+      g_task_return_boolean (task, TRUE);
     }
-  ferry_blob_store_remove_async (self->blob_store, data->id, NULL,
-                                 remove_blob_cb, g_steal_pointer (&task));
+  g_atomic_int_dec_and_test (&self->n_busy);
 }
 
 void
@@ -633,7 +562,6 @@ ferry_store_remove_async (FerryStore          *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  GTask *task;
   RemoveData *data;
 
   g_return_if_fail (FERRY_IS_STORE (self));
@@ -642,14 +570,8 @@ ferry_store_remove_async (FerryStore          *self,
   data = g_new0 (RemoveData, 1);
   data->id = g_strdup (id);
   data->size = size;
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_store_remove_async);
-  g_task_set_task_data (task, data, (GDestroyNotify) remove_data_free);
-  g_task_set_check_cancellable (task, FALSE);
-
-  self->n_busy++;
-  ferry_catalogue_remove_async (self->catalogue, id, NULL, remove_row_cb, task);
+  run_busy (self, ferry_store_remove_async, data, (GDestroyNotify) remove_data_free,
+            remove_thread, callback, user_data);
 }
 
 gboolean
@@ -668,23 +590,7 @@ ferry_store_remove_finish (FerryStore    *self,
   return TRUE;
 }
 
-/* Downloads. */
-
-static void
-open_blob_cb (GObject      *object,
-              GAsyncResult *result,
-              gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-  GInputStream *stream;
-
-  stream = ferry_blob_store_open_finish (FERRY_BLOB_STORE (object), result, &error);
-  if (stream)
-    g_task_return_pointer (task, stream, g_object_unref);
-  else
-    g_task_return_error (task, error);
-}
+/* Downloads: the blob store's own task, as for uploads. */
 
 void
 ferry_store_open_blob_async (FerryStore          *self,
@@ -694,13 +600,8 @@ ferry_store_open_blob_async (FerryStore          *self,
                              GAsyncReadyCallback  callback,
                              gpointer             user_data)
 {
-  GTask *task;
-
   g_return_if_fail (FERRY_IS_STORE (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_store_open_blob_async);
-  ferry_blob_store_open_async (self->blob_store, id, offset, cancellable, open_blob_cb, task);
+  ferry_blob_store_open_async (self->blob_store, id, offset, cancellable, callback, user_data);
 }
 
 GInputStream *
@@ -708,13 +609,13 @@ ferry_store_open_blob_finish (FerryStore    *self,
                               GAsyncResult  *result,
                               GError       **error)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+  return ferry_blob_store_open_finish (self->blob_store, result, error);
 }
 
 gboolean
 ferry_store_is_busy (FerryStore *self)
 {
   g_return_val_if_fail (FERRY_IS_STORE (self), FALSE);
-  return self->n_busy > 0;
+  return g_atomic_int_get (&self->n_busy) > 0;
 }

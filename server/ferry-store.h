@@ -81,7 +81,9 @@ void            ferry_store_release           (FerryStore           *self,
                                                guint64               ahead,
                                                guint64               written);
 
-/* Starts an upload with a fresh token (ferry_blob_upload_get_token). */
+/* Starts an upload with a fresh token (ferry_blob_upload_get_token). The callback's source
+ * object is the blob store: finish with the store's own _finish. An upload begun just as
+ * @cancellable fires is still returned, to be aborted. */
 void             ferry_store_begin_upload_async  (FerryStore           *self,
                                                   GCancellable         *cancellable,
                                                   GAsyncReadyCallback   callback,
@@ -123,7 +125,8 @@ gboolean           ferry_store_remove_finish  (FerryStore           *self,
                                                GAsyncResult         *result,
                                                GError              **error);
 
-/* A stream of blob @id from @offset on (ferry_blob_store_open_async). */
+/* A stream of blob @id from @offset on (ferry_blob_store_open_async; the callback's source
+ * object is the blob store). */
 void               ferry_store_open_blob_async  (FerryStore           *self,
                                                  const char           *id,
                                                  guint64               offset,

@@ -14,6 +14,7 @@
 #include "ferry-local-blob-store.h"
 #include "ferry-memory-blob-store.h"
 #include "ferry-memory-catalogue.h"
+#include "ferry-test-kinds.h"
 
 #define CAPACITY 4096
 
@@ -138,15 +139,13 @@ write_bytes (FerryBlobUpload *upload,
   g_assert_no_error (error);
 }
 
+/* Blocking, as in the worker thread that commits. */
 static gboolean
 commit (FerryBlobUpload  *upload,
         const char       *id,
         GError          **error)
 {
-  g_autoptr(GAsyncResult) result = NULL;
-
-  ferry_blob_upload_commit_async (upload, id, result_cb, &result);
-  return ferry_blob_upload_commit_finish (upload, wait_result (&result), error);
+  return ferry_blob_upload_commit (upload, id, error);
 }
 
 static void
@@ -259,15 +258,13 @@ test_remove (Fixture       *fixture,
              gconstpointer  user_data)
 {
   g_autoptr(FerryBlobUpload) upload = begin (fixture, "00000000000000a1");
-  g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
 
   write_bytes (upload, "short-lived", 11);
   g_assert_true (commit (upload, "00000000000000b2", &error));
   g_assert_no_error (error);
 
-  ferry_blob_store_remove_async (fixture->store, "00000000000000b2", NULL, result_cb, &result);
-  g_assert_true (ferry_blob_store_remove_finish (fixture->store, wait_result (&result), &error));
+  g_assert_true (ferry_blob_store_remove (fixture->store, "00000000000000b2", &error));
   g_assert_no_error (error);
 
   g_assert_null (read_blob (fixture, "00000000000000b2", 0, &error));
@@ -426,29 +423,20 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char *kinds[] = { "local", "memory" };
-  struct
-  {
-    const char *name;
-    void (*func) (Fixture *, gconstpointer);
-  } shared[] = {
-    { "commit-and-read", test_commit_and_read },
-    { "abort", test_abort },
-    { "remove", test_remove },
-    { "no-overwrite", test_no_overwrite },
-    { "space", test_space },
-    { "reconcile", test_reconcile },
+  const char * const kinds[] = { "local", "memory", NULL };
+  const FerryTestCase shared[] = {
+    { "commit-and-read", (GTestFixtureFunc) test_commit_and_read },
+    { "abort", (GTestFixtureFunc) test_abort },
+    { "remove", (GTestFixtureFunc) test_remove },
+    { "no-overwrite", (GTestFixtureFunc) test_no_overwrite },
+    { "space", (GTestFixtureFunc) test_space },
+    { "reconcile", (GTestFixtureFunc) test_reconcile },
   };
 
   g_test_init (&argc, &argv, NULL);
 
-  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
-    for (guint i = 0; i < G_N_ELEMENTS (shared); i++)
-      {
-        g_autofree char *path = g_strdup_printf ("/blob-store/%s/%s", kinds[k], shared[i].name);
-
-        g_test_add (path, Fixture, kinds[k], fixture_set_up, shared[i].func, fixture_tear_down);
-      }
+  ferry_test_add_kinds ("blob-store", kinds, sizeof (Fixture), (GTestFixtureFunc) fixture_set_up,
+                        (GTestFixtureFunc) fixture_tear_down, shared, G_N_ELEMENTS (shared));
   g_test_add ("/blob-store/local/errors-name-no-path", Fixture, "local",
               fixture_set_up, test_errors_name_no_path, fixture_tear_down);
 

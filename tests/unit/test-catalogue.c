@@ -14,6 +14,7 @@
 #include "ferry-message.h"
 #include "ferry-memory-catalogue.h"
 #include "ferry-sqlite-catalogue.h"
+#include "ferry-test-kinds.h"
 
 typedef struct
 {
@@ -464,64 +465,6 @@ test_closed (Fixture       *fixture,
   g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
 }
 
-static void
-result_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
-
-static GAsyncResult *
-wait_result (GAsyncResult **slot)
-{
-  while (!*slot)
-    g_main_context_iteration (NULL, TRUE);
-  return *slot;
-}
-
-/* The _async wrappers run in worker threads and report back in the caller's context. */
-static void
-test_async (Fixture       *fixture,
-            gconstpointer  user_data)
-{
-  g_autoptr(FerryCatalogue) catalogue = NULL;
-  g_autoptr(FerryCatalogueRow) row = NULL;
-  g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *id = NULL;
-  GAsyncResult *result = NULL;
-
-  catalogue = open_catalogue (fixture, &error);
-  g_assert_no_error (error);
-
-  ferry_catalogue_new_id_async (catalogue, NULL, result_cb, &result);
-  id = ferry_catalogue_new_id_finish (catalogue, wait_result (&result), &error);
-  g_assert_no_error (error);
-  g_assert_true (ferry_id_is_valid (id));
-  g_clear_object (&result);
-
-  row = make_row (id, "async", 5, 5);
-  ferry_catalogue_insert_async (catalogue, row, NULL, result_cb, &result);
-  g_assert_true (ferry_catalogue_insert_finish (catalogue, wait_result (&result), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-
-  rows = ferry_catalogue_list (catalogue, &error);
-  g_assert_cmpuint (rows->len, ==, 1);
-  assert_rows_equal (g_ptr_array_index (rows, 0), row);
-
-  ferry_catalogue_remove_async (catalogue, id, NULL, result_cb, &result);
-  g_assert_true (ferry_catalogue_remove_finish (catalogue, wait_result (&result), &error));
-  g_assert_no_error (error);
-  g_clear_object (&result);
-
-  ferry_catalogue_remove_async (catalogue, id, NULL, result_cb, &result);
-  g_assert_false (ferry_catalogue_remove_finish (catalogue, wait_result (&result), &error));
-  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
-  g_clear_object (&result);
-}
-
 #define MIB ((guint64) 1024 * 1024)
 
 static guint64
@@ -629,32 +572,22 @@ int
 main (int   argc,
       char *argv[])
 {
-  const char *kinds[] = { "sqlite", "memory" };
-  struct
-  {
-    const char *name;
-    void (*func) (Fixture *, gconstpointer);
-  } shared[] = {
-    { "round-trip", test_round_trip },
-    { "names", test_names },
-    { "duplicate-id", test_duplicate },
-    { "threads", test_threads },
-    { "lookup", test_lookup },
-    { "new-id", test_new_id },
-    { "closed", test_closed },
-    { "async", test_async },
-    { "space", test_space },
+  const char * const kinds[] = { "sqlite", "memory", NULL };
+  const FerryTestCase shared[] = {
+    { "round-trip", (GTestFixtureFunc) test_round_trip },
+    { "names", (GTestFixtureFunc) test_names },
+    { "duplicate-id", (GTestFixtureFunc) test_duplicate },
+    { "threads", (GTestFixtureFunc) test_threads },
+    { "lookup", (GTestFixtureFunc) test_lookup },
+    { "new-id", (GTestFixtureFunc) test_new_id },
+    { "closed", (GTestFixtureFunc) test_closed },
+    { "space", (GTestFixtureFunc) test_space },
   };
 
   g_test_init (&argc, &argv, NULL);
 
-  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
-    for (guint i = 0; i < G_N_ELEMENTS (shared); i++)
-      {
-        g_autofree char *path = g_strdup_printf ("/catalogue/%s/%s", kinds[k], shared[i].name);
-
-        g_test_add (path, Fixture, kinds[k], fixture_set_up, shared[i].func, fixture_tear_down);
-      }
+  ferry_test_add_kinds ("catalogue", kinds, sizeof (Fixture), (GTestFixtureFunc) fixture_set_up,
+                        (GTestFixtureFunc) fixture_tear_down, shared, G_N_ELEMENTS (shared));
 
   /* What only a file can show. */
   g_test_add ("/catalogue/sqlite/reopen", Fixture, "sqlite",

@@ -205,15 +205,6 @@ local_begin_upload_async (FerryBlobStore      *store,
                        create_cb, task);
 }
 
-static FerryBlobUpload *
-local_begin_upload_finish (FerryBlobStore  *store,
-                           GAsyncResult    *result,
-                           GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static int
 stream_fd (GOutputStream *stream)
 {
@@ -391,15 +382,6 @@ local_open_async (FerryBlobStore      *store,
   g_file_read_async (file, G_PRIORITY_DEFAULT, cancellable, read_cb, task);
 }
 
-static GInputStream *
-local_open_finish (FerryBlobStore  *store,
-                   GAsyncResult    *result,
-                   GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 /* Free space. */
 
 static void
@@ -451,23 +433,6 @@ local_query_space_async (FerryBlobStore      *store,
                                       G_FILE_ATTRIBUTE_FILESYSTEM_SIZE,
                                       G_PRIORITY_DEFAULT, cancellable,
                                       filesystem_info_cb, task);
-}
-
-static gboolean
-local_query_space_finish (FerryBlobStore  *store,
-                          GAsyncResult    *result,
-                          guint64         *free_bytes,
-                          GError         **error)
-{
-  gssize value;
-
-  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
-
-  value = g_task_propagate_int (G_TASK (result), error);
-  if (value < 0)
-    return FALSE;
-  *free_bytes = (guint64) value;
-  return TRUE;
 }
 
 /* Startup reconciliation. */
@@ -615,11 +580,8 @@ static void
 blob_store_iface_init (FerryBlobStoreInterface *iface)
 {
   iface->begin_upload_async = local_begin_upload_async;
-  iface->begin_upload_finish = local_begin_upload_finish;
   iface->open_async = local_open_async;
-  iface->open_finish = local_open_finish;
   iface->query_space_async = local_query_space_async;
-  iface->query_space_finish = local_query_space_finish;
   iface->commit_upload = local_commit_upload;
   iface->abort_upload = local_abort_upload;
   iface->remove = local_remove;

@@ -37,7 +37,6 @@ struct _FerrySqliteCatalogue
   sqlite3_stmt     *delete_stmt;
   sqlite3_stmt     *list_stmt;
   sqlite3_stmt     *lookup_stmt;
-  GHashTable       *pending_ids;   /* ids handed out by new_id, not yet inserted */
 
   GMutex            lock;          /* everything above */
 };
@@ -78,7 +77,6 @@ ferry_sqlite_catalogue_finalize (GObject *object)
 
   catalogue_close (FERRY_CATALOGUE (self));
   g_clear_pointer (&self->path, g_free);
-  g_clear_pointer (&self->pending_ids, g_hash_table_unref);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (ferry_sqlite_catalogue_parent_class)->finalize (object);
@@ -96,7 +94,6 @@ static void
 ferry_sqlite_catalogue_init (FerrySqliteCatalogue *self)
 {
   g_mutex_init (&self->lock);
-  self->pending_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static gboolean
@@ -212,7 +209,6 @@ catalogue_insert (FerryCatalogue           *catalogue,
   int rc;
 
   g_mutex_lock (&self->lock);
-  g_hash_table_remove (self->pending_ids, row->id);
   if (!check_open (self, error))
     goto out;
 
@@ -412,59 +408,6 @@ catalogue_lookup (FerryCatalogue  *catalogue,
   return ferry_catalogue_row_ref (g_ptr_array_index (rows, 0));
 }
 
-/* Unique among the rows and the ids handed out: the same check a shared database would make
- * with its primary key. */
-static char *
-catalogue_new_id (FerryCatalogue  *catalogue,
-                  GError         **error)
-{
-  FerrySqliteCatalogue *self = FERRY_SQLITE_CATALOGUE (catalogue);
-
-  for (guint attempt = 0; attempt < 16; attempt++)
-    {
-      g_autoptr(FerryCatalogueRow) row = NULL;
-      g_autoptr(GError) local_error = NULL;
-      g_autofree char *id = ferry_catalogue_random_id ();
-      gboolean taken;
-
-      g_mutex_lock (&self->lock);
-      taken = g_hash_table_contains (self->pending_ids, id);
-      g_mutex_unlock (&self->lock);
-      if (taken)
-        continue;
-
-      row = catalogue_lookup (catalogue, id, &local_error);
-      if (row)
-        continue;
-      if (!g_error_matches (local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-
-      g_mutex_lock (&self->lock);
-      taken = !g_hash_table_add (self->pending_ids, g_strdup (id));
-      g_mutex_unlock (&self->lock);
-      if (!taken)
-        return g_steal_pointer (&id);
-    }
-
-  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                       _("The server could not find a free id for the file."));
-  return NULL;
-}
-
-static void
-catalogue_release_id (FerryCatalogue *catalogue,
-                      const char     *id)
-{
-  FerrySqliteCatalogue *self = FERRY_SQLITE_CATALOGUE (catalogue);
-
-  g_mutex_lock (&self->lock);
-  g_hash_table_remove (self->pending_ids, id);
-  g_mutex_unlock (&self->lock);
-}
-
 char *
 ferry_sqlite_catalogue_dup_journal_mode (FerrySqliteCatalogue *self)
 {
@@ -510,7 +453,5 @@ catalogue_iface_init (FerryCatalogueInterface *iface)
   iface->lookup = catalogue_lookup;
   iface->insert = catalogue_insert;
   iface->remove = catalogue_remove;
-  iface->new_id = catalogue_new_id;
-  iface->release_id = catalogue_release_id;
   iface->close = catalogue_close;
 }

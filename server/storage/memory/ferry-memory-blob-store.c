@@ -146,15 +146,6 @@ memory_begin_upload_async (FerryBlobStore      *store,
                            g_object_unref);
 }
 
-static FerryBlobUpload *
-memory_begin_upload_finish (FerryBlobStore  *store,
-                            GAsyncResult    *result,
-                            GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static gboolean
 memory_commit_upload (FerryBlobStore   *store,
                       FerryBlobUpload  *upload,
@@ -256,15 +247,6 @@ memory_open_async (FerryBlobStore      *store,
   g_task_return_pointer (task, g_steal_pointer (&stream), g_object_unref);
 }
 
-static GInputStream *
-memory_open_finish (FerryBlobStore  *store,
-                    GAsyncResult    *result,
-                    GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, store), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
 static void
 memory_query_space_async (FerryBlobStore      *store,
                           GCancellable        *cancellable,
@@ -279,23 +261,6 @@ memory_query_space_async (FerryBlobStore      *store,
   g_task_set_source_tag (task, memory_query_space_async);
   g_task_return_int (task, (gssize) MIN (stored < self->capacity ? self->capacity - stored : 0,
                                          (guint64) G_MAXSSIZE));
-}
-
-static gboolean
-memory_query_space_finish (FerryBlobStore  *store,
-                           GAsyncResult    *result,
-                           guint64         *free_bytes,
-                           GError         **error)
-{
-  gssize value;
-
-  g_return_val_if_fail (g_task_is_valid (result, store), FALSE);
-
-  value = g_task_propagate_int (G_TASK (result), error);
-  if (value < 0)
-    return FALSE;
-  *free_bytes = (guint64) value;
-  return TRUE;
 }
 
 /* Rows whose blob is missing are dropped; blobs without a row are forgotten. */
@@ -345,11 +310,8 @@ static void
 blob_store_iface_init (FerryBlobStoreInterface *iface)
 {
   iface->begin_upload_async = memory_begin_upload_async;
-  iface->begin_upload_finish = memory_begin_upload_finish;
   iface->open_async = memory_open_async;
-  iface->open_finish = memory_open_finish;
   iface->query_space_async = memory_query_space_async;
-  iface->query_space_finish = memory_query_space_finish;
   iface->commit_upload = memory_commit_upload;
   iface->abort_upload = memory_abort_upload;
   iface->remove = memory_remove;

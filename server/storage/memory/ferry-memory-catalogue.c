@@ -18,10 +18,9 @@ struct _FerryMemoryCatalogue
 
   /* owned */
   GPtrArray        *rows;          /* FerryCatalogueRow, in insertion order */
-  GHashTable       *pending_ids;   /* ids handed out by new_id, not yet inserted */
 
   gboolean          closed;
-  GMutex            lock;          /* rows, pending_ids, closed */
+  GMutex            lock;          /* rows, closed */
 };
 
 static void catalogue_iface_init (FerryCatalogueInterface *iface);
@@ -35,7 +34,6 @@ ferry_memory_catalogue_finalize (GObject *object)
   FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (object);
 
   g_clear_pointer (&self->rows, g_ptr_array_unref);
-  g_clear_pointer (&self->pending_ids, g_hash_table_unref);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (ferry_memory_catalogue_parent_class)->finalize (object);
@@ -53,7 +51,6 @@ static void
 ferry_memory_catalogue_init (FerryMemoryCatalogue *self)
 {
   self->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_catalogue_row_unref);
-  self->pending_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_mutex_init (&self->lock);
 }
 
@@ -169,7 +166,6 @@ catalogue_insert (FerryCatalogue           *catalogue,
   gboolean ok = FALSE;
 
   g_mutex_lock (&self->lock);
-  g_hash_table_remove (self->pending_ids, row->id);
   if (!check_open (self, error))
     ;
   else if (find_row (self, row->id) >= 0)
@@ -212,44 +208,6 @@ catalogue_remove (FerryCatalogue  *catalogue,
   return ok;
 }
 
-static char *
-catalogue_new_id (FerryCatalogue  *catalogue,
-                  GError         **error)
-{
-  FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (catalogue);
-  char *id = NULL;
-
-  g_mutex_lock (&self->lock);
-  if (check_open (self, error))
-    {
-      for (guint attempt = 0; attempt < 16 && !id; attempt++)
-        {
-          id = ferry_catalogue_random_id ();
-          if (find_row (self, id) >= 0 || g_hash_table_contains (self->pending_ids, id))
-            g_clear_pointer (&id, g_free);
-        }
-      if (id)
-        g_hash_table_add (self->pending_ids, g_strdup (id));
-      else
-        g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                             _("The server could not find a free id for the file."));
-    }
-  g_mutex_unlock (&self->lock);
-
-  return id;
-}
-
-static void
-catalogue_release_id (FerryCatalogue *catalogue,
-                      const char     *id)
-{
-  FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (catalogue);
-
-  g_mutex_lock (&self->lock);
-  g_hash_table_remove (self->pending_ids, id);
-  g_mutex_unlock (&self->lock);
-}
-
 static void
 catalogue_close (FerryCatalogue *catalogue)
 {
@@ -267,7 +225,5 @@ catalogue_iface_init (FerryCatalogueInterface *iface)
   iface->lookup = catalogue_lookup;
   iface->insert = catalogue_insert;
   iface->remove = catalogue_remove;
-  iface->new_id = catalogue_new_id;
-  iface->release_id = catalogue_release_id;
   iface->close = catalogue_close;
 }

@@ -1,0 +1,33 @@
+/* ferry-test-kinds.h: the same test cases against each implementation of an interface
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+typedef struct
+{
+  const char       *name;
+  GTestFixtureFunc  func;
+} FerryTestCase;
+
+/* Adds /@suite/KIND/NAME for every kind in @kinds (NULL-terminated) and every case; the kind
+ * is the fixture's user data. */
+static inline void
+ferry_test_add_kinds (const char          *suite,
+                      const char * const  *kinds,
+                      gsize                fixture_size,
+                      GTestFixtureFunc     setup,
+                      GTestFixtureFunc     teardown,
+                      const FerryTestCase *cases,
+                      guint                n_cases)
+{
+  for (guint k = 0; kinds[k]; k++)
+    for (guint i = 0; i < n_cases; i++)
+      {
+        g_autofree char *path = g_strdup_printf ("/%s/%s/%s", suite, kinds[k], cases[i].name);
+
+        g_test_add_vtable (path, fixture_size, kinds[k], setup, cases[i].func, teardown);
+      }
+}
