@@ -14,7 +14,7 @@
 #include "ferry-message.h"
 #include "ferry-memory-catalogue.h"
 #include "ferry-sqlite-catalogue.h"
-#include "ferry-test-kinds.h"
+#include "ferry-unit-test.h"
 
 typedef struct
 {
@@ -46,24 +46,10 @@ open_catalogue (Fixture  *fixture,
 }
 
 static void
-remove_tree (const char *path)
-{
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
-}
-
-static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  remove_tree (fixture->dir);
+  ferry_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
   g_clear_pointer (&fixture->path, g_free);
   g_clear_pointer (&fixture->kind, g_free);

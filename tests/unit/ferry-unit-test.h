@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <glib/gstdio.h>
 
 typedef struct
 {
@@ -30,4 +31,23 @@ ferry_test_add_kinds (const char          *suite,
 
         g_test_add_vtable (path, fixture_size, kinds[k], setup, cases[i].func, teardown);
       }
+}
+
+/* Removes @path and everything below it, asserting that each removal works. */
+static inline void
+ferry_test_remove_tree (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  while (dir && (name = g_dir_read_name (dir)))
+    {
+      g_autofree char *child = g_build_filename (path, name, NULL);
+
+      if (g_file_test (child, G_FILE_TEST_IS_DIR) && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+        ferry_test_remove_tree (child);
+      else
+        g_assert_cmpint (g_unlink (child), ==, 0);
+    }
+  g_assert_cmpint (g_rmdir (path), ==, 0);
 }
