@@ -149,8 +149,7 @@ void      ferry_session_start_upload     (FerrySession      *self,
                                           FerryFrame        *frame);
 void      ferry_session_handle_upload    (FerrySession      *self,
                                           FerryFrame        *frame);
-/* Throws away an upload that was not committed: the partial file and what it holds in the
- * store. */
+/* Throws away an upload that was not committed: its blob and what it holds in the store. */
 void      ferry_session_discard_upload   (FerrySession      *self);
 
 /* ferry-session-download.c */
