@@ -1,4 +1,4 @@
-/* ferry-catalogue.c
+/* ferry-catalogue.c: the FerryCatalogue interface
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,39 +8,176 @@
 
 #include "ferry-catalogue.h"
 
-#include <string.h>
 #include <glib/gi18n.h>
-#include <sqlite3.h>
 
 #include "ferry-error.h"
+#include "storage/ferry-space-ledger.h"
 
-#define SCHEMA \
-  "CREATE TABLE IF NOT EXISTS offers (" \
-  "  id TEXT PRIMARY KEY," \
-  "  name TEXT NOT NULL," \
-  "  size INTEGER NOT NULL," \
-  "  sha256 BLOB NOT NULL," \
-  "  uploader TEXT NOT NULL," \
-  "  owner_hash BLOB NOT NULL," \
-  "  created INTEGER NOT NULL," \
-  "  expires INTEGER NOT NULL DEFAULT 0" \
-  ");"
+G_DEFINE_INTERFACE (FerryCatalogue, ferry_catalogue, G_TYPE_OBJECT)
 
-struct _FerryCatalogue
+/* The default space methods keep the books in this process (ferry-space-ledger.c); a
+ * catalogue that several servers share keeps them in its database instead. */
+
+static FerrySpaceLedger *
+get_ledger (FerryCatalogue *self)
 {
-  GObject parent_instance;
+  static GQuark quark;
+  FerrySpaceLedger *ledger;
 
-  /* owned */
-  char         *path;
-  sqlite3      *db;
-  sqlite3_stmt *insert_stmt;
-  sqlite3_stmt *delete_stmt;
-  sqlite3_stmt *list_stmt;
+  if (G_UNLIKELY (!quark))
+    quark = g_quark_from_static_string ("ferry-catalogue-space-ledger");
+  ledger = g_object_get_qdata (G_OBJECT (self), quark);
+  if (!ledger)
+    {
+      ledger = ferry_space_ledger_new ();
+      g_object_set_qdata_full (G_OBJECT (self), quark, ledger,
+                               (GDestroyNotify) ferry_space_ledger_free);
+    }
+  return ledger;
+}
 
-  GMutex        lock;
-};
+static void
+default_set_quota (FerryCatalogue *self,
+                   guint64         quota)
+{
+  ferry_space_ledger_set_quota (get_ledger (self), quota);
+}
 
-G_DEFINE_FINAL_TYPE (FerryCatalogue, ferry_catalogue, G_TYPE_OBJECT)
+static guint64
+default_get_used (FerryCatalogue *self)
+{
+  return ferry_space_ledger_get_used (get_ledger (self));
+}
+
+static guint64
+default_get_mark (FerryCatalogue *self)
+{
+  return ferry_space_ledger_get_mark (get_ledger (self));
+}
+
+static guint64
+default_reserve (FerryCatalogue           *self,
+                 const FerrySpaceRequest  *request,
+                 const FerryFreeSpace     *space,
+                 gboolean                 *short_of_disk,
+                 GError                  **error)
+{
+  return ferry_space_ledger_reserve (get_ledger (self), request, space, short_of_disk, error);
+}
+
+static void
+default_charge (FerryCatalogue *self,
+                const char     *address,
+                guint64         size)
+{
+  ferry_space_ledger_charge (get_ledger (self), address, size);
+}
+
+static void
+default_release (FerryCatalogue *self,
+                 const char     *address,
+                 guint64         ahead,
+                 guint64         written)
+{
+  ferry_space_ledger_release (get_ledger (self), address, ahead, written);
+}
+
+static void
+default_count (FerryCatalogue *self,
+               guint64         added,
+               guint64         removed)
+{
+  ferry_space_ledger_count (get_ledger (self), added, removed);
+}
+
+/* The default id generator: random ids, unique among the rows (lookup) and among the ids
+ * handed out by this process and not yet inserted or released. */
+
+static GMutex pending_lock;
+
+/* Under pending_lock. */
+static GHashTable *
+get_pending (FerryCatalogue *self)
+{
+  static GQuark quark;
+  GHashTable *pending;
+
+  if (G_UNLIKELY (!quark))
+    quark = g_quark_from_static_string ("ferry-catalogue-pending-ids");
+  pending = g_object_get_qdata (G_OBJECT (self), quark);
+  if (!pending)
+    {
+      pending = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      g_object_set_qdata_full (G_OBJECT (self), quark, pending,
+                               (GDestroyNotify) g_hash_table_unref);
+    }
+  return pending;
+}
+
+static gboolean
+pending_add (FerryCatalogue *self,
+             const char     *id)
+{
+  gboolean added;
+
+  g_mutex_lock (&pending_lock);
+  added = g_hash_table_add (get_pending (self), g_strdup (id));
+  g_mutex_unlock (&pending_lock);
+  return added;
+}
+
+static void
+default_release_id (FerryCatalogue *self,
+                    const char     *id)
+{
+  g_mutex_lock (&pending_lock);
+  g_hash_table_remove (get_pending (self), id);
+  g_mutex_unlock (&pending_lock);
+}
+
+static char *
+default_new_id (FerryCatalogue  *self,
+                GError         **error)
+{
+  for (guint attempt = 0; attempt < 16; attempt++)
+    {
+      g_autoptr(FerryCatalogueRow) row = NULL;
+      g_autoptr(GError) local_error = NULL;
+      g_autofree char *id = ferry_catalogue_random_id ();
+
+      /* Held first, so that no other thread can take it while the rows are checked. */
+      if (!pending_add (self, id))
+        continue;
+      row = ferry_catalogue_lookup (self, id, &local_error);
+      if (!row && g_error_matches (local_error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
+        return g_steal_pointer (&id);
+
+      default_release_id (self, id);
+      if (!row)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+    }
+
+  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                       _("The server could not find a free id for the file."));
+  return NULL;
+}
+
+static void
+ferry_catalogue_default_init (FerryCatalogueInterface *iface)
+{
+  iface->new_id = default_new_id;
+  iface->release_id = default_release_id;
+  iface->set_quota = default_set_quota;
+  iface->get_used = default_get_used;
+  iface->get_mark = default_get_mark;
+  iface->reserve = default_reserve;
+  iface->charge = default_charge;
+  iface->release = default_release;
+  iface->count = default_count;
+}
 
 static void
 row_clear (FerryCatalogueRow *row)
@@ -70,151 +207,31 @@ ferry_catalogue_row_unref (FerryCatalogueRow *row)
   g_atomic_rc_box_release_full (row, (GDestroyNotify) row_clear);
 }
 
-/* @format is a translated sentence with one %s, SQLite's own explanation. */
-#define set_sqlite_error(error, db, format) \
-  g_set_error ((error), FERRY_ERROR, FERRY_ERROR_INTERNAL, (format), \
-               (db) ? sqlite3_errmsg (db) : "out of memory")
-
-void
-ferry_catalogue_close (FerryCatalogue *self)
+char *
+ferry_catalogue_random_id (void)
 {
-  g_return_if_fail (FERRY_IS_CATALOGUE (self));
-
-  g_mutex_lock (&self->lock);
-  g_clear_pointer (&self->insert_stmt, sqlite3_finalize);
-  g_clear_pointer (&self->delete_stmt, sqlite3_finalize);
-  g_clear_pointer (&self->list_stmt, sqlite3_finalize);
-  if (self->db)
-    {
-      if (sqlite3_close (self->db) != SQLITE_OK)
-        g_warning ("Could not close the catalogue %s: %s", self->path, sqlite3_errmsg (self->db));
-      self->db = NULL;
-    }
-  g_mutex_unlock (&self->lock);
+  return g_strdup_printf ("%08" G_GINT32_MODIFIER "x%08" G_GINT32_MODIFIER "x",
+                          g_random_int (), g_random_int ());
 }
 
-static void
-ferry_catalogue_finalize (GObject *object)
+/* Rows. */
+
+GPtrArray *
+ferry_catalogue_list (FerryCatalogue  *self,
+                      GError         **error)
 {
-  FerryCatalogue *self = FERRY_CATALOGUE (object);
-
-  ferry_catalogue_close (self);
-  g_clear_pointer (&self->path, g_free);
-  g_mutex_clear (&self->lock);
-
-  G_OBJECT_CLASS (ferry_catalogue_parent_class)->finalize (object);
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
+  return FERRY_CATALOGUE_GET_IFACE (self)->list (self, error);
 }
 
-static void
-ferry_catalogue_class_init (FerryCatalogueClass *klass)
+FerryCatalogueRow *
+ferry_catalogue_lookup (FerryCatalogue  *self,
+                        const char      *id,
+                        GError         **error)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  object_class->finalize = ferry_catalogue_finalize;
-}
-
-static void
-ferry_catalogue_init (FerryCatalogue *self)
-{
-  g_mutex_init (&self->lock);
-}
-
-static gboolean
-exec (FerryCatalogue  *self,
-      const char      *sql,
-      GError         **error)
-{
-  char *message = NULL;
-
-  if (sqlite3_exec (self->db, sql, NULL, NULL, &message) != SQLITE_OK)
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                   _("The server could not prepare its catalogue %s: %s."),
-                   self->path, message ? message : sqlite3_errmsg (self->db));
-      sqlite3_free (message);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-prepare (FerryCatalogue  *self,
-         const char      *sql,
-         sqlite3_stmt   **stmt,
-         GError         **error)
-{
-  if (sqlite3_prepare_v2 (self->db, sql, -1, stmt, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->db,
-                        _("The server could not prepare a catalogue statement: %s."));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-FerryCatalogue *
-ferry_catalogue_open (const char  *path,
-                      GError     **error)
-{
-  g_autoptr(FerryCatalogue) self = NULL;
-  g_autofree char *mode = NULL;
-  int rc;
-
-  g_return_val_if_fail (path != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
-
-  self = g_object_new (FERRY_TYPE_CATALOGUE, NULL);
-  self->path = g_strdup (path);
-
-  rc = sqlite3_open_v2 (path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        NULL);
-  if (rc != SQLITE_OK)
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                   _("The server could not open its catalogue %s: %s."),
-                   path, self->db ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
-      return NULL;
-    }
-  sqlite3_busy_timeout (self->db, 5000);
-  sqlite3_extended_result_codes (self->db, 1);
-
-  /* FULL, not NORMAL: in WAL mode NORMAL leaves the last commits unsynced, so an offer that
-   * was already announced could roll back after a power cut. FULL syncs the WAL before every
-   * commit returns, and offers are announced only after that. */
-  if (!exec (self, "PRAGMA journal_mode=WAL;", error) ||
-      !exec (self, "PRAGMA synchronous=FULL;", error) ||
-      !exec (self, SCHEMA, error) ||
-      !exec (self, "CREATE INDEX IF NOT EXISTS offers_created ON offers (created);", error))
-    return NULL;
-
-  mode = ferry_catalogue_dup_journal_mode (self);
-  if (g_strcmp0 (mode, "wal") != 0)
-    g_warning ("The catalogue %s is in journal mode %s, not WAL", path, mode);
-
-  if (!prepare (self,
-                "INSERT INTO offers (id, name, size, sha256, uploader, owner_hash, created, "
-                "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);",
-                &self->insert_stmt, error) ||
-      !prepare (self, "DELETE FROM offers WHERE id = ?1;", &self->delete_stmt, error) ||
-      !prepare (self,
-                "SELECT id, name, size, sha256, uploader, owner_hash, created, expires "
-                "FROM offers ORDER BY created, rowid;",
-                &self->list_stmt, error))
-    return NULL;
-
-  return g_steal_pointer (&self);
-}
-
-static gboolean
-check_open (FerryCatalogue  *self,
-            GError         **error)
-{
-  if (self->db)
-    return TRUE;
-  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                       _("The server's catalogue is closed."));
-  return FALSE;
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+  return FERRY_CATALOGUE_GET_IFACE (self)->lookup (self, id, error);
 }
 
 gboolean
@@ -222,206 +239,121 @@ ferry_catalogue_insert (FerryCatalogue           *self,
                         const FerryCatalogueRow  *row,
                         GError                  **error)
 {
-  sqlite3_stmt *stmt;
-  gboolean ok = FALSE;
-  int rc;
+  gboolean ok;
 
   g_return_val_if_fail (FERRY_IS_CATALOGUE (self), FALSE);
   g_return_val_if_fail (row != NULL && row->id && row->name && row->uploader, FALSE);
   g_return_val_if_fail (row->size <= G_MAXINT64, FALSE);
 
-  g_mutex_lock (&self->lock);
-  if (!check_open (self, error))
-    goto out;
-
-  stmt = self->insert_stmt;
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-  if (sqlite3_bind_text (stmt, 1, row->id, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 2, row->name, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) row->size) != SQLITE_OK ||
-      sqlite3_bind_blob (stmt, 4, row->sha256, sizeof row->sha256, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_text (stmt, 5, row->uploader, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_blob (stmt, 6, row->owner_hash, sizeof row->owner_hash,
-                         SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_bind_int64 (stmt, 7, row->created) != SQLITE_OK ||
-      sqlite3_bind_int64 (stmt, 8, row->expires) != SQLITE_OK)
-    {
-      set_sqlite_error (error, self->db,
-                          _("The server could not save the offer in its catalogue: %s."));
-      goto out;
-    }
-
-  rc = sqlite3_step (stmt);
-  if (rc != SQLITE_DONE)
-    {
-      if ((rc & 0xff) == SQLITE_CONSTRAINT)
-        g_set_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                     _("The catalogue already has an offer with the id %s."), row->id);
-      else
-        set_sqlite_error (error, self->db,
-                          _("The server could not save the offer in its catalogue: %s."));
-      goto out;
-    }
-  ok = TRUE;
-
-out:
-  if (self->insert_stmt)
-    {
-      sqlite3_reset (self->insert_stmt);
-      sqlite3_clear_bindings (self->insert_stmt);
-    }
-  g_mutex_unlock (&self->lock);
+  ok = FERRY_CATALOGUE_GET_IFACE (self)->insert (self, row, error);
+  /* Inserted or not, the id is no longer only handed out. */
+  ferry_catalogue_release_id (self, row->id);
   return ok;
 }
 
 gboolean
-ferry_catalogue_delete (FerryCatalogue  *self,
+ferry_catalogue_remove (FerryCatalogue  *self,
                         const char      *id,
                         GError         **error)
 {
-  sqlite3_stmt *stmt;
-  gboolean ok = FALSE;
-
   g_return_val_if_fail (FERRY_IS_CATALOGUE (self), FALSE);
   g_return_val_if_fail (id != NULL, FALSE);
-
-  g_mutex_lock (&self->lock);
-  if (!check_open (self, error))
-    goto out;
-
-  stmt = self->delete_stmt;
-  sqlite3_reset (stmt);
-  if (sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC) != SQLITE_OK ||
-      sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db,
-                        _("The server could not delete the offer from its catalogue: %s."));
-      goto out;
-    }
-  if (sqlite3_changes (self->db) == 0)
-    {
-      g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                           _("No file with that id is shared."));
-      goto out;
-    }
-  ok = TRUE;
-
-out:
-  if (self->delete_stmt)
-    {
-      sqlite3_reset (self->delete_stmt);
-      sqlite3_clear_bindings (self->delete_stmt);
-    }
-  g_mutex_unlock (&self->lock);
-  return ok;
-}
-
-static gboolean
-copy_hash (sqlite3_stmt *stmt,
-           int           column,
-           guint8       *out)
-{
-  const void *blob = sqlite3_column_blob (stmt, column);
-  int len = sqlite3_column_bytes (stmt, column);
-
-  if (!blob || len != FERRY_CATALOGUE_HASH_SIZE)
-    return FALSE;
-  memcpy (out, blob, FERRY_CATALOGUE_HASH_SIZE);
-  return TRUE;
-}
-
-GPtrArray *
-ferry_catalogue_list (FerryCatalogue  *self,
-                      GError         **error)
-{
-  g_autoptr(GPtrArray) rows = NULL;
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
-
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_catalogue_row_unref);
-
-  g_mutex_lock (&self->lock);
-  if (!check_open (self, error))
-    {
-      g_mutex_unlock (&self->lock);
-      return NULL;
-    }
-
-  stmt = self->list_stmt;
-  sqlite3_reset (stmt);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      g_autoptr(FerryCatalogueRow) row = ferry_catalogue_row_new ();
-      const char *id = (const char *) sqlite3_column_text (stmt, 0);
-      const char *name = (const char *) sqlite3_column_text (stmt, 1);
-      const char *uploader = (const char *) sqlite3_column_text (stmt, 4);
-      sqlite3_int64 size = sqlite3_column_int64 (stmt, 2);
-
-      if (!id || !name || !uploader || size < 0 ||
-          !copy_hash (stmt, 3, row->sha256) || !copy_hash (stmt, 5, row->owner_hash))
-        {
-          g_warning ("Skipping a damaged catalogue row (id %s)", id ? id : "(null)");
-          continue;
-        }
-      row->id = g_strdup (id);
-      row->name = g_strdup (name);
-      row->uploader = g_strdup (uploader);
-      row->size = (guint64) size;
-      row->created = sqlite3_column_int64 (stmt, 6);
-      row->expires = sqlite3_column_int64 (stmt, 7);
-      g_ptr_array_add (rows, g_steal_pointer (&row));
-    }
-  if (rc != SQLITE_DONE)
-    {
-      set_sqlite_error (error, self->db,
-                        _("The server could not read its catalogue: %s."));
-      sqlite3_reset (stmt);
-      g_mutex_unlock (&self->lock);
-      return NULL;
-    }
-  sqlite3_reset (stmt);
-  g_mutex_unlock (&self->lock);
-
-  return g_steal_pointer (&rows);
+  return FERRY_CATALOGUE_GET_IFACE (self)->remove (self, id, error);
 }
 
 char *
-ferry_catalogue_dup_journal_mode (FerryCatalogue *self)
+ferry_catalogue_new_id (FerryCatalogue  *self,
+                        GError         **error)
 {
-  sqlite3_stmt *stmt = NULL;
-  char *mode = NULL;
-
   g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
-
-  g_mutex_lock (&self->lock);
-  if (self->db &&
-      sqlite3_prepare_v2 (self->db, "PRAGMA journal_mode;", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    mode = g_ascii_strdown ((const char *) sqlite3_column_text (stmt, 0), -1);
-  sqlite3_finalize (stmt);
-  g_mutex_unlock (&self->lock);
-
-  return mode;
+  return FERRY_CATALOGUE_GET_IFACE (self)->new_id (self, error);
 }
 
-int
-ferry_catalogue_get_synchronous (FerryCatalogue *self)
+void
+ferry_catalogue_release_id (FerryCatalogue *self,
+                            const char     *id)
 {
-  sqlite3_stmt *stmt = NULL;
-  int level = -1;
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+  g_return_if_fail (id != NULL);
+  FERRY_CATALOGUE_GET_IFACE (self)->release_id (self, id);
+}
 
-  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), -1);
+void
+ferry_catalogue_close (FerryCatalogue *self)
+{
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+  FERRY_CATALOGUE_GET_IFACE (self)->close (self);
+}
 
-  g_mutex_lock (&self->lock);
-  if (self->db &&
-      sqlite3_prepare_v2 (self->db, "PRAGMA synchronous;", -1, &stmt, NULL) == SQLITE_OK &&
-      sqlite3_step (stmt) == SQLITE_ROW)
-    level = sqlite3_column_int (stmt, 0);
-  sqlite3_finalize (stmt);
-  g_mutex_unlock (&self->lock);
+/* Space. */
 
-  return level;
+void
+ferry_catalogue_set_quota (FerryCatalogue *self,
+                           guint64         quota)
+{
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+  FERRY_CATALOGUE_GET_IFACE (self)->set_quota (self, quota);
+}
+
+guint64
+ferry_catalogue_get_used (FerryCatalogue *self)
+{
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), 0);
+  return FERRY_CATALOGUE_GET_IFACE (self)->get_used (self);
+}
+
+guint64
+ferry_catalogue_get_mark (FerryCatalogue *self)
+{
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), 0);
+  return FERRY_CATALOGUE_GET_IFACE (self)->get_mark (self);
+}
+
+guint64
+ferry_catalogue_reserve (FerryCatalogue           *self,
+                         const FerrySpaceRequest  *request,
+                         const FerryFreeSpace     *space,
+                         gboolean                 *short_of_disk,
+                         GError                  **error)
+{
+  gboolean disk = FALSE;
+  guint64 grant;
+
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), 0);
+  g_return_val_if_fail (request != NULL && space != NULL, 0);
+
+  grant = FERRY_CATALOGUE_GET_IFACE (self)->reserve (self, request, space, &disk, error);
+  if (short_of_disk)
+    *short_of_disk = disk;
+  return grant;
+}
+
+void
+ferry_catalogue_charge (FerryCatalogue *self,
+                        const char     *address,
+                        guint64         size)
+{
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+  g_return_if_fail (address != NULL);
+  FERRY_CATALOGUE_GET_IFACE (self)->charge (self, address, size);
+}
+
+void
+ferry_catalogue_release (FerryCatalogue *self,
+                         const char     *address,
+                         guint64         ahead,
+                         guint64         written)
+{
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+  g_return_if_fail (address != NULL || ahead == 0);
+  FERRY_CATALOGUE_GET_IFACE (self)->release (self, address, ahead, written);
+}
+
+void
+ferry_catalogue_count (FerryCatalogue *self,
+                       guint64         added,
+                       guint64         removed)
+{
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+  FERRY_CATALOGUE_GET_IFACE (self)->count (self, added, removed);
 }

@@ -109,25 +109,38 @@ ferry_server_init (FerryServer *self)
 }
 
 FerryServer *
-ferry_server_new (const char  *data_dir,
-                  GError     **error)
+ferry_server_new_for_store (FerryStore  *store,
+                            GError     **error)
 {
   g_autoptr(FerryServer) self = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
-  g_return_val_if_fail (data_dir != NULL, NULL);
+  g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
 
   self = g_object_new (FERRY_TYPE_SERVER, NULL);
-  self->store = ferry_store_new (data_dir, error);
-  if (!self->store)
-    return NULL;
+  self->store = g_object_ref (store);
   rows = ferry_store_reconcile (self->store, error);
   if (!rows)
     return NULL;
   ferry_hub_load (self->hub, rows);
-  g_message ("Serving %u offer(s) from %s", rows->len, data_dir);
+  g_message ("Serving %u offer(s)", rows->len);
 
   return g_steal_pointer (&self);
+}
+
+FerryServer *
+ferry_server_new (const char  *data_dir,
+                  GError     **error)
+{
+  g_autoptr(FerryStore) store = NULL;
+
+  g_return_val_if_fail (data_dir != NULL, NULL);
+
+  store = ferry_store_new (data_dir, error);
+  if (!store)
+    return NULL;
+  g_message ("Data directory %s", data_dir);
+  return ferry_server_new_for_store (store, error);
 }
 
 void

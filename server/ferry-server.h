@@ -6,6 +6,8 @@
 
 #include <gio/gio.h>
 
+#include "ferry-store.h"
+
 G_BEGIN_DECLS
 
 #define FERRY_TYPE_SERVER (ferry_server_get_type ())
@@ -14,6 +16,9 @@ G_DECLARE_FINAL_TYPE (FerryServer, ferry_server, FERRY, SERVER, GObject)
 
 /* Opens and reconciles the data directory (blocking; before the main loop runs). */
 FerryServer *ferry_server_new                  (const char           *data_dir,
+                                                GError              **error);
+/* Serves @store, e.g. an in-memory one in tests; reconciles it first (blocking). */
+FerryServer *ferry_server_new_for_store        (FerryStore           *store,
                                                 GError              **error);
 void         ferry_server_set_max_file_size    (FerryServer          *self,
                                                 guint64               max_file_size);

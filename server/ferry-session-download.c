@@ -158,37 +158,23 @@ open_blob_cb (GObject      *object,
               gpointer      user_data)
 {
   g_autoptr(FerrySessionDownload) self = user_data;
-  g_autoptr(GFileInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(GInputStream) stream = NULL;
+  GError *error = NULL;
 
-  stream = g_file_read_finish (G_FILE (object), result, &error);
+  stream = ferry_store_open_blob_finish (self->store, result, &error);
   if (ferry_session_is_closing (self->session))
-    return;
+    {
+      g_clear_error (&error);
+      return;
+    }
   if (!stream)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        ferry_session_fail (self->session,
-                            g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                                                 _("No file with that id is shared.")));
-      else
-        /* Translators: %s is the system's reason */
-        ferry_session_fail_internal (self->session, _("The server could not open the file: %s"),
-                                     error->message);
+      /* NOT_FOUND, or a sentence that names no server path. */
+      ferry_session_fail (self->session, error);
       return;
     }
 
-  /* lseek(2) only moves a number; it does not wait for the disk. */
-  if (self->download_offset > 0 &&
-      !g_seekable_seek (G_SEEKABLE (stream), (goffset) self->download_offset, G_SEEK_SET,
-                        NULL, &error))
-    {
-      /* Translators: %s is the system's reason */
-      ferry_session_fail_internal (self->session, _("The server could not open the file: %s"),
-                                   error->message);
-      return;
-    }
-
-  self->download_stream = G_INPUT_STREAM (g_steal_pointer (&stream));
+  self->download_stream = g_steal_pointer (&stream);
   self->download_buffer = g_malloc (FERRY_CHUNK_SIZE);
   download_next (self);
 }
@@ -200,7 +186,6 @@ ferry_session_download_start (FerrySessionHandler *handler,
   FerrySessionDownload *self = FERRY_SESSION_DOWNLOAD (handler);
   FerrySession *session = self->session;
   g_autoptr(GVariant) value = NULL;
-  g_autoptr(GFile) blob = NULL;
   FerryCatalogueRow *row;
   GError *error = NULL;
   const char *id;
@@ -237,9 +222,8 @@ ferry_session_download_start (FerrySessionHandler *handler,
 
   ferry_session_send_offer (session, row, 0);
 
-  blob = ferry_store_get_blob_file (self->store, row->id);
-  g_file_read_async (blob, G_PRIORITY_DEFAULT, self->cancellable,
-                     open_blob_cb, g_object_ref (self));
+  ferry_store_open_blob_async (self->store, row->id, offset, self->cancellable,
+                               open_blob_cb, g_object_ref (self));
 }
 
 static void

@@ -32,7 +32,7 @@ struct _FerrySessionUpload
   GCancellable   *cancellable;     /* file I/O; cancelled when the session closes */
   char           *upload_token;
   char           *upload_name;
-  GFile          *upload_file;
+  FerryBlobUpload *upload_blob;
   GOutputStream  *upload_stream;
   FerryChecksum  *upload_checksum;
   GBytes         *upload_chunk;    /* the DATA bytes waiting for room or being written */
@@ -65,7 +65,7 @@ ferry_session_upload_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->upload_token, g_free);
   g_clear_pointer (&self->upload_name, g_free);
-  g_clear_object (&self->upload_file);
+  g_clear_object (&self->upload_blob);
   g_clear_object (&self->upload_stream);
   g_clear_pointer (&self->upload_checksum, ferry_checksum_free);
   g_clear_pointer (&self->upload_chunk, g_bytes_unref);
@@ -98,13 +98,13 @@ ferry_session_upload_new (FerrySession *session)
 }
 
 static void
-delete_partial_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+abort_upload_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(FerrySessionUpload) self = user_data;
 
-  ferry_store_delete_partial_finish (FERRY_STORE (object), result, NULL);
+  ferry_store_abort_upload_finish (FERRY_STORE (object), result);
 }
 
 /* Gives back what the upload holds in the store: its room ahead and the bytes written. */
@@ -119,8 +119,8 @@ release_space (FerrySessionUpload *self)
   self->upload_written = 0;
 }
 
-/* FerrySessionHandler.close: throws away an upload that was not committed, the partial file
- * and what it holds in the store, and stops its file I/O. */
+/* FerrySessionHandler.close: throws away an upload that was not committed, its blob and what
+ * it holds in the store, and stops its I/O. */
 static void
 ferry_session_upload_close (FerrySessionHandler *handler)
 {
@@ -133,13 +133,13 @@ ferry_session_upload_close (FerrySessionHandler *handler)
   /* Stops file writes and reservations waiting for room. */
   g_cancellable_cancel (self->cancellable);
   release_space (self);
-  if (!self->upload_file)
+  if (!self->upload_blob)
     return;
 
   g_debug ("%s: discarding the unfinished upload %s", self->session->peer, self->upload_token);
-  ferry_store_delete_partial_async (self->store, self->upload_file, self->upload_stream,
-                                    delete_partial_cb, g_object_ref (self));
-  g_clear_object (&self->upload_file);
+  ferry_store_abort_upload_async (self->store, self->upload_blob,
+                                  abort_upload_cb, g_object_ref (self));
+  g_clear_object (&self->upload_blob);
 }
 
 /* FerrySessionHandler.can_abort: a verified upload being committed finishes, and its OFFER
@@ -155,35 +155,35 @@ ferry_session_upload_can_abort (FerrySessionHandler *handler)
 static void commit_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
 static void
-create_partial_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
+begin_upload_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
 {
   g_autoptr(FerrySessionUpload) self = user_data;
-  g_autoptr(GFileOutputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryBlobUpload) upload = NULL;
+  GError *error = NULL;
 
-  stream = g_file_create_finish (G_FILE (object), result, &error);
+  upload = ferry_store_begin_upload_finish (self->store, result, &error);
 
   if (self->phase == UPLOAD_DONE)
     {
-      /* The file exists if the create won the race with the close: remove it. */
-      if (stream)
-        ferry_store_delete_partial_async (self->store, G_FILE (object),
-                                          G_OUTPUT_STREAM (stream),
-                                          delete_partial_cb, g_object_ref (self));
+      /* The upload exists if it won the race with the close: throw it away. */
+      if (upload)
+        ferry_store_abort_upload_async (self->store, upload,
+                                        abort_upload_cb, g_object_ref (self));
+      g_clear_error (&error);
       return;
     }
-  if (!stream)
+  if (!upload)
     {
-      g_clear_object (&self->upload_file);
-      /* Translators: %s is the system's reason */
-      ferry_session_fail_internal (self->session, _("The server could not start the upload: %s"),
-                                   error->message);
+      /* The store's sentence names no server path. */
+      ferry_session_fail (self->session, error);
       return;
     }
 
-  self->upload_stream = G_OUTPUT_STREAM (g_steal_pointer (&stream));
+  self->upload_blob = g_steal_pointer (&upload);
+  self->upload_token = g_strdup (ferry_blob_upload_get_token (self->upload_blob));
+  self->upload_stream = g_object_ref (ferry_blob_upload_get_stream (self->upload_blob));
   self->upload_checksum = ferry_checksum_new ();
   self->upload_received = 0;
   self->phase = UPLOAD_RECEIVING;
@@ -210,10 +210,8 @@ check_cb (GObject      *object,
   if (self->phase == UPLOAD_DONE)
     return;
 
-  self->upload_token = ferry_store_new_token ();
-  self->upload_file = ferry_store_get_partial_file (self->store, self->upload_token);
-  g_file_create_async (self->upload_file, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
-                       self->cancellable, create_partial_cb, g_object_ref (self));
+  ferry_store_begin_upload_async (self->store, self->cancellable,
+                                  begin_upload_cb, g_object_ref (self));
 }
 
 static void
@@ -449,7 +447,7 @@ handle_end (FerrySessionUpload *self,
 
   /* No cancellable: once the bytes are verified, the commit runs to its end even if the
    * client goes away, and the offer is then broadcast as usual. */
-  ferry_store_commit_async (self->store, self->upload_stream, self->upload_token, row,
+  ferry_store_commit_async (self->store, self->upload_blob, row,
                             NULL, commit_cb, g_object_ref (self));
 }
 
@@ -472,12 +470,12 @@ commit_cb (GObject      *object,
 
   if (!row)
     {
-      /* The partial file may still be there. */
-      if (self->upload_file)
+      /* The unfinished blob may still be there. */
+      if (self->upload_blob)
         {
-          ferry_store_delete_partial_async (self->store, self->upload_file, NULL,
-                                            delete_partial_cb, g_object_ref (self));
-          g_clear_object (&self->upload_file);
+          ferry_store_abort_upload_async (self->store, self->upload_blob,
+                                          abort_upload_cb, g_object_ref (self));
+          g_clear_object (&self->upload_blob);
         }
       if (ferry_session_is_closing (session))
         g_warning ("%s: %s", session->peer, error->message);
@@ -486,7 +484,7 @@ commit_cb (GObject      *object,
       return;
     }
 
-  g_clear_object (&self->upload_file);
+  g_clear_object (&self->upload_blob);
   {
     g_autofree char *user = ferry_session_log_name (session->user);
     g_autofree char *name = ferry_session_log_name (row->name);

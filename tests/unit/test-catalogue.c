@@ -1,4 +1,4 @@
-/* test-catalogue.c: FerryCatalogue against a real SQLite file
+/* test-catalogue.c: FerryCatalogue, the same cases against a real SQLite file and in memory
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,11 +11,16 @@
 
 #include "ferry-catalogue.h"
 #include "ferry-error.h"
+#include "ferry-message.h"
+#include "ferry-memory-catalogue.h"
+#include "ferry-sqlite-catalogue.h"
+#include "ferry-unit-test.h"
 
 typedef struct
 {
   char *dir;
   char *path;
+  char *kind;   /* "sqlite" or "memory" */
 } Fixture;
 
 static void
@@ -27,29 +32,27 @@ fixture_set_up (Fixture       *fixture,
   fixture->dir = g_dir_make_tmp ("ferry-catalogue-XXXXXX", &error);
   g_assert_no_error (error);
   fixture->path = g_build_filename (fixture->dir, "catalogue.sqlite", NULL);
+  fixture->kind = g_strdup (user_data ? user_data : "sqlite");
 }
 
-static void
-remove_tree (const char *path)
+/* The implementation under test; each call opens a new one. */
+static FerryCatalogue *
+open_catalogue (Fixture  *fixture,
+                GError  **error)
 {
-  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  while (dir && (name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-      g_assert_cmpint (g_unlink (child), ==, 0);
-    }
-  g_assert_cmpint (g_rmdir (path), ==, 0);
+  if (g_str_equal (fixture->kind, "memory"))
+    return FERRY_CATALOGUE (ferry_memory_catalogue_new ());
+  return FERRY_CATALOGUE (ferry_sqlite_catalogue_open (fixture->path, error));
 }
 
 static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  user_data)
 {
-  remove_tree (fixture->dir);
+  ferry_test_remove_tree (fixture->dir);
   g_clear_pointer (&fixture->dir, g_free);
   g_clear_pointer (&fixture->path, g_free);
+  g_clear_pointer (&fixture->kind, g_free);
 }
 
 static FerryCatalogueRow *
@@ -72,6 +75,12 @@ make_row (const char *id,
       row->owner_hash[i] = (guint8) (255 - i);
     }
   return row;
+}
+
+static int
+synchronous_level (FerryCatalogue *catalogue)
+{
+  return ferry_sqlite_catalogue_get_synchronous (FERRY_SQLITE_CATALOGUE (catalogue));
 }
 
 static void
@@ -101,7 +110,7 @@ test_round_trip (Fixture       *fixture,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
   g_assert_nonnull (catalogue);
 
@@ -126,7 +135,7 @@ test_round_trip (Fixture       *fixture,
   assert_rows_equal (g_ptr_array_index (rows, 2), third);
   g_clear_pointer (&rows, g_ptr_array_unref);
 
-  g_assert_true (ferry_catalogue_delete (catalogue, second->id, &error));
+  g_assert_true (ferry_catalogue_remove (catalogue, second->id, &error));
   g_assert_no_error (error);
 
   rows = ferry_catalogue_list (catalogue, &error);
@@ -137,7 +146,7 @@ test_round_trip (Fixture       *fixture,
   g_clear_pointer (&rows, g_ptr_array_unref);
 
   /* Deleting what is not there is NOT_FOUND, and changes nothing. */
-  g_assert_false (ferry_catalogue_delete (catalogue, second->id, &error));
+  g_assert_false (ferry_catalogue_remove (catalogue, second->id, &error));
   g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
 }
 
@@ -158,7 +167,7 @@ test_names (Fixture       *fixture,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
@@ -190,7 +199,7 @@ test_reopen (Fixture       *fixture,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
   g_assert_true (ferry_catalogue_insert (catalogue, row, &error));
   g_assert_no_error (error);
@@ -202,7 +211,7 @@ test_reopen (Fixture       *fixture,
   g_clear_error (&error);
   g_clear_object (&catalogue);
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
   rows = ferry_catalogue_list (catalogue, &error);
   g_assert_no_error (error);
@@ -220,7 +229,7 @@ test_duplicate (Fixture       *fixture,
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GError) error = NULL;
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
   g_assert_true (ferry_catalogue_insert (catalogue, row, &error));
   g_assert_no_error (error);
@@ -253,10 +262,10 @@ test_wal (Fixture       *fixture,
   g_autofree char *mode = NULL;
   g_autofree char *wal = g_strconcat (fixture->path, "-wal", NULL);
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
 
-  mode = ferry_catalogue_dup_journal_mode (catalogue);
+  mode = ferry_sqlite_catalogue_dup_journal_mode (FERRY_SQLITE_CATALOGUE (catalogue));
   g_assert_cmpstr (mode, ==, "wal");
 
   g_assert_true (ferry_catalogue_insert (catalogue, row, &error));
@@ -275,21 +284,21 @@ test_durable_commits (Fixture       *fixture,
   g_autoptr(FerryCatalogueRow) row = make_row ("00000000000000dd", "durable", 1, 1);
   g_autoptr(GError) error = NULL;
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), >=, 2);
+  g_assert_cmpint (synchronous_level (catalogue), >=, 2);
 
   /* Still so after a commit, and on a reopened catalogue. */
   g_assert_true (ferry_catalogue_insert (catalogue, row, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), >=, 2);
+  g_assert_cmpint (synchronous_level (catalogue), >=, 2);
   g_clear_object (&catalogue);
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), >=, 2);
+  g_assert_cmpint (synchronous_level (catalogue), >=, 2);
   ferry_catalogue_close (catalogue);
-  g_assert_cmpint (ferry_catalogue_get_synchronous (catalogue), ==, -1);
+  g_assert_cmpint (synchronous_level (catalogue), ==, -1);
 }
 
 static gpointer
@@ -321,7 +330,7 @@ test_threads (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   GThread *threads[4];
 
-  catalogue = ferry_catalogue_open (fixture->path, &error);
+  catalogue = open_catalogue (fixture, &error);
   g_assert_no_error (error);
 
   for (guint i = 0; i < G_N_ELEMENTS (threads); i++)
@@ -343,32 +352,237 @@ test_open_failure (void)
   g_autoptr(FerryCatalogue) catalogue = NULL;
   g_autoptr(GError) error = NULL;
 
-  catalogue = ferry_catalogue_open ("/nonexistent-ferry-dir/sub/catalogue.sqlite", &error);
+  catalogue = FERRY_CATALOGUE (
+    ferry_sqlite_catalogue_open ("/nonexistent-ferry-dir/sub/catalogue.sqlite", &error));
   g_assert_null (catalogue);
   g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+}
+
+static void
+test_lookup (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autoptr(FerryCatalogue) catalogue = NULL;
+  g_autoptr(FerryCatalogueRow) row = make_row ("00000000000000a1", "found.txt", 10, 1000);
+  g_autoptr(FerryCatalogueRow) found = NULL;
+  g_autoptr(GError) error = NULL;
+
+  catalogue = open_catalogue (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_true (ferry_catalogue_insert (catalogue, row, &error));
+  g_assert_no_error (error);
+
+  found = ferry_catalogue_lookup (catalogue, row->id, &error);
+  g_assert_no_error (error);
+  assert_rows_equal (found, row);
+  g_assert_true (found != row);
+
+  g_assert_null (ferry_catalogue_lookup (catalogue, "00000000000000b2", &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND);
+}
+
+/* Ids are unique in the catalogue: against its rows and against the ids it has handed out
+ * and not yet seen inserted. The random generator is seeded so that new_id () first draws an
+ * id that is taken. */
+static void
+test_new_id (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autoptr(FerryCatalogue) catalogue = NULL;
+  g_autoptr(FerryCatalogueRow) row = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *taken = NULL;
+  g_autofree char *pending = NULL;
+  g_autofree char *third = NULL;
+  g_autofree char *again = NULL;
+
+  catalogue = open_catalogue (fixture, &error);
+  g_assert_no_error (error);
+
+  g_random_set_seed (42);
+  taken = ferry_catalogue_random_id ();
+  g_assert_true (ferry_id_is_valid (taken));
+  row = make_row (taken, "taken", 1, 1);
+  g_assert_true (ferry_catalogue_insert (catalogue, row, &error));
+  g_assert_no_error (error);
+
+  g_random_set_seed (42);
+  pending = ferry_catalogue_new_id (catalogue, &error);
+  g_assert_no_error (error);
+  g_assert_true (ferry_id_is_valid (pending));
+  g_assert_cmpstr (pending, !=, taken);
+
+  g_random_set_seed (42);
+  third = ferry_catalogue_new_id (catalogue, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (third, !=, taken);
+  g_assert_cmpstr (third, !=, pending);
+
+  /* Handed back, an id may be handed out again. */
+  ferry_catalogue_release_id (catalogue, pending);
+  g_random_set_seed (42);
+  again = ferry_catalogue_new_id (catalogue, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (again, ==, pending);
+}
+
+static void
+test_closed (Fixture       *fixture,
+             gconstpointer  user_data)
+{
+  g_autoptr(FerryCatalogue) catalogue = NULL;
+  g_autoptr(FerryCatalogueRow) row = make_row ("00000000000000a1", "late", 1, 1);
+  g_autoptr(GError) error = NULL;
+
+  catalogue = open_catalogue (fixture, &error);
+  g_assert_no_error (error);
+  ferry_catalogue_close (catalogue);
+
+  g_assert_null (ferry_catalogue_list (catalogue, &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+  g_clear_error (&error);
+  g_assert_false (ferry_catalogue_insert (catalogue, row, &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+  g_clear_error (&error);
+  g_assert_false (ferry_catalogue_remove (catalogue, row->id, &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+  g_clear_error (&error);
+  g_assert_null (ferry_catalogue_new_id (catalogue, &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+}
+
+#define MIB ((guint64) 1024 * 1024)
+
+static guint64
+reserve (FerryCatalogue  *catalogue,
+         const char      *address,
+         guint64          need,
+         guint64          want,
+         guint64          free_bytes,
+         gboolean        *short_of_disk,
+         GError         **error)
+{
+  FerrySpaceRequest request = { address, need, want, want };
+  FerryFreeSpace space = { TRUE, free_bytes, ferry_catalogue_get_mark (catalogue) };
+
+  return ferry_catalogue_reserve (catalogue, &request, &space, short_of_disk, error);
+}
+
+/* The quota counts committed offers, bytes written and bytes reserved ahead; the free space
+ * counts what is reserved ahead; one address holds at most its share ahead. */
+static void
+test_space (Fixture       *fixture,
+            gconstpointer  user_data)
+{
+  g_autoptr(FerryCatalogue) catalogue = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean short_of_disk = TRUE;
+  FerrySpaceRequest check = { NULL, 30 * MIB, 30 * MIB, 30 * MIB };
+  FerryFreeSpace plenty = { TRUE, 1024 * MIB, 0 };
+  guint64 mark;
+
+  catalogue = open_catalogue (fixture, &error);
+  g_assert_no_error (error);
+  ferry_catalogue_set_quota (catalogue, 100 * MIB);
+  ferry_catalogue_count (catalogue, 10 * MIB, 0);
+  g_assert_cmpuint (ferry_catalogue_get_used (catalogue), ==, 10 * MIB);
+
+  /* A check reserves nothing. */
+  plenty.mark = ferry_catalogue_get_mark (catalogue);
+  g_assert_cmpuint (ferry_catalogue_reserve (catalogue, &check, &plenty, NULL, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ferry_catalogue_get_used (catalogue), ==, 10 * MIB);
+
+  /* Up to want, capped by the address's share. */
+  g_assert_cmpuint (reserve (catalogue, "10.0.0.1", MIB, 4 * MIB, 1024 * MIB, &short_of_disk,
+                             &error), ==, 4 * MIB);
+  g_assert_no_error (error);
+  g_assert_false (short_of_disk);
+  g_assert_cmpuint (reserve (catalogue, "10.0.0.1", MIB, 40 * MIB, 1024 * MIB, NULL, &error),
+                    ==, FERRY_CATALOGUE_ADDRESS_AHEAD_MAX - 4 * MIB);
+  /* At its share, an address gets only what the data at hand needs; another gets more. */
+  g_assert_cmpuint (reserve (catalogue, "10.0.0.1", 1000, 4 * MIB, 1024 * MIB, NULL, &error),
+                    ==, 1000);
+  g_assert_cmpuint (reserve (catalogue, "10.0.0.2", 1000, 4 * MIB, 1024 * MIB, NULL, &error),
+                    ==, 4 * MIB);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ferry_catalogue_get_used (catalogue), ==,
+                    10 * MIB + FERRY_CATALOGUE_ADDRESS_AHEAD_MAX + 1000 + 4 * MIB);
+
+  /* Written bytes move from ahead to written: the quota sees no change, the mark moves. */
+  mark = ferry_catalogue_get_mark (catalogue);
+  ferry_catalogue_charge (catalogue, "10.0.0.2", 3 * MIB);
+  g_assert_cmpuint (ferry_catalogue_get_mark (catalogue), ==, mark + 3 * MIB);
+  g_assert_cmpuint (ferry_catalogue_get_used (catalogue), ==,
+                    10 * MIB + FERRY_CATALOGUE_ADDRESS_AHEAD_MAX + 1000 + 4 * MIB);
+
+  /* Released, everything is given back. */
+  ferry_catalogue_release (catalogue, "10.0.0.1", FERRY_CATALOGUE_ADDRESS_AHEAD_MAX + 1000, 0);
+  ferry_catalogue_release (catalogue, "10.0.0.2", MIB, 3 * MIB);
+  g_assert_cmpuint (ferry_catalogue_get_used (catalogue), ==, 10 * MIB);
+
+  /* The quota: 90 MiB left. */
+  g_assert_cmpuint (reserve (catalogue, "10.0.0.3", 91 * MIB, 91 * MIB, 1024 * MIB,
+                             &short_of_disk, &error), ==, 0);
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "quota"));
+  g_assert_false (short_of_disk);
+  g_clear_error (&error);
+
+  /* The free space, less what is reserved ahead. */
+  g_assert_cmpuint (reserve (catalogue, "10.0.0.3", 2 * MIB, 2 * MIB, 3 * MIB, NULL, &error),
+                    ==, 2 * MIB);
+  g_assert_cmpuint (reserve (catalogue, "10.0.0.4", 2 * MIB, 2 * MIB, 3 * MIB, &short_of_disk,
+                             &error), ==, 0);
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NO_SPACE);
+  g_assert_nonnull (strstr (error->message, "disk"));
+  g_assert_true (short_of_disk);
+  g_clear_error (&error);
+
+  /* A reading older than bytes written since errs on the safe side. */
+  plenty.free_bytes = 10 * MIB;
+  plenty.mark = ferry_catalogue_get_mark (catalogue);
+  ferry_catalogue_charge (catalogue, "10.0.0.3", 2 * MIB);
+  ferry_catalogue_release (catalogue, "10.0.0.3", 0, 2 * MIB);
+  check.need = check.want = check.rest = 9 * MIB;
+  g_assert_cmpuint (ferry_catalogue_reserve (catalogue, &check, &plenty, NULL, &error), ==, 0);
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_NO_SPACE);
+  g_clear_error (&error);
+
+  /* Removed offers leave the quota. */
+  ferry_catalogue_count (catalogue, 0, 10 * MIB);
+  g_assert_cmpuint (ferry_catalogue_get_used (catalogue), ==, 0);
 }
 
 int
 main (int   argc,
       char *argv[])
 {
+  const char * const kinds[] = { "sqlite", "memory", NULL };
+  const FerryTestCase shared[] = {
+    { "round-trip", (GTestFixtureFunc) test_round_trip },
+    { "names", (GTestFixtureFunc) test_names },
+    { "duplicate-id", (GTestFixtureFunc) test_duplicate },
+    { "threads", (GTestFixtureFunc) test_threads },
+    { "lookup", (GTestFixtureFunc) test_lookup },
+    { "new-id", (GTestFixtureFunc) test_new_id },
+    { "closed", (GTestFixtureFunc) test_closed },
+    { "space", (GTestFixtureFunc) test_space },
+  };
+
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/catalogue/round-trip", Fixture, NULL,
-              fixture_set_up, test_round_trip, fixture_tear_down);
-  g_test_add ("/catalogue/names", Fixture, NULL,
-              fixture_set_up, test_names, fixture_tear_down);
-  g_test_add ("/catalogue/reopen", Fixture, NULL,
+  ferry_test_add_kinds ("catalogue", kinds, sizeof (Fixture), (GTestFixtureFunc) fixture_set_up,
+                        (GTestFixtureFunc) fixture_tear_down, shared, G_N_ELEMENTS (shared));
+
+  /* What only a file can show. */
+  g_test_add ("/catalogue/sqlite/reopen", Fixture, "sqlite",
               fixture_set_up, test_reopen, fixture_tear_down);
-  g_test_add ("/catalogue/duplicate-id", Fixture, NULL,
-              fixture_set_up, test_duplicate, fixture_tear_down);
-  g_test_add ("/catalogue/wal", Fixture, NULL,
+  g_test_add ("/catalogue/sqlite/wal", Fixture, "sqlite",
               fixture_set_up, test_wal, fixture_tear_down);
-  g_test_add ("/catalogue/durable-commits", Fixture, NULL,
+  g_test_add ("/catalogue/sqlite/durable-commits", Fixture, "sqlite",
               fixture_set_up, test_durable_commits, fixture_tear_down);
-  g_test_add ("/catalogue/threads", Fixture, NULL,
-              fixture_set_up, test_threads, fixture_tear_down);
-  g_test_add_func ("/catalogue/open-failure", test_open_failure);
+  g_test_add_func ("/catalogue/sqlite/open-failure", test_open_failure);
 
   return g_test_run ();
 }
