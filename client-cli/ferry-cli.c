@@ -20,6 +20,7 @@
 #include "ferry-client.h"
 #include "ferry-error.h"
 #include "ferry-fingerprint.h"
+#include "ferry-password-file.h"
 #include "ferry-tls-policy.h"
 #include "ferry-units.h"
 
@@ -305,13 +306,12 @@ static gboolean
 load_password_file (FerryClient  *client,
                     GError      **error)
 {
-  g_autofree char *contents = NULL;
+  g_autofree char *password = ferry_password_file_read_path (opt_password_file, error);
 
-  if (!g_file_get_contents (opt_password_file, &contents, NULL, error))
+  if (!password)
     return FALSE;
-  contents[strcspn (contents, "\r\n")] = '\0';
-  ferry_client_set_password (client, contents);
-  memset (contents, 0, strlen (contents));
+  ferry_client_set_password (client, password);
+  memset (password, 0, strlen (password));
   return TRUE;
 }
 

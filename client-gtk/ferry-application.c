@@ -10,6 +10,7 @@
 
 #include "ferry-application.h"
 #include "ferry-error.h"
+#include "ferry-password-file.h"
 #include "ferry-preferences-window.h"
 #include "ferry-window.h"
 
@@ -339,22 +340,15 @@ ferry_application_command_line (GApplication            *app,
       g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line,
                                                                                password_file);
       g_autoptr(GError) error = NULL;
-      g_autofree char *contents = NULL;
-      gsize length = 0;
+      char *password = ferry_password_file_read (file, NULL, &error);
 
-      if (!g_file_load_contents (file, NULL, &contents, &length, NULL, &error))
+      if (!password)
         {
-          /* Translators: %s is a sentence saying why a file could not be read */
-          g_application_command_line_printerr (command_line,
-                                               _("Could not read the password file: %s\n"),
-                                               error->message);
+          g_application_command_line_printerr (command_line, "%s\n", error->message);
           return EXIT_FAILURE;
         }
-      /* The first line, without its newline, as the server reads its own file. */
-      contents[strcspn (contents, "\r\n")] = '\0';
       ferry_application_forget_password (self);
-      self->password = g_strdup (contents);
-      memset (contents, 0, length);
+      self->password = password;
     }
 
   ferry_application_reconnect (self);
