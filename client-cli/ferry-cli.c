@@ -199,9 +199,10 @@ answer_person (FerryClient  *client,
                int          *code)
 {
   const char *presented = ferry_client_get_server_fingerprint (client);
+  FerryClientProblem problem = ferry_client_problem_from_error (client, error);
 
   *code = EXIT_FAILURE;
-  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && presented)
+  if (problem == FERRY_CLIENT_PROBLEM_UNTRUSTED && presented)
     {
       g_autofree char *shown = ferry_fingerprint_format (presented);
       g_autoptr(GError) local_error = NULL;
@@ -255,7 +256,8 @@ answer_person (FerryClient  *client,
       return ANSWER_RETRY;
     }
 
-  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH) && !opt_password_file &&
+  if ((problem == FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED ||
+       problem == FERRY_CLIENT_PROBLEM_PASSWORD_WRONG) && !opt_password_file &&
       interactive () && attempt < 3)
     {
       g_autofree char *password = NULL;

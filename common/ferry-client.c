@@ -53,7 +53,9 @@ struct _FerryClient
 
   guint8            secret[FERRY_SECRET_SIZE];
   guint64           max_file_size;
+  gint64            next_retry;        /* monotonic, 0 for none planned */
   FerryClientState  state;
+  FerryClientProblem problem;
   guint16           port;
   guint             ping_source;
   guint             reconnect_source;
@@ -62,6 +64,8 @@ struct _FerryClient
   guint             busy_timeout;     /* seconds to keep asking a busy server */
   guint             secret_loaded : 1;
   guint             reconnect : 1;
+  guint             resume_on_answer : 1;  /* reconnect stopped for a person's answer */
+  guint             sent_password : 1;     /* the last HELLO carried a password */
   guint             address_valid : 1;
   guint             tls : 1;
 };
@@ -74,6 +78,8 @@ enum {
   PROP_MAX_FILE_SIZE,
   PROP_RECONNECT,
   PROP_SERVER_BUSY,
+  PROP_PROBLEM,
+  PROP_NEXT_RETRY,
   N_PROPS
 };
 
@@ -92,9 +98,20 @@ G_DEFINE_ENUM_TYPE (FerryClientState, ferry_client_state,
                     G_DEFINE_ENUM_VALUE (FERRY_CLIENT_CONNECTING, "connecting"),
                     G_DEFINE_ENUM_VALUE (FERRY_CLIENT_CONNECTED, "connected"))
 
+G_DEFINE_ENUM_TYPE (FerryClientProblem, ferry_client_problem,
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_NONE, "none"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_OFFLINE, "offline"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_BUSY, "busy"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_UNTRUSTED, "untrusted"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_KEY_CHANGED, "key-changed"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED, "password-needed"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_PASSWORD_WRONG, "password-wrong"),
+                    G_DEFINE_ENUM_VALUE (FERRY_CLIENT_PROBLEM_VERSION, "version"))
+
 G_DEFINE_FINAL_TYPE (FerryClient, ferry_client, G_TYPE_OBJECT)
 
 static void start_control_session (FerryClient *self);
+static void resume_after_answer (FerryClient *self);
 
 gboolean
 ferry_parse_address (const char  *address,
@@ -205,6 +222,12 @@ ferry_client_get_property (GObject    *object,
     case PROP_RECONNECT:
       g_value_set_boolean (value, self->reconnect);
       break;
+    case PROP_PROBLEM:
+      g_value_set_enum (value, self->problem);
+      break;
+    case PROP_NEXT_RETRY:
+      g_value_set_int64 (value, self->next_retry);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -291,6 +314,13 @@ ferry_client_class_init (FerryClientClass *klass)
   properties[PROP_SERVER_BUSY] =
     g_param_spec_boolean ("server-busy", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_PROBLEM] =
+    g_param_spec_enum ("problem", NULL, NULL, FERRY_TYPE_CLIENT_PROBLEM,
+                       FERRY_CLIENT_PROBLEM_NONE,
+                       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_NEXT_RETRY] =
+    g_param_spec_int64 ("next-retry", NULL, NULL, 0, G_MAXINT64, 0,
+                        G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   signals[OFFER_ADDED] =
@@ -384,6 +414,11 @@ ferry_client_set_password (FerryClient *self,
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
   self->password = password && *password ? g_strdup (password) : NULL;
+
+  if (self->password &&
+      (self->problem == FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED ||
+       self->problem == FERRY_CLIENT_PROBLEM_PASSWORD_WRONG))
+    resume_after_answer (self);
 }
 
 const char *
@@ -407,7 +442,11 @@ ferry_client_trust_fingerprint (FerryClient  *self,
     return ferry_parse_address (self->address, NULL, NULL, error);
   if (!(canonical = ferry_fingerprint_parse (fingerprint, error)))
     return FALSE;
-  return ferry_known_servers_add (self->known_servers_path, self->pin_key, canonical, error);
+  if (!ferry_known_servers_add (self->known_servers_path, self->pin_key, canonical, error))
+    return FALSE;
+  if (self->problem == FERRY_CLIENT_PROBLEM_UNTRUSTED)
+    resume_after_answer (self);
+  return TRUE;
 }
 
 gboolean
@@ -426,6 +465,8 @@ ferry_client_forget_server (FerryClient  *self,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  if (self->problem == FERRY_CLIENT_PROBLEM_KEY_CHANGED)
+    resume_after_answer (self);
   return TRUE;
 }
 
@@ -441,6 +482,87 @@ ferry_client_get_error (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
   return self->error;
+}
+
+FerryClientProblem
+ferry_client_get_problem (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FERRY_CLIENT_PROBLEM_NONE);
+  return self->problem;
+}
+
+gint64
+ferry_client_get_next_retry (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), 0);
+  return self->next_retry;
+}
+
+FerryClientProblem
+ferry_client_problem_from_error (FerryClient  *self,
+                                 const GError *error)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FERRY_CLIENT_PROBLEM_NONE);
+
+  if (!error || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return FERRY_CLIENT_PROBLEM_NONE;
+  if (error->domain != FERRY_ERROR)
+    return FERRY_CLIENT_PROBLEM_OFFLINE;
+
+  switch (error->code)
+    {
+    case FERRY_ERROR_UNTRUSTED:
+      return FERRY_CLIENT_PROBLEM_UNTRUSTED;
+    case FERRY_ERROR_FINGERPRINT_CHANGED:
+      return FERRY_CLIENT_PROBLEM_KEY_CHANGED;
+    case FERRY_ERROR_AUTH:
+      return self->sent_password ? FERRY_CLIENT_PROBLEM_PASSWORD_WRONG
+                                 : FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED;
+    case FERRY_ERROR_VERSION:
+      return FERRY_CLIENT_PROBLEM_VERSION;
+    case FERRY_ERROR_BUSY:
+      return FERRY_CLIENT_PROBLEM_BUSY;
+    default:
+      return FERRY_CLIENT_PROBLEM_OFFLINE;
+    }
+}
+
+gboolean
+ferry_client_problem_needs_person (FerryClientProblem problem)
+{
+  switch (problem)
+    {
+    case FERRY_CLIENT_PROBLEM_UNTRUSTED:
+    case FERRY_CLIENT_PROBLEM_KEY_CHANGED:
+    case FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED:
+    case FERRY_CLIENT_PROBLEM_PASSWORD_WRONG:
+    case FERRY_CLIENT_PROBLEM_VERSION:
+      return TRUE;
+    case FERRY_CLIENT_PROBLEM_NONE:
+    case FERRY_CLIENT_PROBLEM_OFFLINE:
+    case FERRY_CLIENT_PROBLEM_BUSY:
+    default:
+      return FALSE;
+    }
+}
+
+static void
+set_problem (FerryClient        *self,
+             FerryClientProblem  problem,
+             gint64              next_retry)
+{
+  g_object_freeze_notify (G_OBJECT (self));
+  if (self->problem != problem)
+    {
+      self->problem = problem;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
+    }
+  if (self->next_retry != next_retry)
+    {
+      self->next_retry = next_retry;
+      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_RETRY]);
+    }
+  g_object_thaw_notify (G_OBJECT (self));
 }
 
 guint64
@@ -479,12 +601,29 @@ ferry_client_set_reconnect (FerryClient *self,
   g_return_if_fail (FERRY_IS_CLIENT (self));
 
   reconnect = !!reconnect;
+  self->resume_on_answer = FALSE;
   if (self->reconnect == reconnect)
     return;
   self->reconnect = reconnect;
   if (!reconnect)
-    g_clear_handle_id (&self->reconnect_source, g_source_remove);
+    {
+      g_clear_handle_id (&self->reconnect_source, g_source_remove);
+      if (self->next_retry)
+        set_problem (self, self->problem, 0);
+    }
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT]);
+}
+
+/* A person answered what stopped the engine: reconnect is on again, and it tries at once. */
+static void
+resume_after_answer (FerryClient *self)
+{
+  if (!self->resume_on_answer)
+    return;
+  ferry_client_set_reconnect (self, TRUE);
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  if (self->state == FERRY_CLIENT_DISCONNECTED)
+    start_control_session (self);
 }
 
 GListModel *
@@ -670,6 +809,8 @@ typedef struct
   GError               *pin_error;      /* why accept-certificate said no */
   GSource              *retry_timeout;
   GSource              *retry_cancel;
+  GCancellable         *caller_cancellable;
+  gulong                caller_handler;  /* on caller_cancellable, until the open ends */
   FerryOpenWaitingFunc  waiting_func;
   gpointer              waiting_data;
   gint64                retry_deadline; /* monotonic */
@@ -709,6 +850,9 @@ open_data_free (OpenData *data)
 {
   open_clear_retry (data);
   open_clear_attempt (data);
+  if (data->caller_handler)
+    g_cancellable_disconnect (data->caller_cancellable, data->caller_handler);
+  g_clear_object (&data->caller_cancellable);
   g_clear_object (&data->cancellable);
   g_free (data);
 }
@@ -841,7 +985,16 @@ open_welcome_cb (GObject      *object,
         return;
       if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_MALFORMED) &&
           frame.type == 0)
-        g_prefix_error (&error, _("%s does not look like a Ferry server: "), self->address);
+        {
+          g_autofree char *reason = ferry_error_reason (error->message);
+
+          g_clear_error (&error);
+          /* One sentence, not a prefix glued to another: translators see all of it. */
+          error = g_error_new (FERRY_ERROR, FERRY_ERROR_MALFORMED,
+                               /* Translators: %s is a server address, then why */
+                               _("%s does not look like a Ferry server: %s."),
+                               self->address, reason);
+        }
       open_return_error (task, error);
       return;
     }
@@ -892,6 +1045,7 @@ open_send_hello (GTask     *task,
 
   if (self->password)
     g_variant_builder_add (&options, "{sv}", "password", g_variant_new_string (self->password));
+  self->sent_password = self->password != NULL;
 
   data->connection = ferry_connection_new (stream);
   ferry_connection_send_message (data->connection, FERRY_MSG_HELLO, 0,
@@ -1179,10 +1333,12 @@ ferry_client_open_full_async (FerryClient          *self,
 
   if (cancellable)
     {
-      /* The task keeps the caller's cancellable alive, and with it this handler; it only
-       * cancels our own cancellable, which outlives nothing it touches. */
-      g_cancellable_connect (cancellable, G_CALLBACK (open_cancelled_cb),
-                             g_object_ref (data->cancellable), g_object_unref);
+      /* Disconnected when the open ends (open_data_free): a long-lived cancellable, such as
+       * the window's, would otherwise gather one handler per connection. */
+      data->caller_cancellable = g_object_ref (cancellable);
+      data->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (open_cancelled_cb),
+                                                    g_object_ref (data->cancellable),
+                                                    g_object_unref);
     }
 
   open_start_attempt (task);
@@ -1254,6 +1410,8 @@ control_ended (FerryClient *self,
 {
   g_autoptr(GTask) connect_task = g_steal_pointer (&self->connect_task);
   gboolean was_connected = self->state == FERRY_CLIENT_CONNECTED;
+  FerryClientProblem problem;
+  gint64 next_retry = 0;
 
   g_clear_handle_id (&self->ping_source, g_source_remove);
   if (self->control_cancellable)
@@ -1282,17 +1440,34 @@ control_ended (FerryClient *self,
   else if (error && was_connected)
     g_signal_emit (self, signals[DISCONNECTED], 0, error);
 
-  /* Retrying cannot help when a person must decide: a new or changed server identity, or a
-   * password. The caller shows the error and connects again once it is answered. */
-  if (error && self->reconnect && !self->reconnect_source &&
-      !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH) &&
-      !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) &&
-      !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
+  problem = ferry_client_problem_from_error (self, error);
+  if (ferry_client_problem_needs_person (problem))
     {
-      g_debug ("Reconnecting to %s in %u s", self->address, self->reconnect_delay);
-      self->reconnect_source = g_timeout_add_seconds (self->reconnect_delay, reconnect_cb, self);
-      self->reconnect_delay = MIN (self->reconnect_delay * 2, RECONNECT_MAX_SECONDS);
+      /* Retrying cannot help when a person must decide: the engine stops here, and the answer
+       * (trust, forget, a password) starts it again. */
+      gboolean was_on = self->reconnect;
+
+      ferry_client_set_reconnect (self, FALSE);
+      self->resume_on_answer = was_on;
+      set_problem (self, problem, 0);
     }
+  else if (problem != FERRY_CLIENT_PROBLEM_NONE && self->reconnect)
+    {
+      if (!self->reconnect_source)
+        {
+          g_debug ("Reconnecting to %s in %u s", self->address, self->reconnect_delay);
+          self->reconnect_source = g_timeout_add_seconds (self->reconnect_delay,
+                                                          reconnect_cb, self);
+          next_retry = g_get_monotonic_time () +
+                       (gint64) self->reconnect_delay * G_USEC_PER_SEC;
+          self->reconnect_delay = MIN (self->reconnect_delay * 2, RECONNECT_MAX_SECONDS);
+        }
+      else
+        next_retry = self->next_retry;
+      set_problem (self, problem, next_retry);
+    }
+  else
+    set_problem (self, problem, 0);
 
   g_clear_error (&error);
 }
@@ -1346,6 +1521,8 @@ handle_control_frame (FerryClient *self,
         g_clear_pointer (&self->snapshot, g_ptr_array_unref);
         g_clear_error (&self->error);
         self->reconnect_delay = RECONNECT_MIN_SECONDS;
+        self->resume_on_answer = FALSE;
+        set_problem (self, FERRY_CLIENT_PROBLEM_NONE, 0);
         set_state (self, FERRY_CLIENT_CONNECTED);
         self->ping_source = g_timeout_add_seconds (PING_INTERVAL_SECONDS, ping_cb, self);
         if (connect_task)
@@ -1472,14 +1649,27 @@ control_opened_cb (GObject      *object,
   control_read_next (self);
 }
 
+/* FerryOpenWaitingFunc: the control session's open waits for a busy server. */
+static void
+control_waiting_cb (gpointer data,
+                    gboolean waiting)
+{
+  FerryClient *self = data;
+
+  if (waiting)
+    set_problem (self, FERRY_CLIENT_PROBLEM_BUSY, 0);
+}
+
 static void
 start_control_session (FerryClient *self)
 {
   g_clear_object (&self->control_cancellable);
   self->control_cancellable = g_cancellable_new ();
+  /* Trying now: whatever was wrong stays shown until this try tells otherwise. */
+  set_problem (self, self->problem, 0);
   set_state (self, FERRY_CLIENT_CONNECTING);
-  ferry_client_open_async (self, self->control_cancellable, control_opened_cb,
-                           g_object_ref (self));
+  ferry_client_open_full_async (self, control_waiting_cb, self, self->control_cancellable,
+                                control_opened_cb, g_object_ref (self));
 }
 
 void
@@ -1528,8 +1718,10 @@ ferry_client_disconnect (FerryClient *self)
   g_return_if_fail (FERRY_IS_CLIENT (self));
 
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  self->resume_on_answer = FALSE;
   if (self->state != FERRY_CLIENT_DISCONNECTED || self->control || self->connect_task)
     control_ended (self, NULL);
+  set_problem (self, FERRY_CLIENT_PROBLEM_NONE, 0);
 }
 
 /* ---- check ------------------------------------------------------------------------------- */
