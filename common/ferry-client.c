@@ -1851,6 +1851,29 @@ ferry_client_delete_finish (FerryClient   *self,
 
 /* ---- transfers --------------------------------------------------------------------------- */
 
+void
+ferry_client_check_upload_async (FerryClient         *self,
+                                 GFile               *file,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  ferry_upload_check_async (self, file, NULL, self->max_file_size, cancellable,
+                            callback, user_data);
+}
+
+gboolean
+ferry_client_check_upload_finish (FerryClient   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return ferry_upload_check_finish (result, error);
+}
+
 FerryTransfer *
 ferry_client_upload (FerryClient *self,
                      GFile       *file,

@@ -166,6 +166,18 @@ gboolean          ferry_client_delete_finish           (FerryClient          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
+/* The upload pre-checks, before any transfer exists: a folder, an unreadable file, or one over
+ * the server's max-file-size is refused with a sentence naming it, which the caller shows as it
+ * is. ferry_transfer_run_async() makes the same checks (the same code). */
+void              ferry_client_check_upload_async      (FerryClient          *self,
+                                                        GFile                *file,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean          ferry_client_check_upload_finish     (FerryClient          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
 /* New transfers, not started: call ferry_transfer_run_async(). Each runs on its own
  * connection. @name NULL means the file's display name. */
 FerryTransfer    *ferry_client_upload                  (FerryClient          *self,
