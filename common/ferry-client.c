@@ -15,11 +15,11 @@
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-fingerprint.h"
-#include "ferry-identity.h"
 #include "ferry-known-servers.h"
 #include "ferry-message.h"
 #include "ferry-tap-stream.h"
 #include "ferry-tls-policy.h"
+#include "ferry-trust-store.h"
 
 #define HANDSHAKE_TIMEOUT_SECONDS 15
 #define PING_INTERVAL_SECONDS     30
@@ -48,10 +48,10 @@ struct _FerryClient
   GCancellable     *control_cancellable;
   GPtrArray        *snapshot;         /* FerryOffer, while subscribing */
   GTask            *connect_task;
+  FerryTrustStore  *trust;            /* identity and pins, cached; NULL until needed */
   GQueue            queued_transfers;  /* FerryTransfer, owned, waiting for a slot */
   GHashTable       *active_transfers;  /* FerryTransfer, borrowed, running */
 
-  guint8            secret[FERRY_SECRET_SIZE];
   guint64           max_file_size;
   gint64            next_retry;        /* monotonic, 0 for none planned */
   FerryClientState  state;
@@ -62,7 +62,6 @@ struct _FerryClient
   guint             reconnect_delay;
   guint             n_busy_waits;     /* opens waiting for a busy server */
   guint             busy_timeout;     /* seconds to keep asking a busy server */
-  guint             secret_loaded : 1;
   guint             reconnect : 1;
   guint             resume_on_answer : 1;  /* reconnect stopped for a person's answer */
   guint             sent_password : 1;     /* the last HELLO carried a password */
@@ -151,6 +150,10 @@ ferry_client_dispose (GObject *object)
 
   ferry_client_disconnect (self);
   g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  /* A program about to exit (ferry-cli) must not lose a pin it just made. */
+  if (self->trust)
+    ferry_trust_store_flush (self->trust);
+  g_clear_object (&self->trust);
   if (self->transfers)
     {
       GListModel *transfers = G_LIST_MODEL (self->transfers);
@@ -189,7 +192,6 @@ ferry_client_finalize (GObject *object)
   g_clear_object (&self->offers);
   g_clear_object (&self->transfers);
   g_clear_error (&self->error);
-  memset (self->secret, 0, sizeof self->secret);
 
   G_OBJECT_CLASS (ferry_client_parent_class)->finalize (object);
 }
@@ -376,7 +378,7 @@ ferry_client_set_identity_path (FerryClient *self,
 
   g_free (self->identity_path);
   self->identity_path = g_strdup (path);
-  self->secret_loaded = FALSE;
+  g_clear_object (&self->trust);
 }
 
 void
@@ -402,6 +404,7 @@ ferry_client_set_known_servers_path (FerryClient *self,
 
   g_free (self->known_servers_path);
   self->known_servers_path = g_strdup (path);
+  g_clear_object (&self->trust);
 }
 
 void
@@ -428,6 +431,14 @@ ferry_client_get_server_fingerprint (FerryClient *self)
   return self->server_fingerprint;
 }
 
+static FerryTrustStore *
+get_trust (FerryClient *self)
+{
+  if (!self->trust)
+    self->trust = ferry_trust_store_get (self->identity_path, self->known_servers_path);
+  return self->trust;
+}
+
 gboolean
 ferry_client_trust_fingerprint (FerryClient  *self,
                                 const char   *fingerprint,
@@ -442,8 +453,7 @@ ferry_client_trust_fingerprint (FerryClient  *self,
     return ferry_parse_address (self->address, NULL, NULL, error);
   if (!(canonical = ferry_fingerprint_parse (fingerprint, error)))
     return FALSE;
-  if (!ferry_known_servers_add (self->known_servers_path, self->pin_key, canonical, error))
-    return FALSE;
+  ferry_trust_store_pin (get_trust (self), self->pin_key, canonical);
   if (self->problem == FERRY_CLIENT_PROBLEM_UNTRUSTED)
     resume_after_answer (self);
   return TRUE;
@@ -453,18 +463,11 @@ gboolean
 ferry_client_forget_server (FerryClient  *self,
                             GError      **error)
 {
-  g_autoptr(GError) local_error = NULL;
-
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
 
   if (!self->pin_key)
     return ferry_parse_address (self->address, NULL, NULL, error);
-  if (!ferry_known_servers_remove (self->known_servers_path, self->pin_key, &local_error) &&
-      local_error)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
+  ferry_trust_store_forget (get_trust (self), self->pin_key);
   if (self->problem == FERRY_CLIENT_PROBLEM_KEY_CHANGED)
     resume_after_answer (self);
   return TRUE;
@@ -809,6 +812,7 @@ typedef struct
   GError               *pin_error;      /* why accept-certificate said no */
   GSource              *retry_timeout;
   GSource              *retry_cancel;
+  FerryTrustStore      *trust;          /* loaded: the identity and pins for this open */
   GCancellable         *caller_cancellable;
   gulong                caller_handler;  /* on caller_cancellable, until the open ends */
   FerryOpenWaitingFunc  waiting_func;
@@ -853,6 +857,7 @@ open_data_free (OpenData *data)
   if (data->caller_handler)
     g_cancellable_disconnect (data->caller_cancellable, data->caller_handler);
   g_clear_object (&data->caller_cancellable);
+  g_clear_object (&data->trust);
   g_clear_object (&data->cancellable);
   g_free (data);
 }
@@ -1055,7 +1060,8 @@ open_send_hello (GTask     *task,
                                                 self->user_name,
                                                 g_variant_new_fixed_array (
                                                   G_VARIANT_TYPE_BYTE,
-                                                  self->secret,
+                                                  ferry_trust_store_get_secret (
+                                                    data->trust),
                                                   FERRY_SECRET_SIZE, 1),
                                                 g_variant_builder_end (&options)));
   ferry_connection_read_async (data->connection, data->cancellable,
@@ -1065,6 +1071,7 @@ open_send_hello (GTask     *task,
  * FINGERPRINT_CHANGED when it must be refused. */
 static gboolean
 check_pin (FerryClient      *self,
+           FerryTrustStore  *trust,
            GTlsCertificate  *certificate,
            GError          **error)
 {
@@ -1084,7 +1091,7 @@ check_pin (FerryClient      *self,
   self->server_fingerprint = g_strdup (fingerprint);
   shown = ferry_fingerprint_format (fingerprint);
 
-  pinned = ferry_known_servers_lookup (self->known_servers_path, self->pin_key, &read_error);
+  pinned = ferry_trust_store_lookup (trust, self->pin_key, &read_error);
   if (read_error)
     {
       g_set_error (error, FERRY_ERROR, FERRY_ERROR_TLS,
@@ -1129,7 +1136,7 @@ accept_certificate_cb (GTlsConnection       *connection,
 
   /* Ferry servers use self-signed certificates: the pin is the trust anchor, not a CA. */
   g_clear_error (&data->pin_error);
-  return check_pin (self, certificate, &data->pin_error);
+  return check_pin (self, data->trust, certificate, &data->pin_error);
 }
 
 /* TRUE when the server's first bytes were not a TLS record (content types 20 to 24): it
@@ -1205,7 +1212,8 @@ open_handshake_cb (GObject      *object,
     }
 
   /* A certificate that validated on its own never reached accept-certificate: pin it too. */
-  if (!check_pin (self, g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (object)),
+  if (!check_pin (self, data->trust,
+                  g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (object)),
                   &pin_error))
     {
       open_return_error (task, pin_error);
@@ -1291,6 +1299,24 @@ open_start_attempt (GTask *task)
                                          g_object_ref (task));
 }
 
+static void
+open_loaded_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  OpenData *data = g_task_get_task_data (task);
+  GError *error = NULL;
+
+  if (!ferry_trust_store_load_finish (FERRY_TRUST_STORE (object), result, &error))
+    {
+      open_return_error (task, error);
+      return;
+    }
+  data->trust = g_object_ref (FERRY_TRUST_STORE (object));
+  open_start_attempt (task);
+}
+
 void
 ferry_client_open_full_async (FerryClient          *self,
                               FerryOpenWaitingFunc  waiting_func,
@@ -1321,16 +1347,6 @@ ferry_client_open_full_async (FerryClient          *self,
       return;
     }
 
-  if (!self->secret_loaded)
-    {
-      if (!ferry_identity_load (self->identity_path, self->secret, &error))
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      self->secret_loaded = TRUE;
-    }
-
   if (cancellable)
     {
       /* Disconnected when the open ends (open_data_free): a long-lived cancellable, such as
@@ -1341,7 +1357,9 @@ ferry_client_open_full_async (FerryClient          *self,
                                                     g_object_unref);
     }
 
-  open_start_attempt (task);
+  /* The identity and the pins come from memory; the first time, from a thread. */
+  ferry_trust_store_load_async (get_trust (self), data->cancellable, open_loaded_cb,
+                                g_steal_pointer (&task));
 }
 
 void
