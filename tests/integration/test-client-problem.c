@@ -129,6 +129,33 @@ saw (Fixture            *f,
   return FALSE;
 }
 
+static guint
+count (Fixture            *f,
+       FerryClientProblem  problem)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < f->seen->len; i++)
+    n += g_array_index (f->seen, FerryClientProblem, i) == problem;
+  return n;
+}
+
+typedef struct
+{
+  Fixture            *f;
+  FerryClientProblem  problem;
+  guint               times;
+} SeenWait;
+
+/* notify::problem told @problem @times times so far. */
+static gboolean
+seen_times (gpointer data)
+{
+  SeenWait *wait = data;
+
+  return count (wait->f, wait->problem) >= wait->times;
+}
+
 /* Stopped for a person: not retrying, nothing planned, the sentence at hand. */
 static void
 assert_stopped_for_person (Fixture *f,
@@ -220,6 +247,16 @@ test_password (Fixture       *f,
   wait_for_problem (f, FERRY_CLIENT_PROBLEM_PASSWORD_WRONG);
   assert_stopped_for_person (f, FERRY_ERROR_AUTH);
   g_test_message ("wrong: %s", ferry_client_get_error (f->client)->message);
+
+  /* Wrong again: the same problem, told again, so that the question is asked again. */
+  {
+    SeenWait wait = { f, FERRY_CLIENT_PROBLEM_PASSWORD_WRONG,
+                      count (f, FERRY_CLIENT_PROBLEM_PASSWORD_WRONG) + 1 };
+
+    ferry_client_set_password (f->client, "horse battery");
+    ferry_test_wait_for (seen_times, &wait, 60);
+    assert_stopped_for_person (f, FERRY_ERROR_AUTH);
+  }
 
   ferry_client_set_password (f->client, "correct horse");
   assert_connected (f);
