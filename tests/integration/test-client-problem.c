@@ -376,6 +376,43 @@ test_version (Fixture       *f,
   g_object_unref (fake.listener);
 }
 
+static void
+checked_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean *done = user_data;
+
+  ferry_client_check_finish (FERRY_CLIENT (object), result, &error);
+  g_assert_no_error (error);
+  *done = TRUE;
+}
+
+/* A long-lived cancellable (the window's) lent to many requests keeps no handler of any of
+ * them once they are done. */
+static void
+test_cancellable_handlers (Fixture       *f,
+                           gconstpointer  data)
+{
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  guint cancelled = g_signal_lookup ("cancelled", G_TYPE_CANCELLABLE);
+
+  f->server = ferry_test_server_start (NULL, 0, NULL);
+  f->client = ferry_test_client_new (f->server, f->config, "Window");
+  for (guint i = 0; i < 3; i++)
+    {
+      gboolean done = FALSE;
+
+      ferry_client_check_async (f->client, cancellable, checked_cb, &done);
+      ferry_test_wait (&done, 30);
+    }
+  /* The connections close in the background: let them. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_false (g_signal_has_handler_pending (cancellable, cancelled, 0, TRUE));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -389,6 +426,7 @@ main (int    argc,
   ADD ("/client/problem/busy", test_busy);
   ADD ("/client/problem/offline-retrying", test_offline_retrying);
   ADD ("/client/problem/version", test_version);
+  ADD ("/client/open/cancellable-handlers", test_cancellable_handlers);
 #undef ADD
 
   return g_test_run ();
