@@ -83,13 +83,16 @@ void              ferry_client_set_password            (FerryClient          *se
  * or not it was trusted; NULL before any. A FERRY_ERROR_UNTRUSTED error means: show this to
  * the user, and call ferry_client_trust_fingerprint() if they confirm it. */
 const char       *ferry_client_get_server_fingerprint  (FerryClient          *self);
-/* Pins @fingerprint for this client's address in known-servers. Blocking (a small file).
- * When the engine stopped for UNTRUSTED, it tries again at once. */
+/* Pins @fingerprint for this client's address: at once in memory (for every client of the
+ * process), in known-servers by a worker thread (a failure to write is logged). Fails only on
+ * a malformed fingerprint or address. When the engine stopped for UNTRUSTED, it tries again
+ * at once. */
 gboolean          ferry_client_trust_fingerprint       (FerryClient          *self,
                                                         const char           *fingerprint,
                                                         GError              **error);
-/* Forgets the pinned fingerprint of this client's address: deliberate trust reset. When the
- * engine stopped for KEY_CHANGED, it tries again at once (and then meets UNTRUSTED). */
+/* Forgets the pinned fingerprint of this client's address: deliberate trust reset, written
+ * like a pin. When the engine stopped for KEY_CHANGED, it tries again at once (and then meets
+ * UNTRUSTED). */
 gboolean          ferry_client_forget_server           (FerryClient          *self,
                                                         GError              **error);
 FerryClientState  ferry_client_get_state               (FerryClient          *self);
