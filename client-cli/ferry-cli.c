@@ -20,6 +20,7 @@
 #include "ferry-client.h"
 #include "ferry-error.h"
 #include "ferry-fingerprint.h"
+#include "ferry-password-file.h"
 #include "ferry-tls-policy.h"
 #include "ferry-units.h"
 
@@ -198,9 +199,10 @@ answer_person (FerryClient  *client,
                int          *code)
 {
   const char *presented = ferry_client_get_server_fingerprint (client);
+  FerryClientProblem problem = ferry_client_problem_from_error (client, error);
 
   *code = EXIT_FAILURE;
-  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && presented)
+  if (problem == FERRY_CLIENT_PROBLEM_UNTRUSTED && presented)
     {
       g_autofree char *shown = ferry_fingerprint_format (presented);
       g_autoptr(GError) local_error = NULL;
@@ -254,7 +256,8 @@ answer_person (FerryClient  *client,
       return ANSWER_RETRY;
     }
 
-  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH) && !opt_password_file &&
+  if ((problem == FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED ||
+       problem == FERRY_CLIENT_PROBLEM_PASSWORD_WRONG) && !opt_password_file &&
       interactive () && attempt < 3)
     {
       g_autofree char *password = NULL;
@@ -305,13 +308,12 @@ static gboolean
 load_password_file (FerryClient  *client,
                     GError      **error)
 {
-  g_autofree char *contents = NULL;
+  g_autofree char *password = ferry_password_file_read_path (opt_password_file, error);
 
-  if (!g_file_get_contents (opt_password_file, &contents, NULL, error))
+  if (!password)
     return FALSE;
-  contents[strcspn (contents, "\r\n")] = '\0';
-  ferry_client_set_password (client, contents);
-  memset (contents, 0, strlen (contents));
+  ferry_client_set_password (client, password);
+  memset (password, 0, strlen (password));
   return TRUE;
 }
 

@@ -10,13 +10,11 @@
 
 #include "ferry-application.h"
 #include "ferry-error.h"
+#include "ferry-password-file.h"
 #include "ferry-preferences-window.h"
 #include "ferry-window.h"
 
 #include <string.h>
-
-#define RETRY_MIN_SECONDS 1
-#define RETRY_MAX_SECONDS 30
 
 struct _FerryApplication
 {
@@ -33,8 +31,6 @@ struct _FerryApplication
   char           *password;
   char           *password_address;
 
-  guint           retry_id;
-  guint           retry_seconds;
   /* --no-tls: for the whole run, whatever the "tls" setting says. */
   gboolean        no_tls;
   /* The person ticked "Remember password": save it once it has been accepted. */
@@ -129,59 +125,78 @@ ferry_application_get_main_window (FerryApplication *self)
   return NULL;
 }
 
+/* The one place that opens the trust and password questions: whatever the engine says it
+ * needs a person for (FerryClient:problem). The engine has stopped retrying meanwhile; the
+ * answer (app.trust-server, app.forget-server, app.log-in) starts it again. */
 static void
-connect_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data);
-
-static gboolean
-retry_cb (gpointer user_data)
-{
-  FerryApplication *self = user_data;
-
-  self->retry_id = 0;
-  if (self->client && ferry_client_get_state (self->client) == FERRY_CLIENT_DISCONNECTED)
-    ferry_application_start_connect (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* The server refused the password, or wants one: retrying can't help, ask the person. */
-static void
-ferry_application_ask_password (FerryApplication *self,
-                                const GError     *error)
+ferry_application_answer_problem (FerryApplication *self)
 {
   GtkWindow *window = ferry_application_get_main_window (self);
-  const char *address = ferry_client_get_address (self->client);
-  g_autofree char *remembered = NULL;
+  FerryClientProblem problem;
+  const GError *error;
 
-  ferry_client_set_reconnect (self->client, FALSE);
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  if (!window)
+  if (!self->client || !window)
     return;
 
-  remembered = ferry_application_dup_remembered_password (self, address);
-  /* None sent yet: the server's "none was given" says nothing to the person. */
-  ferry_window_ask_password (FERRY_WINDOW (window), self->client,
-                             self->password ? error->message : NULL,
-                             remembered != NULL);
-  if (remembered)
-    memset (remembered, 0, strlen (remembered));
+  problem = ferry_client_get_problem (self->client);
+  error = ferry_client_get_error (self->client);
+  switch (problem)
+    {
+    case FERRY_CLIENT_PROBLEM_UNTRUSTED:
+    case FERRY_CLIENT_PROBLEM_KEY_CHANGED:
+      ferry_window_ask_trust (FERRY_WINDOW (window), self->client, error);
+      break;
+
+    case FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED:
+    case FERRY_CLIENT_PROBLEM_PASSWORD_WRONG:
+      {
+        const char *address = ferry_client_get_address (self->client);
+        g_autofree char *remembered = ferry_application_dup_remembered_password (self, address);
+
+        /* None sent yet: the server's "none was given" says nothing to the person. */
+        ferry_window_ask_password (FERRY_WINDOW (window), self->client,
+                                   problem == FERRY_CLIENT_PROBLEM_PASSWORD_WRONG && error
+                                   ? error->message : NULL,
+                                   remembered != NULL);
+        if (remembered)
+          memset (remembered, 0, strlen (remembered));
+      }
+      break;
+
+    case FERRY_CLIENT_PROBLEM_NONE:
+    case FERRY_CLIENT_PROBLEM_OFFLINE:
+    case FERRY_CLIENT_PROBLEM_BUSY:
+    case FERRY_CLIENT_PROBLEM_VERSION:
+    default:
+      /* The window's banner says it; nothing to answer. */
+      break;
+    }
 }
 
-/* Also for the engine's own reconnects, which no connect_cb sees. */
+static void
+client_notify_problem_cb (FerryApplication *self,
+                          GParamSpec       *pspec,
+                          FerryClient      *client)
+{
+  if (client == self->client)
+    ferry_application_answer_problem (self);
+}
+
 static void
 client_notify_state_cb (FerryApplication *self,
                         GParamSpec       *pspec,
                         FerryClient      *client)
 {
-  const GError *error = ferry_client_get_error (client);
+  if (client != self->client || ferry_client_get_state (client) != FERRY_CLIENT_CONNECTED)
+    return;
 
-  if (client == self->client
-      && ferry_client_get_state (client) == FERRY_CLIENT_DISCONNECTED
-      && g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH))
-    ferry_application_ask_password (self, error);
+  /* Accepted: now it is worth remembering. */
+  if (self->remember_password && self->password)
+    ferry_application_save_password (self, ferry_client_get_address (client), self->password);
+  self->remember_password = FALSE;
 }
 
+/* The first try; the engine makes every later one by itself. */
 static void
 ferry_application_start_connect (FerryApplication *self)
 {
@@ -189,56 +204,7 @@ ferry_application_start_connect (FerryApplication *self)
   g_clear_object (&self->connect_cancellable);
   self->connect_cancellable = g_cancellable_new ();
 
-  ferry_client_connect_async (self->client, self->connect_cancellable,
-                              connect_cb, g_object_ref (self));
-}
-
-static void
-connect_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(FerryApplication) self = user_data;
-  FerryClient *client = FERRY_CLIENT (object);
-  g_autoptr(GError) error = NULL;
-
-  if (ferry_client_connect_finish (client, result, &error))
-    {
-      self->retry_seconds = RETRY_MIN_SECONDS;
-      /* Accepted: now it is worth remembering. */
-      if (self->remember_password && client == self->client && self->password)
-        ferry_application_save_password (self, ferry_client_get_address (client),
-                                         self->password);
-      self->remember_password = FALSE;
-      return;
-    }
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || client != self->client)
-    return;
-
-  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH))
-    {
-      ferry_application_ask_password (self, error);
-      return;
-    }
-
-  /* A new server, or one whose identity changed: trying again can't help, the person decides. */
-  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED)
-      || g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
-    {
-      GtkWindow *window = ferry_application_get_main_window (self);
-
-      if (window)
-        ferry_window_ask_trust (FERRY_WINDOW (window), client, error);
-      return;
-    }
-
-  /* The first connection failed: the window shows why (the client's state and error). Try
-   * again with backoff; once connected, the engine's own reconnect takes over. */
-  g_debug ("Connecting failed: %s; retrying in %u s", error->message, self->retry_seconds);
-  g_clear_handle_id (&self->retry_id, g_source_remove);
-  self->retry_id = g_timeout_add_seconds (self->retry_seconds, retry_cb, self);
-  self->retry_seconds = MIN (self->retry_seconds * 2, RETRY_MAX_SECONDS);
+  ferry_client_connect_async (self->client, self->connect_cancellable, NULL, NULL);
 }
 
 static void
@@ -246,7 +212,6 @@ ferry_application_drop_client (FerryApplication *self)
 {
   g_cancellable_cancel (self->connect_cancellable);
   g_clear_object (&self->connect_cancellable);
-  g_clear_handle_id (&self->retry_id, g_source_remove);
 
   if (self->client)
     {
@@ -291,7 +256,8 @@ ferry_application_reconnect (FerryApplication *self)
       ferry_client_set_reconnect (self->client, TRUE);
       g_signal_connect_object (self->client, "notify::state",
                                G_CALLBACK (client_notify_state_cb), self, G_CONNECT_SWAPPED);
-      self->retry_seconds = RETRY_MIN_SECONDS;
+      g_signal_connect_object (self->client, "notify::problem",
+                               G_CALLBACK (client_notify_problem_cb), self, G_CONNECT_SWAPPED);
     }
 
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLIENT]);
@@ -307,7 +273,11 @@ ferry_application_activate (GApplication *app)
   GtkWindow *window = ferry_application_get_main_window (self);
 
   if (!window)
-    window = GTK_WINDOW (ferry_window_new (self));
+    {
+      window = GTK_WINDOW (ferry_window_new (self));
+      /* A question that came before there was a window to ask it in. */
+      ferry_application_answer_problem (self);
+    }
 
   gtk_window_present (window);
 }
@@ -339,37 +309,26 @@ ferry_application_command_line (GApplication            *app,
       g_autoptr(GFile) file = g_application_command_line_create_file_for_arg (command_line,
                                                                                password_file);
       g_autoptr(GError) error = NULL;
-      g_autofree char *contents = NULL;
-      gsize length = 0;
+      char *password = ferry_password_file_read (file, NULL, &error);
 
-      if (!g_file_load_contents (file, NULL, &contents, &length, NULL, &error))
+      if (!password)
         {
-          /* Translators: %s is a sentence saying why a file could not be read */
-          g_application_command_line_printerr (command_line,
-                                               _("Could not read the password file: %s\n"),
-                                               error->message);
+          g_application_command_line_printerr (command_line, "%s\n", error->message);
           return EXIT_FAILURE;
         }
-      /* The first line, without its newline, as the server reads its own file. */
-      contents[strcspn (contents, "\r\n")] = '\0';
       ferry_application_forget_password (self);
-      self->password = g_strdup (contents);
-      memset (contents, 0, length);
+      self->password = password;
     }
 
   ferry_application_reconnect (self);
 
-  /* A second `ferry --password-file` while running keeps the client: give it the password. */
+  /* A second `ferry --password-file` while running keeps the client: give it the password
+   * (the engine tries again with it if it was waiting for one). */
   if (password_file && self->client && self->password)
     {
       if (!self->password_address)
         self->password_address = g_strdup (ferry_client_get_address (self->client));
       ferry_client_set_password (self->client, self->password);
-      if (ferry_client_get_state (self->client) == FERRY_CLIENT_DISCONNECTED)
-        {
-          ferry_client_set_reconnect (self->client, TRUE);
-          ferry_application_start_connect (self);
-        }
     }
   g_application_activate (app);
   return EXIT_SUCCESS;
@@ -426,17 +385,14 @@ ferry_application_trust_server_action (GSimpleAction *action,
   if (!self->client)
     return;
 
-  /* Pins the fingerprint the person saw, not whatever the server shows next. */
+  /* Pins the fingerprint the person saw, not whatever the server shows next; the engine then
+   * connects again by itself. */
   if (!ferry_client_trust_fingerprint (self->client, g_variant_get_string (param, NULL), &error))
     {
       if (window)
         ferry_window_show_error (FERRY_WINDOW (window), _("The Server Could Not Be Trusted"),
                                  error->message);
-      return;
     }
-
-  self->retry_seconds = RETRY_MIN_SECONDS;
-  ferry_application_start_connect (self);
 }
 
 /* The password dialog's answer: (password, remember). */
@@ -470,10 +426,8 @@ ferry_application_log_in_action (GSimpleAction *action,
         memset (remembered, 0, strlen (remembered));
     }
 
+  /* The engine tries again with it at once. */
   ferry_client_set_password (self->client, self->password);
-  ferry_client_set_reconnect (self->client, TRUE);
-  self->retry_seconds = RETRY_MIN_SECONDS;
-  ferry_application_start_connect (self);
 }
 
 static void
@@ -488,16 +442,13 @@ ferry_application_forget_server_action (GSimpleAction *action,
   if (!self->client)
     return;
 
+  /* The engine connects again, and the new identity comes up for the person to confirm. */
   if (!ferry_client_forget_server (self->client, &error))
     {
       if (window)
         ferry_window_show_error (FERRY_WINDOW (window), _("The Server Could Not Be Forgotten"),
                                  error->message);
-      return;
     }
-
-  /* The next connection presents the new identity for the person to confirm. */
-  ferry_application_start_connect (self);
 }
 
 /* Gives up on the current server, back to the first-run page (filled in with it). */
@@ -688,7 +639,6 @@ ferry_application_class_init (FerryApplicationClass *klass)
 static void
 ferry_application_init (FerryApplication *self)
 {
-  self->retry_seconds = RETRY_MIN_SECONDS;
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
   g_application_set_option_context_summary (G_APPLICATION (self),
                                             _("Share files with everyone on your server."));

@@ -59,51 +59,27 @@ upload_run_cb (GObject      *object,
   ferry_window_toast (self, text);
 }
 
+/* The engine made the pre-checks (folder, unreadable, too large): show its sentence as is. */
 static void
-upload_query_info_cb (GObject      *object,
-                      GAsyncResult *result,
-                      gpointer      user_data)
+upload_checked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(UploadData) data = user_data;
   FerryWindow *self = data->window;
-  g_autoptr(GFileInfo) info = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(FerryTransfer) transfer = NULL;
-  g_autofree char *basename = g_file_get_basename (data->file);
-  g_autofree char *heading = NULL;
-  guint64 max_size;
-  guint64 size;
 
-  /* Translators: %s is a file name */
-  heading = g_strdup_printf (_("“%s” Can’t Be Shared"), basename);
-
-  info = g_file_query_info_finish (data->file, result, &error);
-  if (!info)
+  if (!ferry_client_check_upload_finish (data->client, result, &error))
     {
+      g_autofree char *basename = g_file_get_basename (data->file);
+      g_autofree char *heading = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Translators: %s is a file name */
+      heading = g_strdup_printf (_("“%s” Can’t Be Shared"), basename);
       ferry_window_show_error (self, heading, error->message);
-      return;
-    }
-
-  if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-    {
-      ferry_window_show_error (self, heading,
-                               _("It is a folder. Ferry shares files one by one: choose the "
-                                 "files inside it instead."));
-      return;
-    }
-
-  size = (guint64) g_file_info_get_size (info);
-  max_size = ferry_client_get_max_file_size (data->client);
-  if (max_size > 0 && size > max_size)
-    {
-      g_autofree char *size_text = g_format_size (size);
-      g_autofree char *max_text = g_format_size (max_size);
-      g_autofree char *body = NULL;
-
-      /* Translators: "It is 2.1 GB, and this server accepts files up to 1.0 GB." */
-      body = g_strdup_printf (_("It is %s, and this server accepts files up to %s."),
-                              size_text, max_text);
-      ferry_window_show_error (self, heading, body);
       return;
     }
 
@@ -138,11 +114,8 @@ ferry_window_upload (FerryWindow *self,
       data->window = g_object_ref (self);
       data->client = g_object_ref (self->client);
       data->file = g_object_ref (file);
-      g_file_query_info_async (file,
-                               G_FILE_ATTRIBUTE_STANDARD_TYPE ","
-                               G_FILE_ATTRIBUTE_STANDARD_SIZE,
-                               G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT,
-                               self->cancellable, upload_query_info_cb, data);
+      ferry_client_check_upload_async (self->client, file, self->cancellable,
+                                       upload_checked_cb, data);
     }
 }
 

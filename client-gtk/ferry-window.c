@@ -221,12 +221,14 @@ ferry_window_update_state (FerryWindow *self)
 {
   g_autofree char *subtitle = NULL;
   FerryClientState state = FERRY_CLIENT_DISCONNECTED;
+  FerryClientProblem problem = FERRY_CLIENT_PROBLEM_NONE;
   const char *address = NULL;
   const GError *error = NULL;
 
   if (self->client)
     {
       state = ferry_client_get_state (self->client);
+      problem = ferry_client_get_problem (self->client);
       address = ferry_client_get_address (self->client);
       error = ferry_client_get_error (self->client);
     }
@@ -247,7 +249,7 @@ ferry_window_update_state (FerryWindow *self)
       break;
 
     case FERRY_CLIENT_CONNECTING:
-      if (ferry_client_get_server_busy (self->client))
+      if (problem == FERRY_CLIENT_PROBLEM_BUSY)
         subtitle = g_strdup (_("Server busy, waiting…"));
       else
         /* Translators: the window's subtitle; %s is a server address */
@@ -267,14 +269,14 @@ ferry_window_update_state (FerryWindow *self)
     {
       g_autofree char *text = NULL;
 
-      /* Not retried: the person decides, in the dialog (ferry_window_ask_trust). */
-      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED))
+      /* The engine stopped for these; the app asks the person (ferry-application.c). */
+      if (problem == FERRY_CLIENT_PROBLEM_UNTRUSTED)
         text = g_strdup (_("This server is new to you: confirm its identity to connect."));
-      else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
+      else if (problem == FERRY_CLIENT_PROBLEM_KEY_CHANGED)
         text = g_strdup (_("The server’s identity changed, so Ferry refused to connect."));
-      /* Not retried either: the app asks for the password (ferry_window_ask_password). */
-      else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_AUTH))
+      else if (ferry_client_problem_needs_person (problem) && error)
         text = g_strdup (error->message);
+      /* The engine tries again by itself. */
       else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_TLS)
                && ferry_client_get_tls (self->client))
         /* Translators: %s is a sentence saying why the encrypted connection failed */
@@ -292,12 +294,6 @@ ferry_window_update_state (FerryWindow *self)
     {
       gtk_revealer_set_reveal_child (self->offline_revealer, FALSE);
     }
-
-  /* Also when the engine's own reconnect meets a server whose key changed. */
-  if (self->client && state == FERRY_CLIENT_DISCONNECTED
-      && (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED)
-          || g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED)))
-    ferry_window_ask_trust (self, self->client, error);
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.upload",
                                  state == FERRY_CLIENT_CONNECTED);
@@ -379,7 +375,7 @@ ferry_window_set_client (FerryWindow *self,
       transfers = ferry_client_get_transfers (client);
       g_signal_connect_object (client, "notify::state",
                                G_CALLBACK (client_notify_state_cb), self, G_CONNECT_SWAPPED);
-      g_signal_connect_object (client, "notify::server-busy",
+      g_signal_connect_object (client, "notify::problem",
                                G_CALLBACK (client_notify_state_cb), self, G_CONNECT_SWAPPED);
       g_signal_connect_object (client, "disconnected",
                                G_CALLBACK (client_disconnected_cb), self, G_CONNECT_SWAPPED);

@@ -7,8 +7,82 @@
 #include "ferry-client.h"
 #include "ferry-connection.h"
 #include "ferry-message.h"
+#include "ferry-trust-store.h"
 
 G_BEGIN_DECLS
+
+/* ---- FerryClient's insides, shared by its files: ferry-client.c (the façade), ferry-dialer.c,
+ * ferry-subscription.c and ferry-transfer-queue.c. ---- */
+
+struct _FerryClient
+{
+  GObject parent_instance;
+
+  /* owned references */
+  char             *address;
+  char             *host;
+  char             *user_name;
+  char             *identity_path;
+  char             *known_servers_path;
+  char             *password;
+  char             *server_fingerprint;
+  char             *pin_key;          /* host:port in known-servers */
+  GError           *error;
+  GListStore       *offers;
+  GHashTable       *offers_by_id;     /* id -> FerryOffer, borrowed from offers */
+  GListStore       *transfers;
+  FerryConnection  *control;
+  GCancellable     *control_cancellable;
+  GPtrArray        *snapshot;         /* FerryOffer, while subscribing */
+  GTask            *connect_task;
+  FerryTrustStore  *trust;            /* identity and pins, cached; NULL until needed */
+  GQueue            queued_transfers;  /* FerryTransfer, owned, waiting for a slot */
+  GHashTable       *active_transfers;  /* FerryTransfer, borrowed, running */
+
+  guint64           max_file_size;
+  gint64            next_retry;        /* monotonic, 0 for none planned */
+  FerryClientState  state;
+  FerryClientProblem problem;
+  guint16           port;
+  guint             ping_source;
+  guint             reconnect_source;
+  guint             reconnect_delay;
+  guint             n_busy_waits;     /* opens waiting for a busy server */
+  guint             busy_timeout;     /* seconds to keep asking a busy server */
+  guint             reconnect : 1;
+  guint             resume_on_answer : 1;  /* reconnect stopped for a person's answer */
+  guint             sent_password : 1;     /* the last HELLO carried a password */
+  guint             address_valid : 1;
+  guint             tls : 1;
+};
+
+/* ferry-client.c: setters that notify, and signals. */
+void              ferry_client_set_state         (FerryClient          *self,
+                                                  FerryClientState      state);
+void              ferry_client_set_problem       (FerryClient          *self,
+                                                  FerryClientProblem    problem,
+                                                  gint64                next_retry);
+/* Notifies "problem" though it kept its value: a new stop for the same question. */
+void              ferry_client_notify_problem    (FerryClient          *self);
+void              ferry_client_set_max_file_size (FerryClient          *self,
+                                                  guint64               max_file_size);
+/* An open starts (TRUE) or stops (FALSE) waiting for a busy server: "server-busy". */
+void              ferry_client_count_busy_wait   (FerryClient          *self,
+                                                  gboolean              waiting);
+void              ferry_client_emit_offer_added  (FerryClient          *self,
+                                                  FerryOffer           *offer);
+void              ferry_client_emit_offer_removed (FerryClient         *self,
+                                                  FerryOffer           *offer);
+void              ferry_client_emit_disconnected (FerryClient          *self,
+                                                  const GError         *error);
+/* The identity and pins for the client's files (ferry-trust-store.c). */
+FerryTrustStore  *ferry_client_get_trust         (FerryClient          *self);
+
+/* ferry-subscription.c: opens the control session (state CONNECTING). */
+void              ferry_subscription_start       (FerryClient          *self);
+
+/* ---- for FerryTransfer ---- */
+
 
 /* Connects, sends HELLO and waits for WELCOME. The result is a FerryConnection ready for one
  * request. */

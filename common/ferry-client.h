@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 #define FERRY_TYPE_CLIENT        (ferry_client_get_type ())
 #define FERRY_TYPE_CLIENT_STATE  (ferry_client_state_get_type ())
+#define FERRY_TYPE_CLIENT_PROBLEM (ferry_client_problem_get_type ())
 
 typedef enum
 {
@@ -23,11 +24,35 @@ typedef enum
 
 GType ferry_client_state_get_type (void) G_GNUC_CONST;
 
+/* What keeps the control session from being connected (FerryClient:problem). The engine owns
+ * every retry: it tries again by itself while the problem is OFFLINE or BUSY (with reconnect
+ * on), and stops at the others, which need a person (ferry_client_problem_needs_person()):
+ *   UNTRUSTED        a new server: show its fingerprint, ferry_client_trust_fingerprint();
+ *   KEY_CHANGED      a pinned server presented another key: ferry_client_forget_server();
+ *   PASSWORD_NEEDED  the server wants a password and none was sent: ferry_client_set_password();
+ *   PASSWORD_WRONG   the password sent was refused (or the address is locked out): the same;
+ *   VERSION          the server speaks another protocol version: only an upgrade helps.
+ * ferry_client_get_error() holds the sentence to show for each. */
+typedef enum
+{
+  FERRY_CLIENT_PROBLEM_NONE,
+  FERRY_CLIENT_PROBLEM_OFFLINE,
+  FERRY_CLIENT_PROBLEM_BUSY,
+  FERRY_CLIENT_PROBLEM_UNTRUSTED,
+  FERRY_CLIENT_PROBLEM_KEY_CHANGED,
+  FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED,
+  FERRY_CLIENT_PROBLEM_PASSWORD_WRONG,
+  FERRY_CLIENT_PROBLEM_VERSION,
+} FerryClientProblem;
+
+GType ferry_client_problem_get_type (void) G_GNUC_CONST;
+
 /* Signals:
  *   "offer-added"   (FerryClient *, FerryOffer *)  a live OFFER after the snapshot
  *   "offer-removed" (FerryClient *, FerryOffer *)  a live DELETED
  *   "disconnected"  (FerryClient *, GError *)      the control session ended unasked
- * Properties: "address", "user-name", "state", "max-file-size", "reconnect", "server-busy". */
+ * Properties: "address", "user-name", "state", "problem", "next-retry", "max-file-size",
+ * "reconnect", "server-busy". */
 G_DECLARE_FINAL_TYPE (FerryClient, ferry_client, FERRY, CLIENT, GObject)
 
 /* "host", "host:port", "[v6addr]:port". Default port 5005. */
@@ -50,23 +75,40 @@ gboolean          ferry_client_get_tls                 (FerryClient          *se
 /* NULL means $XDG_CONFIG_HOME/ferry/known-servers. */
 void              ferry_client_set_known_servers_path  (FerryClient          *self,
                                                         const char           *path);
-/* Sent in HELLO for servers started with --password-file. NULL for none. */
+/* Sent in HELLO for servers started with --password-file. NULL for none. When the engine
+ * stopped for PASSWORD_NEEDED or PASSWORD_WRONG, a new password makes it try again at once. */
 void              ferry_client_set_password            (FerryClient          *self,
                                                         const char           *password);
 /* The fingerprint (canonical form) the server presented in the last TLS handshake, whether
  * or not it was trusted; NULL before any. A FERRY_ERROR_UNTRUSTED error means: show this to
  * the user, and call ferry_client_trust_fingerprint() if they confirm it. */
 const char       *ferry_client_get_server_fingerprint  (FerryClient          *self);
-/* Pins @fingerprint for this client's address in known-servers. Blocking (a small file). */
+/* Pins @fingerprint for this client's address: at once in memory (for every client of the
+ * process), in known-servers by a worker thread (a failure to write is logged). Fails only on
+ * a malformed fingerprint or address. When the engine stopped for UNTRUSTED, it tries again
+ * at once. */
 gboolean          ferry_client_trust_fingerprint       (FerryClient          *self,
                                                         const char           *fingerprint,
                                                         GError              **error);
-/* Forgets the pinned fingerprint of this client's address: deliberate trust reset. */
+/* Forgets the pinned fingerprint of this client's address: deliberate trust reset, written
+ * like a pin. When the engine stopped for KEY_CHANGED, it tries again at once (and then meets
+ * UNTRUSTED). */
 gboolean          ferry_client_forget_server           (FerryClient          *self,
                                                         GError              **error);
 FerryClientState  ferry_client_get_state               (FerryClient          *self);
-/* The last reason the control session failed or dropped, or NULL. */
+/* The last reason the control session failed or dropped, or NULL: the sentence to show with
+ * the problem. */
 const GError     *ferry_client_get_error               (FerryClient          *self);
+FerryClientProblem ferry_client_get_problem            (FerryClient          *self);
+/* When the engine tries again: a g_get_monotonic_time() value, or 0 when no try is planned
+ * (connected, trying right now, stopped for a person, or reconnect off). */
+gint64            ferry_client_get_next_retry          (FerryClient          *self);
+/* The one place that says what an error of this client means: which problem it is, so
+ * whether retrying can help. Also for one-shot calls (check, delete, transfers). */
+FerryClientProblem ferry_client_problem_from_error     (FerryClient          *self,
+                                                        const GError         *error);
+/* TRUE for the problems that retrying can't solve: a person must answer. */
+gboolean          ferry_client_problem_needs_person    (FerryClientProblem    problem);
 /* From WELCOME; 0 until a connection has been made. */
 guint64           ferry_client_get_max_file_size       (FerryClient          *self);
 /* TRUE while a connection of this client waits to try again because the server was busy
@@ -78,8 +120,9 @@ gboolean          ferry_client_get_server_busy         (FerryClient          *se
  * for never asking again. */
 void              ferry_client_set_busy_timeout        (FerryClient          *self,
                                                         guint                 seconds);
-/* When the control session drops, reconnect with backoff (1 s doubling to 30 s). Off by default.
- * Never after FERRY_ERROR_AUTH, _UNTRUSTED or _FINGERPRINT_CHANGED: those need a person. */
+/* The engine connects and reconnects by itself, from the first failed attempt on, with one
+ * backoff (1 s doubling to 30 s). Off by default. It turns itself off when a problem needs a
+ * person, and back on when that is answered (trust, forget, a new password). */
 void              ferry_client_set_reconnect           (FerryClient          *self,
                                                         gboolean              reconnect);
 gboolean          ferry_client_get_reconnect           (FerryClient          *self);
@@ -123,6 +166,18 @@ void              ferry_client_delete_async            (FerryClient          *se
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
 gboolean          ferry_client_delete_finish           (FerryClient          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+
+/* The upload pre-checks, before any transfer exists: a folder, an unreadable file, or one over
+ * the server's max-file-size is refused with a sentence naming it, which the caller shows as it
+ * is. ferry_transfer_run_async() makes the same checks (the same code). */
+void              ferry_client_check_upload_async      (FerryClient          *self,
+                                                        GFile                *file,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean          ferry_client_check_upload_finish     (FerryClient          *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
 

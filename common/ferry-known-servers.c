@@ -85,6 +85,34 @@ ferry_known_servers_lookup (const char  *path,
   return NULL;
 }
 
+GHashTable *
+ferry_known_servers_read_all (const char  *path,
+                              GError     **error)
+{
+  g_autofree char *default_path = path ? NULL : ferry_known_servers_default_path ();
+  g_autoptr(GHashTable) pins = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_auto(GStrv) lines = NULL;
+  gboolean ok;
+
+  lines = read_lines (path ? path : default_path, &ok, error);
+  if (!ok)
+    return NULL;
+  for (guint i = 0; lines && lines[i]; i++)
+    {
+      const char *line = g_strstrip (lines[i]);
+      const char *space = strchr (line, ' ');
+      g_autofree char *key = NULL;
+
+      if (!space || space == line)
+        continue;
+      key = g_strndup (line, (gsize) (space - line));
+      /* The first line for a key wins, as in ferry_known_servers_lookup(). */
+      if (!g_hash_table_contains (pins, key))
+        g_hash_table_insert (pins, g_steal_pointer (&key), g_strdup (space + 1));
+    }
+  return g_steal_pointer (&pins);
+}
+
 static gboolean
 rewrite (const char  *path,
          const char  *key,

@@ -18,6 +18,9 @@ char     *ferry_known_servers_default_path (void);
 char     *ferry_known_servers_lookup     (const char  *path,
                                           const char  *key,
                                           GError     **error);
+/* Every pin in the file: key -> fingerprint (an empty table when there is no file yet). */
+GHashTable *ferry_known_servers_read_all (const char  *path,
+                                          GError     **error);
 /* Pins @fingerprint (canonical form) for @key, replacing any earlier line; atomic, mode 0600. */
 gboolean  ferry_known_servers_add        (const char  *path,
                                           const char  *key,

@@ -63,6 +63,20 @@ struct _FerryTransfer
   gboolean            server_busy;    /* waiting to try a busy server again */
 };
 
+/* The upload pre-checks, the only copy: @file is a regular file (not a folder, not a device),
+ * readable, and at most @limit bytes (0: no limit known yet). Each refusal is a sentence naming
+ * @name (NULL: the file's display name), for the app and CLI to show as it is. */
+void      ferry_upload_check_async      (gpointer            source_object,
+                                         GFile              *file,
+                                         const char         *name,
+                                         guint64             limit,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+gboolean  ferry_upload_check_finish     (GAsyncResult       *result,
+                                         GError            **error);
+char     *ferry_file_display_basename   (GFile              *file);
+
 /* Called by the client when a transfer slot is free: starts connecting. */
 void      ferry_transfer_begin          (FerryTransfer      *self);
 /* Runs the upload (ferry-transfer-upload.c) or download (ferry-transfer-download.c) steps. */

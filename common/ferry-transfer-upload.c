@@ -245,15 +245,146 @@ upload_accepted_cb (GObject      *object,
   upload_read_next (self);
 }
 
-static GError *
-too_large_error (FerryTransfer *self,
-                 guint64        limit)
-{
-  g_autofree char *size = g_format_size (self->total);
-  g_autofree char *max = g_format_size (limit);
+/* ---- pre-checks: the only copy; the app and the CLI show these sentences as they are ----- */
 
+static GError *
+too_large_error (const char *name,
+                 guint64     size,
+                 guint64     limit)
+{
+  g_autofree char *size_text = g_format_size (size);
+  g_autofree char *limit_text = g_format_size (limit);
+
+  /* Translators: "“a.iso” is 2.1 GB, and this server accepts files up to 1.0 GB." */
   return g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
-                      _("“%s” is %s, over the server’s limit of %s."), self->name, size, max);
+                      _("“%s” is %s, and this server accepts files up to %s."),
+                      name, size_text, limit_text);
+}
+
+typedef struct
+{
+  char    *name;
+  guint64  limit;
+} CheckData;
+
+static void
+check_data_free (CheckData *data)
+{
+  g_free (data->name);
+  g_free (data);
+}
+
+static void
+upload_check_info_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  CheckData *data = g_task_get_task_data (task);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 size;
+
+  info = g_file_query_info_finish (G_FILE (object), result, &error);
+  if (!info)
+    {
+      g_autofree char *reason = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        {
+          g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                                   _("“%s” can’t be read: there is no such file."),
+                                   data->name);
+          return;
+        }
+      reason = ferry_error_reason (error->message);
+      /* Translators: %s is a file name, then why it can't be read */
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                               _("“%s” can’t be read: %s."), data->name, reason);
+      return;
+    }
+
+  switch (g_file_info_get_file_type (info))
+    {
+    case G_FILE_TYPE_REGULAR:
+      break;
+    case G_FILE_TYPE_DIRECTORY:
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                               _("“%s” is a folder. Ferry shares files one by one: choose the "
+                                 "files inside it instead."), data->name);
+      return;
+    case G_FILE_TYPE_UNKNOWN:
+    case G_FILE_TYPE_SYMBOLIC_LINK:
+    case G_FILE_TYPE_SPECIAL:
+    case G_FILE_TYPE_SHORTCUT:
+    case G_FILE_TYPE_MOUNTABLE:
+    default:
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                               _("“%s” is not a regular file; Ferry shares files, not "
+                                 "folders or devices."), data->name);
+      return;
+    }
+
+  if (g_file_info_has_attribute (info, G_FILE_ATTRIBUTE_ACCESS_CAN_READ) &&
+      !g_file_info_get_attribute_boolean (info, G_FILE_ATTRIBUTE_ACCESS_CAN_READ))
+    {
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
+                               _("“%s” can’t be read: you don’t have permission to read it."),
+                               data->name);
+      return;
+    }
+
+  size = (guint64) g_file_info_get_size (info);
+  if (data->limit > 0 && size > data->limit)
+    {
+      g_task_return_error (task, too_large_error (data->name, size, data->limit));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ferry_upload_check_async (gpointer             source_object,
+                          GFile               *file,
+                          const char          *name,
+                          guint64              limit,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  GTask *task = g_task_new (source_object, cancellable, callback, user_data);
+  CheckData *data = g_new0 (CheckData, 1);
+
+  g_task_set_source_tag (task, ferry_upload_check_async);
+  data->name = name ? g_strdup (name) : ferry_file_display_basename (file);
+  data->limit = limit;
+  g_task_set_task_data (task, data, (GDestroyNotify) check_data_free);
+  g_file_query_info_async (file,
+                           G_FILE_ATTRIBUTE_STANDARD_TYPE ","
+                           G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                           G_FILE_ATTRIBUTE_ACCESS_CAN_READ,
+                           G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, cancellable,
+                           upload_check_info_cb, task);
+}
+
+gboolean
+ferry_upload_check_finish (GAsyncResult  *result,
+                           GError       **error)
+{
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+char *
+ferry_file_display_basename (GFile *file)
+{
+  g_autofree char *basename = g_file_get_basename (file);
+
+  return basename ? g_filename_display_name (basename) : g_file_get_parse_name (file);
 }
 
 static void
@@ -276,7 +407,7 @@ upload_opened_cb (GObject      *object,
   limit = ferry_client_get_max_file_size (client);
   if (limit > 0 && self->total > limit)
     {
-      ferry_transfer_fail (self, too_large_error (self, limit));
+      ferry_transfer_fail (self, too_large_error (self->name, self->total, limit));
       return;
     }
 
@@ -319,11 +450,12 @@ upload_file_opened_cb (GObject      *object,
       return;
     }
 
-  /* Refuse before connecting when the limit is already known. */
+  /* Refuse before connecting when the limit is already known (the file may have grown since
+   * the pre-check). */
   limit = ferry_client_get_max_file_size (client);
   if (limit > 0 && self->total > limit)
     {
-      ferry_transfer_fail (self, too_large_error (self, limit));
+      ferry_transfer_fail (self, too_large_error (self->name, self->total, limit));
       return;
     }
 
@@ -332,26 +464,16 @@ upload_file_opened_cb (GObject      *object,
 }
 
 static void
-upload_file_info_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+upload_checked_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
-  g_autoptr(GFileInfo) info = NULL;
   GError *error = NULL;
 
-  info = g_file_query_info_finish (G_FILE (object), result, &error);
-  if (!info)
+  if (!ferry_upload_check_finish (result, &error))
     {
       ferry_transfer_fail (self, error);
-      return;
-    }
-  if (g_file_info_get_file_type (info) != G_FILE_TYPE_REGULAR)
-    {
-      ferry_transfer_fail (self,
-                           g_error_new (FERRY_ERROR, FERRY_ERROR_FAILED,
-                                        _("“%s” is not a regular file; Ferry shares files, not "
-                                          "folders or devices."), self->name));
       return;
     }
 
@@ -363,7 +485,7 @@ void
 ferry_transfer_start_upload (FerryTransfer *self,
                              FerryClient   *client)
 {
-  g_file_query_info_async (self->file, G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                           G_FILE_QUERY_INFO_NONE, G_PRIORITY_DEFAULT, self->cancellable,
-                           upload_file_info_cb, g_object_ref (self));
+  ferry_upload_check_async (NULL, self->file, self->name,
+                            ferry_client_get_max_file_size (client), self->cancellable,
+                            upload_checked_cb, g_object_ref (self));
 }

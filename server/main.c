@@ -16,13 +16,13 @@
 #include "ferry-data-lock.h"
 #include "ferry-fingerprint.h"
 #include "ferry-limits.h"
+#include "ferry-password-file.h"
 #include "ferry-server.h"
 #include "ferry-tls-identity.h"
 #include "ferry-tls-policy.h"
 #include "ferry-units.h"
 
 #define EXIT_USAGE 2
-#define MAX_PASSWORD_BYTES 1024   /* PROTOCOL.md §3 */
 
 typedef struct
 {
@@ -71,50 +71,6 @@ format_address (GInetAddress *address,
   if (g_inet_address_get_family (address) == G_SOCKET_FAMILY_IPV6)
     return g_strdup_printf ("[%s]:%u", text, port);
   return g_strdup_printf ("%s:%u", text, port);
-}
-
-/* The first line of @path, without its line ending; NULL with a sentence in @message. */
-static char *
-read_password_file (const char  *path,
-                    char       **message)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *contents = NULL;
-  gsize length = 0;
-  gsize line;
-
-  if (!g_file_get_contents (path, &contents, &length, &error))
-    {
-      *message = g_strdup_printf (_("Could not read the password file: %s"), error->message);
-      return NULL;
-    }
-
-  line = strcspn (contents, "\n");
-  if (line > 0 && contents[line - 1] == '\r')
-    line--;
-  if (line < length)
-    {
-      char *password = g_strndup (contents, line);
-
-      memset (contents, 0, length);
-      g_free (contents);
-      contents = password;
-      length = line;
-    }
-
-  if (length == 0)
-    *message = g_strdup_printf (_("The password file %s is empty; its first line must hold "
-                                  "the password."), path);
-  else if (length > MAX_PASSWORD_BYTES)
-    *message = g_strdup_printf (_("The password in %s is longer than %u bytes."),
-                                path, MAX_PASSWORD_BYTES);
-  else if (!g_utf8_validate (contents, (gssize) length, NULL))
-    *message = g_strdup_printf (_("The password in %s is not valid UTF-8 text."), path);
-  else
-    return g_steal_pointer (&contents);
-
-  memset (contents, 0, length);
-  return NULL;
 }
 
 /* The server's certificate: the pair given on the command line, or DATA/tls, created the first
@@ -286,11 +242,9 @@ main (int   argc,
                           "without TLS has no fingerprint."));
   if (password_file)
     {
-      g_autofree char *message = NULL;
-
-      password = read_password_file (password_file, &message);
+      password = ferry_password_file_read_path (password_file, &error);
       if (!password)
-        return usage_error (message);
+        return usage_error (error->message);
     }
 
   if (bind && *bind)
