@@ -328,7 +328,19 @@ def type_path(dialog, path, attempts=3):
             if attempt == attempts:
                 raise
             log('the path did not arrive in the “%s” dialog; typing it again' % dialog.name)
-    rawinput.pressKey('Return')
+    # GTK 4.8's chooser ignores a Return that comes while its entry still loads the folder
+    # for completion, which nothing on AT-SPI shows; so Return again while the path waits.
+    for attempt in range(1, attempts + 1):
+        rawinput.pressKey('Return')
+        try:
+            wait_for(lambda: not entry_holding(dialog, path),
+                     'the “%s” dialog to take the path' % dialog.name, timeout=5)
+            return
+        except AssertionError:
+            if attempt == attempts:
+                raise
+            log('the “%s” dialog did not take the path; pressing Return again' % dialog.name)
+            focus(dialog)
 
 
 def make_file(path, size, seed):
