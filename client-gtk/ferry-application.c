@@ -144,7 +144,7 @@ ferry_application_answer_problem (FerryApplication *self)
     {
     case FERRY_CLIENT_PROBLEM_UNTRUSTED:
     case FERRY_CLIENT_PROBLEM_KEY_CHANGED:
-      ferry_window_ask_trust (FERRY_WINDOW (window), self->client, error);
+      ferry_window_ask_trust (FERRY_WINDOW (window), self->client);
       break;
 
     case FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED:

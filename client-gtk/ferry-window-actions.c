@@ -82,32 +82,28 @@ download_chooser_response_cb (GtkFileChooserNative *chooser,
   g_object_unref (chooser);
 }
 
+/* The save dialog opens in the Downloads folder when there is one; looking goes through GIO's
+ * async query rather than a stat in the main loop. */
 static void
-ferry_window_download_action (GtkWidget  *widget,
-                              const char *action_name,
-                              GVariant   *param)
+download_folder_info_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
 {
-  FerryWindow *self = FERRY_WINDOW (widget);
-  const char *offer_id = g_variant_get_string (param, NULL);
-  g_autoptr(GFile) downloads = ferry_window_get_downloads_dir ();
+  g_autoptr(GTask) task = user_data;
+  FerryWindow *self = g_task_get_source_object (task);
+  const char *offer_id = g_task_get_task_data (task);
+  g_autoptr(GFileInfo) info = g_file_query_info_finish (G_FILE (object), result, NULL);
   g_autofree char *safe_name = NULL;
   GtkFileChooserNative *chooser;
   FerryOffer *offer;
 
-  if (!self->client)
+  if (g_task_return_error_if_cancelled (task))
     return;
-
-  offer = ferry_client_lookup_offer (self->client, offer_id);
+  offer = self->client ? ferry_client_lookup_offer (self->client, offer_id) : NULL;
   if (!offer)
     {
       ferry_window_toast (self, _("That file is no longer shared"));
-      return;
-    }
-
-  if (g_settings_get_boolean (self->settings, "save-to-downloads"))
-    {
-      g_file_make_directory_with_parents (downloads, NULL, NULL);
-      ferry_window_start_download (self, offer_id, downloads, FERRY_DOWNLOAD_INTO_DIRECTORY);
+      g_task_return_boolean (task, FALSE);
       return;
     }
 
@@ -116,12 +112,46 @@ ferry_window_download_action (GtkWidget  *widget,
                                          GTK_FILE_CHOOSER_ACTION_SAVE,
                                          _("_Save"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  if (g_file_query_exists (downloads, NULL))
-    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), downloads, NULL);
+  if (info && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
+    gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), G_FILE (object), NULL);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), safe_name);
   g_object_set_data_full (G_OBJECT (chooser), "ferry-offer-id", g_strdup (offer_id), g_free);
   g_signal_connect (chooser, "response", G_CALLBACK (download_chooser_response_cb), NULL);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+ferry_window_download_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *param)
+{
+  FerryWindow *self = FERRY_WINDOW (widget);
+  const char *offer_id = g_variant_get_string (param, NULL);
+  g_autoptr(GFile) downloads = ferry_window_get_downloads_dir ();
+  GTask *task;
+
+  if (!self->client)
+    return;
+
+  if (!ferry_client_lookup_offer (self->client, offer_id))
+    {
+      ferry_window_toast (self, _("That file is no longer shared"));
+      return;
+    }
+
+  /* The engine makes the folder if it is missing. */
+  if (g_settings_get_boolean (self->settings, "save-to-downloads"))
+    {
+      ferry_window_start_download (self, offer_id, downloads, FERRY_DOWNLOAD_INTO_DIRECTORY);
+      return;
+    }
+
+  task = g_task_new (self, self->cancellable, NULL, NULL);
+  g_task_set_source_tag (task, ferry_window_download_action);
+  g_task_set_task_data (task, g_strdup (offer_id), g_free);
+  g_file_query_info_async (downloads, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
+                           G_PRIORITY_DEFAULT, self->cancellable, download_folder_info_cb, task);
 }
 
 /* Delete

@@ -131,25 +131,27 @@ trust_response_cb (FerryTrustDialog *dialog,
 }
 
 void
-ferry_window_ask_trust (FerryWindow  *self,
-                        FerryClient  *client,
-                        const GError *error)
+ferry_window_ask_trust (FerryWindow *self,
+                        FerryClient *client)
 {
+  FerryClientProblem problem;
+  const GError *error;
   GtkWidget *dialog;
   const char *fingerprint;
 
   g_return_if_fail (FERRY_IS_WINDOW (self));
   g_return_if_fail (FERRY_IS_CLIENT (client));
-  g_return_if_fail (error != NULL);
 
   if (self->trust_dialog)
     return;
 
+  problem = ferry_client_get_problem (client);
+  error = ferry_client_get_error (client);
   fingerprint = ferry_client_get_server_fingerprint (client);
-  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED) && fingerprint)
+  if (problem == FERRY_CLIENT_PROBLEM_UNTRUSTED && fingerprint)
     dialog = ferry_trust_dialog_new_untrusted (GTK_WINDOW (self),
                                                ferry_client_get_address (client), fingerprint);
-  else if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED))
+  else if (problem == FERRY_CLIENT_PROBLEM_KEY_CHANGED && error)
     dialog = ferry_trust_dialog_new_changed (GTK_WINDOW (self), error->message);
   else
     return;

@@ -23,12 +23,11 @@ void       ferry_window_upload     (FerryWindow      *self,
 void       ferry_window_show_error (FerryWindow      *self,
                                     const char       *heading,
                                     const char       *body);
-/* Asks whether to trust @client's server after FERRY_ERROR_UNTRUSTED (trust its fingerprint, or
- * go back to the first-run page), or says that its identity changed after
- * FERRY_ERROR_FINGERPRINT_CHANGED (forget it, or go back). One question at a time. */
+/* Answers @client's problem FERRY_CLIENT_PROBLEM_UNTRUSTED (trust its fingerprint, or go back
+ * to the first-run page) or _KEY_CHANGED (says so: forget it, or go back). One question at a
+ * time; nothing for any other problem. */
 void       ferry_window_ask_trust  (FerryWindow      *self,
-                                    FerryClient      *client,
-                                    const GError     *error);
+                                    FerryClient      *client);
 /* Asks for the server's password; answers with app.log-in "(sb)" (password, remember) or
  * app.disconnect. @problem: the server's sentence about the last password, or NULL. While a
  * question is on screen, a new call only updates its @problem. */

@@ -381,6 +381,19 @@ prepare_thread (GTask        *task,
       return;
     }
 
+  /* Saving into a folder (the Downloads folder, say) makes the folder first when it is
+   * missing, here in the worker thread rather than in the caller's main loop. */
+  if ((data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY) &&
+      !g_file_make_directory_with_parents (data->dir, cancellable, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+        {
+          g_task_return_error (task, error);
+          return;
+        }
+      g_clear_error (&error);
+    }
+
   if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
     {
       data->final = g_object_ref (data->destination);

@@ -34,7 +34,8 @@ typedef enum
 typedef enum
 {
   FERRY_DOWNLOAD_FLAGS_NONE = 0,
-  /* @destination is a folder: save under the offer's name made safe, never overwriting. */
+  /* @destination is a folder (made if missing): save under the offer's name made safe, never
+   * overwriting. */
   FERRY_DOWNLOAD_INTO_DIRECTORY = 1 << 0,
   /* @destination is a file the user chose and may replace (a save dialog confirmed it).
    * Without this flag an existing file is kept and "name (1).ext" is used instead. */

@@ -186,6 +186,38 @@ test_round_trip (Fixture       *f,
   g_assert_cmpstr (sum_saved, ==, sum_src);
 }
 
+/* Saving into a folder that is not there yet (a fresh Downloads folder, say) makes it, parents
+ * included: the engine does it in its worker thread, so the app never has to in its main loop. */
+static void
+test_download_into_new_folder (Fixture       *f,
+                               gconstpointer  user_data)
+{
+  g_autoptr(FerryOffer) offer = NULL;
+  g_autoptr(FerryTransfer) download = NULL;
+  g_autoptr(GFile) out = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out_dir = g_build_filename (f->tmp, "new", "Downloads", NULL);
+  g_autofree char *src = g_build_filename (f->tmp, "note.txt", NULL);
+  g_autofree char *sum_src = NULL;
+  g_autofree char *sum_saved = NULL;
+  g_autofree char *saved = NULL;
+
+  error = upload (f, "note.txt", 1000, &offer);
+  g_assert_no_error (error);
+  sum_src = ferry_test_sha256_file (src);
+
+  g_assert_false (g_file_test (out_dir, G_FILE_TEST_EXISTS));
+  out = g_file_new_for_path (out_dir);
+  download = ferry_client_download (f->client, ferry_offer_get_id (offer), out,
+                                    FERRY_DOWNLOAD_INTO_DIRECTORY);
+  error = ferry_test_run_transfer (download);
+  g_assert_no_error (error);
+  saved = g_file_get_path (ferry_transfer_get_file (download));
+  g_assert_true (g_str_has_prefix (saved, out_dir));
+  sum_saved = ferry_test_sha256_file (saved);
+  g_assert_cmpstr (sum_saved, ==, sum_src);
+}
+
 /* The memory store is bounded: what does not fit is refused with the usual sentence, and
  * nothing is left behind. */
 static void
@@ -263,6 +295,8 @@ main (int   argc,
 
   g_test_add ("/inprocess/memory/round-trip", Fixture, GSIZE_TO_POINTER (64 * MIB),
               setup_memory, test_round_trip, teardown);
+  g_test_add ("/inprocess/memory/download-into-new-folder", Fixture,
+              GSIZE_TO_POINTER (64 * MIB), setup_memory, test_download_into_new_folder, teardown);
   g_test_add ("/inprocess/memory/full", Fixture, GSIZE_TO_POINTER (MIB),
               setup_memory, test_full, teardown);
   g_test_add ("/inprocess/local/error-names-no-path", Fixture, NULL,
