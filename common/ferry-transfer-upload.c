@@ -418,9 +418,9 @@ upload_opened_cb (GObject      *object,
 }
 
 static void
-upload_file_opened_cb (GObject      *object,
-                       GAsyncResult *result,
-                       gpointer      user_data)
+upload_file_info_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
   g_autoptr(FerryClient) client = g_weak_ref_get (&self->client);
@@ -428,15 +428,7 @@ upload_file_opened_cb (GObject      *object,
   GError *error = NULL;
   guint64 limit;
 
-  self->input = G_INPUT_STREAM (g_file_read_finish (G_FILE (object), result, &error));
-  if (!self->input)
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-
-  info = g_file_input_stream_query_info (G_FILE_INPUT_STREAM (self->input),
-                                         G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, &error);
+  info = g_file_input_stream_query_info_finish (G_FILE_INPUT_STREAM (object), result, &error);
   if (!info)
     {
       ferry_transfer_fail (self, error);
@@ -461,6 +453,28 @@ upload_file_opened_cb (GObject      *object,
 
   ferry_client_open_full_async (client, ferry_transfer_set_server_busy, self, self->cancellable,
                                 upload_opened_cb, g_object_ref (self));
+}
+
+static void
+upload_file_opened_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+
+  self->input = G_INPUT_STREAM (g_file_read_finish (G_FILE (object), result, &error));
+  if (!self->input)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  /* The size of what was opened, which is what will be sent. */
+  g_file_input_stream_query_info_async (G_FILE_INPUT_STREAM (self->input),
+                                        G_FILE_ATTRIBUTE_STANDARD_SIZE, G_PRIORITY_DEFAULT,
+                                        self->cancellable, upload_file_info_cb,
+                                        g_object_ref (self));
 }
 
 static void
