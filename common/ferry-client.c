@@ -503,16 +503,26 @@ ferry_client_clear_finished_transfers (FerryClient *self)
 
 /* ---- the async calls: the parts do the work, the caller sees the client as the source ---- */
 
-/* Every part's async call is a GTask that resolves to a boolean: passed on as it is. */
+/* A part's async call ended: its result, read with its own _finish, is passed on to the
+ * caller's task (whose source tag says which call it was). */
 static void
 forward_boolean_cb (GObject      *object,
                     GAsyncResult *result,
                     gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  gpointer tag = g_task_get_source_tag (task);
   GError *error = NULL;
+  gboolean ok;
 
-  if (g_task_propagate_boolean (G_TASK (result), &error))
+  if (tag == ferry_client_connect_async)
+    ok = ferry_subscription_connect_finish (FERRY_SUBSCRIPTION (object), result, &error);
+  else if (tag == ferry_client_check_async)
+    ok = ferry_transfer_queue_check_finish (FERRY_TRANSFER_QUEUE (object), result, &error);
+  else
+    ok = ferry_transfer_queue_delete_finish (FERRY_TRANSFER_QUEUE (object), result, &error);
+
+  if (ok)
     g_task_return_boolean (task, TRUE);
   else
     g_task_return_error (task, error);

@@ -195,13 +195,6 @@ ferry_subscription_new (FerryDialer *dialer)
   return g_object_new (FERRY_TYPE_SUBSCRIPTION, "dialer", dialer, NULL);
 }
 
-FerryDialer *
-ferry_subscription_get_dialer (FerrySubscription *self)
-{
-  g_return_val_if_fail (FERRY_IS_SUBSCRIPTION (self), NULL);
-  return self->dialer;
-}
-
 GListModel *
 ferry_subscription_get_offers (FerrySubscription *self)
 {

@@ -20,7 +20,6 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FerrySubscription, ferry_subscription, FERRY, SUBSCRIPTION, GObject)
 
 FerrySubscription  *ferry_subscription_new               (FerryDialer          *dialer);
-FerryDialer        *ferry_subscription_get_dialer        (FerrySubscription    *self);
 /* A GListModel of FerryOffer, oldest first. A reconnect replaces its contents with the new
  * snapshot in one items-changed. */
 GListModel         *ferry_subscription_get_offers        (FerrySubscription    *self);
