@@ -109,7 +109,7 @@ typedef struct
   FerryTrustStore      *trust;          /* loaded: the identity and pins for this open */
   GCancellable         *caller_cancellable;
   gulong                caller_handler;  /* on caller_cancellable, until the open ends */
-  FerryDialerWaitingFunc  waiting_func;
+  FerryDialerWaitingFunc waiting_func;
   gpointer              waiting_data;
   gint64                retry_deadline; /* monotonic */
   guint                 timeout_source;

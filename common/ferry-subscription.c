@@ -339,7 +339,7 @@ ferry_subscription_answered (FerrySubscription  *self,
 
 static void
 replace_offers (FerrySubscription *self,
-                GPtrArray   *offers)
+                GPtrArray         *offers)
 {
   g_hash_table_remove_all (self->offers_by_id);
   for (guint i = 0; i < offers->len; i++)
@@ -376,7 +376,7 @@ reconnect_cb (gpointer user_data)
 /* Ends the control session. @error NULL means the user asked for it. */
 static void
 control_ended (FerrySubscription *self,
-               GError      *error)
+               GError            *error)
 {
   g_autoptr(GTask) connect_task = g_steal_pointer (&self->connect_task);
   gboolean was_connected = self->state == FERRY_CLIENT_CONNECTED;
@@ -450,7 +450,7 @@ control_ended (FerrySubscription *self,
 
 static void
 handle_control_frame (FerrySubscription *self,
-                      FerryFrame  *frame)
+                      FerryFrame        *frame)
 {
   g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
