@@ -1,6 +1,7 @@
-/* ferry-client.c: the façade the app and the CLI use: properties, the problem, trust answers.
- * Its lifetimes live in ferry-dialer.c (one connection made ready), ferry-subscription.c (the
- * control session and its reconnects) and ferry-transfer-queue.c (transfers and requests).
+/* ferry-client.c: the façade the app and the CLI use. It makes a FerryDialer (one connection
+ * made ready), a FerrySubscription (the control session, its reconnects and its problem) and a
+ * FerryTransferQueue (transfers and requests), forwards to them, and passes their signals and
+ * property changes on as its own.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -8,18 +9,25 @@
 
 #include "config.h"
 
-#include <string.h>
-#include <glib/gi18n.h>
+#include "ferry-client.h"
+#include "ferry-dialer.h"
+#include "ferry-subscription.h"
+#include "ferry-transfer-private.h"
+#include "ferry-transfer-queue.h"
 
-#include "ferry-client-private.h"
-#include "ferry-error.h"
-#include "ferry-fingerprint.h"
-#include "ferry-known-servers.h"
-#include "ferry-tls-policy.h"
-#include "ferry-trust-store.h"
+struct _FerryClient
+{
+  GObject parent_instance;
 
-/* How long one open keeps asking a busy server, by default (ferry-dialer.c). */
-#define BUSY_RETRY_BUDGET_SECONDS 60
+  /* owned references */
+  FerryDialer        *dialer;
+  FerrySubscription  *subscription;
+  FerryTransferQueue *queue;
+
+  /* construct-only values, handed to the dialer in constructed() */
+  char               *address;
+  char               *user_name;
+};
 
 enum {
   PROP_0,
@@ -61,62 +69,25 @@ G_DEFINE_ENUM_TYPE (FerryClientProblem, ferry_client_problem,
 
 G_DEFINE_FINAL_TYPE (FerryClient, ferry_client, G_TYPE_OBJECT)
 
-static void resume_after_answer (FerryClient *self);
-
-gboolean
-ferry_parse_address (const char  *address,
-                     char       **host,
-                     guint16     *port,
-                     GError     **error)
-{
-  g_autoptr(GNetworkAddress) parsed = NULL;
-  g_autoptr(GError) local_error = NULL;
-
-  parsed = (GNetworkAddress *) g_network_address_parse (address, FERRY_DEFAULT_PORT, &local_error);
-  if (!parsed || !*g_network_address_get_hostname (parsed))
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_CONNECT,
-                   _("“%s” is not a server address; use HOST or HOST:PORT, such as "
-                     "files.example.org:5005."), address);
-      return FALSE;
-    }
-  if (g_network_address_get_port (parsed) == 0)
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_CONNECT,
-                   _("“%s” has port 0; a server address needs a real port."), address);
-      return FALSE;
-    }
-
-  if (host)
-    *host = g_strdup (g_network_address_get_hostname (parsed));
-  if (port)
-    *port = g_network_address_get_port (parsed);
-  return TRUE;
-}
-
 static void
 ferry_client_dispose (GObject *object)
 {
   FerryClient *self = FERRY_CLIENT (object);
 
-  ferry_client_disconnect (self);
-  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  if (self->subscription)
+    ferry_subscription_disconnect (self->subscription);
   /* A program about to exit (ferry-cli) must not lose a pin it just made. */
-  if (self->trust)
-    ferry_trust_store_flush (self->trust);
-  g_clear_object (&self->trust);
-  if (self->transfers)
-    {
-      GListModel *transfers = G_LIST_MODEL (self->transfers);
-
-      for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
-        {
-          g_autoptr(FerryTransfer) transfer = g_list_model_get_item (transfers, i);
-
-          ferry_transfer_cancel (transfer);
-        }
-      g_list_store_remove_all (self->transfers);
-    }
+  if (self->dialer)
+    ferry_dialer_flush (self->dialer);
+  if (self->queue)
+    ferry_transfer_queue_cancel_all (self->queue);
+  if (self->subscription)
+    g_signal_handlers_disconnect_by_data (self->subscription, self);
+  if (self->dialer)
+    g_signal_handlers_disconnect_by_data (self->dialer, self);
+  g_clear_object (&self->queue);
+  g_clear_object (&self->subscription);
+  g_clear_object (&self->dialer);
 
   G_OBJECT_CLASS (ferry_client_parent_class)->dispose (object);
 }
@@ -127,22 +98,7 @@ ferry_client_finalize (GObject *object)
   FerryClient *self = FERRY_CLIENT (object);
 
   g_clear_pointer (&self->address, g_free);
-  g_clear_pointer (&self->host, g_free);
   g_clear_pointer (&self->user_name, g_free);
-  g_clear_pointer (&self->identity_path, g_free);
-  g_clear_pointer (&self->known_servers_path, g_free);
-  g_clear_pointer (&self->server_fingerprint, g_free);
-  g_clear_pointer (&self->pin_key, g_free);
-  if (self->password)
-    memset (self->password, 0, strlen (self->password));
-  g_clear_pointer (&self->password, g_free);
-  g_clear_pointer (&self->offers_by_id, g_hash_table_unref);
-  g_clear_pointer (&self->active_transfers, g_hash_table_unref);
-  g_queue_clear_full (&self->queued_transfers, g_object_unref);
-  g_clear_pointer (&self->snapshot, g_ptr_array_unref);
-  g_clear_object (&self->offers);
-  g_clear_object (&self->transfers);
-  g_clear_error (&self->error);
 
   G_OBJECT_CLASS (ferry_client_parent_class)->finalize (object);
 }
@@ -158,28 +114,28 @@ ferry_client_get_property (GObject    *object,
   switch (prop_id)
     {
     case PROP_ADDRESS:
-      g_value_set_string (value, self->address);
+      g_value_set_string (value, ferry_client_get_address (self));
       break;
     case PROP_USER_NAME:
-      g_value_set_string (value, self->user_name);
+      g_value_set_string (value, ferry_client_get_user_name (self));
       break;
     case PROP_STATE:
-      g_value_set_enum (value, self->state);
+      g_value_set_enum (value, ferry_client_get_state (self));
       break;
     case PROP_MAX_FILE_SIZE:
-      g_value_set_uint64 (value, self->max_file_size);
+      g_value_set_uint64 (value, ferry_client_get_max_file_size (self));
       break;
     case PROP_SERVER_BUSY:
-      g_value_set_boolean (value, self->n_busy_waits > 0);
+      g_value_set_boolean (value, ferry_client_get_server_busy (self));
       break;
     case PROP_RECONNECT:
-      g_value_set_boolean (value, self->reconnect);
+      g_value_set_boolean (value, ferry_client_get_reconnect (self));
       break;
     case PROP_PROBLEM:
-      g_value_set_enum (value, self->problem);
+      g_value_set_enum (value, ferry_client_get_problem (self));
       break;
     case PROP_NEXT_RETRY:
-      g_value_set_int64 (value, self->next_retry);
+      g_value_set_int64 (value, ferry_client_get_next_retry (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -210,6 +166,43 @@ ferry_client_set_property (GObject      *object,
     }
 }
 
+/* The parts' property changes, passed on under the same names. */
+static void
+part_notify_cb (GObject    *part,
+                GParamSpec *pspec,
+                gpointer    user_data)
+{
+  FerryClient *self = user_data;
+  GParamSpec *own = g_object_class_find_property (G_OBJECT_GET_CLASS (self), pspec->name);
+
+  if (own)
+    g_object_notify_by_pspec (G_OBJECT (self), own);
+}
+
+static void
+offer_added_cb (FerrySubscription *subscription,
+                FerryOffer        *offer,
+                FerryClient       *self)
+{
+  g_signal_emit (self, signals[OFFER_ADDED], 0, offer);
+}
+
+static void
+offer_removed_cb (FerrySubscription *subscription,
+                  FerryOffer        *offer,
+                  FerryClient       *self)
+{
+  g_signal_emit (self, signals[OFFER_REMOVED], 0, offer);
+}
+
+static void
+disconnected_cb (FerrySubscription *subscription,
+                 const GError      *error,
+                 FerryClient       *self)
+{
+  g_signal_emit (self, signals[DISCONNECTED], 0, error);
+}
+
 static void
 ferry_client_constructed (GObject *object)
 {
@@ -217,31 +210,27 @@ ferry_client_constructed (GObject *object)
 
   G_OBJECT_CLASS (ferry_client_parent_class)->constructed (object);
 
-  if (!self->address)
-    self->address = g_strdup ("localhost");
-  if (!self->user_name || !*self->user_name)
-    {
-      g_free (self->user_name);
-      self->user_name = g_strdup (g_get_real_name ());
-      if (!*self->user_name || g_str_equal (self->user_name, "Unknown"))
-        {
-          g_free (self->user_name);
-          self->user_name = g_strdup (g_get_user_name ());
-        }
-    }
-  self->address_valid = ferry_parse_address (self->address, &self->host, &self->port, NULL);
-  if (self->address_valid)
-    self->pin_key = ferry_known_servers_key (self->host, self->port);
+  self->dialer = ferry_dialer_new (self->address, self->user_name);
+  self->subscription = ferry_subscription_new (self->dialer);
+  self->queue = ferry_transfer_queue_new (self->dialer);
+  g_clear_pointer (&self->address, g_free);
+  g_clear_pointer (&self->user_name, g_free);
+
+  g_signal_connect (self->dialer, "notify::max-file-size", G_CALLBACK (part_notify_cb), self);
+  g_signal_connect (self->dialer, "notify::server-busy", G_CALLBACK (part_notify_cb), self);
+  g_signal_connect (self->subscription, "notify::state", G_CALLBACK (part_notify_cb), self);
+  g_signal_connect (self->subscription, "notify::problem", G_CALLBACK (part_notify_cb), self);
+  g_signal_connect (self->subscription, "notify::next-retry", G_CALLBACK (part_notify_cb), self);
+  g_signal_connect (self->subscription, "notify::reconnect", G_CALLBACK (part_notify_cb), self);
+  g_signal_connect (self->subscription, "offer-added", G_CALLBACK (offer_added_cb), self);
+  g_signal_connect (self->subscription, "offer-removed", G_CALLBACK (offer_removed_cb), self);
+  g_signal_connect (self->subscription, "disconnected", G_CALLBACK (disconnected_cb), self);
 }
 
 static void
 ferry_client_class_init (FerryClientClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
-
-  /* A no-op when main() already did it, as it should; this covers programs that forget, as
-   * long as they make no TLS connection before their first FerryClient. */
-  ferry_tls_policy_init ();
 
   object_class->dispose = ferry_client_dispose;
   object_class->finalize = ferry_client_finalize;
@@ -290,13 +279,6 @@ ferry_client_class_init (FerryClientClass *klass)
 static void
 ferry_client_init (FerryClient *self)
 {
-  self->offers = g_list_store_new (FERRY_TYPE_OFFER);
-  self->transfers = g_list_store_new (FERRY_TYPE_TRANSFER);
-  self->offers_by_id = g_hash_table_new (g_str_hash, g_str_equal);
-  self->active_transfers = g_hash_table_new (NULL, NULL);
-  g_queue_init (&self->queued_transfers);
-  self->busy_timeout = BUSY_RETRY_BUDGET_SECONDS;
-  self->tls = TRUE;
 }
 
 FerryClient *
@@ -310,14 +292,14 @@ const char *
 ferry_client_get_address (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  return self->address;
+  return ferry_dialer_get_address (self->dialer);
 }
 
 const char *
 ferry_client_get_user_name (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  return self->user_name;
+  return ferry_dialer_get_user_name (self->dialer);
 }
 
 void
@@ -325,10 +307,7 @@ ferry_client_set_identity_path (FerryClient *self,
                                 const char  *path)
 {
   g_return_if_fail (FERRY_IS_CLIENT (self));
-
-  g_free (self->identity_path);
-  self->identity_path = g_strdup (path);
-  g_clear_object (&self->trust);
+  ferry_dialer_set_identity_path (self->dialer, path);
 }
 
 void
@@ -336,14 +315,14 @@ ferry_client_set_tls (FerryClient *self,
                       gboolean     tls)
 {
   g_return_if_fail (FERRY_IS_CLIENT (self));
-  self->tls = !!tls;
+  ferry_dialer_set_tls (self->dialer, tls);
 }
 
 gboolean
 ferry_client_get_tls (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), TRUE);
-  return self->tls;
+  return ferry_dialer_get_tls (self->dialer);
 }
 
 void
@@ -351,10 +330,7 @@ ferry_client_set_known_servers_path (FerryClient *self,
                                      const char  *path)
 {
   g_return_if_fail (FERRY_IS_CLIENT (self));
-
-  g_free (self->known_servers_path);
-  self->known_servers_path = g_strdup (path);
-  g_clear_object (&self->trust);
+  ferry_dialer_set_known_servers_path (self->dialer, path);
 }
 
 void
@@ -363,30 +339,19 @@ ferry_client_set_password (FerryClient *self,
 {
   g_return_if_fail (FERRY_IS_CLIENT (self));
 
-  if (self->password)
-    memset (self->password, 0, strlen (self->password));
-  g_free (self->password);
-  self->password = password && *password ? g_strdup (password) : NULL;
-
-  if (self->password &&
-      (self->problem == FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED ||
-       self->problem == FERRY_CLIENT_PROBLEM_PASSWORD_WRONG))
-    resume_after_answer (self);
+  ferry_dialer_set_password (self->dialer, password);
+  if (ferry_dialer_has_password (self->dialer))
+    {
+      ferry_subscription_answered (self->subscription, FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED);
+      ferry_subscription_answered (self->subscription, FERRY_CLIENT_PROBLEM_PASSWORD_WRONG);
+    }
 }
 
 const char *
 ferry_client_get_server_fingerprint (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  return self->server_fingerprint;
-}
-
-FerryTrustStore *
-ferry_client_get_trust (FerryClient *self)
-{
-  if (!self->trust)
-    self->trust = ferry_trust_store_get (self->identity_path, self->known_servers_path);
-  return self->trust;
+  return ferry_dialer_get_server_fingerprint (self->dialer);
 }
 
 gboolean
@@ -394,18 +359,12 @@ ferry_client_trust_fingerprint (FerryClient  *self,
                                 const char   *fingerprint,
                                 GError      **error)
 {
-  g_autofree char *canonical = NULL;
-
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
   g_return_val_if_fail (fingerprint != NULL, FALSE);
 
-  if (!self->pin_key)
-    return ferry_parse_address (self->address, NULL, NULL, error);
-  if (!(canonical = ferry_fingerprint_parse (fingerprint, error)))
+  if (!ferry_dialer_trust_fingerprint (self->dialer, fingerprint, error))
     return FALSE;
-  ferry_trust_store_pin (ferry_client_get_trust (self), self->pin_key, canonical);
-  if (self->problem == FERRY_CLIENT_PROBLEM_UNTRUSTED)
-    resume_after_answer (self);
+  ferry_subscription_answered (self->subscription, FERRY_CLIENT_PROBLEM_UNTRUSTED);
   return TRUE;
 }
 
@@ -415,11 +374,9 @@ ferry_client_forget_server (FerryClient  *self,
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
 
-  if (!self->pin_key)
-    return ferry_parse_address (self->address, NULL, NULL, error);
-  ferry_trust_store_forget (ferry_client_get_trust (self), self->pin_key);
-  if (self->problem == FERRY_CLIENT_PROBLEM_KEY_CHANGED)
-    resume_after_answer (self);
+  if (!ferry_dialer_forget_server (self->dialer, error))
+    return FALSE;
+  ferry_subscription_answered (self->subscription, FERRY_CLIENT_PROBLEM_KEY_CHANGED);
   return TRUE;
 }
 
@@ -427,28 +384,28 @@ FerryClientState
 ferry_client_get_state (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FERRY_CLIENT_DISCONNECTED);
-  return self->state;
+  return ferry_subscription_get_state (self->subscription);
 }
 
 const GError *
 ferry_client_get_error (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  return self->error;
+  return ferry_subscription_get_error (self->subscription);
 }
 
 FerryClientProblem
 ferry_client_get_problem (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FERRY_CLIENT_PROBLEM_NONE);
-  return self->problem;
+  return ferry_subscription_get_problem (self->subscription);
 }
 
 gint64
 ferry_client_get_next_retry (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), 0);
-  return self->next_retry;
+  return ferry_subscription_get_next_retry (self->subscription);
 }
 
 FerryClientProblem
@@ -456,28 +413,7 @@ ferry_client_problem_from_error (FerryClient  *self,
                                  const GError *error)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FERRY_CLIENT_PROBLEM_NONE);
-
-  if (!error || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return FERRY_CLIENT_PROBLEM_NONE;
-  if (error->domain != FERRY_ERROR)
-    return FERRY_CLIENT_PROBLEM_OFFLINE;
-
-  switch (error->code)
-    {
-    case FERRY_ERROR_UNTRUSTED:
-      return FERRY_CLIENT_PROBLEM_UNTRUSTED;
-    case FERRY_ERROR_FINGERPRINT_CHANGED:
-      return FERRY_CLIENT_PROBLEM_KEY_CHANGED;
-    case FERRY_ERROR_AUTH:
-      return self->sent_password ? FERRY_CLIENT_PROBLEM_PASSWORD_WRONG
-                                 : FERRY_CLIENT_PROBLEM_PASSWORD_NEEDED;
-    case FERRY_ERROR_VERSION:
-      return FERRY_CLIENT_PROBLEM_VERSION;
-    case FERRY_ERROR_BUSY:
-      return FERRY_CLIENT_PROBLEM_BUSY;
-    default:
-      return FERRY_CLIENT_PROBLEM_OFFLINE;
-    }
+  return ferry_subscription_problem_from_error (self->subscription, error);
 }
 
 gboolean
@@ -499,36 +435,11 @@ ferry_client_problem_needs_person (FerryClientProblem problem)
     }
 }
 
-void
-ferry_client_set_problem (FerryClient        *self,
-                          FerryClientProblem  problem,
-                          gint64              next_retry)
-{
-  g_object_freeze_notify (G_OBJECT (self));
-  if (self->problem != problem)
-    {
-      self->problem = problem;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
-    }
-  if (self->next_retry != next_retry)
-    {
-      self->next_retry = next_retry;
-      g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_NEXT_RETRY]);
-    }
-  g_object_thaw_notify (G_OBJECT (self));
-}
-
-void
-ferry_client_notify_problem (FerryClient *self)
-{
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PROBLEM]);
-}
-
 guint64
 ferry_client_get_max_file_size (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), 0);
-  return self->max_file_size;
+  return ferry_dialer_get_max_file_size (self->dialer);
 }
 
 void
@@ -536,21 +447,21 @@ ferry_client_set_busy_timeout (FerryClient *self,
                                guint        seconds)
 {
   g_return_if_fail (FERRY_IS_CLIENT (self));
-  self->busy_timeout = seconds;
+  ferry_dialer_set_busy_timeout (self->dialer, seconds);
 }
 
 gboolean
 ferry_client_get_server_busy (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
-  return self->n_busy_waits > 0;
+  return ferry_dialer_get_server_busy (self->dialer);
 }
 
 gboolean
 ferry_client_get_reconnect (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
-  return self->reconnect;
+  return ferry_subscription_get_reconnect (self->subscription);
 }
 
 void
@@ -558,38 +469,14 @@ ferry_client_set_reconnect (FerryClient *self,
                             gboolean     reconnect)
 {
   g_return_if_fail (FERRY_IS_CLIENT (self));
-
-  reconnect = !!reconnect;
-  self->resume_on_answer = FALSE;
-  if (self->reconnect == reconnect)
-    return;
-  self->reconnect = reconnect;
-  if (!reconnect)
-    {
-      g_clear_handle_id (&self->reconnect_source, g_source_remove);
-      if (self->next_retry)
-        ferry_client_set_problem (self, self->problem, 0);
-    }
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RECONNECT]);
-}
-
-/* A person answered what stopped the engine: reconnect is on again, and it tries at once. */
-static void
-resume_after_answer (FerryClient *self)
-{
-  if (!self->resume_on_answer)
-    return;
-  ferry_client_set_reconnect (self, TRUE);
-  g_clear_handle_id (&self->reconnect_source, g_source_remove);
-  if (self->state == FERRY_CLIENT_DISCONNECTED)
-    ferry_subscription_start (self);
+  ferry_subscription_set_reconnect (self->subscription, reconnect);
 }
 
 GListModel *
 ferry_client_get_offers (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  return G_LIST_MODEL (self->offers);
+  return ferry_subscription_get_offers (self->subscription);
 }
 
 FerryOffer *
@@ -597,65 +484,191 @@ ferry_client_lookup_offer (FerryClient *self,
                            const char  *id)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  return id ? g_hash_table_lookup (self->offers_by_id, id) : NULL;
+  return ferry_subscription_lookup_offer (self->subscription, id);
 }
 
 GListModel *
 ferry_client_get_transfers (FerryClient *self)
 {
   g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  return G_LIST_MODEL (self->transfers);
+  return ferry_transfer_queue_get_transfers (self->queue);
 }
 
 void
-ferry_client_set_state (FerryClient      *self,
-                        FerryClientState  state)
+ferry_client_clear_finished_transfers (FerryClient *self)
 {
-  if (self->state == state)
-    return;
-  self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  ferry_transfer_queue_clear_finished (self->queue);
 }
 
-void
-ferry_client_set_max_file_size (FerryClient *self,
-                                guint64      max_file_size)
-{
-  if (self->max_file_size == max_file_size)
-    return;
-  self->max_file_size = max_file_size;
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FILE_SIZE]);
-}
+/* ---- the async calls: the parts do the work, the caller sees the client as the source ---- */
 
-void
-ferry_client_count_busy_wait (FerryClient *self,
-                              gboolean     waiting)
+/* A part's async call ended: its result, read with its own _finish, is passed on to the
+ * caller's task (whose source tag says which call it was). */
+static void
+forward_boolean_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
 {
-  if (waiting)
-    self->n_busy_waits++;
+  g_autoptr(GTask) task = user_data;
+  gpointer tag = g_task_get_source_tag (task);
+  GError *error = NULL;
+  gboolean ok;
+
+  if (tag == ferry_client_connect_async)
+    ok = ferry_subscription_connect_finish (FERRY_SUBSCRIPTION (object), result, &error);
+  else if (tag == ferry_client_check_async)
+    ok = ferry_transfer_queue_check_finish (FERRY_TRANSFER_QUEUE (object), result, &error);
   else
-    self->n_busy_waits--;
-  if (self->n_busy_waits == (waiting ? 1 : 0))
-    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_BUSY]);
+    ok = ferry_transfer_queue_delete_finish (FERRY_TRANSFER_QUEUE (object), result, &error);
+
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
+/* The task a caller sees, with the client as its source; a part resolves it through
+ * forward_boolean_cb(). */
+static GTask *
+forward_task_new (FerryClient         *self,
+                  GCancellable        *cancellable,
+                  GAsyncReadyCallback  callback,
+                  gpointer             user_data,
+                  gpointer             source_tag)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  return task;
+}
+
+static gboolean
+forward_task_finish (FerryClient   *self,
+                     GAsyncResult  *result,
+                     GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 void
-ferry_client_emit_offer_added (FerryClient *self,
-                               FerryOffer  *offer)
+ferry_client_connect_async (FerryClient         *self,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
 {
-  g_signal_emit (self, signals[OFFER_ADDED], 0, offer);
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  ferry_subscription_connect_async (self->subscription, cancellable, forward_boolean_cb,
+                                    forward_task_new (self, cancellable, callback, user_data,
+                                                      ferry_client_connect_async));
+}
+
+gboolean
+ferry_client_connect_finish (FerryClient   *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  return forward_task_finish (self, result, error);
 }
 
 void
-ferry_client_emit_offer_removed (FerryClient *self,
-                                 FerryOffer  *offer)
+ferry_client_disconnect (FerryClient *self)
 {
-  g_signal_emit (self, signals[OFFER_REMOVED], 0, offer);
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  ferry_subscription_disconnect (self->subscription);
 }
 
 void
-ferry_client_emit_disconnected (FerryClient  *self,
-                                const GError *error)
+ferry_client_check_async (FerryClient         *self,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
 {
-  g_signal_emit (self, signals[DISCONNECTED], 0, error);
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+
+  ferry_transfer_queue_check_async (self->queue, cancellable, forward_boolean_cb,
+                                    forward_task_new (self, cancellable, callback, user_data,
+                                                      ferry_client_check_async));
+}
+
+gboolean
+ferry_client_check_finish (FerryClient   *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  return forward_task_finish (self, result, error);
+}
+
+void
+ferry_client_delete_async (FerryClient         *self,
+                           const char          *offer_id,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (offer_id != NULL);
+
+  ferry_transfer_queue_delete_async (self->queue, offer_id, cancellable, forward_boolean_cb,
+                                     forward_task_new (self, cancellable, callback, user_data,
+                                                       ferry_client_delete_async));
+}
+
+gboolean
+ferry_client_delete_finish (FerryClient   *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  return forward_task_finish (self, result, error);
+}
+
+void
+ferry_client_check_upload_async (FerryClient         *self,
+                                 GFile               *file,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  ferry_upload_check_async (self, file, NULL, ferry_dialer_get_max_file_size (self->dialer),
+                            cancellable, callback, user_data);
+}
+
+gboolean
+ferry_client_check_upload_finish (FerryClient   *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return ferry_upload_check_finish (result, error);
+}
+
+FerryTransfer *
+ferry_client_upload (FerryClient *self,
+                     GFile       *file,
+                     const char  *name)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (G_IS_FILE (file), NULL);
+
+  return ferry_transfer_new_upload (self->queue, file, name);
+}
+
+FerryTransfer *
+ferry_client_download (FerryClient        *self,
+                       const char         *offer_id,
+                       GFile              *destination,
+                       FerryDownloadFlags  flags)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (offer_id != NULL, NULL);
+  g_return_val_if_fail (G_IS_FILE (destination), NULL);
+
+  return ferry_transfer_new_download (self->queue, offer_id,
+                                      ferry_subscription_lookup_offer (self->subscription, offer_id),
+                                      destination, flags);
 }

@@ -1,656 +1,422 @@
-/* ferry-dialer.c: FerryClient's dialer: a connection made ready for one request (TCP, TLS
- * with the pinned fingerprint, HELLO and WELCOME), asking a busy server again within a budget
+/* ferry-dialer.c: FerryDialer, what every connection to one server needs: its address, TLS,
+ * the identity and pins, the password, and what the server told the last open. The open
+ * itself is in ferry-dialer-open.c.
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#define G_LOG_DOMAIN "ferry-client"
+#define G_LOG_DOMAIN "ferry-dialer"
 
 #include "config.h"
 
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <glib/gi18n.h>
 
-#include "ferry-client-private.h"
+#include "ferry-dialer-private.h"
+#include "ferry-client.h"
 #include "ferry-error.h"
 #include "ferry-fingerprint.h"
-#include "ferry-message.h"
-#include "ferry-tap-stream.h"
-#include "ferry-trust-store.h"
+#include "ferry-known-servers.h"
+#include "ferry-tls-policy.h"
 
-#define HANDSHAKE_TIMEOUT_SECONDS 15
+/* How long one open keeps asking a busy server, by default. */
+#define BUSY_RETRY_BUDGET_SECONDS 60
 
-GVariant *
-ferry_expect_message (FerryFrame        *frame,
-                      FerryMessageType   expected,
-                      GError           **error)
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_USER_NAME,
+  PROP_TLS,
+  PROP_SERVER_FINGERPRINT,
+  PROP_MAX_FILE_SIZE,
+  PROP_SERVER_BUSY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FerryDialer, ferry_dialer, G_TYPE_OBJECT)
+
+gboolean
+ferry_parse_address (const char  *address,
+                     char       **host,
+                     guint16     *port,
+                     GError     **error)
 {
-  g_autoptr(GVariant) v = NULL;
+  g_autoptr(GNetworkAddress) parsed = NULL;
+  g_autoptr(GError) local_error = NULL;
 
-  if (frame->type == FERRY_MSG_DATA && expected != FERRY_MSG_DATA)
+  parsed = (GNetworkAddress *) g_network_address_parse (address, FERRY_DEFAULT_PORT, &local_error);
+  if (!parsed || !*g_network_address_get_hostname (parsed))
     {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
-                   _("The server sent file data where it should have sent %s."),
-                   ferry_message_type_to_string (expected));
-      return NULL;
-    }
-  if (frame->type != FERRY_MSG_DATA && !(v = ferry_message_parse (frame, error)))
-    return NULL;
-
-  if (frame->type == FERRY_MSG_ERROR)
-    {
-      g_propagate_error (error, ferry_msg_error_to_gerror (v));
-      return NULL;
-    }
-  if (frame->type != expected)
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
-                   _("The server sent %s where it should have sent %s."),
-                   ferry_message_type_to_string (frame->type),
-                   ferry_message_type_to_string (expected));
-      return NULL;
-    }
-  return g_steal_pointer (&v);
-}
-
-GVariant *
-ferry_read_expected_finish (FerryConnection   *connection,
-                            GAsyncResult      *result,
-                            FerryMessageType   expected,
-                            GError           **error)
-{
-  g_auto(FerryFrame) frame = { 0 };
-
-  if (!ferry_connection_read_finish (connection, result, &frame, error))
-    return NULL;
-  return ferry_expect_message (&frame, expected, error);
-}
-
-/* A busy server (ERROR(BUSY) in reply to HELLO), or one that closes a connection it accepted
- * before saying a word, is asked again: backoff with jitter, for at most busy_timeout seconds
- * in all. */
-#define BUSY_RETRY_FIRST_MS       250
-#define BUSY_RETRY_MAX_MS         4000
-
-/* The first bytes the server sent, to tell a TLS server from a plaintext one. */
-typedef struct
-{
-  guint8 bytes[8];
-  gsize  length;
-} FirstBytes;
-
-/* FerryTapFunc */
-static gboolean
-remember_first (const guint8  *data,
-                gsize          length,
-                gpointer       user_data,
-                GError       **error)
-{
-  FirstBytes *first = user_data;
-  gsize take = MIN (length, sizeof first->bytes - first->length);
-
-  memcpy (first->bytes + first->length, data, take);
-  first->length += take;
-  return TRUE;
-}
-
-typedef struct
-{
-  FerryConnection      *connection;
-  GIOStream            *tls;
-  FirstBytes           *first;          /* what the server sent first; owned by tls */
-  GCancellable         *cancellable;    /* ours: the caller's, or the handshake timeout */
-  GError               *pin_error;      /* why accept-certificate said no */
-  GSource              *retry_timeout;
-  GSource              *retry_cancel;
-  FerryTrustStore      *trust;          /* loaded: the identity and pins for this open */
-  GCancellable         *caller_cancellable;
-  gulong                caller_handler;  /* on caller_cancellable, until the open ends */
-  FerryOpenWaitingFunc  waiting_func;
-  gpointer              waiting_data;
-  gint64                retry_deadline; /* monotonic */
-  guint                 timeout_source;
-  guint                 attempt;
-  gboolean              timed_out;
-  gboolean              waiting;
-} OpenData;
-
-static void
-open_clear_attempt (OpenData *data)
-{
-  g_clear_handle_id (&data->timeout_source, g_source_remove);
-  if (data->connection)
-    ferry_connection_abort (data->connection);
-  else if (data->tls)
-    g_io_stream_close_async (data->tls, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  g_clear_object (&data->connection);
-  g_clear_object (&data->tls);
-  data->first = NULL;
-  g_clear_error (&data->pin_error);
-}
-
-static void
-open_clear_retry (OpenData *data)
-{
-  if (data->retry_timeout)
-    g_source_destroy (data->retry_timeout);
-  g_clear_pointer (&data->retry_timeout, g_source_unref);
-  if (data->retry_cancel)
-    g_source_destroy (data->retry_cancel);
-  g_clear_pointer (&data->retry_cancel, g_source_unref);
-}
-
-static void
-open_data_free (OpenData *data)
-{
-  open_clear_retry (data);
-  open_clear_attempt (data);
-  if (data->caller_handler)
-    g_cancellable_disconnect (data->caller_cancellable, data->caller_handler);
-  g_clear_object (&data->caller_cancellable);
-  g_clear_object (&data->trust);
-  g_clear_object (&data->cancellable);
-  g_free (data);
-}
-
-static void
-open_set_waiting (GTask    *task,
-                  gboolean  waiting)
-{
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
-
-  if (data->waiting == waiting)
-    return;
-  data->waiting = waiting;
-  if (data->waiting_func)
-    data->waiting_func (data->waiting_data, waiting);
-
-  ferry_client_count_busy_wait (self, waiting);
-}
-
-static void
-open_return_error (GTask  *task,
-                   GError *error)
-{
-  OpenData *data = g_task_get_task_data (task);
-  FerryClient *self = g_task_get_source_object (task);
-
-  if (data->timed_out)
-    {
-      g_clear_error (&error);
-      error = g_error_new (FERRY_ERROR, FERRY_ERROR_TIMEOUT,
-                           _("The server at %s did not answer within %d seconds."),
-                           self->address, HANDSHAKE_TIMEOUT_SECONDS);
-    }
-  open_clear_attempt (data);
-  open_set_waiting (task, FALSE);
-  g_task_return_error (task, error);
-}
-
-static void open_start_attempt (GTask *task);
-
-static gboolean
-open_retry_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-  OpenData *data = g_task_get_task_data (task);
-
-  g_object_ref (task);
-  open_clear_retry (data);
-  if (g_cancellable_is_cancelled (data->cancellable))
-    open_return_error (task, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
-                                                  _("The connection was cancelled.")));
-  else
-    open_start_attempt (task);
-  g_object_unref (task);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-open_retry_cancelled_cb (GCancellable *cancellable,
-                         gpointer      user_data)
-{
-  return open_retry_cb (user_data);
-}
-
-/* The server is busy, or closed the connection without a word: either try again after a
- * backoff with jitter (and take @error), or return FALSE when the budget is spent. */
-static gboolean
-open_retry (GTask  *task,
-            GError *error)
-{
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
-  guint delay_ms;
-
-  if (data->timed_out || g_cancellable_is_cancelled (data->cancellable))
-    return FALSE;
-
-  delay_ms = MIN ((guint) BUSY_RETRY_FIRST_MS << MIN (data->attempt, 5u), BUSY_RETRY_MAX_MS);
-  delay_ms = (guint) g_random_int_range ((gint32) (delay_ms / 2), (gint32) (delay_ms * 3 / 2));
-  if (g_get_monotonic_time () + (gint64) delay_ms * 1000 > data->retry_deadline)
-    return FALSE;
-
-  g_debug ("%s: %s; trying again in %u ms", self->address, error->message, delay_ms);
-  g_error_free (error);
-  open_clear_attempt (data);
-  data->attempt++;
-  open_set_waiting (task, TRUE);
-
-  /* The task keeps itself alive while it waits: each source holds a reference. */
-  data->retry_timeout = g_timeout_source_new (delay_ms);
-  g_source_set_callback (data->retry_timeout, open_retry_cb, g_object_ref (task), g_object_unref);
-  g_source_attach (data->retry_timeout, g_task_get_context (task));
-  data->retry_cancel = g_cancellable_source_new (data->cancellable);
-  g_source_set_callback (data->retry_cancel, G_SOURCE_FUNC (open_retry_cancelled_cb),
-                         g_object_ref (task), g_object_unref);
-  g_source_attach (data->retry_cancel, g_task_get_context (task));
-  return TRUE;
-}
-
-static void
-open_welcome_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
-  g_auto(FerryFrame) frame = { 0 };
-  g_autoptr(GVariant) v = NULL;
-  GError *error = NULL;
-  guint32 version;
-  guint64 max_file_size;
-
-  if (FERRY_CONNECTION (object) != data->connection)
-    return;   /* a stale attempt */
-
-  if (!ferry_connection_read_finish (FERRY_CONNECTION (object), result, &frame, &error) ||
-      !(v = ferry_expect_message (&frame, FERRY_MSG_WELCOME, &error)))
-    {
-      /* BUSY, or a close before any reply: a full server, to be asked again. */
-      if ((g_error_matches (error, FERRY_ERROR, FERRY_ERROR_BUSY) ||
-           (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_CLOSED) && frame.type == 0)) &&
-          open_retry (task, error))
-        return;
-      if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_MALFORMED) &&
-          frame.type == 0)
-        {
-          g_autofree char *reason = ferry_error_reason (error->message);
-
-          g_clear_error (&error);
-          /* One sentence, not a prefix glued to another: translators see all of it. */
-          error = g_error_new (FERRY_ERROR, FERRY_ERROR_MALFORMED,
-                               /* Translators: %s is a server address, then why */
-                               _("%s does not look like a Ferry server: %s."),
-                               self->address, reason);
-        }
-      open_return_error (task, error);
-      return;
-    }
-
-  ferry_msg_welcome_get (v, &version, NULL, &max_file_size, NULL);
-  if (version != FERRY_PROTOCOL_VERSION)
-    {
-      open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_VERSION,
-                                            _("The server speaks Ferry protocol version %u, "
-                                              "but this program speaks version %u."),
-                                            version, FERRY_PROTOCOL_VERSION));
-      return;
-    }
-
-  g_clear_handle_id (&data->timeout_source, g_source_remove);
-  ferry_client_set_max_file_size (self, max_file_size);
-  open_set_waiting (task, FALSE);
-  /* The connection owns the TLS stream now: it is not ours to close. */
-  g_clear_object (&data->tls);
-  data->first = NULL;
-  g_task_return_pointer (task, g_steal_pointer (&data->connection), g_object_unref);
-}
-
-static gboolean
-open_timeout_cb (gpointer user_data)
-{
-  OpenData *data = user_data;
-
-  data->timeout_source = 0;
-  data->timed_out = TRUE;
-  if (data->connection)
-    ferry_connection_abort (data->connection);
-  g_cancellable_cancel (data->cancellable);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-open_send_hello (GTask     *task,
-                 GIOStream *stream)
-{
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
-
-  self->sent_password = self->password != NULL;
-
-  data->connection = ferry_connection_new (stream);
-  ferry_connection_send_message (data->connection,
-                                 ferry_msg_hello_new (FERRY_PROTOCOL_VERSION,
-                                                      "ferry " PACKAGE_VERSION,
-                                                      self->user_name,
-                                                      ferry_trust_store_get_secret (data->trust),
-                                                      self->password));
-  ferry_connection_read_async (data->connection, data->cancellable,
-                               open_welcome_cb, g_object_ref (task));
-}
-/* Checks the presented certificate against known-servers. Sets @error to UNTRUSTED or
- * FINGERPRINT_CHANGED when it must be refused. */
-static gboolean
-check_pin (FerryClient      *self,
-           FerryTrustStore  *trust,
-           GTlsCertificate  *certificate,
-           GError          **error)
-{
-  g_autofree char *fingerprint = NULL;
-  g_autofree char *pinned = NULL;
-  g_autofree char *shown = NULL;
-  g_autoptr(GError) read_error = NULL;
-
-  fingerprint = certificate ? ferry_fingerprint_from_certificate (certificate) : NULL;
-  if (!fingerprint)
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_TLS,
-                   _("The server at %s presented no usable certificate."), self->address);
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_CONNECT,
+                   _("“%s” is not a server address; use HOST or HOST:PORT, such as "
+                     "files.example.org:5005."), address);
       return FALSE;
     }
+  if (g_network_address_get_port (parsed) == 0)
+    {
+      g_set_error (error, FERRY_ERROR, FERRY_ERROR_CONNECT,
+                   _("“%s” has port 0; a server address needs a real port."), address);
+      return FALSE;
+    }
+
+  if (host)
+    *host = g_strdup (g_network_address_get_hostname (parsed));
+  if (port)
+    *port = g_network_address_get_port (parsed);
+  return TRUE;
+}
+
+static void
+ferry_dialer_dispose (GObject *object)
+{
+  FerryDialer *self = FERRY_DIALER (object);
+
+  /* A program about to exit (ferry-cli) must not lose a pin it just made. */
+  if (self->trust)
+    ferry_trust_store_flush (self->trust);
+  g_clear_object (&self->trust);
+
+  G_OBJECT_CLASS (ferry_dialer_parent_class)->dispose (object);
+}
+
+static void
+ferry_dialer_finalize (GObject *object)
+{
+  FerryDialer *self = FERRY_DIALER (object);
+
+  g_clear_pointer (&self->address, g_free);
+  g_clear_pointer (&self->host, g_free);
+  g_clear_pointer (&self->user_name, g_free);
+  g_clear_pointer (&self->identity_path, g_free);
+  g_clear_pointer (&self->known_servers_path, g_free);
+  g_clear_pointer (&self->server_fingerprint, g_free);
+  g_clear_pointer (&self->pin_key, g_free);
+  if (self->password)
+    memset (self->password, 0, strlen (self->password));
+  g_clear_pointer (&self->password, g_free);
+
+  G_OBJECT_CLASS (ferry_dialer_parent_class)->finalize (object);
+}
+
+static void
+ferry_dialer_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  FerryDialer *self = FERRY_DIALER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      g_value_set_string (value, self->address);
+      break;
+    case PROP_USER_NAME:
+      g_value_set_string (value, self->user_name);
+      break;
+    case PROP_TLS:
+      g_value_set_boolean (value, self->tls);
+      break;
+    case PROP_SERVER_FINGERPRINT:
+      g_value_set_string (value, self->server_fingerprint);
+      break;
+    case PROP_MAX_FILE_SIZE:
+      g_value_set_uint64 (value, self->max_file_size);
+      break;
+    case PROP_SERVER_BUSY:
+      g_value_set_boolean (value, self->n_busy_waits > 0);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_dialer_set_property (GObject      *object,
+                           guint         prop_id,
+                           const GValue *value,
+                           GParamSpec   *pspec)
+{
+  FerryDialer *self = FERRY_DIALER (object);
+
+  switch (prop_id)
+    {
+    case PROP_ADDRESS:
+      self->address = g_value_dup_string (value);
+      break;
+    case PROP_USER_NAME:
+      self->user_name = g_value_dup_string (value);
+      break;
+    case PROP_TLS:
+      ferry_dialer_set_tls (self, g_value_get_boolean (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_dialer_constructed (GObject *object)
+{
+  FerryDialer *self = FERRY_DIALER (object);
+
+  G_OBJECT_CLASS (ferry_dialer_parent_class)->constructed (object);
+
+  if (!self->address)
+    self->address = g_strdup ("localhost");
+  if (!self->user_name || !*self->user_name)
+    {
+      g_free (self->user_name);
+      self->user_name = g_strdup (g_get_real_name ());
+      if (!*self->user_name || g_str_equal (self->user_name, "Unknown"))
+        {
+          g_free (self->user_name);
+          self->user_name = g_strdup (g_get_user_name ());
+        }
+    }
+  self->address_valid = ferry_parse_address (self->address, &self->host, &self->port, NULL);
+  if (self->address_valid)
+    self->pin_key = ferry_known_servers_key (self->host, self->port);
+}
+
+static void
+ferry_dialer_class_init (FerryDialerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  /* A no-op when main() already did it, as it should; this covers programs that forget, as
+   * long as they make no TLS connection before their first dialer. */
+  ferry_tls_policy_init ();
+
+  object_class->dispose = ferry_dialer_dispose;
+  object_class->finalize = ferry_dialer_finalize;
+  object_class->constructed = ferry_dialer_constructed;
+  object_class->get_property = ferry_dialer_get_property;
+  object_class->set_property = ferry_dialer_set_property;
+
+  properties[PROP_ADDRESS] =
+    g_param_spec_string ("address", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USER_NAME] =
+    g_param_spec_string ("user-name", NULL, NULL, NULL,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TLS] =
+    g_param_spec_boolean ("tls", NULL, NULL, TRUE,
+                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SERVER_FINGERPRINT] =
+    g_param_spec_string ("server-fingerprint", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_MAX_FILE_SIZE] =
+    g_param_spec_uint64 ("max-file-size", NULL, NULL, 0, G_MAXUINT64, 0,
+                         G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  properties[PROP_SERVER_BUSY] =
+    g_param_spec_boolean ("server-busy", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ferry_dialer_init (FerryDialer *self)
+{
+  self->busy_timeout = BUSY_RETRY_BUDGET_SECONDS;
+  self->tls = TRUE;
+}
+
+FerryDialer *
+ferry_dialer_new (const char *address,
+                  const char *user_name)
+{
+  return g_object_new (FERRY_TYPE_DIALER, "address", address, "user-name", user_name, NULL);
+}
+
+const char *
+ferry_dialer_get_address (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), NULL);
+  return self->address;
+}
+
+const char *
+ferry_dialer_get_user_name (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), NULL);
+  return self->user_name;
+}
+
+void
+ferry_dialer_set_identity_path (FerryDialer *self,
+                                const char  *path)
+{
+  g_return_if_fail (FERRY_IS_DIALER (self));
+
+  g_free (self->identity_path);
+  self->identity_path = g_strdup (path);
+  g_clear_object (&self->trust);
+}
+
+void
+ferry_dialer_set_known_servers_path (FerryDialer *self,
+                                     const char  *path)
+{
+  g_return_if_fail (FERRY_IS_DIALER (self));
+
+  g_free (self->known_servers_path);
+  self->known_servers_path = g_strdup (path);
+  g_clear_object (&self->trust);
+}
+
+void
+ferry_dialer_set_tls (FerryDialer *self,
+                      gboolean     tls)
+{
+  g_return_if_fail (FERRY_IS_DIALER (self));
+
+  tls = !!tls;
+  if (self->tls == (guint) tls)
+    return;
+  self->tls = tls;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS]);
+}
+
+gboolean
+ferry_dialer_get_tls (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), TRUE);
+  return self->tls;
+}
+
+void
+ferry_dialer_set_password (FerryDialer *self,
+                           const char  *password)
+{
+  g_return_if_fail (FERRY_IS_DIALER (self));
+
+  if (self->password)
+    memset (self->password, 0, strlen (self->password));
+  g_free (self->password);
+  self->password = password && *password ? g_strdup (password) : NULL;
+}
+
+gboolean
+ferry_dialer_has_password (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), FALSE);
+  return self->password != NULL;
+}
+
+gboolean
+ferry_dialer_get_sent_password (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), FALSE);
+  return self->sent_password;
+}
+
+const char *
+ferry_dialer_get_server_fingerprint (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), NULL);
+  return self->server_fingerprint;
+}
+
+void
+ferry_dialer_set_server_fingerprint (FerryDialer *self,
+                                     const char  *fingerprint)
+{
+  if (g_strcmp0 (self->server_fingerprint, fingerprint) == 0)
+    return;
   g_free (self->server_fingerprint);
   self->server_fingerprint = g_strdup (fingerprint);
-  shown = ferry_fingerprint_format (fingerprint);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_FINGERPRINT]);
+}
 
-  pinned = ferry_trust_store_lookup (trust, self->pin_key, &read_error);
-  if (read_error)
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_TLS,
-                   _("Could not read the list of trusted servers: %s"), read_error->message);
-      return FALSE;
-    }
+FerryTrustStore *
+ferry_dialer_get_trust (FerryDialer *self)
+{
+  if (!self->trust)
+    self->trust = ferry_trust_store_get (self->identity_path, self->known_servers_path);
+  return self->trust;
+}
 
-  if (!pinned)
-    {
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_UNTRUSTED,
-                   _("%s is a server you have not used before. Its fingerprint is %s. "
-                     "Trust it only if this matches what the server printed when it started."),
-                   self->address, shown);
-      return FALSE;
-    }
+gboolean
+ferry_dialer_trust_fingerprint (FerryDialer  *self,
+                                const char   *fingerprint,
+                                GError      **error)
+{
+  g_autofree char *canonical = NULL;
 
-  if (g_ascii_strcasecmp (pinned, fingerprint) != 0)
-    {
-      g_autofree char *was = ferry_fingerprint_format (pinned);
+  g_return_val_if_fail (FERRY_IS_DIALER (self), FALSE);
+  g_return_val_if_fail (fingerprint != NULL, FALSE);
 
-      g_set_error (error, FERRY_ERROR, FERRY_ERROR_FINGERPRINT_CHANGED,
-                   _("WARNING: the identity of %s has changed, so Ferry refused to connect. "
-                     "Either the server's key was regenerated, or someone is intercepting the "
-                     "connection. It used to be %s and is now %s. Ask the server's operator "
-                     "before trusting it again; to reset trust deliberately, run "
-                     "“ferry-cli --server %s forget” or use Forget Server in the app."),
-                   self->address, was, shown, self->address);
-      return FALSE;
-    }
+  if (!self->pin_key)
+    return ferry_parse_address (self->address, NULL, NULL, error);
+  if (!(canonical = ferry_fingerprint_parse (fingerprint, error)))
+    return FALSE;
+  ferry_trust_store_pin (ferry_dialer_get_trust (self), self->pin_key, canonical);
   return TRUE;
 }
 
-static gboolean
-accept_certificate_cb (GTlsConnection       *connection,
-                       GTlsCertificate      *certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
+gboolean
+ferry_dialer_forget_server (FerryDialer  *self,
+                            GError      **error)
 {
-  GTask *task = user_data;
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
+  g_return_val_if_fail (FERRY_IS_DIALER (self), FALSE);
 
-  /* Ferry servers use self-signed certificates: the pin is the trust anchor, not a CA. */
-  g_clear_error (&data->pin_error);
-  return check_pin (self, data->trust, certificate, &data->pin_error);
-}
-
-/* TRUE when the server's first bytes were not a TLS record (content types 20 to 24): it
- * answered in plain text, as a server started with --no-tls does. */
-static gboolean
-peer_spoke_plaintext (OpenData *data)
-{
-  if (!data->first || data->first->length == 0)
-    return FALSE;
-  return data->first->bytes[0] < 20 || data->first->bytes[0] > 24;
-}
-
-static gboolean
-peer_said_nothing (OpenData *data)
-{
-  return data->first && data->first->length == 0;
-}
-
-static void
-open_handshake_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  GError *pin_error = NULL;
-
-  g_signal_handlers_disconnect_by_func (object, accept_certificate_cb, task);
-  if (G_IO_STREAM (object) != data->tls)
-    return;   /* a stale attempt */
-
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
-    {
-      g_autofree char *reason = NULL;
-
-      if (data->pin_error)
-        {
-          open_return_error (task, g_steal_pointer (&data->pin_error));
-          return;
-        }
-      if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        {
-          open_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-
-      reason = ferry_error_reason (error->message);
-      if (peer_spoke_plaintext (data))
-        {
-          open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
-                                                _("Could not set up an encrypted connection with "
-                                                  "%s: %s. The server answered without "
-                                                  "encryption: if it was started with --no-tls, "
-                                                  "connect with --no-tls too."),
-                                                self->address, reason));
-          return;
-        }
-
-      /* Closed without a word: a server too full to take us now. */
-      if (peer_said_nothing (data) &&
-          open_retry (task, g_error_new (FERRY_ERROR, FERRY_ERROR_CLOSED,
-                                         _("The server at %s closed the connection during the "
-                                           "encryption handshake."), self->address)))
-        return;
-
-      open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
-                                            _("Could not set up an encrypted connection with "
-                                              "%s: %s."),
-                                            self->address, reason));
-      return;
-    }
-
-  /* A certificate that validated on its own never reached accept-certificate: pin it too. */
-  if (!check_pin (self, data->trust,
-                  g_tls_connection_get_peer_certificate (G_TLS_CONNECTION (object)),
-                  &pin_error))
-    {
-      open_return_error (task, pin_error);
-      return;
-    }
-
-  open_send_hello (task, data->tls);
-}
-
-static void
-open_connected_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
-  g_autoptr(GSocketConnection) stream = NULL;
-  g_autoptr(GIOStream) tapped = NULL;
-  g_autoptr(GError) error = NULL;
-  GSocket *socket;
-
-  stream = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (object), result, &error);
-  if (!stream)
-    {
-      if (data->timed_out || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        open_return_error (task, g_steal_pointer (&error));
-      else
-        open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_CONNECT,
-                                              _("Could not connect to %s: %s"),
-                                              self->address, error->message));
-      return;
-    }
-
-  socket = g_socket_connection_get_socket (stream);
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-
-  if (!self->tls)
-    {
-      open_send_hello (task, G_IO_STREAM (stream));
-      return;
-    }
-
-  {
-    g_autoptr(GSocketConnectable) identity = g_network_address_new (self->host, self->port);
-
-    data->first = g_new0 (FirstBytes, 1);
-    tapped = ferry_tap_stream_new (stream, remember_first, data->first, g_free);
-    data->tls = g_tls_client_connection_new (tapped, identity, &error);
-  }
-  if (!data->tls)
-    {
-      data->first = NULL;
-      open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_TLS,
-                                            _("TLS is not available (is glib-networking "
-                                              "installed?): %s"), error->message));
-      return;
-    }
-  /* Frames carry their own lengths; a peer that just closes is a closed connection. */
-  g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (data->tls), FALSE);
-  g_signal_connect (data->tls, "accept-certificate", G_CALLBACK (accept_certificate_cb), task);
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (data->tls), G_PRIORITY_DEFAULT,
-                                    data->cancellable, open_handshake_cb, g_object_ref (task));
-}
-
-static void
-open_cancelled_cb (GCancellable *cancellable,
-                   gpointer      user_data)
-{
-  g_cancellable_cancel (G_CANCELLABLE (user_data));
-}
-
-static void
-open_start_attempt (GTask *task)
-{
-  FerryClient *self = g_task_get_source_object (task);
-  OpenData *data = g_task_get_task_data (task);
-  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
-
-  data->timeout_source = g_timeout_add_seconds (HANDSHAKE_TIMEOUT_SECONDS, open_timeout_cb, data);
-  g_socket_client_connect_to_host_async (socket_client, self->host, self->port,
-                                         data->cancellable, open_connected_cb,
-                                         g_object_ref (task));
-}
-
-static void
-open_loaded_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  OpenData *data = g_task_get_task_data (task);
-  GError *error = NULL;
-
-  if (!ferry_trust_store_load_finish (FERRY_TRUST_STORE (object), result, &error))
-    {
-      open_return_error (task, error);
-      return;
-    }
-  data->trust = g_object_ref (FERRY_TRUST_STORE (object));
-  open_start_attempt (task);
+  if (!self->pin_key)
+    return ferry_parse_address (self->address, NULL, NULL, error);
+  ferry_trust_store_forget (ferry_dialer_get_trust (self), self->pin_key);
+  return TRUE;
 }
 
 void
-ferry_client_open_full_async (FerryClient          *self,
-                              FerryOpenWaitingFunc  waiting_func,
-                              gpointer              waiting_data,
-                              GCancellable         *cancellable,
-                              GAsyncReadyCallback   callback,
-                              gpointer              user_data)
+ferry_dialer_flush (FerryDialer *self)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
-  OpenData *data;
+  g_return_if_fail (FERRY_IS_DIALER (self));
 
-  g_return_if_fail (FERRY_IS_CLIENT (self));
+  if (self->trust)
+    ferry_trust_store_flush (self->trust);
+}
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_client_open_async);
-  data = g_new0 (OpenData, 1);
-  data->cancellable = g_cancellable_new ();
-  data->waiting_func = waiting_func;
-  data->waiting_data = waiting_data;
-  data->retry_deadline = g_get_monotonic_time () + (gint64) self->busy_timeout * G_USEC_PER_SEC;
-  g_task_set_task_data (task, data, (GDestroyNotify) open_data_free);
-
-  if (!self->address_valid)
-    {
-      ferry_parse_address (self->address, NULL, NULL, &error);
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-
-  if (cancellable)
-    {
-      /* Disconnected when the open ends (open_data_free): a long-lived cancellable, such as
-       * the window's, would otherwise gather one handler per connection. */
-      data->caller_cancellable = g_object_ref (cancellable);
-      data->caller_handler = g_cancellable_connect (cancellable, G_CALLBACK (open_cancelled_cb),
-                                                    g_object_ref (data->cancellable),
-                                                    g_object_unref);
-    }
-
-  /* The identity and the pins come from memory; the first time, from a thread. */
-  ferry_trust_store_load_async (ferry_client_get_trust (self), data->cancellable, open_loaded_cb,
-                                g_steal_pointer (&task));
+guint64
+ferry_dialer_get_max_file_size (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), 0);
+  return self->max_file_size;
 }
 
 void
-ferry_client_open_async (FerryClient         *self,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+ferry_dialer_set_max_file_size (FerryDialer *self,
+                                guint64      max_file_size)
 {
-  ferry_client_open_full_async (self, NULL, NULL, cancellable, callback, user_data);
+  if (self->max_file_size == max_file_size)
+    return;
+  self->max_file_size = max_file_size;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MAX_FILE_SIZE]);
 }
 
-FerryConnection *
-ferry_client_open_finish (FerryClient   *self,
-                          GAsyncResult  *result,
-                          GError       **error)
+gboolean
+ferry_dialer_get_server_busy (FerryDialer *self)
 {
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_return_val_if_fail (FERRY_IS_DIALER (self), FALSE);
+  return self->n_busy_waits > 0;
+}
+
+void
+ferry_dialer_set_busy_timeout (FerryDialer *self,
+                               guint        seconds)
+{
+  g_return_if_fail (FERRY_IS_DIALER (self));
+  self->busy_timeout = seconds;
+}
+
+void
+ferry_dialer_count_busy_wait (FerryDialer *self,
+                              gboolean     waiting)
+{
+  if (waiting)
+    self->n_busy_waits++;
+  else
+    self->n_busy_waits--;
+  if (self->n_busy_waits == (waiting ? 1 : 0))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SERVER_BUSY]);
 }

@@ -494,7 +494,7 @@ download_opened_cb (GObject      *object,
   g_autoptr(FerryTransfer) self = user_data;
   GError *error = NULL;
 
-  self->connection = ferry_client_open_finish (FERRY_CLIENT (object), result, &error);
+  self->connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
   if (!self->connection)
     {
       ferry_transfer_fail (self, error);
@@ -508,8 +508,8 @@ download_opened_cb (GObject      *object,
 
 void
 ferry_transfer_start_download (FerryTransfer *self,
-                               FerryClient   *client)
+                               FerryDialer   *dialer)
 {
-  ferry_client_open_full_async (client, ferry_transfer_set_server_busy, self, self->cancellable,
+  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
                                 download_opened_cb, g_object_ref (self));
 }

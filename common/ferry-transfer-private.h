@@ -6,7 +6,8 @@
 
 #include "ferry-transfer.h"
 #include "ferry-checksum.h"
-#include "ferry-client-private.h"
+#include "ferry-dialer.h"
+#include "ferry-transfer-queue.h"
 
 G_BEGIN_DECLS
 
@@ -15,7 +16,7 @@ struct _FerryTransfer
   GObject parent_instance;
 
   /* owned references */
-  GWeakRef            client;
+  GWeakRef            queue;         /* FerryTransferQueue: slots, and its dialer */
   GFile              *file;          /* upload source, or download final file */
   GFile              *destination;   /* download: what the caller asked for */
   GFile              *part;          /* download: NAME.part while running */
@@ -77,13 +78,25 @@ gboolean  ferry_upload_check_finish     (GAsyncResult       *result,
                                          GError            **error);
 char     *ferry_file_display_basename   (GFile              *file);
 
-/* Called by the client when a transfer slot is free: starts connecting. */
+/* New transfers, not started: ferry_transfer_run_async() queues them on @queue, which gives
+ * them a slot and its dialer. @known: the offer to download, if known (its name and size
+ * before the server answers). */
+FerryTransfer *ferry_transfer_new_upload   (FerryTransferQueue *queue,
+                                            GFile              *file,
+                                            const char         *name);
+FerryTransfer *ferry_transfer_new_download (FerryTransferQueue *queue,
+                                            const char         *offer_id,
+                                            FerryOffer         *known,
+                                            GFile              *destination,
+                                            FerryDownloadFlags  flags);
+
+/* Called by the queue when a transfer slot is free: starts connecting. */
 void      ferry_transfer_begin          (FerryTransfer      *self);
 /* Runs the upload (ferry-transfer-upload.c) or download (ferry-transfer-download.c) steps. */
 void      ferry_transfer_start_upload   (FerryTransfer      *self,
-                                         FerryClient        *client);
+                                         FerryDialer        *dialer);
 void      ferry_transfer_start_download (FerryTransfer      *self,
-                                         FerryClient        *client);
+                                         FerryDialer        *dialer);
 
 void      ferry_transfer_set_state      (FerryTransfer      *self,
                                          FerryTransferState  state);
@@ -93,7 +106,7 @@ void      ferry_transfer_set_name       (FerryTransfer      *self,
                                          const char         *name);
 void      ferry_transfer_set_file       (FerryTransfer      *self,
                                          GFile              *file);
-/* A FerryOpenWaitingFunc: sets "server-busy". */
+/* A FerryDialerWaitingFunc: sets "server-busy". */
 void      ferry_transfer_set_server_busy (gpointer           self,
                                           gboolean           busy);
 void      ferry_transfer_set_offer      (FerryTransfer      *self,

@@ -1,33 +1,176 @@
-/* ferry-transfer-queue.c: FerryClient's work on connections of its own: the transfers (the
- * model of every one, at most FERRY_CLIENT_MAX_ACTIVE_TRANSFERS running at once, the rest
+/* ferry-transfer-queue.c: FerryTransferQueue, work on connections of its own: the transfers
+ * (the model of every one, at most FERRY_TRANSFER_QUEUE_MAX_ACTIVE running at once, the rest
  * waiting in order), and the one-shot check and delete requests
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
-#define G_LOG_DOMAIN "ferry-client"
+#define G_LOG_DOMAIN "ferry-transfer-queue"
 
 #include "config.h"
 
 #include <glib/gi18n.h>
 
-#include "ferry-client-private.h"
+#include "ferry-transfer-queue.h"
 #include "ferry-error.h"
 #include "ferry-transfer-private.h"
 
-void
-ferry_client_track_transfer (FerryClient   *self,
-                             FerryTransfer *transfer)
+struct _FerryTransferQueue
 {
-  g_return_if_fail (FERRY_IS_CLIENT (self));
+  GObject parent_instance;
+
+  /* owned references */
+  FerryDialer  *dialer;
+  GListStore   *transfers;
+  GQueue        queued;     /* FerryTransfer, owned, waiting for a slot */
+  GHashTable   *active;     /* FerryTransfer, borrowed, running */
+};
+
+enum {
+  PROP_0,
+  PROP_DIALER,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (FerryTransferQueue, ferry_transfer_queue, G_TYPE_OBJECT)
+
+static void
+ferry_transfer_queue_dispose (GObject *object)
+{
+  FerryTransferQueue *self = FERRY_TRANSFER_QUEUE (object);
+
+  if (self->transfers)
+    ferry_transfer_queue_cancel_all (self);
+
+  G_OBJECT_CLASS (ferry_transfer_queue_parent_class)->dispose (object);
+}
+
+static void
+ferry_transfer_queue_finalize (GObject *object)
+{
+  FerryTransferQueue *self = FERRY_TRANSFER_QUEUE (object);
+
+  g_clear_pointer (&self->active, g_hash_table_unref);
+  g_queue_clear_full (&self->queued, g_object_unref);
+  g_clear_object (&self->transfers);
+  g_clear_object (&self->dialer);
+
+  G_OBJECT_CLASS (ferry_transfer_queue_parent_class)->finalize (object);
+}
+
+static void
+ferry_transfer_queue_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  FerryTransferQueue *self = FERRY_TRANSFER_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DIALER:
+      g_value_set_object (value, self->dialer);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_transfer_queue_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  FerryTransferQueue *self = FERRY_TRANSFER_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_DIALER:
+      self->dialer = g_value_dup_object (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+ferry_transfer_queue_class_init (FerryTransferQueueClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = ferry_transfer_queue_dispose;
+  object_class->finalize = ferry_transfer_queue_finalize;
+  object_class->get_property = ferry_transfer_queue_get_property;
+  object_class->set_property = ferry_transfer_queue_set_property;
+
+  properties[PROP_DIALER] =
+    g_param_spec_object ("dialer", NULL, NULL, FERRY_TYPE_DIALER,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+ferry_transfer_queue_init (FerryTransferQueue *self)
+{
+  self->transfers = g_list_store_new (FERRY_TYPE_TRANSFER);
+  self->active = g_hash_table_new (NULL, NULL);
+  g_queue_init (&self->queued);
+}
+
+FerryTransferQueue *
+ferry_transfer_queue_new (FerryDialer *dialer)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (dialer), NULL);
+  return g_object_new (FERRY_TYPE_TRANSFER_QUEUE, "dialer", dialer, NULL);
+}
+
+FerryDialer *
+ferry_transfer_queue_get_dialer (FerryTransferQueue *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER_QUEUE (self), NULL);
+  return self->dialer;
+}
+
+GListModel *
+ferry_transfer_queue_get_transfers (FerryTransferQueue *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER_QUEUE (self), NULL);
+  return G_LIST_MODEL (self->transfers);
+}
+
+void
+ferry_transfer_queue_cancel_all (FerryTransferQueue *self)
+{
+  GListModel *transfers;
+
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
+
+  transfers = G_LIST_MODEL (self->transfers);
+  for (guint i = 0; i < g_list_model_get_n_items (transfers); i++)
+    {
+      g_autoptr(FerryTransfer) transfer = g_list_model_get_item (transfers, i);
+
+      ferry_transfer_cancel (transfer);
+    }
+  g_list_store_remove_all (self->transfers);
+}
+
+void
+ferry_transfer_queue_track (FerryTransferQueue *self,
+                            FerryTransfer      *transfer)
+{
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
   g_list_store_append (self->transfers, transfer);
 }
 
 void
-ferry_client_clear_finished_transfers (FerryClient *self)
+ferry_transfer_queue_clear_finished (FerryTransferQueue *self)
 {
   GListModel *model;
 
-  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
 
   model = G_LIST_MODEL (self->transfers);
   for (guint i = g_list_model_get_n_items (model); i > 0; i--)
@@ -40,91 +183,44 @@ ferry_client_clear_finished_transfers (FerryClient *self)
 }
 
 void
-ferry_client_schedule_transfer (FerryClient   *self,
-                                FerryTransfer *transfer)
+ferry_transfer_queue_schedule (FerryTransferQueue *self,
+                               FerryTransfer      *transfer)
 {
-  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
 
-  if (g_hash_table_size (self->active_transfers) < FERRY_CLIENT_MAX_ACTIVE_TRANSFERS)
+  if (g_hash_table_size (self->active) < FERRY_TRANSFER_QUEUE_MAX_ACTIVE)
     {
-      g_hash_table_add (self->active_transfers, transfer);
+      g_hash_table_add (self->active, transfer);
       ferry_transfer_begin (transfer);
       return;
     }
-  g_queue_push_tail (&self->queued_transfers, g_object_ref (transfer));
+  g_queue_push_tail (&self->queued, g_object_ref (transfer));
 }
 
 void
-ferry_client_transfer_done (FerryClient   *self,
-                            FerryTransfer *transfer)
+ferry_transfer_queue_done (FerryTransferQueue *self,
+                           FerryTransfer      *transfer)
 {
   FerryTransfer *next;
 
-  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
 
-  if (g_queue_remove (&self->queued_transfers, transfer))
+  if (g_queue_remove (&self->queued, transfer))
     {
       /* Cancelled while waiting: it never held a slot. */
       g_object_unref (transfer);
       return;
     }
-  if (!g_hash_table_remove (self->active_transfers, transfer))
+  if (!g_hash_table_remove (self->active, transfer))
     return;
 
-  next = g_queue_pop_head (&self->queued_transfers);
+  next = g_queue_pop_head (&self->queued);
   if (next)
     {
-      g_hash_table_add (self->active_transfers, next);
+      g_hash_table_add (self->active, next);
       ferry_transfer_begin (next);
       g_object_unref (next);
     }
-}
-
-void
-ferry_client_check_upload_async (FerryClient         *self,
-                                 GFile               *file,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_return_if_fail (FERRY_IS_CLIENT (self));
-  g_return_if_fail (G_IS_FILE (file));
-
-  ferry_upload_check_async (self, file, NULL, self->max_file_size, cancellable,
-                            callback, user_data);
-}
-
-gboolean
-ferry_client_check_upload_finish (FerryClient   *self,
-                                  GAsyncResult  *result,
-                                  GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return ferry_upload_check_finish (result, error);
-}
-
-FerryTransfer *
-ferry_client_upload (FerryClient *self,
-                     GFile       *file,
-                     const char  *name)
-{
-  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (G_IS_FILE (file), NULL);
-
-  return ferry_transfer_new_upload (self, file, name);
-}
-
-FerryTransfer *
-ferry_client_download (FerryClient        *self,
-                       const char         *offer_id,
-                       GFile              *destination,
-                       FerryDownloadFlags  flags)
-{
-  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (offer_id != NULL, NULL);
-  g_return_val_if_fail (G_IS_FILE (destination), NULL);
-
-  return ferry_transfer_new_download (self, offer_id, destination, flags);
 }
 
 /* ---- check ------------------------------------------------------------------------------- */
@@ -138,7 +234,7 @@ check_opened_cb (GObject      *object,
   g_autoptr(FerryConnection) connection = NULL;
   GError *error = NULL;
 
-  connection = ferry_client_open_finish (FERRY_CLIENT (object), result, &error);
+  connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
   if (!connection)
     {
       g_task_return_error (task, error);
@@ -149,24 +245,24 @@ check_opened_cb (GObject      *object,
 }
 
 void
-ferry_client_check_async (FerryClient         *self,
-                          GCancellable        *cancellable,
-                          GAsyncReadyCallback  callback,
-                          gpointer             user_data)
+ferry_transfer_queue_check_async (FerryTransferQueue  *self,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
 {
   GTask *task;
 
-  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_client_check_async);
-  ferry_client_open_async (self, cancellable, check_opened_cb, task);
+  g_task_set_source_tag (task, ferry_transfer_queue_check_async);
+  ferry_dialer_open_async (self->dialer, cancellable, check_opened_cb, task);
 }
 
 gboolean
-ferry_client_check_finish (FerryClient   *self,
-                           GAsyncResult  *result,
-                           GError       **error)
+ferry_transfer_queue_check_finish (FerryTransferQueue  *self,
+                                   GAsyncResult        *result,
+                                   GError             **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);
@@ -204,7 +300,7 @@ delete_opened_cb (GObject      *object,
   g_autoptr(FerryConnection) connection = NULL;
   GError *error = NULL;
 
-  connection = ferry_client_open_finish (FERRY_CLIENT (object), result, &error);
+  connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
   if (!connection)
     {
       g_task_return_error (task, error);
@@ -216,19 +312,19 @@ delete_opened_cb (GObject      *object,
 }
 
 void
-ferry_client_delete_async (FerryClient         *self,
-                           const char          *offer_id,
-                           GCancellable        *cancellable,
-                           GAsyncReadyCallback  callback,
-                           gpointer             user_data)
+ferry_transfer_queue_delete_async (FerryTransferQueue  *self,
+                                   const char          *offer_id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
 
-  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
   g_return_if_fail (offer_id != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, ferry_client_delete_async);
+  g_task_set_source_tag (task, ferry_transfer_queue_delete_async);
   g_task_set_task_data (task, g_strdup (offer_id), g_free);
 
   if (!ferry_id_is_valid (offer_id))
@@ -238,13 +334,14 @@ ferry_client_delete_async (FerryClient         *self,
                                offer_id);
       return;
     }
-  ferry_client_open_async (self, cancellable, delete_opened_cb, g_steal_pointer (&task));
+  ferry_dialer_open_async (self->dialer, cancellable, delete_opened_cb,
+                           g_steal_pointer (&task));
 }
 
 gboolean
-ferry_client_delete_finish (FerryClient   *self,
-                            GAsyncResult  *result,
-                            GError       **error)
+ferry_transfer_queue_delete_finish (FerryTransferQueue  *self,
+                                    GAsyncResult        *result,
+                                    GError             **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
   return g_task_propagate_boolean (G_TASK (result), error);

@@ -393,18 +393,18 @@ upload_opened_cb (GObject      *object,
                   gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
-  FerryClient *client = FERRY_CLIENT (object);
+  FerryDialer *dialer = FERRY_DIALER (object);
   GError *error = NULL;
   guint64 limit;
 
-  self->connection = ferry_client_open_finish (client, result, &error);
+  self->connection = ferry_dialer_open_finish (dialer, result, &error);
   if (!self->connection)
     {
       ferry_transfer_fail (self, error);
       return;
     }
 
-  limit = ferry_client_get_max_file_size (client);
+  limit = ferry_dialer_get_max_file_size (dialer);
   if (limit > 0 && self->total > limit)
     {
       ferry_transfer_fail (self, too_large_error (self->name, self->total, limit));
@@ -423,8 +423,9 @@ upload_file_info_cb (GObject      *object,
                      gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
-  g_autoptr(FerryClient) client = g_weak_ref_get (&self->client);
+  g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
   g_autoptr(GFileInfo) info = NULL;
+  FerryDialer *dialer;
   GError *error = NULL;
   guint64 limit;
 
@@ -436,7 +437,7 @@ upload_file_info_cb (GObject      *object,
     }
   ferry_transfer_set_total (self, (guint64) g_file_info_get_size (info));
 
-  if (!client)
+  if (!queue)
     {
       ferry_transfer_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, ""));
       return;
@@ -444,14 +445,15 @@ upload_file_info_cb (GObject      *object,
 
   /* Refuse before connecting when the limit is already known (the file may have grown since
    * the pre-check). */
-  limit = ferry_client_get_max_file_size (client);
+  dialer = ferry_transfer_queue_get_dialer (queue);
+  limit = ferry_dialer_get_max_file_size (dialer);
   if (limit > 0 && self->total > limit)
     {
       ferry_transfer_fail (self, too_large_error (self->name, self->total, limit));
       return;
     }
 
-  ferry_client_open_full_async (client, ferry_transfer_set_server_busy, self, self->cancellable,
+  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
                                 upload_opened_cb, g_object_ref (self));
 }
 
@@ -497,9 +499,9 @@ upload_checked_cb (GObject      *object,
 
 void
 ferry_transfer_start_upload (FerryTransfer *self,
-                             FerryClient   *client)
+                             FerryDialer   *dialer)
 {
   ferry_upload_check_async (NULL, self->file, self->name,
-                            ferry_client_get_max_file_size (client), self->cancellable,
+                            ferry_dialer_get_max_file_size (dialer), self->cancellable,
                             upload_checked_cb, g_object_ref (self));
 }

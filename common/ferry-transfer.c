@@ -65,7 +65,7 @@ ferry_transfer_finalize (GObject *object)
 {
   FerryTransfer *self = FERRY_TRANSFER (object);
 
-  g_weak_ref_clear (&self->client);
+  g_weak_ref_clear (&self->queue);
   g_clear_object (&self->file);
   g_clear_object (&self->destination);
   g_clear_object (&self->part);
@@ -163,18 +163,18 @@ ferry_transfer_class_init (FerryTransferClass *klass)
 static void
 ferry_transfer_init (FerryTransfer *self)
 {
-  g_weak_ref_init (&self->client, NULL);
+  g_weak_ref_init (&self->queue, NULL);
   self->cancellable = g_cancellable_new ();
 }
 
 FerryTransfer *
-ferry_transfer_new_upload (FerryClient *client,
-                           GFile       *file,
-                           const char  *name)
+ferry_transfer_new_upload (FerryTransferQueue *queue,
+                           GFile              *file,
+                           const char         *name)
 {
   FerryTransfer *self = g_object_new (FERRY_TYPE_TRANSFER, NULL);
 
-  g_weak_ref_set (&self->client, client);
+  g_weak_ref_set (&self->queue, queue);
   self->direction = FERRY_TRANSFER_UPLOAD;
   self->file = g_object_ref (file);
   if (name)
@@ -190,20 +190,19 @@ ferry_transfer_new_upload (FerryClient *client,
 }
 
 FerryTransfer *
-ferry_transfer_new_download (FerryClient        *client,
+ferry_transfer_new_download (FerryTransferQueue *queue,
                              const char         *offer_id,
+                             FerryOffer         *known,
                              GFile              *destination,
                              FerryDownloadFlags  flags)
 {
   FerryTransfer *self = g_object_new (FERRY_TYPE_TRANSFER, NULL);
-  FerryOffer *known;
 
-  g_weak_ref_set (&self->client, client);
+  g_weak_ref_set (&self->queue, queue);
   self->direction = FERRY_TRANSFER_DOWNLOAD;
   self->offer_id = g_strdup (offer_id);
   self->destination = g_object_ref (destination);
   self->flags = flags;
-  known = ferry_client_lookup_offer (client, offer_id);
   if (known)
     {
       self->name = g_strdup (ferry_offer_get_name (known));
@@ -432,7 +431,7 @@ complete (FerryTransfer *self,
           GTask         *task,
           GError        *error)
 {
-  g_autoptr(FerryClient) client = g_weak_ref_get (&self->client);
+  g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
 
   g_clear_object (&self->output);
   g_clear_object (&self->part);
@@ -452,8 +451,8 @@ complete (FerryTransfer *self,
     ferry_transfer_set_state (self, FERRY_TRANSFER_FAILED);
 
   /* Only now is the slot free for the next queued transfer. */
-  if (client)
-    ferry_client_transfer_done (client, self);
+  if (queue)
+    ferry_transfer_queue_done (queue, self);
 
   if (error)
     g_task_return_error (task, error);
@@ -587,7 +586,7 @@ ferry_transfer_run_async (FerryTransfer       *self,
                           GAsyncReadyCallback  callback,
                           gpointer             user_data)
 {
-  g_autoptr(FerryClient) client = NULL;
+  g_autoptr(FerryTransferQueue) queue = NULL;
 
   g_return_if_fail (FERRY_IS_TRANSFER (self));
   g_return_if_fail (self->state == FERRY_TRANSFER_PENDING);
@@ -599,27 +598,27 @@ ferry_transfer_run_async (FerryTransfer       *self,
     self->cancel_id = g_cancellable_connect (cancellable, G_CALLBACK (caller_cancelled_cb),
                                              self, NULL);
 
-  client = g_weak_ref_get (&self->client);
-  if (!client)
+  queue = g_weak_ref_get (&self->queue);
+  if (!queue)
     {
       ferry_transfer_finish (self,
                              g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
                                                   _("The transfer was cancelled.")));
       return;
     }
-  ferry_client_track_transfer (client, self);
-  /* It stays PENDING until the client has a free transfer slot; then ferry_transfer_begin(). */
-  ferry_client_schedule_transfer (client, self);
+  ferry_transfer_queue_track (queue, self);
+  /* It stays PENDING until the queue has a free transfer slot; then ferry_transfer_begin(). */
+  ferry_transfer_queue_schedule (queue, self);
 }
 
 void
 ferry_transfer_begin (FerryTransfer *self)
 {
-  g_autoptr(FerryClient) client = g_weak_ref_get (&self->client);
+  g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
 
   g_return_if_fail (self->task != NULL);
 
-  if (!client || g_cancellable_is_cancelled (self->cancellable))
+  if (!queue || g_cancellable_is_cancelled (self->cancellable))
     {
       ferry_transfer_finish (self,
                              g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
@@ -629,9 +628,9 @@ ferry_transfer_begin (FerryTransfer *self)
 
   ferry_transfer_set_state (self, FERRY_TRANSFER_CONNECTING);
   if (self->direction == FERRY_TRANSFER_UPLOAD)
-    ferry_transfer_start_upload (self, client);
+    ferry_transfer_start_upload (self, ferry_transfer_queue_get_dialer (queue));
   else
-    ferry_transfer_start_download (self, client);
+    ferry_transfer_start_download (self, ferry_transfer_queue_get_dialer (queue));
 }
 
 gboolean
