@@ -579,7 +579,7 @@ run_transfer (FerryTransfer  *transfer,
               const char     *verb,
               GError        **error)
 {
-  g_autoptr(FerryCliProgress) progress = ferry_cli_progress_new (transfer, verb);
+  g_autoptr(FerryCliProgress) progress G_GNUC_UNUSED = ferry_cli_progress_new (transfer, verb);
   g_autoptr(GAsyncResult) result = NULL;
 
   ferry_transfer_run_async (transfer, NULL, store_result_cb, &result);

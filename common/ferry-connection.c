@@ -342,7 +342,7 @@ write_next (FerryConnection *self)
 static void
 overflow (FerryConnection *self)
 {
-  g_autoptr(FerryConnection) hold = g_object_ref (self);
+  g_autoptr(FerryConnection) hold G_GNUC_UNUSED = g_object_ref (self);
 
   if (!self->write_error)
     self->write_error = g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CLOSED,

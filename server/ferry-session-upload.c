@@ -102,7 +102,8 @@ abort_upload_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
-  g_autoptr(FerrySessionUpload) self = user_data;
+  /* Holds the handler until the blob is gone. */
+  g_autoptr(FerrySessionUpload) self G_GNUC_UNUSED = user_data;
 
   ferry_store_abort_upload_finish (FERRY_STORE (object), result);
 }

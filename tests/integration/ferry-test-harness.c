@@ -173,7 +173,6 @@ ferry_test_make_file (const char *dir,
                       guint64     size)
 {
   char *path = g_build_filename (dir, name, NULL);
-  g_autoptr(GError) error = NULL;
   g_autoptr(GRand) rand = g_rand_new_with_seed ((guint32) size ^ 0x5eed);
   g_autofree guint32 *buf = g_new (guint32, 16384);
   FILE *f = g_fopen (path, "wb");

@@ -260,7 +260,7 @@ test_download_disk_full (Fixture       *f,
   if (!f->mounted)
     {
       /* Make the big source file first, then limit what this process may write. */
-      g_autofree char *warm = ferry_test_make_file (f->tmp, "big.bin", BIG);
+      g_autofree char *warm G_GNUC_UNUSED = ferry_test_make_file (f->tmp, "big.bin", BIG);
 
       g_assert_no_errno (getrlimit (RLIMIT_FSIZE, &old_limit));
       signal (SIGXFSZ, SIG_IGN);

@@ -603,8 +603,6 @@ test_hostile_clients (Fixture       *f,
   g_autofree char *src = NULL;
   g_autofree char *sum = NULL;
   g_autofree char *out_dir = g_build_filename (f->tmp, "good", NULL);
-  g_autoptr(FerryClient) victim_owner = NULL;
-  g_autoptr(FerryClient) attacker = NULL;
   guint rounds = 0;
 
   f->server = ferry_test_server_start (NULL, 0, "--max-connections-per-address", "12", NULL);
