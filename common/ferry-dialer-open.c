@@ -9,8 +9,6 @@
 #include "config.h"
 
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <glib/gi18n.h>
 
 #include "ferry-dialer-private.h"
@@ -18,6 +16,7 @@
 #include "ferry-error.h"
 #include "ferry-fingerprint.h"
 #include "ferry-message.h"
+#include "ferry-socket.h"
 #include "ferry-tap-stream.h"
 #include "ferry-trust-store.h"
 
@@ -510,7 +509,6 @@ open_connected_cb (GObject      *object,
   g_autoptr(GSocketConnection) stream = NULL;
   g_autoptr(GIOStream) tapped = NULL;
   g_autoptr(GError) error = NULL;
-  GSocket *socket;
 
   stream = g_socket_client_connect_to_host_finish (G_SOCKET_CLIENT (object), result, &error);
   if (!stream)
@@ -524,8 +522,7 @@ open_connected_cb (GObject      *object,
       return;
     }
 
-  socket = g_socket_connection_get_socket (stream);
-  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+  ferry_socket_set_nodelay (stream);
 
   if (!self->tls)
     {
@@ -538,7 +535,8 @@ open_connected_cb (GObject      *object,
 
     data->first = g_new0 (FirstBytes, 1);
     tapped = ferry_tap_stream_new (stream, remember_first, data->first, g_free);
-    data->tls = g_tls_client_connection_new (tapped, identity, &error);
+    /* Without the system's CA list: the pin is checked in accept-certificate. */
+    data->tls = ferry_socket_tls_client_new (tapped, identity, &error);
   }
   if (!data->tls)
     {

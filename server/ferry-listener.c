@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include "ferry-limits.h"
+#include "ferry-socket.h"
 #include "ferry-tls-acceptor.h"
 
 struct _FerryListener
@@ -199,6 +200,8 @@ incoming_cb (GSocketService    *service,
       return TRUE;
     }
 
+  /* Before the TLS handshake, whose flights Nagle would otherwise hold for a delayed ACK. */
+  ferry_socket_set_nodelay (connection);
   address = dup_remote_address (connection);
   slot = ferry_admission_take (self->admission, address);
   if (!slot)

@@ -30,6 +30,7 @@
 #include "ferry-tls-acceptor.h"
 
 #include "ferry-limits.h"
+#include "ferry-socket.h"
 #include "ferry-tls-guard.h"
 
 #include <errno.h>
@@ -324,7 +325,9 @@ begin_tls (FerryTlsAcceptor *self,
   g_autoptr(GError) error = NULL;
 
   guard = ferry_tls_guard_new (handshake->connection, ferry_slot_get_address (handshake->slot));
-  handshake->tls = g_tls_server_connection_new (guard, self->certificate, &error);
+  /* Clients are not asked for certificates, so the system's CA list is not needed: without
+   * it from the start, glib-networking does not parse it into every connection. */
+  handshake->tls = ferry_socket_tls_server_new (guard, self->certificate, &error);
   if (!handshake->tls)
     {
       g_warning ("Could not set up TLS (is glib-networking installed?): %s", error->message);
@@ -333,10 +336,6 @@ begin_tls (FerryTlsAcceptor *self,
     }
   /* Frames carry their own lengths: a peer that just closes has closed. */
   g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (handshake->tls), FALSE);
-  /* Clients are not asked for certificates, so the system's CA list is not needed; without
-   * this, glib-networking loads it into every connection, megabytes each. */
-  g_object_set (handshake->tls, "authentication-mode", G_TLS_AUTHENTICATION_NONE, NULL);
-  g_tls_connection_set_database (G_TLS_CONNECTION (handshake->tls), NULL);
 
   handshake->state = HANDSHAKE_RUNNING;
   handshake->started = g_get_monotonic_time ();

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gstdio.h>
+
 #include "ferry-test-harness.h"
 #include "ferry-dialer.h"
 #include "ferry-error.h"
@@ -188,6 +190,72 @@ test_untrusted (Fixture       *f,
   ferry_dialer_flush (dialer);
 }
 
+/* The bytes process @pid has read so far (rchar: every read(), files and sockets alike). */
+static guint64
+bytes_read (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/io", pid);
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *rchar;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  rchar = strstr (contents, "rchar: ");
+  g_assert_nonnull (rchar);
+  return g_ascii_strtoull (rchar + strlen ("rchar: "), NULL, 10);
+}
+
+#define CA_BUNDLE "/etc/ssl/certs/ca-certificates.crt"
+
+/* Ferry pins by fingerprint, so neither end has GnuTLS parse the system's CA bundle for a
+ * connection: three connections read, on each side, less than the bundle's size once (a
+ * connection itself reads a few kilobytes). Then a connection made the default way, with the
+ * system's database, shows that a parse would have been counted. */
+static void
+test_no_ca_bundle (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autoptr(FerryClient) client = NULL;
+  g_autoptr(FerryDialer) dialer = NULL;
+  g_autoptr(GIOStream) plain = NULL;
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *server_pid = g_subprocess_get_identifier (f->server->process);
+  GStatBuf bundle;
+  guint64 client_before, server_before;
+
+  if (g_stat (CA_BUNDLE, &bundle) != 0)
+    {
+      g_test_skip ("No system CA bundle at " CA_BUNDLE);
+      return;
+    }
+
+  /* Pin the server, and let this process make its first TLS connection. */
+  client = ferry_test_client_new (f->server, f->config, "Pinner");
+  ferry_test_client_connect (client);
+  ferry_client_disconnect (client);
+  dialer = dialer_new (f, f->config);
+
+  client_before = bytes_read ("self");
+  server_before = bytes_read (server_pid);
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(FerryConnection) connection = open_connection (dialer, &error);
+
+      g_assert_no_error (error);
+      ferry_connection_abort (connection);
+    }
+  g_assert_cmpuint (bytes_read ("self") - client_before, <, (guint64) bundle.st_size);
+  g_assert_cmpuint (bytes_read (server_pid) - server_before, <, (guint64) bundle.st_size);
+
+  client_before = bytes_read ("self");
+  plain = ferry_test_raw_connect_tcp (f->server);
+  tls = g_tls_client_connection_new (plain, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (bytes_read ("self") - client_before, >=, (guint64) bundle.st_size);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -196,6 +264,7 @@ main (int    argc,
 
   g_test_add ("/dialer/open-subscribe", Fixture, NULL, setup, test_open_subscribe, teardown);
   g_test_add ("/dialer/untrusted", Fixture, NULL, setup, test_untrusted, teardown);
+  g_test_add ("/dialer/no-ca-bundle", Fixture, NULL, setup, test_no_ca_bundle, teardown);
 
   return g_test_run ();
 }

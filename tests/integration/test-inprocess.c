@@ -9,6 +9,10 @@
 #include "config.h"
 
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
 #include <glib/gstdio.h>
 
 #include "ferry-error.h"
@@ -287,6 +291,61 @@ test_error_names_no_path (Fixture       *f,
   g_assert_cmpint (g_mkdir (blobs, 0700), ==, 0);
 }
 
+/* The TCP sockets of this process with @port at the end that @peer says (the server's
+ * accepted sockets: local; the client's: peer), counted, and how many have TCP_NODELAY. */
+static void
+count_nodelay (guint16   port,
+               gboolean  peer,
+               guint    *sockets,
+               guint    *nodelay)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const char *name;
+
+  g_assert_nonnull (dir);
+  *sockets = *nodelay = 0;
+  while ((name = g_dir_read_name (dir)))
+    {
+      int fd = (int) g_ascii_strtoll (name, NULL, 10);
+      struct sockaddr_in address = { 0 };
+      struct sockaddr_in other = { 0 };
+      socklen_t length = sizeof address;
+      socklen_t other_length = sizeof other;
+      int value = 0;
+      socklen_t value_length = sizeof value;
+      int rc;
+
+      rc = peer ? getpeername (fd, (struct sockaddr *) &address, &length)
+                : getsockname (fd, (struct sockaddr *) &address, &length);
+      if (rc != 0 || address.sin_family != AF_INET || ntohs (address.sin_port) != port)
+        continue;
+      /* The listening socket has the server's port too, but no peer. */
+      if (!peer && getpeername (fd, (struct sockaddr *) &other, &other_length) != 0)
+        continue;
+      (*sockets)++;
+      if (getsockopt (fd, IPPROTO_TCP, TCP_NODELAY, &value, &value_length) == 0 && value)
+        (*nodelay)++;
+    }
+}
+
+/* Frames are written whole: neither end lets Nagle hold them back for a delayed ACK. The
+ * client's subscription is open, so the server has accepted a socket and the dialer made
+ * one; both have TCP_NODELAY. */
+static void
+test_nodelay (Fixture       *f,
+              gconstpointer  user_data)
+{
+  guint sockets, nodelay;
+
+  count_nodelay (f->address.port, FALSE, &sockets, &nodelay);
+  g_assert_cmpuint (sockets, >=, 1);
+  g_assert_cmpuint (nodelay, ==, sockets);
+
+  count_nodelay (f->address.port, TRUE, &sockets, &nodelay);
+  g_assert_cmpuint (sockets, >=, 1);
+  g_assert_cmpuint (nodelay, ==, sockets);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -299,6 +358,8 @@ main (int   argc,
               GSIZE_TO_POINTER (64 * MIB), setup_memory, test_download_into_new_folder, teardown);
   g_test_add ("/inprocess/memory/full", Fixture, GSIZE_TO_POINTER (MIB),
               setup_memory, test_full, teardown);
+  g_test_add ("/inprocess/memory/nodelay", Fixture, GSIZE_TO_POINTER (MIB),
+              setup_memory, test_nodelay, teardown);
   g_test_add ("/inprocess/local/error-names-no-path", Fixture, NULL,
               setup_local, test_error_names_no_path, teardown);
 
