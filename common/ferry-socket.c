@@ -43,14 +43,11 @@ ferry_socket_set_nodelay (GSocketConnection *connection)
   return TRUE;
 }
 
-GIOStream *
-ferry_socket_tls_client_new (GIOStream           *base,
-                             GSocketConnectable  *identity,
-                             GError             **error)
+/* The TLS backend, or NULL and @error when there is none (glib-networking is missing). */
+static GTlsBackend *
+get_tls_backend (GError **error)
 {
   GTlsBackend *backend = g_tls_backend_get_default ();
-
-  g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
 
   if (!g_tls_backend_supports_tls (backend))
     {
@@ -58,6 +55,20 @@ ferry_socket_tls_client_new (GIOStream           *base,
                            _("This system has no TLS support."));
       return NULL;
     }
+  return backend;
+}
+
+GIOStream *
+ferry_socket_tls_client_new (GIOStream           *base,
+                             GSocketConnectable  *identity,
+                             GError             **error)
+{
+  GTlsBackend *backend;
+
+  g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
+
+  if (!(backend = get_tls_backend (error)))
+    return NULL;
   return g_initable_new (g_tls_backend_get_client_connection_type (backend), NULL, error,
                          "base-io-stream", base,
                          "server-identity", identity,
@@ -71,17 +82,13 @@ ferry_socket_tls_server_new (GIOStream        *base,
                              GTlsCertificate  *certificate,
                              GError          **error)
 {
-  GTlsBackend *backend = g_tls_backend_get_default ();
+  GTlsBackend *backend;
 
   g_return_val_if_fail (G_IS_IO_STREAM (base), NULL);
   g_return_val_if_fail (G_IS_TLS_CERTIFICATE (certificate), NULL);
 
-  if (!g_tls_backend_supports_tls (backend))
-    {
-      g_set_error_literal (error, G_TLS_ERROR, G_TLS_ERROR_UNAVAILABLE,
-                           _("This system has no TLS support."));
-      return NULL;
-    }
+  if (!(backend = get_tls_backend (error)))
+    return NULL;
   return g_initable_new (g_tls_backend_get_server_connection_type (backend), NULL, error,
                          "base-io-stream", base,
                          "certificate", certificate,
