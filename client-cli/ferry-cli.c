@@ -1,4 +1,4 @@
-/* ferry-cli.c: ferry-cli, the command-line client
+/* ferry-cli.c: ferry-cli, the command-line client: options, asking the person, transfers
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -13,8 +13,8 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
-#include <json-glib/json-glib.h>
 
+#include "ferry-cli-private.h"
 #include "ferry-cli-progress.h"
 #include "ferry-checksum.h"
 #include "ferry-client.h"
@@ -24,7 +24,6 @@
 #include "ferry-tls-policy.h"
 #include "ferry-units.h"
 
-#define EXIT_USAGE 2
 
 typedef struct
 {
@@ -61,23 +60,23 @@ wait_for (GAsyncResult **slot)
   return *slot;
 }
 
-static int
-fail (const GError *error)
+int
+ferry_cli_fail (const GError *error)
 {
   g_printerr ("ferry-cli: %s\n", error->message);
   return EXIT_FAILURE;
 }
 
-static int
-usage_error (const char *message)
+int
+ferry_cli_usage_error (const char *message)
 {
   g_printerr ("ferry-cli: %s\n", message);
   g_printerr (_("Run “ferry-cli --help” for usage.\n"));
   return EXIT_USAGE;
 }
 
-static gboolean
-parse_command_options (const char    *command,
+gboolean
+ferry_cli_parse_command_options (const char    *command,
                        const char    *parameters,
                        GOptionEntry  *entries,
                        int           *argc,
@@ -95,7 +94,7 @@ parse_command_options (const char    *command,
   g_set_prgname (prgname);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
-      *exit_code = usage_error (error->message);
+      *exit_code = ferry_cli_usage_error (error->message);
       return FALSE;
     }
   return TRUE;
@@ -135,8 +134,8 @@ connect_attempt (FerryClient  *client,
 
 /* Connects the control session; the same connection answers whether the server is trusted and
  * the password right. */
-static int
-connect_client (FerryClient *client)
+int
+ferry_cli_connect (FerryClient *client)
 {
   g_autoptr(GError) error = NULL;
   gboolean told = FALSE;
@@ -147,7 +146,7 @@ connect_client (FerryClient *client)
   code = with_answers (client, connect_attempt, NULL, &error);
   g_signal_handler_disconnect (client, handler);
   if (error)
-    return fail (error);
+    return ferry_cli_fail (error);
   return code;
 }
 
@@ -213,7 +212,7 @@ answer_person (FerryClient  *client,
 
           if (!wanted)
             {
-              *code = usage_error (local_error->message);
+              *code = ferry_cli_usage_error (local_error->message);
               return ANSWER_TOLD;
             }
           if (!g_str_equal (wanted, presented))
@@ -250,7 +249,7 @@ answer_person (FerryClient  *client,
 
       if (!ferry_client_trust_fingerprint (client, presented, &local_error))
         {
-          *code = fail (local_error);
+          *code = ferry_cli_fail (local_error);
           return ANSWER_TOLD;
         }
       return ANSWER_RETRY;
@@ -317,261 +316,6 @@ load_password_file (FerryClient  *client,
   return TRUE;
 }
 
-/* ---- list / watch ------------------------------------------------------------------------ */
-
-static void
-add_offer_members (JsonBuilder *builder,
-                   FerryOffer  *offer)
-{
-  g_autoptr(GDateTime) created = g_date_time_new_from_unix_utc (ferry_offer_get_created (offer));
-  g_autofree char *iso = created ? g_date_time_format_iso8601 (created) : g_strdup ("");
-
-  json_builder_set_member_name (builder, "id");
-  json_builder_add_string_value (builder, ferry_offer_get_id (offer));
-  json_builder_set_member_name (builder, "name");
-  json_builder_add_string_value (builder, ferry_offer_get_name (offer));
-  json_builder_set_member_name (builder, "size");
-  json_builder_add_int_value (builder, (gint64) ferry_offer_get_size (offer));
-  json_builder_set_member_name (builder, "sha256");
-  json_builder_add_string_value (builder, ferry_offer_get_sha256_hex (offer));
-  json_builder_set_member_name (builder, "uploader");
-  json_builder_add_string_value (builder, ferry_offer_get_uploader (offer));
-  json_builder_set_member_name (builder, "created");
-  json_builder_add_string_value (builder, iso);
-  json_builder_set_member_name (builder, "mine");
-  json_builder_add_boolean_value (builder, ferry_offer_get_mine (offer));
-}
-
-static void
-print_json (JsonBuilder *builder,
-            gboolean     pretty)
-{
-  g_autoptr(JsonGenerator) generator = json_generator_new ();
-  g_autoptr(JsonNode) root = json_builder_get_root (builder);
-  g_autofree char *text = NULL;
-
-  json_generator_set_root (generator, root);
-  json_generator_set_pretty (generator, pretty);
-  text = json_generator_to_data (generator, NULL);
-  g_print ("%s\n", text);
-  fflush (stdout);
-}
-
-/* A name made fit for one table cell: control characters are shown escaped. */
-static char *
-printable_name (const char *name)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = name; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c == '\n')
-        g_string_append (out, "\\n");
-      else if (c == '\t')
-        g_string_append (out, "\\t");
-      else if (g_unichar_iscntrl (c))
-        g_string_append_printf (out, "\\x%02x", c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
-
-static int
-cmd_list (FerryClient  *client,
-          int           argc,
-          char        **argv)
-{
-  gboolean json = FALSE;
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &json, N_("Print a JSON array"), NULL },
-    { NULL }
-  };
-  GListModel *offers;
-  guint n;
-  int code;
-  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
-
-  if (!parse_command_options ("list", "", entries, &argc, &argv, &code))
-    return code;
-  if (argc > 1)
-    return usage_error (_("“list” takes no arguments."));
-  if ((code = connect_client (client)) != EXIT_SUCCESS)
-    return code;
-
-  offers = ferry_client_get_offers (client);
-  n = g_list_model_get_n_items (offers);
-
-  if (json)
-    {
-      g_autoptr(JsonBuilder) builder = json_builder_new ();
-
-      json_builder_begin_array (builder);
-      for (guint i = 0; i < n; i++)
-        {
-          g_autoptr(FerryOffer) offer = g_list_model_get_item (offers, i);
-
-          json_builder_begin_object (builder);
-          add_offer_members (builder, offer);
-          json_builder_end_object (builder);
-        }
-      json_builder_end_array (builder);
-      print_json (builder, TRUE);
-      return EXIT_SUCCESS;
-    }
-
-  if (n == 0)
-    {
-      g_print (_("No files are shared on %s.\n"), ferry_client_get_address (client));
-      return EXIT_SUCCESS;
-    }
-
-  g_print ("%-40s %10s  %-16s %-16s %s\n", _("NAME"), _("SIZE"), _("UPLOADER"), _("AGE"), _("ID"));
-  for (guint i = 0; i < n; i++)
-    {
-      g_autoptr(FerryOffer) offer = g_list_model_get_item (offers, i);
-      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
-      g_autofree char *size = ferry_format_size (ferry_offer_get_size (offer));
-      g_autofree char *age = ferry_format_age (ferry_offer_get_created (offer), now);
-      g_autofree char *uploader = printable_name (ferry_offer_get_uploader (offer));
-      g_autofree char *star = g_strconcat (ferry_offer_get_mine (offer) ? "*" : "", name, NULL);
-
-      g_print ("%-40s %10s  %-16s %-16s %s\n", star, size, uploader, age,
-               ferry_offer_get_id (offer));
-    }
-  return EXIT_SUCCESS;
-}
-
-typedef struct
-{
-  gboolean json;
-  GError  *error;
-  gboolean done;
-} WatchState;
-
-/* One line of watch --json: {"event": EVENT, …}. The caller adds members and calls
- * print_event(). */
-static JsonBuilder *
-event_new (const char *event)
-{
-  JsonBuilder *builder = json_builder_new ();
-
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "event");
-  json_builder_add_string_value (builder, event);
-  return builder;
-}
-
-static void
-print_event (JsonBuilder *builder)
-{
-  json_builder_end_object (builder);
-  print_json (builder, FALSE);
-  g_object_unref (builder);
-}
-
-static void
-watch_offer_cb (FerryClient *client,
-                FerryOffer  *offer,
-                WatchState  *state)
-{
-  if (state->json)
-    {
-      JsonBuilder *builder = event_new ("offer");
-
-      add_offer_members (builder, offer);
-      print_event (builder);
-    }
-  else
-    {
-      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
-      g_autofree char *size = ferry_format_size (ferry_offer_get_size (offer));
-      g_autofree char *uploader = printable_name (ferry_offer_get_uploader (offer));
-
-      g_print (_("+ %s (%s) from %s [%s]\n"), name, size, uploader, ferry_offer_get_id (offer));
-      fflush (stdout);
-    }
-}
-
-static void
-watch_deleted_cb (FerryClient *client,
-                  FerryOffer  *offer,
-                  WatchState  *state)
-{
-  if (state->json)
-    {
-      JsonBuilder *builder = event_new ("deleted");
-
-      json_builder_set_member_name (builder, "id");
-      json_builder_add_string_value (builder, ferry_offer_get_id (offer));
-      json_builder_set_member_name (builder, "name");
-      json_builder_add_string_value (builder, ferry_offer_get_name (offer));
-      print_event (builder);
-    }
-  else
-    {
-      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
-
-      g_print (_("- %s [%s]\n"), name, ferry_offer_get_id (offer));
-      fflush (stdout);
-    }
-}
-
-static void
-watch_disconnected_cb (FerryClient  *client,
-                       const GError *error,
-                       WatchState   *state)
-{
-  state->error = g_error_copy (error);
-  state->done = TRUE;
-}
-
-static int
-cmd_watch (FerryClient  *client,
-           int           argc,
-           char        **argv)
-{
-  WatchState state = { 0 };
-  GOptionEntry entries[] = {
-    { "json", 0, 0, G_OPTION_ARG_NONE, &state.json, N_("Print one JSON object per line"), NULL },
-    { NULL }
-  };
-  int code;
-
-  if (!parse_command_options ("watch", "", entries, &argc, &argv, &code))
-    return code;
-  if (argc > 1)
-    return usage_error (_("“watch” takes no arguments."));
-  if ((code = connect_client (client)) != EXIT_SUCCESS)
-    return code;
-
-  if (state.json)
-    {
-      JsonBuilder *builder = event_new ("synced");
-
-      json_builder_set_member_name (builder, "offers");
-      json_builder_add_int_value (builder,
-                                  g_list_model_get_n_items (ferry_client_get_offers (client)));
-      print_event (builder);
-    }
-  else if (isatty (STDOUT_FILENO))
-    g_printerr (_("Watching %s for changes; press Ctrl+C to stop.\n"),
-                ferry_client_get_address (client));
-
-  g_signal_connect (client, "offer-added", G_CALLBACK (watch_offer_cb), &state);
-  g_signal_connect (client, "offer-removed", G_CALLBACK (watch_deleted_cb), &state);
-  g_signal_connect (client, "disconnected", G_CALLBACK (watch_disconnected_cb), &state);
-
-  while (!state.done)
-    g_main_context_iteration (NULL, TRUE);
-
-  code = fail (state.error);
-  g_clear_error (&state.error);
-  return code;
-}
-
 /* ---- transfers ----------------------------------------------------------------------------- */
 
 static gboolean
@@ -620,10 +364,10 @@ cmd_upload (FerryClient  *client,
 {
   int code = EXIT_SUCCESS;
 
-  if (!parse_command_options ("upload", _("FILE…"), NULL, &argc, &argv, &code))
+  if (!ferry_cli_parse_command_options ("upload", _("FILE…"), NULL, &argc, &argv, &code))
     return code;
   if (argc < 2)
-    return usage_error (_("“upload” needs at least one file."));
+    return ferry_cli_usage_error (_("“upload” needs at least one file."));
   for (int i = 1; i < argc; i++)
     {
       g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[i]);
@@ -668,10 +412,10 @@ cmd_download (FerryClient  *client,
   g_autofree char *saved = NULL;
   int code;
 
-  if (!parse_command_options ("download", _("ID"), entries, &argc, &argv, &code))
+  if (!ferry_cli_parse_command_options ("download", _("ID"), entries, &argc, &argv, &code))
     return code;
   if (argc != 2)
-    return usage_error (_("“download” needs exactly one file id (see “ferry-cli list”)."));
+    return ferry_cli_usage_error (_("“download” needs exactly one file id (see “ferry-cli list”)."));
   destination = g_file_new_for_commandline_arg (output ? output : ".");
   if (g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
     flags |= FERRY_DOWNLOAD_INTO_DIRECTORY;
@@ -683,7 +427,7 @@ cmd_download (FerryClient  *client,
     transfer = g_steal_pointer (&attempt.transfer);
   }
   if (error)
-    return fail (error);
+    return ferry_cli_fail (error);
   if (code != EXIT_SUCCESS)
     return code;
 
@@ -713,15 +457,15 @@ cmd_delete (FerryClient  *client,
   gulong handler;
   int code;
 
-  if (!parse_command_options ("delete", _("ID"), NULL, &argc, &argv, &code))
+  if (!ferry_cli_parse_command_options ("delete", _("ID"), NULL, &argc, &argv, &code))
     return code;
   if (argc != 2)
-    return usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
+    return ferry_cli_usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
   handler = g_signal_connect (client, "notify::server-busy", G_CALLBACK (client_busy_cb), &told);
   code = with_answers (client, delete_attempt, argv[1], &error);
   g_signal_handler_disconnect (client, handler);
   if (error)
-    return fail (error);
+    return ferry_cli_fail (error);
   return code;
 }
 
@@ -743,10 +487,10 @@ cmd_check (FerryClient  *client,
   guint64 size;
   int code = EXIT_SUCCESS;
 
-  if (!parse_command_options ("check", _("FILE"), NULL, &argc, &argv, &code))
+  if (!ferry_cli_parse_command_options ("check", _("FILE"), NULL, &argc, &argv, &code))
     return code;
   if (argc != 2)
-    return usage_error (_("“check” needs exactly one file."));
+    return ferry_cli_usage_error (_("“check” needs exactly one file."));
   file = g_file_new_for_commandline_arg (argv[1]);
   start = g_get_monotonic_time ();
   {
@@ -767,7 +511,7 @@ cmd_check (FerryClient  *client,
 
   tmp = g_dir_make_tmp ("ferry-check-XXXXXX", &error);
   if (!tmp)
-    return fail (error);
+    return ferry_cli_fail (error);
   tmpdir = g_file_new_for_path (tmp);
 
   down = ferry_client_download (client, ferry_offer_get_id (ferry_transfer_get_offer (up)),
@@ -810,23 +554,23 @@ cmd_forget (FerryClient  *client,
   g_autoptr(GError) error = NULL;
   int code;
 
-  if (!parse_command_options ("forget", "", NULL, &argc, &argv, &code))
+  if (!ferry_cli_parse_command_options ("forget", "", NULL, &argc, &argv, &code))
     return code;
   if (argc > 1)
-    return usage_error (_("“forget” takes no arguments; name the server with --server."));
+    return ferry_cli_usage_error (_("“forget” takes no arguments; name the server with --server."));
   if (!ferry_client_forget_server (client, &error))
-    return fail (error);
+    return ferry_cli_fail (error);
   g_print (_("Forgot the identity of %s; the next connection will ask to trust it again.\n"),
            ferry_client_get_address (client));
   return EXIT_SUCCESS;
 }
 
 static const Command commands[] = {
-  { "list", "[--json]", N_("List the shared files"), cmd_list },
+  { "list", "[--json]", N_("List the shared files"), ferry_cli_list },
   { "upload", "FILE...", N_("Share files and print their ids"), cmd_upload },
   { "download", "ID [-o PATH]", N_("Download a shared file"), cmd_download },
   { "delete", "ID", N_("Stop sharing one of your files"), cmd_delete },
-  { "watch", "[--json]", N_("Print changes as they happen"), cmd_watch },
+  { "watch", "[--json]", N_("Print changes as they happen"), ferry_cli_watch },
   { "check", "FILE", N_("Upload, download back and verify a file"), cmd_check },
   { "forget", "", N_("Forget the server’s pinned identity (trust it anew)"), cmd_forget },
 };
@@ -887,7 +631,7 @@ main (int    argc,
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   g_option_context_set_strict_posix (context, TRUE);
   if (!g_option_context_parse (context, &argc, &argv, &error))
-    return usage_error (error->message);
+    return ferry_cli_usage_error (error->message);
 
   if (opt_version)
     {
@@ -896,7 +640,7 @@ main (int    argc,
     }
 
   if (argc < 2)
-    return usage_error (_("Missing command: one of list, upload, download, delete, watch, check."));
+    return ferry_cli_usage_error (_("Missing command: one of list, upload, download, delete, watch, check."));
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (argv[1], commands[i].name))
@@ -904,16 +648,16 @@ main (int    argc,
   if (!command)
     {
       g_autofree char *message = g_strdup_printf (_("Unknown command “%s”."), argv[1]);
-      return usage_error (message);
+      return ferry_cli_usage_error (message);
     }
 
   if (opt_name && !g_utf8_validate (opt_name, -1, NULL))
-    return usage_error (_("The name given with --name is not valid UTF-8."));
+    return ferry_cli_usage_error (_("The name given with --name is not valid UTF-8."));
 
   client = ferry_client_new (opt_server ? opt_server : "localhost", opt_name);
   ferry_client_set_tls (client, !opt_no_tls);
   if (opt_password_file && !load_password_file (client, &error))
-    return fail (error);
+    return ferry_cli_fail (error);
   code = command->run (client, argc - 1, argv + 1);
 
   ferry_client_disconnect (client);
