@@ -226,6 +226,17 @@ malformed (FerryFolderParser  *self,
   return FALSE;
 }
 
+gboolean
+ferry_folder_parser_check_done (FerryFolderParser  *self,
+                                GError            **error)
+{
+  if (self->state == PARSE_DONE)
+    return TRUE;
+  if (self->state == PARSE_FAILED)
+    return malformed (self, error, _("it broke the rules"));
+  return malformed (self, error, _("it is cut short"));
+}
+
 static gsize
 element_size (FerryFolderParser *self)
 {
@@ -446,9 +457,11 @@ ferry_folder_header_parse (GBytes   *bytes,
 
   if (!ferry_folder_parser_feed (parser, data, len, &used, error))
     return NULL;
-  if (!ferry_folder_parser_is_done (parser) || used != len)
+  if (!ferry_folder_parser_check_done (parser, error))
+    return NULL;
+  if (used != len)
     {
-      malformed (parser, error, _("it is cut short"));
+      malformed (parser, error, _("it is followed by other bytes"));
       return NULL;
     }
   return ferry_folder_parser_steal_header (parser);

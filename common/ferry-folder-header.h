@@ -77,6 +77,10 @@ gboolean           ferry_folder_parser_feed     (FerryFolderParser  *self,
                                                  gsize              *consumed,
                                                  GError            **error);
 gboolean           ferry_folder_parser_is_done  (FerryFolderParser  *self);
+/* TRUE once the whole header has been fed; otherwise the MALFORMED error of a header that
+ * is cut short (for the end of the stream). */
+gboolean           ferry_folder_parser_check_done (FerryFolderParser *self,
+                                                   GError           **error);
 /* The parsed header, once done (with entries only if kept). Transfer full. */
 FerryFolderHeader *ferry_folder_parser_steal_header (FerryFolderParser *self);
 /* The whole @bytes is a header and nothing else; for a header kept in a resume sidecar. */

@@ -40,6 +40,7 @@ G_BEGIN_DECLS
 /* Option keys (docs/PROTOCOL.md §3). */
 #define FERRY_HELLO_OPTION_PASSWORD  "password"   /* s: the server's password */
 #define FERRY_WELCOME_OPTION_AUTH    "auth"       /* b: the server requires a password */
+#define FERRY_OPTION_FOLDER          "folder"     /* (ut) in UPLOAD and OFFER: a folder stream */
 
 /* Checks a decoded frame's payload: normal form of exactly the right type, and every field
  * within its limit. Returns a new reference for the accessors below, or NULL with
@@ -101,6 +102,25 @@ void          ferry_msg_offer_get          (GVariant      *offer,
                                             gint64        *expires,
                                             gboolean      *mine);
 
+/* OFFER with the `folder` option when @is_folder: @folder_files files of @folder_content bytes
+ * in all, @size being the folder stream's size. */
+GBytes       *ferry_msg_offer_new_full     (const char    *id,
+                                            const char    *name,
+                                            guint64        size,
+                                            const guint8  *sha256,
+                                            const char    *uploader,
+                                            gint64         created,
+                                            gint64         expires,
+                                            gboolean       mine,
+                                            guint16        flags,
+                                            gboolean       is_folder,
+                                            guint32        folder_files,
+                                            guint64        folder_content);
+/* Whether the OFFER or UPLOAD @message carries the `folder` option; sets its fields. */
+gboolean      ferry_msg_get_folder         (GVariant      *message,
+                                            guint32       *files,
+                                            guint64       *content);
+
 /* SYNCED, S → C: the number of offers in the snapshot. */
 GBytes       *ferry_msg_synced_new         (guint32        count);
 guint32       ferry_msg_synced_get_count   (GVariant      *synced);
@@ -113,6 +133,12 @@ const char   *ferry_msg_deleted_get_id     (GVariant      *deleted);
 GBytes       *ferry_msg_upload_new         (const char    *name,
                                             guint64        size,
                                             const char    *resume_token);
+/* UPLOAD of a folder stream (PROTOCOL.md §5, Folders): @size is the stream's size. */
+GBytes       *ferry_msg_upload_new_folder  (const char    *name,
+                                            guint64        size,
+                                            const char    *resume_token,
+                                            guint32        files,
+                                            guint64        content);
 void          ferry_msg_upload_get         (GVariant      *upload,
                                             const char   **name,
                                             guint64       *size,

@@ -27,6 +27,9 @@ struct _FerryOffer
   gint64   created;
   gint64   expires;
   gboolean mine;
+  gboolean is_folder;
+  guint32  folder_files;
+  guint64  folder_content;
 };
 
 enum {
@@ -164,11 +167,14 @@ ferry_offer_new_from_variant (GVariant *value)
   gint64 created;
   gint64 expires;
   gboolean mine;
+  FerryOffer *self;
 
   g_return_val_if_fail (value != NULL, NULL);
 
   ferry_msg_offer_get (value, &id, &name, &size, &sha256, &uploader, &created, &expires, &mine);
-  return ferry_offer_new (id, name, size, sha256, uploader, created, expires, mine);
+  self = ferry_offer_new (id, name, size, sha256, uploader, created, expires, mine);
+  self->is_folder = ferry_msg_get_folder (value, &self->folder_files, &self->folder_content);
+  return self;
 }
 
 #define GETTER(type, field) \
@@ -186,6 +192,9 @@ GETTER (const char *, uploader)
 GETTER (gint64, created)
 GETTER (gint64, expires)
 GETTER (gboolean, mine)
+GETTER (gboolean, is_folder)
+GETTER (guint32, folder_files)
+GETTER (guint64, folder_content)
 
 const guint8 *
 ferry_offer_get_sha256 (FerryOffer *self)

@@ -33,6 +33,11 @@ const char   *ferry_offer_get_uploader     (FerryOffer  *self);
 gint64        ferry_offer_get_created      (FerryOffer  *self);
 gint64        ferry_offer_get_expires      (FerryOffer  *self);
 gboolean      ferry_offer_get_mine         (FerryOffer  *self);
+/* A folder (PROTOCOL.md §5, Folders): its number of files and their total size; its size
+ * (ferry_offer_get_size()) is the folder stream's. */
+gboolean      ferry_offer_get_is_folder    (FerryOffer  *self);
+guint32       ferry_offer_get_folder_files (FerryOffer  *self);
+guint64       ferry_offer_get_folder_content (FerryOffer *self);
 /* For a type icon: a content type guessed from the name alone, never from the disk. */
 const char   *ferry_offer_get_content_type (FerryOffer  *self);
 

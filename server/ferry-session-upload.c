@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-error.h"
+#include "ferry-folder-header.h"
 #include "ferry-units.h"
 
 typedef enum
@@ -36,6 +37,7 @@ struct _FerrySessionUpload
   GOutputStream  *upload_stream;
   FerryChecksum  *upload_checksum;
   GBytes         *upload_chunk;    /* the DATA bytes waiting for room or being written */
+  FerryFolderParser *folder_parser; /* a folder stream: checks its header as it arrives */
 
   /* borrowed from the session, which this handler holds */
   FerryStore     *store;
@@ -46,6 +48,9 @@ struct _FerrySessionUpload
   guint64         upload_received;
   guint64         upload_ahead;    /* reserved in the store ahead of upload_received */
   guint64         upload_written;  /* charged to the store as written, until released */
+  gboolean        is_folder;
+  guint32         folder_files;
+  guint64         folder_content;
 };
 
 static void handler_iface_init (FerrySessionHandlerInterface *iface);
@@ -69,6 +74,7 @@ ferry_session_upload_finalize (GObject *object)
   g_clear_object (&self->upload_stream);
   g_clear_pointer (&self->upload_checksum, ferry_checksum_free);
   g_clear_pointer (&self->upload_chunk, g_bytes_unref);
+  g_clear_pointer (&self->folder_parser, ferry_folder_parser_free);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ferry_session_upload_parent_class)->finalize (object);
@@ -250,6 +256,10 @@ ferry_session_upload_start (FerrySessionHandler *handler,
 
   self->upload_size = size;
   self->upload_name = g_strdup (name);
+  self->is_folder = ferry_msg_get_folder (value, &self->folder_files, &self->folder_content);
+  if (self->is_folder)
+    self->folder_parser = ferry_folder_parser_new (size, self->folder_files,
+                                                   self->folder_content, FALSE);
   self->phase = UPLOAD_PREPARING;
   ferry_session_set_timeout (self->session, 0);
 
@@ -391,6 +401,15 @@ handle_data (FerrySessionUpload *self,
       return;
     }
 
+  /* A folder stream's header is checked as it arrives: a broken one ends the upload, and
+   * closing throws the partial file away. */
+  if (self->folder_parser && !ferry_folder_parser_is_done (self->folder_parser) &&
+      !ferry_folder_parser_feed (self->folder_parser, data, len, NULL, &error))
+    {
+      ferry_session_fail (self->session, error);
+      return;
+    }
+
   ferry_checksum_update (self->upload_checksum, data, len);
 
   payload = g_bytes_get_data (frame->payload, NULL);
@@ -423,6 +442,12 @@ handle_end (FerrySessionUpload *self,
       return;
     }
 
+  if (self->folder_parser && !ferry_folder_parser_check_done (self->folder_parser, &error))
+    {
+      ferry_session_fail (session, error);
+      return;
+    }
+
   ferry_checksum_finish (self->upload_checksum, digest);
   if (memcmp (digest, ferry_msg_end_get_sha256 (value), FERRY_SHA256_SIZE) != 0)
     {
@@ -441,6 +466,9 @@ handle_end (FerrySessionUpload *self,
   row->created = g_get_real_time () / G_USEC_PER_SEC;
   row->expires = session->config.expire_seconds > 0
                  ? row->created + (gint64) session->config.expire_seconds : 0;
+  row->is_folder = self->is_folder;
+  row->folder_files = self->folder_files;
+  row->folder_content = self->folder_content;
 
   self->phase = UPLOAD_COMMITTING;
   /* fsync of a big file may take a while; the client waits for OFFER. */

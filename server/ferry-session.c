@@ -263,9 +263,12 @@ ferry_session_send_offer (FerrySession      *self,
                           guint16            flags)
 {
   ferry_session_send_message (self,
-                              ferry_msg_offer_new (row->id, row->name, row->size, row->sha256,
-                                                   row->uploader, row->created, row->expires,
-                                                   ferry_session_owns (self, row), flags));
+                              ferry_msg_offer_new_full (row->id, row->name, row->size,
+                                                        row->sha256, row->uploader, row->created,
+                                                        row->expires,
+                                                        ferry_session_owns (self, row), flags,
+                                                        row->is_folder, row->folder_files,
+                                                        row->folder_content));
 }
 
 /* Ending. */

@@ -13,6 +13,7 @@
 /* The layer's own test: it also checks raw payloads against the private type strings. */
 #include "ferry-message-private.h"
 #include "ferry-error.h"
+#include "ferry-offer.h"
 
 static const char *awkward_names[] = {
   "a:b.txt",
@@ -208,10 +209,10 @@ offer_variant (const char *id,
                gsize       sha_len,
                const char *uploader)
 {
-  return g_variant_new ("(sst@ays@x@x@b)", id, name, G_GUINT64_CONSTANT (123456789012),
+  return g_variant_new ("(sst@ays@x@x@b@a{sv})", id, name, G_GUINT64_CONSTANT (123456789012),
                         bytes_variant (sha_len, 0xab), uploader,
                         g_variant_new_int64 (1700000000), g_variant_new_int64 (1700086400),
-                        g_variant_new_boolean (TRUE));
+                        g_variant_new_boolean (TRUE), empty_options ());
 }
 
 static GVariant *
@@ -241,12 +242,18 @@ test_round_trip_all_types (void)
                        "[byte 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, "
                        "0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, "
                        "0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55], 'bob', "
-                       "int64 -5, int64 9223372036854775807, false)" },
+                       "int64 -5, int64 9223372036854775807, false, @a{sv} {})" },
+    { FERRY_MSG_OFFER, "('ab', 'photos', uint64 77, [byte 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, "
+                       "0x1c, 0x14, 0x9a, 0xfb, 0xf4, 0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, "
+                       "0x41, 0xe4, 0x64, 0x9b, 0x93, 0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, "
+                       "0xb8, 0x55], 'bob', int64 1, int64 0, true, "
+                       "{'folder': <(uint32 3, uint64 40)>})" },
     { FERRY_MSG_SYNCED, "(uint32 0,)" },
     { FERRY_MSG_SYNCED, "(uint32 4294967295,)" },
     { FERRY_MSG_DELETED, "('ff',)" },
     { FERRY_MSG_UPLOAD, "('a.txt', uint64 0, '', @a{sv} {})" },
     { FERRY_MSG_UPLOAD, "('b', uint64 9223372036854775807, 'abc123', {'k': <true>})" },
+    { FERRY_MSG_UPLOAD, "('tree', uint64 100, '', {'folder': <(uint32 0, uint64 0)>})" },
     { FERRY_MSG_ACCEPT, "('', uint64 0)" },
     { FERRY_MSG_ACCEPT, "('00aa', uint64 262144)" },
     { FERRY_MSG_END, "([byte 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, "
@@ -1185,6 +1192,46 @@ test_typed_limits (void)
   }
 }
 
+/* The `folder` option of UPLOAD and OFFER: carried both ways, refused with another type. */
+static void
+test_typed_folder_option (void)
+{
+  guint8 sha[FERRY_SHA256_SIZE] = { 0 };
+  guint32 files = 0;
+  guint64 content = 0;
+
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new_folder ("tree", 500, "", 7, 400),
+                                         FERRY_MSG_UPLOAD, 0);
+
+    g_assert_true (ferry_msg_get_folder (v, &files, &content));
+    g_assert_cmpuint (files, ==, 7);
+    g_assert_cmpuint (content, ==, 400);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("file", 500, ""),
+                                         FERRY_MSG_UPLOAD, 0);
+
+    g_assert_false (ferry_msg_get_folder (v, NULL, NULL));
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new_full ("ab", "tree", 500, sha, "u",
+                                                                   1, 0, TRUE, 0, TRUE, 0, 0),
+                                         FERRY_MSG_OFFER, 0);
+    g_autoptr(FerryOffer) offer = ferry_offer_new_from_variant (v);
+
+    g_assert_true (ferry_offer_get_is_folder (offer));
+    g_assert_cmpuint (ferry_offer_get_folder_files (offer), ==, 0);
+  }
+
+  assert_refused (FERRY_MSG_UPLOAD,
+                  g_variant_new_parsed ("('tree', uint64 1, '', {'folder': <uint32 3>})"),
+                  FERRY_ERROR_MALFORMED);
+  assert_refused (FERRY_MSG_UPLOAD,
+                  g_variant_new_parsed ("('tree', uint64 1, '', {'folder': <(3, 4)>})"),
+                  FERRY_ERROR_MALFORMED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1212,6 +1259,7 @@ main (int   argc,
   g_test_add_func ("/message/typed/round-trip", test_typed_round_trip);
   g_test_add_func ("/message/typed/password-of-wrong-type", test_typed_password_of_wrong_type);
   g_test_add_func ("/message/typed/limits", test_typed_limits);
+  g_test_add_func ("/message/typed/folder-option", test_typed_folder_option);
 
   return g_test_run ();
 }
