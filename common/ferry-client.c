@@ -644,7 +644,7 @@ ferry_client_check_upload_finish (FerryClient   *self,
                                   GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return ferry_upload_check_finish (result, error);
+  return ferry_upload_check_finish (result, NULL, error);
 }
 
 FerryTransfer *

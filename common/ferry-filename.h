@@ -48,6 +48,14 @@ GFile             *ferry_filename_unique_in_dir (GFile               *dir,
                                                  GCancellable        *cancellable,
                                                  GError             **error);
 
+/* The same for a folder download: NAME.part is a new, empty folder (mode 0777 less the umask),
+ * which only this caller made. */
+GFile             *ferry_filename_unique_folder_in_dir (GFile         *dir,
+                                                        const char    *name,
+                                                        GFile        **out_part,
+                                                        GCancellable  *cancellable,
+                                                        GError       **error);
+
 /* Renames @part to @final without ever replacing a file: if something took @final meanwhile,
  * the download gets the next free "name (N).ext" of @name in the same folder instead. Returns
  * the file @part now is. Blocking. */

@@ -12,6 +12,7 @@
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-filename.h"
+#include "ferry-folder-stream.h"
 #include "ferry-message.h"
 
 /* ---- download -------------------------------------------------------------------------- */
@@ -167,7 +168,7 @@ download_closed_cb (GObject      *object,
   data = g_new0 (CommitData, 1);
   data->part = g_object_ref (self->part);
   data->final = g_object_ref (self->file);
-  data->flags = self->flags;
+  data->flags = self->is_folder ? self->flags & ~FERRY_DOWNLOAD_OVERWRITE : self->flags;
   download_wanted_name (self, NULL, &data->name);
 
   task = g_task_new (self, self->cancellable, download_committed_cb, NULL);
@@ -347,7 +348,12 @@ typedef struct
   FerryDownloadFlags  flags;
   GFile              *final;
   GFile              *part;
-  GFileOutputStream  *output;
+  GOutputStream      *output;
+  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream */
+  gboolean            is_folder;
+  guint64             size;
+  guint32             folder_files;
+  guint64             folder_content;
 } PrepareData;
 
 static void
@@ -394,17 +400,31 @@ prepare_thread (GTask        *task,
       g_clear_error (&error);
     }
 
-  if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
+  if (data->is_folder)
+    {
+      /* A folder never replaces anything: it gets a free name. */
+      data->final = ferry_filename_unique_folder_in_dir (data->dir, data->name, &data->part,
+                                                         cancellable, &error);
+      if (data->final)
+        data->output = ferry_folder_output_stream_new (data->part, data->size,
+                                                       data->folder_files,
+                                                       data->folder_content, &error);
+    }
+  else if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
     {
       data->final = g_object_ref (data->destination);
       data->part = ferry_filename_part_for (data->final);
-      data->output = g_file_replace (data->part, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                     cancellable, &error);
+      data->output = G_OUTPUT_STREAM (g_file_replace (data->part, NULL, FALSE,
+                                                      G_FILE_CREATE_PRIVATE, cancellable,
+                                                      &error));
     }
   else
     {
+      GFileOutputStream *output = NULL;
+
       data->final = ferry_filename_unique_in_dir (data->dir, data->name, &data->part,
-                                                  &data->output, cancellable, &error);
+                                                  &output, cancellable, &error);
+      data->output = G_OUTPUT_STREAM (output);
     }
 
   if (error)
@@ -422,6 +442,9 @@ download_prepared_cb (GObject      *object,
   PrepareData *data = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
 
+  /* A folder's NAME.part/, made before its writer failed, goes with the failed transfer. */
+  if (data->is_folder && data->final)
+    self->part = g_steal_pointer (&data->part);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       ferry_transfer_fail (self, error);
@@ -429,7 +452,7 @@ download_prepared_cb (GObject      *object,
     }
 
   self->part = g_steal_pointer (&data->part);
-  self->output = G_OUTPUT_STREAM (g_steal_pointer (&data->output));
+  self->output = g_steal_pointer (&data->output);
   ferry_transfer_set_file (self, data->final);
 
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -475,7 +498,15 @@ download_offer_cb (GObject      *object,
   ferry_transfer_set_name (self, ferry_offer_get_name (offer));
   ferry_transfer_set_total (self, ferry_offer_get_size (offer));
 
+  self->is_folder = ferry_offer_get_is_folder (offer);
+  self->folder_files = ferry_offer_get_folder_files (offer);
+  self->folder_content = ferry_offer_get_folder_content (offer);
+
   data = g_new0 (PrepareData, 1);
+  data->is_folder = self->is_folder;
+  data->size = ferry_offer_get_size (offer);
+  data->folder_files = self->folder_files;
+  data->folder_content = self->folder_content;
   data->destination = g_object_ref (self->destination);
   download_wanted_name (self, &data->dir, &data->name);
   data->flags = self->flags;

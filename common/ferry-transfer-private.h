@@ -62,6 +62,14 @@ struct _FerryTransfer
   GError             *send_error;     /* a failed send, kept until the reply read ends */
 
   gboolean            server_busy;    /* waiting to try a busy server again */
+
+  /* A folder (PROTOCOL.md §5, Folders): its stream is uploaded or downloaded like a file's
+   * bytes (ferry-transfer-folder.c). */
+  gboolean            is_folder;
+  guint32             folder_files;
+  guint64             folder_content;
+  guint               folder_skipped;       /* upload: links, devices… left out */
+  char               *folder_first_skipped;
 };
 
 /* The upload pre-checks, the only copy: @file is a regular file (not a folder, not a device),
@@ -75,6 +83,7 @@ void      ferry_upload_check_async      (gpointer            source_object,
                                          GAsyncReadyCallback callback,
                                          gpointer            user_data);
 gboolean  ferry_upload_check_finish     (GAsyncResult       *result,
+                                         gboolean           *out_is_folder,
                                          GError            **error);
 char     *ferry_file_display_basename   (GFile              *file);
 
@@ -97,6 +106,19 @@ void      ferry_transfer_start_upload   (FerryTransfer      *self,
                                          FerryDialer        *dialer);
 void      ferry_transfer_start_download (FerryTransfer      *self,
                                          FerryDialer        *dialer);
+
+/* Folders (ferry-transfer-folder.c). Walks the folder self->file and opens its stream as
+ * self->input, then goes on with ferry_transfer_upload_connect(). */
+void      ferry_transfer_start_folder_upload (FerryTransfer *self);
+/* With self->input open and self->total set: connects and sends UPLOAD. */
+void      ferry_transfer_upload_connect (FerryTransfer      *self);
+/* Removes a download's NAME.part, a file or (self->is_folder) a tree, in a thread. */
+void      ferry_transfer_delete_part_async  (FerryTransfer       *self,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean  ferry_transfer_delete_part_finish (FerryTransfer       *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 
 void      ferry_transfer_set_state      (FerryTransfer      *self,
                                          FerryTransferState  state);

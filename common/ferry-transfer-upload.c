@@ -267,6 +267,13 @@ typedef struct
   guint64  limit;
 } CheckData;
 
+/* What the check's task returns. */
+enum
+{
+  CHECKED_FILE = 1,
+  CHECKED_FOLDER = 2,
+};
+
 static void
 check_data_free (CheckData *data)
 {
@@ -314,9 +321,8 @@ upload_check_info_cb (GObject      *object,
     case G_FILE_TYPE_REGULAR:
       break;
     case G_FILE_TYPE_DIRECTORY:
-      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
-                               _("“%s” is a folder. Ferry shares files one by one: choose the "
-                                 "files inside it instead."), data->name);
+      /* Shared as one offer; its size is known only once it has been walked. */
+      g_task_return_int (task, CHECKED_FOLDER);
       return;
     case G_FILE_TYPE_UNKNOWN:
     case G_FILE_TYPE_SYMBOLIC_LINK:
@@ -325,8 +331,8 @@ upload_check_info_cb (GObject      *object,
     case G_FILE_TYPE_MOUNTABLE:
     default:
       g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
-                               _("“%s” is not a regular file; Ferry shares files, not "
-                                 "folders or devices."), data->name);
+                               _("“%s” is not a regular file or a folder; Ferry does not "
+                                 "share devices."), data->name);
       return;
     }
 
@@ -345,7 +351,7 @@ upload_check_info_cb (GObject      *object,
       g_task_return_error (task, too_large_error (data->name, size, data->limit));
       return;
     }
-  g_task_return_boolean (task, TRUE);
+  g_task_return_int (task, CHECKED_FILE);
 }
 
 void
@@ -374,9 +380,14 @@ ferry_upload_check_async (gpointer             source_object,
 
 gboolean
 ferry_upload_check_finish (GAsyncResult  *result,
+                           gboolean      *out_is_folder,
                            GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  gssize checked = g_task_propagate_int (G_TASK (result), error);
+
+  if (out_is_folder)
+    *out_is_folder = checked == CHECKED_FOLDER;
+  return checked > 0;
 }
 
 char *
@@ -412,7 +423,11 @@ upload_opened_cb (GObject      *object,
     }
 
   ferry_connection_send_message (self->connection,
-                                 ferry_msg_upload_new (self->name, self->total, ""));
+                                 self->is_folder
+                                 ? ferry_msg_upload_new_folder (self->name, self->total, "",
+                                                                self->folder_files,
+                                                                self->folder_content)
+                                 : ferry_msg_upload_new (self->name, self->total, ""));
   ferry_connection_read_async (self->connection, self->cancellable,
                                upload_accepted_cb, g_object_ref (self));
 }
@@ -423,11 +438,8 @@ upload_file_info_cb (GObject      *object,
                      gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
-  g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
   g_autoptr(GFileInfo) info = NULL;
-  FerryDialer *dialer;
   GError *error = NULL;
-  guint64 limit;
 
   info = g_file_input_stream_query_info_finish (G_FILE_INPUT_STREAM (object), result, &error);
   if (!info)
@@ -436,6 +448,15 @@ upload_file_info_cb (GObject      *object,
       return;
     }
   ferry_transfer_set_total (self, (guint64) g_file_info_get_size (info));
+  ferry_transfer_upload_connect (self);
+}
+
+void
+ferry_transfer_upload_connect (FerryTransfer *self)
+{
+  g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
+  FerryDialer *dialer;
+  guint64 limit;
 
   if (!queue)
     {
@@ -486,10 +507,16 @@ upload_checked_cb (GObject      *object,
 {
   g_autoptr(FerryTransfer) self = user_data;
   GError *error = NULL;
+  gboolean is_folder = FALSE;
 
-  if (!ferry_upload_check_finish (result, &error))
+  if (!ferry_upload_check_finish (result, &is_folder, &error))
     {
       ferry_transfer_fail (self, error);
+      return;
+    }
+  if (is_folder)
+    {
+      ferry_transfer_start_folder_upload (self);
       return;
     }
 

@@ -72,6 +72,7 @@ ferry_transfer_finalize (GObject *object)
   g_clear_object (&self->offer);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->folder_first_skipped, g_free);
   g_clear_pointer (&self->offer_id, g_free);
   g_clear_pointer (&self->checksum, ferry_checksum_free);
   g_clear_pointer (&self->buffer, g_free);
@@ -407,9 +408,9 @@ delete_part_cb (GObject      *object,
   Cleanup *cleanup = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_delete_finish (G_FILE (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    g_warning ("Could not remove %s: %s", g_file_peek_path (G_FILE (object)), error->message);
+  if (!ferry_transfer_delete_part_finish (cleanup->self, result, &error))
+    g_warning ("Could not remove %s: %s", g_file_peek_path (cleanup->self->part),
+               error->message);
 
   complete (cleanup->self, cleanup->task, cleanup->error);
   cleanup_free (cleanup);
@@ -423,7 +424,7 @@ output_closed_cb (GObject      *object,
   Cleanup *cleanup = user_data;
 
   g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, NULL);
-  g_file_delete_async (cleanup->self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
+  ferry_transfer_delete_part_async (cleanup->self, delete_part_cb, cleanup);
 }
 
 static void
@@ -502,7 +503,7 @@ ferry_transfer_finish (FerryTransfer *self,
         g_output_stream_close_async (self->output, G_PRIORITY_DEFAULT, NULL,
                                      output_closed_cb, cleanup);
       else
-        g_file_delete_async (self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
+        ferry_transfer_delete_part_async (self, delete_part_cb, cleanup);
       return;
     }
 

@@ -66,6 +66,14 @@ gint64                 ferry_transfer_get_seconds_left     (FerryTransfer       
 gboolean               ferry_transfer_get_server_busy      (FerryTransfer        *self);
 const GError          *ferry_transfer_get_error            (FerryTransfer        *self);
 gboolean               ferry_transfer_is_finished          (FerryTransfer        *self);
+/* A folder: uploaded (ferry_client_upload() of a folder) or downloaded (an offer whose
+ * ferry_offer_get_is_folder() is TRUE) as one offer, the tree under one name. */
+gboolean               ferry_transfer_get_is_folder        (FerryTransfer        *self);
+/* An upload of a folder: how many entries (symbolic links, sockets, devices, FIFOs, names
+ * that are not UTF-8) were left out, and the first one's path inside it (@first may be NULL;
+ * it stays NULL when nothing was left out). Known once the transfer is RUNNING. */
+guint                  ferry_transfer_get_folder_skipped   (FerryTransfer        *self,
+                                                            const char          **first);
 
 /* Runs the transfer to the end. Resolves TRUE when DONE; FALSE with the error otherwise
  * (G_IO_ERROR_CANCELLED after ferry_transfer_cancel()). Call once. */
