@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 #define EXIT_USAGE 2
 
 /* Prints "ferry-cli: MESSAGE" and returns EXIT_FAILURE. */
+/* A name made fit for one line or table cell: control characters are shown escaped. */
+char     *ferry_cli_printable_name        (const char     *name);
 int       ferry_cli_fail                  (const GError   *error);
 /* Prints @message and a pointer to --help, and returns EXIT_USAGE. */
 int       ferry_cli_usage_error           (const char     *message);

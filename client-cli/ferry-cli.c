@@ -377,6 +377,22 @@ cmd_upload (FerryClient  *client,
 
       if (status == EXIT_SUCCESS)
         {
+          const char *first = NULL;
+          guint skipped = ferry_transfer_get_folder_skipped (attempt.transfer, &first);
+
+          if (skipped > 0)
+            {
+              g_autofree char *shown = ferry_cli_printable_name (first);
+
+              /* Translators: the first %s is the folder, the second a path inside it */
+              g_printerr (g_dngettext (GETTEXT_PACKAGE,
+                                       "ferry-cli: %u entry of %s was left out (symbolic links, "
+                                       "devices and FIFOs are not shared): “%s”.\n",
+                                       "ferry-cli: %u entries of %s were left out (symbolic "
+                                       "links, devices and FIFOs are not shared), the first "
+                                       "being “%s”.\n", skipped),
+                          skipped, argv[i], shown);
+            }
           g_print ("%s\n", ferry_offer_get_id (ferry_transfer_get_offer (attempt.transfer)));
           fflush (stdout);
         }

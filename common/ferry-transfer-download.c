@@ -451,7 +451,8 @@ download_prepared_cb (GObject      *object,
       return;
     }
 
-  self->part = g_steal_pointer (&data->part);
+  if (!self->part)
+    self->part = g_steal_pointer (&data->part);
   self->output = g_steal_pointer (&data->output);
   ferry_transfer_set_file (self, data->final);
 
