@@ -605,3 +605,32 @@ ferry_test_cli (FerryTestServer  *server,
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
 }
+
+void
+ferry_test_people_setup (FerryTestPeople *f,
+                         gconstpointer    data)
+{
+  f->server = ferry_test_server_start (NULL, 0, NULL);
+  f->tmp = ferry_test_tmpdir ();
+  f->config_a = g_build_filename (f->tmp, "config-a", NULL);
+  f->config_b = g_build_filename (f->tmp, "config-b", NULL);
+  f->alice = ferry_test_client_new (f->server, f->config_a, "Alice");
+  f->bob = ferry_test_client_new (f->server, f->config_b, "Bob");
+}
+
+void
+ferry_test_people_teardown (FerryTestPeople *f,
+                            gconstpointer    data)
+{
+  g_clear_object (&f->alice);
+  g_clear_object (&f->bob);
+  /* Let aborted connections unwind before the server goes. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  ferry_test_server_stop (f->server);
+  ferry_test_server_free (f->server);
+  ferry_test_rm_rf (f->tmp);
+  g_free (f->tmp);
+  g_free (f->config_a);
+  g_free (f->config_b);
+}

@@ -98,4 +98,21 @@ int              ferry_test_cli               (FerryTestServer  *server,
                                                const char       *first_arg,
                                                ...);
 
+/* Two people, Alice and Bob, each a client with its own identity, and a fresh server: the
+ * fixture of most transfer tests (g_test_add with ferry_test_people_setup/_teardown). */
+typedef struct
+{
+  FerryTestServer *server;
+  char            *tmp;
+  char            *config_a;
+  char            *config_b;
+  FerryClient     *alice;
+  FerryClient     *bob;
+} FerryTestPeople;
+
+void             ferry_test_people_setup      (FerryTestPeople  *f,
+                                               gconstpointer     data);
+void             ferry_test_people_teardown   (FerryTestPeople  *f,
+                                               gconstpointer     data);
+
 G_END_DECLS

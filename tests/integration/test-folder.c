@@ -20,43 +20,7 @@
 #define ODD_NAME  "odd:name\nwith \xe2\x80\xae bidi.txt"
 #define ODD_SAFE  "odd:name_with _ bidi.txt"
 
-typedef struct
-{
-  FerryTestServer *server;
-  char            *tmp;
-  char            *config_a;
-  char            *config_b;
-  FerryClient     *alice;
-  FerryClient     *bob;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->server = ferry_test_server_start (NULL, 0, NULL);
-  f->tmp = ferry_test_tmpdir ();
-  f->config_a = g_build_filename (f->tmp, "config-a", NULL);
-  f->config_b = g_build_filename (f->tmp, "config-b", NULL);
-  f->alice = ferry_test_client_new (f->server, f->config_a, "Alice");
-  f->bob = ferry_test_client_new (f->server, f->config_b, "Bob");
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_clear_object (&f->alice);
-  g_clear_object (&f->bob);
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  ferry_test_server_stop (f->server);
-  ferry_test_server_free (f->server);
-  ferry_test_rm_rf (f->tmp);
-  g_free (f->tmp);
-  g_free (f->config_a);
-  g_free (f->config_b);
-}
+typedef FerryTestPeople Fixture;
 
 static char *
 path_in (const char *dir,
@@ -287,12 +251,12 @@ main (int   argc,
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/folder/round-trip", Fixture, NULL, fixture_setup, test_round_trip,
-              fixture_teardown);
-  g_test_add ("/folder/listed-as-one", Fixture, NULL, fixture_setup, test_listed_as_one,
-              fixture_teardown);
-  g_test_add ("/folder/lying-header", Fixture, NULL, fixture_setup, test_lying_header,
-              fixture_teardown);
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, ferry_test_people_setup, func, ferry_test_people_teardown)
+
+  ADD ("/folder/round-trip", test_round_trip);
+  ADD ("/folder/listed-as-one", test_listed_as_one);
+  ADD ("/folder/lying-header", test_lying_header);
 
   return g_test_run ();
 }
