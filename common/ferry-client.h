@@ -169,9 +169,10 @@ gboolean          ferry_client_delete_finish           (FerryClient          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
-/* The upload pre-checks, before any transfer exists: a folder, an unreadable file, or one over
+/* The upload pre-checks, before any transfer exists: a device, an unreadable file, or one over
  * the server's max-file-size is refused with a sentence naming it, which the caller shows as it
- * is. ferry_transfer_run_async() makes the same checks (the same code). */
+ * is. A folder passes (its size is known only once it is walked). ferry_transfer_run_async()
+ * makes the same checks (the same code). */
 void              ferry_client_check_upload_async      (FerryClient          *self,
                                                         GFile                *file,
                                                         GCancellable         *cancellable,
@@ -182,7 +183,13 @@ gboolean          ferry_client_check_upload_finish     (FerryClient          *se
                                                         GError              **error);
 
 /* New transfers, not started: call ferry_transfer_run_async(). Each runs on its own
- * connection. @name NULL means the file's display name. */
+ * connection. @name NULL means the file's display name.
+ *
+ * Folders: ferry_client_upload() of a folder (from a chooser or a drop, as it is) shares the
+ * whole tree as one offer; the transfer walks it in a thread, its total is the folder stream's
+ * size, and ferry_transfer_get_folder_skipped() tells what was left out. ferry_client_download()
+ * of an offer whose ferry_offer_get_is_folder() is TRUE saves the tree as a folder (its
+ * ferry_transfer_get_file() once DONE), never replacing anything, whatever @flags say. */
 FerryTransfer    *ferry_client_upload                  (FerryClient          *self,
                                                         GFile                *file,
                                                         const char           *name);

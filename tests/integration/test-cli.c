@@ -6,6 +6,7 @@
 
 #include <string.h>
 #include <signal.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -186,6 +187,51 @@ test_download_never_overwrites (Fixture       *f,
   g_assert_cmpstr (g_strchomp (out), ==, named2);
 }
 
+/* upload DIR, list, download ID of a folder: one row, the same tree back. */
+static void
+test_folder (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *tree = g_build_filename (f->tmp, "tree", NULL);
+  g_autofree char *sub = g_build_filename (tree, "sub", NULL);
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *link = g_build_filename (tree, "link", NULL);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "dl", NULL);
+  g_autofree char *saved = g_build_filename (out_dir, "tree", NULL);
+  g_autofree char *saved_b = g_build_filename (saved, "sub", "b.bin", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *sum = NULL;
+  g_autofree char *sum_back = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  a = ferry_test_make_file (tree, "a.bin", 1000);
+  b = ferry_test_make_file (sub, "b.bin", 70000);
+  g_assert_cmpint (symlink ("/etc/passwd", link), ==, 0);
+
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, &err, "upload", tree, NULL), ==, 0);
+  g_strchomp (out);
+  g_assert_cmpuint (strlen (out), ==, 16);
+  g_assert_nonnull (strstr (err, "“link”"));
+
+  {
+    g_autofree char *id = g_steal_pointer (&out);
+    g_autofree char *listing = NULL;
+
+    g_assert_cmpint (ferry_test_cli (f->server, f->config, &listing, NULL, "list", NULL), ==, 0);
+    g_assert_nonnull (strstr (listing, "tree/ (2 files)"));
+    g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+    g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "download", id, "-o",
+                                     out_dir, NULL), ==, 0);
+  }
+  g_assert_cmpstr (g_strchomp (out), ==, saved);
+  sum = ferry_test_sha256_file (b);
+  sum_back = ferry_test_sha256_file (saved_b);
+  g_assert_cmpstr (sum, ==, sum_back);
+  g_assert_cmpuint (ferry_test_count_dir (saved), ==, 2);
+}
+
 static void
 test_delete_and_errors (Fixture       *f,
                         gconstpointer  data)
@@ -295,6 +341,7 @@ main (int    argc,
   ADD ("/cli/list-json", test_list_json);
   ADD ("/cli/download-never-overwrites", test_download_never_overwrites);
   ADD ("/cli/delete-and-errors", test_delete_and_errors);
+  ADD ("/cli/folder", test_folder);
   ADD ("/cli/watch", test_watch);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
 
