@@ -56,7 +56,7 @@ def write(path, blob):
 
 
 def main(out):
-    for sub in ("frame", "message", "text"):
+    for sub in ("frame", "message", "text", "folder"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
 
     stream = b""
@@ -91,6 +91,27 @@ def main(out):
     for name, text in texts.items():
         write(os.path.join(out, "text", name), text.encode())
     write(os.path.join(out, "text", "name-not-utf8"), b"caf\xe9 \xff.txt")
+
+
+    # fuzz-folder: u32 files, u64 content bytes, u64 stream size, then the stream's start.
+    def entry(kind, flags, path, size):
+        raw = path.encode()
+        return struct.pack(">BBH", kind, flags, len(raw)) + raw + struct.pack(">Q", size)
+
+    def folder(entries, extra=b""):
+        header = b"FERYTREE" + struct.pack(">II", 1, len(entries))
+        header += b"".join(entry(*e) for e in entries)
+        files = [e for e in entries if e[0] == 1]
+        content = sum(e[3] for e in files)
+        return struct.pack(">IQQ", len(files), content, len(header) + content) + header + extra
+
+    write(os.path.join(out, "folder", "tree"),
+          folder([(2, 0, "a", 0), (1, 1, "a/run.sh", 10), (2, 0, "a/sub", 0),
+                  (1, 0, "b:c\n\u202e.txt", 5), (1, 0, "empty", 0)], b"x" * 15))
+    write(os.path.join(out, "folder", "empty"), folder([]))
+    write(os.path.join(out, "folder", "dotdot"), folder([(1, 0, "../x", 1)]))
+    write(os.path.join(out, "folder", "unsorted"), folder([(1, 0, "b", 1), (1, 0, "a", 1)]))
+    write(os.path.join(out, "folder", "inside-file"), folder([(1, 0, "a", 1), (1, 0, "a/b", 1)]))
 
 
 if __name__ == "__main__":
