@@ -467,6 +467,20 @@ ferry_folder_header_parse (GBytes   *bytes,
   return ferry_folder_parser_steal_header (parser);
 }
 
+gboolean
+ferry_folder_option_check (guint64   stream_size,
+                           guint32   n_files,
+                           guint64   content_size,
+                           GError  **error)
+{
+  if (n_files <= FERRY_FOLDER_MAX_ENTRIES && stream_size >= FERRY_FOLDER_PREAMBLE_SIZE &&
+      content_size <= stream_size - FERRY_FOLDER_PREAMBLE_SIZE)
+    return TRUE;
+  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_MALFORMED,
+                       _("The folder’s size and number of files do not fit together."));
+  return FALSE;
+}
+
 /* ---- walking a local folder ------------------------------------------------------------ */
 
 void

@@ -57,6 +57,14 @@ guint              ferry_folder_header_find     (const FerryFolderHeader *header
 gboolean           ferry_folder_path_is_valid   (const char         *path,
                                                  gsize               len);
 
+/* Whether a `folder` option can describe a stream of @stream_size bytes at all (the count
+ * within the limit, room for the header's preamble and the content), so that a server can
+ * refuse a hopeless one before ACCEPT; MALFORMED otherwise. */
+gboolean           ferry_folder_option_check    (guint64             stream_size,
+                                                 guint32             n_files,
+                                                 guint64             content_size,
+                                                 GError            **error);
+
 /* Parses a header fed in slices of any size, checking every rule of PROTOCOL.md as it goes,
  * so that hostile input fails early and never allocates more than the header limits allow.
  * @stream_size, @n_files and @content_size are what UPLOAD or OFFER announced; the header

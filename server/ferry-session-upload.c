@@ -257,6 +257,12 @@ ferry_session_upload_start (FerrySessionHandler *handler,
   self->upload_size = size;
   self->upload_name = g_strdup (name);
   self->is_folder = ferry_msg_get_folder (value, &self->folder_files, &self->folder_content);
+  if (self->is_folder &&
+      !ferry_folder_option_check (size, self->folder_files, self->folder_content, &error))
+    {
+      ferry_session_fail (self->session, error);
+      return;
+    }
   if (self->is_folder)
     self->folder_parser = ferry_folder_parser_new (size, self->folder_files,
                                                    self->folder_content, FALSE);

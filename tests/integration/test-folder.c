@@ -243,6 +243,15 @@ test_lying_header (Fixture       *f,
   upload_lying (f, too_big, 3);
   upload_lying (f, escape, 3);
   upload_lying (f, absolute, 3);
+
+  /* More content than the stream can hold: refused before ACCEPT. */
+  {
+    g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
+
+    ferry_test_raw_handshake (conn);
+    ferry_test_raw_send (conn, ferry_msg_upload_new_folder ("liar", 10, "", 1, 20));
+    ferry_test_raw_expect_error (conn, FERRY_ERROR_MALFORMED);
+  }
 }
 
 int

@@ -299,6 +299,27 @@ test_header_lies (void)
 }
 
 static void
+test_option_check (void)
+{
+  GError *error = NULL;
+
+  g_assert_true (ferry_folder_option_check (16, 0, 0, &error));
+  g_assert_no_error (error);
+  g_assert_true (ferry_folder_option_check (1000, 3, 984, &error));
+  g_assert_no_error (error);
+  g_assert_false (ferry_folder_option_check (15, 0, 0, &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_false (ferry_folder_option_check (1000, 3, 985, &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_MALFORMED);
+  g_clear_error (&error);
+  g_assert_false (ferry_folder_option_check (G_MAXINT64, FERRY_FOLDER_MAX_ENTRIES + 1, 0,
+                                             &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_MALFORMED);
+  g_clear_error (&error);
+}
+
+static void
 test_header_too_big (void)
 {
   /* 100,001 entries are refused from the count alone, before any entry arrives. */
@@ -664,6 +685,7 @@ main (int   argc,
   g_test_add_func ("/folder/header/hostile-structure", test_header_hostile_structure);
   g_test_add_func ("/folder/header/lies", test_header_lies);
   g_test_add_func ("/folder/header/too-big", test_header_too_big);
+  g_test_add_func ("/folder/option-check", test_option_check);
   g_test_add_func ("/folder/scan-and-read", test_scan_and_read);
   g_test_add_func ("/folder/write/tree", test_write_tree);
   g_test_add_func ("/folder/write/escapes", test_write_escapes);
