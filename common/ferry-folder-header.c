@@ -9,12 +9,7 @@
 #include "ferry-folder-header.h"
 #include "ferry-error.h"
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
-#include <sys/stat.h>
 #include <glib/gi18n.h>
 
 /* kind, flags, path length; then the path and a u64 size */
@@ -28,8 +23,8 @@ entry_free (FerryFolderEntry *entry)
   g_free (entry);
 }
 
-static FerryFolderHeader *
-header_new (void)
+FerryFolderHeader *
+ferry_folder_header_new (void)
 {
   FerryFolderHeader *header = g_new0 (FerryFolderHeader, 1);
 
@@ -184,7 +179,7 @@ ferry_folder_parser_new (guint64  stream_size,
   self->keep_entries = keep_entries;
   self->pending = g_byte_array_new ();
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->header = header_new ();
+  self->header = ferry_folder_header_new ();
   self->header->header_size = 0;
   return self;
 }
@@ -481,112 +476,26 @@ ferry_folder_option_check (guint64   stream_size,
   return FALSE;
 }
 
-/* ---- walking a local folder ------------------------------------------------------------ */
-
 void
-ferry_folder_scan_free (FerryFolderScan *scan)
+ferry_folder_header_add (FerryFolderHeader    *header,
+                         FerryFolderEntryKind  kind,
+                         guint8                flags,
+                         const char           *path,
+                         guint64               size)
 {
-  if (!scan)
-    return;
-  ferry_folder_header_free (scan->header);
-  g_free (scan->first_skipped);
-  g_free (scan);
-}
+  FerryFolderEntry *entry = g_new0 (FerryFolderEntry, 1);
 
-static void
-skip (FerryFolderScan *scan,
-      const char      *path)
-{
-  if (scan->n_skipped++ == 0)
-    scan->first_skipped = g_utf8_make_valid (path, -1);
-}
-
-static gboolean
-scan_dir (int               dirfd,
-          const char       *prefix,
-          FerryFolderScan  *scan,
-          GCancellable     *cancellable,
-          GError          **error)
-{
-  GPtrArray *entries = scan->header->entries;
-  DIR *dir = fdopendir (dirfd);
-  struct dirent *ent;
-
-  if (!dir)
+  entry->kind = kind;
+  entry->flags = flags;
+  entry->path = g_strdup (path);
+  entry->size = size;
+  g_ptr_array_add (header->entries, entry);
+  header->header_size += ENTRY_FIXED_SIZE + strlen (path) + ENTRY_SIZE_FIELD;
+  if (kind == FERRY_FOLDER_ENTRY_FILE)
     {
-      int saved_errno = errno;
-
-      close (dirfd);
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("“%s” can’t be read: %s."), prefix, g_strerror (saved_errno));
-      return FALSE;
+      header->n_files++;
+      header->content_size += size;
     }
-
-  while ((ent = readdir (dir)))
-    {
-      g_autofree char *path = NULL;
-      struct stat st;
-      FerryFolderEntry *entry;
-
-      if (strcmp (ent->d_name, ".") == 0 || strcmp (ent->d_name, "..") == 0)
-        continue;
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        goto fail;
-
-      path = *prefix ? g_strconcat (prefix, "/", ent->d_name, NULL) : g_strdup (ent->d_name);
-      if (fstatat (dirfd, ent->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
-          (!S_ISREG (st.st_mode) && !S_ISDIR (st.st_mode)) ||
-          !ferry_folder_path_is_valid (path, strlen (path)))
-        {
-          skip (scan, path);
-          continue;
-        }
-      if (entries->len == FERRY_FOLDER_MAX_ENTRIES)
-        {
-          g_set_error (error, FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
-                       _("The folder holds more than %u files and folders."),
-                       FERRY_FOLDER_MAX_ENTRIES);
-          goto fail;
-        }
-
-      entry = g_new0 (FerryFolderEntry, 1);
-      entry->path = g_strdup (path);
-      g_ptr_array_add (entries, entry);
-      scan->header->header_size += ENTRY_FIXED_SIZE + strlen (path) + ENTRY_SIZE_FIELD;
-
-      if (S_ISREG (st.st_mode))
-        {
-          entry->kind = FERRY_FOLDER_ENTRY_FILE;
-          entry->flags = (st.st_mode & S_IXUSR) ? FERRY_FOLDER_FLAG_EXECUTABLE : 0;
-          entry->size = (guint64) st.st_size;
-          scan->header->n_files++;
-          scan->header->content_size += entry->size;
-        }
-      else
-        {
-          int child = openat (dirfd, ent->d_name,
-                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-
-          entry->kind = FERRY_FOLDER_ENTRY_FOLDER;
-          if (child < 0)
-            {
-              int saved_errno = errno;
-
-              g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                           _("“%s” can’t be read: %s."), path, g_strerror (saved_errno));
-              goto fail;
-            }
-          if (!scan_dir (child, path, scan, cancellable, error))
-            goto fail;
-        }
-    }
-
-  closedir (dir);
-  return TRUE;
-
-fail:
-  closedir (dir);
-  return FALSE;
 }
 
 static int
@@ -600,77 +509,9 @@ compare_entries (gconstpointer a,
   return strcmp (ea->path, eb->path);
 }
 
-FerryFolderScan *
-ferry_folder_scan (GFile         *dir,
-                   GCancellable  *cancellable,
-                   GError       **error)
-{
-  g_autoptr(FerryFolderScan) scan = g_new0 (FerryFolderScan, 1);
-  g_autofree char *root = g_file_get_path (dir);
-  int fd;
-
-  g_return_val_if_fail (G_IS_FILE (dir), NULL);
-
-  if (!root)
-    {
-      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                           _("Only folders on this computer can be shared."));
-      return NULL;
-    }
-  /* The folder the person picked may be reached through a link; nothing inside it is. */
-  fd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0)
-    {
-      int saved_errno = errno;
-      g_autofree char *display = g_filename_display_basename (root);
-
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                   _("“%s” can’t be read: %s."), display, g_strerror (saved_errno));
-      return NULL;
-    }
-
-  scan->header = header_new ();
-  if (!scan_dir (fd, "", scan, cancellable, error))
-    return NULL;
-  g_ptr_array_sort (scan->header->entries, compare_entries);
-  place_entries (scan->header);
-  return g_steal_pointer (&scan);
-}
-
-static void
-scan_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  GError *error = NULL;
-  FerryFolderScan *scan = ferry_folder_scan (task_data, cancellable, &error);
-
-  if (scan)
-    g_task_return_pointer (task, scan, (GDestroyNotify) ferry_folder_scan_free);
-  else
-    g_task_return_error (task, error);
-}
-
 void
-ferry_folder_scan_async (GFile               *dir,
-                         GCancellable        *cancellable,
-                         GAsyncReadyCallback  callback,
-                         gpointer             user_data)
+ferry_folder_header_sort (FerryFolderHeader *header)
 {
-  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
-
-  g_return_if_fail (G_IS_FILE (dir));
-
-  g_task_set_source_tag (task, ferry_folder_scan_async);
-  g_task_set_task_data (task, g_object_ref (dir), g_object_unref);
-  g_task_run_in_thread (task, scan_thread);
-}
-
-FerryFolderScan *
-ferry_folder_scan_finish (GAsyncResult  *result,
-                          GError       **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
-  return g_task_propagate_pointer (G_TASK (result), error);
+  g_ptr_array_sort (header->entries, compare_entries);
+  place_entries (header);
 }

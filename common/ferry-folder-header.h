@@ -1,6 +1,5 @@
 /* ferry-folder-header.h: the header of a folder stream (docs/PROTOCOL.md §5, Folders): its
- * entries, its encoding, an incremental parser that enforces every rule, and the walk of a
- * local folder that builds one
+ * entries, its encoding, and an incremental parser that enforces every rule
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -45,6 +44,15 @@ typedef struct
   guint64    header_size;    /* encoded bytes */
 } FerryFolderHeader;
 
+/* An empty header; ferry_folder_header_add() each entry, then ferry_folder_header_sort(). */
+FerryFolderHeader *ferry_folder_header_new      (void);
+void               ferry_folder_header_add      (FerryFolderHeader  *header,
+                                                 FerryFolderEntryKind kind,
+                                                 guint8              flags,
+                                                 const char         *path,
+                                                 guint64             size);
+/* Puts the entries in the protocol's order and gives each its place in the stream. */
+void               ferry_folder_header_sort     (FerryFolderHeader  *header);
 void               ferry_folder_header_free     (FerryFolderHeader  *header);
 /* The stream's size: header_size + content_size. */
 guint64            ferry_folder_header_stream_size (const FerryFolderHeader *header);
@@ -98,30 +106,7 @@ FerryFolderHeader *ferry_folder_header_parse    (GBytes             *bytes,
                                                  guint64             content_size,
                                                  GError            **error);
 
-/* What walking a local folder found. */
-typedef struct
-{
-  FerryFolderHeader *header;
-  guint              n_skipped;       /* links, sockets, devices, FIFOs, unreadable names */
-  char              *first_skipped;   /* its path inside the folder, for display */
-} FerryFolderScan;
-
-void               ferry_folder_scan_free       (FerryFolderScan    *scan);
-/* Walks @dir without following symbolic links (@dir itself must be a real folder), in a
- * thread; the result is sorted as the protocol wants. */
-void               ferry_folder_scan_async      (GFile              *dir,
-                                                 GCancellable       *cancellable,
-                                                 GAsyncReadyCallback callback,
-                                                 gpointer            user_data);
-FerryFolderScan   *ferry_folder_scan_finish     (GAsyncResult       *result,
-                                                 GError            **error);
-/* The same walk, blocking. */
-FerryFolderScan   *ferry_folder_scan            (GFile              *dir,
-                                                 GCancellable       *cancellable,
-                                                 GError            **error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FerryFolderHeader, ferry_folder_header_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FerryFolderParser, ferry_folder_parser_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (FerryFolderScan, ferry_folder_scan_free)
 
 G_END_DECLS

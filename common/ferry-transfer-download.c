@@ -12,7 +12,7 @@
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-filename.h"
-#include "ferry-folder-stream.h"
+#include "ferry-folder-output-stream.h"
 #include "ferry-message.h"
 
 /* ---- download -------------------------------------------------------------------------- */

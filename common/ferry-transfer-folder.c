@@ -10,7 +10,9 @@
 
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
-#include "ferry-folder-stream.h"
+#include "ferry-folder-fs.h"
+#include "ferry-folder-input-stream.h"
+#include "ferry-folder-scan.h"
 
 static void
 folder_scanned_cb (GObject      *object,

@@ -16,7 +16,10 @@
 
 #include "ferry-error.h"
 #include "ferry-folder-header.h"
-#include "ferry-folder-stream.h"
+#include "ferry-folder-fs.h"
+#include "ferry-folder-input-stream.h"
+#include "ferry-folder-scan.h"
+#include "ferry-folder-output-stream.h"
 #include "ferry-unit-test.h"
 
 /* ---- building headers by hand ---------------------------------------------------------- */

@@ -1,5 +1,5 @@
-/* ferry-folder-stream.h: a folder as the bytes of a folder stream, and those bytes written back
- * as a tree (docs/PROTOCOL.md §5, Folders)
+/* ferry-folder-output-stream.h: the bytes of a folder stream written back as a tree
+ * (docs/PROTOCOL.md §5, Folders)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -11,19 +11,6 @@
 #include "ferry-folder-header.h"
 
 G_BEGIN_DECLS
-
-/* Yields the stream of a scanned folder from byte @offset on: the header, then each file's
- * content, opened (never through a symbolic link) when its turn comes. A file whose size is
- * not the one in the header, or that is no longer a regular file, fails the read with a
- * sentence naming it. Reads block: GInputStream's async methods run them in a thread. */
-#define FERRY_TYPE_FOLDER_INPUT_STREAM (ferry_folder_input_stream_get_type ())
-G_DECLARE_FINAL_TYPE (FerryFolderInputStream, ferry_folder_input_stream,
-                      FERRY, FOLDER_INPUT_STREAM, GInputStream)
-
-/* Takes @header. */
-GInputStream  *ferry_folder_input_stream_new  (GFile              *root,
-                                               FerryFolderHeader  *header,
-                                               guint64             offset);
 
 /* Writes the bytes of a folder stream as a tree inside @dir, an existing folder (NAME.part/):
  * checks the header by every rule as it arrives, makes each part of each path safe as
@@ -60,9 +47,5 @@ GOutputStream *ferry_folder_output_stream_new_at (GFile           *dir,
 GBytes        *ferry_folder_output_stream_get_header (FerryFolderOutputStream *self);
 /* Whether the whole stream has been written. */
 gboolean       ferry_folder_output_stream_is_complete (FerryFolderOutputStream *self);
-
-/* Removes @dir and everything below it without following symbolic links. Blocking. */
-gboolean       ferry_folder_remove_tree       (GFile              *dir,
-                                               GError            **error);
 
 G_END_DECLS

@@ -1,4 +1,4 @@
-/* ferry-folder-stream.c
+/* ferry-folder-output-stream.c
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,11 +6,11 @@
 
 #include "config.h"
 
-#include "ferry-folder-stream.h"
+#include "ferry-folder-output-stream.h"
 #include "ferry-error.h"
 #include "ferry-filename.h"
+#include "ferry-folder-fs.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -18,117 +18,7 @@
 #include <sys/stat.h>
 #include <glib/gi18n.h>
 
-#define DIR_FLAGS (O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
 #define REHASH_BUFFER_SIZE (256 * 1024)
-
-/* g_clear_fd() arrives in GLib 2.76. */
-static void
-clear_fd (int *fd)
-{
-  if (*fd >= 0)
-    close (*fd);
-  *fd = -1;
-}
-
-static gboolean
-set_errno_error (GError     **error,
-                 int          saved_errno,
-                 const char  *path)
-{
-  g_autofree char *display = g_utf8_make_valid (path, -1);
-
-  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-               /* Translators: a path inside a folder, then why it failed */
-               _("“%s” failed: %s."), display, g_strerror (saved_errno));
-  return FALSE;
-}
-
-/* Opens the folder that holds @path below @rootfd, one part at a time with O_NOFOLLOW, making
- * missing folders if @create. Sets @leaf to the last part. Returns a descriptor or -1. */
-static int
-open_parent (int           rootfd,
-             const char   *path,
-             gboolean      create,
-             const char  **leaf,
-             GError      **error)
-{
-  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
-  guint n = g_strv_length (parts);
-  int fd = fcntl (rootfd, F_DUPFD_CLOEXEC, 0);
-
-  if (fd < 0)
-    {
-      set_errno_error (error, errno, path);
-      return -1;
-    }
-  for (guint i = 0; i + 1 < n; i++)
-    {
-      int next;
-
-      if (create && mkdirat (fd, parts[i], 0777) != 0 && errno != EEXIST)
-        {
-          set_errno_error (error, errno, path);
-          close (fd);
-          return -1;
-        }
-      next = openat (fd, parts[i], DIR_FLAGS);
-      close (fd);
-      if (next < 0)
-        {
-          set_errno_error (error, errno, path);
-          return -1;
-        }
-      fd = next;
-    }
-  *leaf = path + strlen (path) - strlen (parts[n - 1]);
-  return fd;
-}
-
-/* Opens the file @path below @rootfd with @flags (O_NOFOLLOW and O_CLOEXEC added). */
-static int
-open_beneath (int          rootfd,
-              const char  *path,
-              int          flags,
-              mode_t       mode,
-              GError     **error)
-{
-  const char *leaf = NULL;
-  int dirfd = open_parent (rootfd, path, (flags & O_CREAT) != 0, &leaf, error);
-  int fd;
-
-  if (dirfd < 0)
-    return -1;
-  fd = openat (dirfd, leaf, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-  if (fd < 0)
-    set_errno_error (error, errno, path);
-  close (dirfd);
-  return fd;
-}
-
-static gboolean
-make_folder (int          rootfd,
-             const char  *path,
-             GError     **error)
-{
-  const char *leaf = NULL;
-  int dirfd = open_parent (rootfd, path, TRUE, &leaf, error);
-  int fd;
-
-  if (dirfd < 0)
-    return FALSE;
-  if (mkdirat (dirfd, leaf, 0777) != 0 && errno != EEXIST)
-    {
-      close (dirfd);
-      return set_errno_error (error, errno, path);
-    }
-  /* Something else by that name (a file, a link) is in the way. */
-  fd = openat (dirfd, leaf, DIR_FLAGS);
-  close (dirfd);
-  if (fd < 0)
-    return set_errno_error (error, errno, path);
-  close (fd);
-  return TRUE;
-}
 
 static gboolean
 write_all (int            fd,
@@ -144,186 +34,13 @@ write_all (int            fd,
       if (n < 0 && errno == EINTR)
         continue;
       if (n < 0)
-        return set_errno_error (error, errno, path);
+        return ferry_folder_errno_error (error, errno, path);
       data += n;
       len -= (gsize) n;
     }
   return TRUE;
 }
 
-/* ---- reading a local folder as a stream ------------------------------------------------ */
-
-struct _FerryFolderInputStream
-{
-  GInputStream       parent_instance;
-
-  /* owned */
-  char              *root;
-  FerryFolderHeader *header;
-  GBytes            *header_bytes;
-  int                rootfd;
-  int                fd;          /* the file being read, or -1 */
-
-  guint64            pos;
-  guint              index;       /* its entry */
-};
-
-G_DEFINE_FINAL_TYPE (FerryFolderInputStream, ferry_folder_input_stream, G_TYPE_INPUT_STREAM)
-
-static gboolean
-changed_error (GError     **error,
-               const char  *path)
-{
-  g_autofree char *display = g_utf8_make_valid (path, -1);
-
-  g_set_error (error, FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-               _("“%s” changed while the folder was being uploaded."), display);
-  return FALSE;
-}
-
-static gboolean
-input_open_current (FerryFolderInputStream  *self,
-                    GError                 **error)
-{
-  FerryFolderEntry *entry;
-  struct stat st;
-
-  if (self->rootfd < 0)
-    {
-      self->rootfd = open (self->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (self->rootfd < 0)
-        return set_errno_error (error, errno, self->root);
-    }
-
-  self->index = ferry_folder_header_find (self->header, self->pos);
-  g_assert (self->index < self->header->entries->len);
-  entry = g_ptr_array_index (self->header->entries, self->index);
-  self->fd = open_beneath (self->rootfd, entry->path, O_RDONLY, 0, error);
-  if (self->fd < 0)
-    return FALSE;
-  if (fstat (self->fd, &st) != 0 || !S_ISREG (st.st_mode) || (guint64) st.st_size != entry->size)
-    {
-      clear_fd (&self->fd);
-      return changed_error (error, entry->path);
-    }
-  return TRUE;
-}
-
-static gssize
-ferry_folder_input_stream_read (GInputStream  *stream,
-                                void          *buffer,
-                                gsize          count,
-                                GCancellable  *cancellable,
-                                GError       **error)
-{
-  FerryFolderInputStream *self = FERRY_FOLDER_INPUT_STREAM (stream);
-  guint64 header_size = self->header->header_size;
-  FerryFolderEntry *entry;
-  guint64 in_file;
-  gsize want;
-  ssize_t n;
-
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return -1;
-  if (self->pos >= ferry_folder_header_stream_size (self->header) || count == 0)
-    return 0;
-
-  if (self->pos < header_size)
-    {
-      want = (gsize) MIN ((guint64) count, header_size - self->pos);
-      memcpy (buffer, (const guint8 *) g_bytes_get_data (self->header_bytes, NULL) + self->pos,
-              want);
-      self->pos += want;
-      return (gssize) want;
-    }
-
-  if (self->fd < 0 && !input_open_current (self, error))
-    return -1;
-
-  entry = g_ptr_array_index (self->header->entries, self->index);
-  in_file = self->pos - entry->start;
-  want = (gsize) MIN ((guint64) count, entry->size - in_file);
-  do
-    n = pread (self->fd, buffer, want, (off_t) in_file);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
-    {
-      set_errno_error (error, errno, entry->path);
-      return -1;
-    }
-  if (n == 0)
-    {
-      changed_error (error, entry->path);
-      return -1;
-    }
-  self->pos += (guint64) n;
-  if (self->pos == entry->start + entry->size)
-    clear_fd (&self->fd);
-  return n;
-}
-
-static gboolean
-ferry_folder_input_stream_close (GInputStream  *stream,
-                                 GCancellable  *cancellable,
-                                 GError       **error)
-{
-  FerryFolderInputStream *self = FERRY_FOLDER_INPUT_STREAM (stream);
-
-  clear_fd (&self->fd);
-  clear_fd (&self->rootfd);
-  return TRUE;
-}
-
-static void
-ferry_folder_input_stream_finalize (GObject *object)
-{
-  FerryFolderInputStream *self = FERRY_FOLDER_INPUT_STREAM (object);
-
-  clear_fd (&self->fd);
-  clear_fd (&self->rootfd);
-  g_free (self->root);
-  ferry_folder_header_free (self->header);
-  g_bytes_unref (self->header_bytes);
-  G_OBJECT_CLASS (ferry_folder_input_stream_parent_class)->finalize (object);
-}
-
-static void
-ferry_folder_input_stream_class_init (FerryFolderInputStreamClass *klass)
-{
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
-  GInputStreamClass *stream_class = G_INPUT_STREAM_CLASS (klass);
-
-  object_class->finalize = ferry_folder_input_stream_finalize;
-  stream_class->read_fn = ferry_folder_input_stream_read;
-  stream_class->close_fn = ferry_folder_input_stream_close;
-}
-
-static void
-ferry_folder_input_stream_init (FerryFolderInputStream *self)
-{
-  self->rootfd = -1;
-  self->fd = -1;
-}
-
-GInputStream *
-ferry_folder_input_stream_new (GFile             *root,
-                               FerryFolderHeader *header,
-                               guint64            offset)
-{
-  FerryFolderInputStream *self;
-
-  g_return_val_if_fail (G_IS_FILE (root), NULL);
-  g_return_val_if_fail (header != NULL, NULL);
-
-  self = g_object_new (FERRY_TYPE_FOLDER_INPUT_STREAM, NULL);
-  self->root = g_file_get_path (root);
-  self->header = header;
-  self->header_bytes = ferry_folder_header_encode (header);
-  self->pos = MIN (offset, ferry_folder_header_stream_size (header));
-  return G_INPUT_STREAM (self);
-}
-
-/* ---- writing a stream as a tree -------------------------------------------------------- */
 
 struct _FerryFolderOutputStream
 {
@@ -408,7 +125,7 @@ write_content (FerryFolderOutputStream  *self,
 
       if (entry->kind == FERRY_FOLDER_ENTRY_FOLDER)
         {
-          if (!make_folder (self->rootfd, local, error))
+          if (!ferry_folder_make_folder (self->rootfd, local, error))
             return FALSE;
           self->index++;
           continue;
@@ -419,8 +136,8 @@ write_content (FerryFolderOutputStream  *self,
 
           if (len == 0 && entry->size > 0)
             break;
-          self->fd = open_beneath (self->rootfd, local, O_WRONLY | O_CREAT | O_EXCL, mode,
-                                   error);
+          self->fd = ferry_folder_open_beneath (self->rootfd, local,
+                                                O_WRONLY | O_CREAT | O_EXCL, mode, error);
           if (self->fd < 0)
             return FALSE;
         }
@@ -433,7 +150,7 @@ write_content (FerryFolderOutputStream  *self,
       len -= n;
       if (n < left)
         break;
-      clear_fd (&self->fd);
+      ferry_folder_clear_fd (&self->fd);
       self->index++;
     }
 
@@ -488,8 +205,8 @@ ferry_folder_output_stream_close (GOutputStream  *stream,
 {
   FerryFolderOutputStream *self = FERRY_FOLDER_OUTPUT_STREAM (stream);
 
-  clear_fd (&self->fd);
-  clear_fd (&self->rootfd);
+  ferry_folder_clear_fd (&self->fd);
+  ferry_folder_clear_fd (&self->rootfd);
   return TRUE;
 }
 
@@ -498,8 +215,8 @@ ferry_folder_output_stream_finalize (GObject *object)
 {
   FerryFolderOutputStream *self = FERRY_FOLDER_OUTPUT_STREAM (object);
 
-  clear_fd (&self->fd);
-  clear_fd (&self->rootfd);
+  ferry_folder_clear_fd (&self->fd);
+  ferry_folder_clear_fd (&self->rootfd);
   g_clear_pointer (&self->parser, ferry_folder_parser_free);
   g_clear_pointer (&self->header_raw, g_byte_array_unref);
   g_clear_pointer (&self->header_bytes, g_bytes_unref);
@@ -537,10 +254,10 @@ output_new (GFile    *dir,
   g_return_val_if_fail (path != NULL, NULL);
 
   self->stream_size = stream_size;
-  self->rootfd = open (path, DIR_FLAGS);
+  self->rootfd = open (path, FERRY_FOLDER_DIR_FLAGS);
   if (self->rootfd < 0)
     {
-      set_errno_error (error, errno, path);
+      ferry_folder_errno_error (error, errno, path);
       return NULL;
     }
   return g_steal_pointer (&self);
@@ -579,7 +296,7 @@ rehash_file (FerryFolderOutputStream  *self,
   g_autofree guint8 *buffer = g_malloc (REHASH_BUFFER_SIZE);
   struct stat st;
   guint64 done = 0;
-  int fd = open_beneath (self->rootfd, local, out_fd ? O_RDWR : O_RDONLY, 0, error);
+  int fd = ferry_folder_open_beneath (self->rootfd, local, out_fd ? O_RDWR : O_RDONLY, 0, error);
 
   if (fd < 0)
     return FALSE;
@@ -587,7 +304,7 @@ rehash_file (FerryFolderOutputStream  *self,
       (!out_fd && (guint64) st.st_size != size))
     {
       close (fd);
-      return changed_error (error, local);
+      return ferry_folder_changed_error (error, local);
     }
   while (done < len)
     {
@@ -599,7 +316,8 @@ rehash_file (FerryFolderOutputStream  *self,
       if (n <= 0)
         {
           close (fd);
-          return n < 0 ? set_errno_error (error, errno, local) : changed_error (error, local);
+          return n < 0 ? ferry_folder_errno_error (error, errno, local)
+                       : ferry_folder_changed_error (error, local);
         }
       ferry_checksum_update (checksum, buffer, (gsize) n);
       done += (guint64) n;
@@ -609,7 +327,7 @@ rehash_file (FerryFolderOutputStream  *self,
       if (ftruncate (fd, (off_t) len) != 0 || lseek (fd, (off_t) len, SEEK_SET) < 0)
         {
           close (fd);
-          return set_errno_error (error, errno, local);
+          return ferry_folder_errno_error (error, errno, local);
         }
       *out_fd = fd;
     }
@@ -666,7 +384,7 @@ ferry_folder_output_stream_new_at (GFile          *dir,
         return NULL;
       if (i < self->index && entry->kind == FERRY_FOLDER_ENTRY_FOLDER)
         {
-          if (!make_folder (self->rootfd, local, error))
+          if (!ferry_folder_make_folder (self->rootfd, local, error))
             return NULL;
         }
       else if (i < self->index)
@@ -683,7 +401,7 @@ ferry_folder_output_stream_new_at (GFile          *dir,
       else if (entry->kind == FERRY_FOLDER_ENTRY_FILE)
         {
           const char *leaf = NULL;
-          int dirfd = open_parent (self->rootfd, local, FALSE, &leaf, NULL);
+          int dirfd = ferry_folder_open_parent (self->rootfd, local, FALSE, &leaf, NULL);
 
           /* Written past the recorded count before the stop: it is written again. */
           if (dirfd >= 0)
@@ -709,61 +427,4 @@ ferry_folder_output_stream_is_complete (FerryFolderOutputStream *self)
   g_return_val_if_fail (FERRY_IS_FOLDER_OUTPUT_STREAM (self), FALSE);
   return self->header && self->pos == self->stream_size &&
          self->index == self->header->entries->len;
-}
-
-/* ---- removing a tree ------------------------------------------------------------------- */
-
-static gboolean
-remove_below (int          dirfd,
-              const char  *display,
-              GError     **error)
-{
-  DIR *dir = fdopendir (dirfd);
-  struct dirent *ent;
-  gboolean ok = TRUE;
-
-  if (!dir)
-    {
-      close (dirfd);
-      return set_errno_error (error, errno, display);
-    }
-  while (ok && (ent = readdir (dir)))
-    {
-      if (strcmp (ent->d_name, ".") == 0 || strcmp (ent->d_name, "..") == 0)
-        continue;
-      if (unlinkat (dirfd, ent->d_name, 0) == 0)
-        continue;
-      if (errno == EISDIR || errno == EPERM)
-        {
-          int child = openat (dirfd, ent->d_name, DIR_FLAGS);
-
-          ok = child >= 0 ? remove_below (child, ent->d_name, error)
-                          : set_errno_error (error, errno, ent->d_name);
-          if (ok && unlinkat (dirfd, ent->d_name, AT_REMOVEDIR) != 0)
-            ok = set_errno_error (error, errno, ent->d_name);
-        }
-      else if (errno != ENOENT)
-        ok = set_errno_error (error, errno, ent->d_name);
-    }
-  closedir (dir);
-  return ok;
-}
-
-gboolean
-ferry_folder_remove_tree (GFile   *dir,
-                          GError **error)
-{
-  g_autofree char *path = g_file_get_path (dir);
-  int fd;
-
-  g_return_val_if_fail (path != NULL, FALSE);
-
-  fd = open (path, DIR_FLAGS);
-  if (fd < 0)
-    return errno == ENOENT ? TRUE : set_errno_error (error, errno, path);
-  if (!remove_below (fd, path, error))
-    return FALSE;
-  if (rmdir (path) != 0 && errno != ENOENT)
-    return set_errno_error (error, errno, path);
-  return TRUE;
 }
