@@ -45,7 +45,7 @@ offer_name_and_size (FerryOffer  *offer,
   g_autofree char *name = ferry_cli_printable_name (ferry_offer_get_name (offer));
   guint32 files;
 
-  if (!ferry_offer_get_is_folder (offer))
+  if (!ferry_offer_is_folder (offer))
     {
       *out_name = g_steal_pointer (&name);
       *out_size = ferry_format_size (ferry_offer_get_size (offer));
@@ -55,7 +55,7 @@ offer_name_and_size (FerryOffer  *offer,
   /* Translators: a shared folder in a listing: its name, then how many files it holds */
   *out_name = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s/ (%u file)", "%s/ (%u files)",
                                             files), name, files);
-  *out_size = ferry_format_size (ferry_offer_get_folder_content (offer));
+  *out_size = ferry_format_size (ferry_offer_get_folder_bytes (offer));
 }
 
 static void
@@ -79,14 +79,14 @@ add_offer_members (JsonBuilder *builder,
   json_builder_add_string_value (builder, iso);
   json_builder_set_member_name (builder, "mine");
   json_builder_add_boolean_value (builder, ferry_offer_get_mine (offer));
-  if (ferry_offer_get_is_folder (offer))
+  if (ferry_offer_is_folder (offer))
     {
       json_builder_set_member_name (builder, "folder");
       json_builder_begin_object (builder);
       json_builder_set_member_name (builder, "files");
       json_builder_add_int_value (builder, ferry_offer_get_folder_files (offer));
       json_builder_set_member_name (builder, "content-size");
-      json_builder_add_int_value (builder, (gint64) ferry_offer_get_folder_content (offer));
+      json_builder_add_int_value (builder, (gint64) ferry_offer_get_folder_bytes (offer));
       json_builder_end_object (builder);
     }
 }

@@ -188,7 +188,7 @@ gboolean          ferry_client_check_upload_finish     (FerryClient          *se
  * Folders: ferry_client_upload() of a folder (from a chooser or a drop, as it is) shares the
  * whole tree as one offer; the transfer walks it in a thread, its total is the folder stream's
  * size, and ferry_transfer_get_folder_skipped() tells what was left out. ferry_client_download()
- * of an offer whose ferry_offer_get_is_folder() is TRUE saves the tree as a folder (its
+ * of an offer whose ferry_offer_is_folder() is TRUE saves the tree as a folder (its
  * ferry_transfer_get_file() once DONE), never replacing anything, whatever @flags say. */
 FerryTransfer    *ferry_client_upload                  (FerryClient          *self,
                                                         GFile                *file,

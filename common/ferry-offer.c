@@ -192,9 +192,21 @@ GETTER (const char *, uploader)
 GETTER (gint64, created)
 GETTER (gint64, expires)
 GETTER (gboolean, mine)
-GETTER (gboolean, is_folder)
 GETTER (guint32, folder_files)
-GETTER (guint64, folder_content)
+
+gboolean
+ferry_offer_is_folder (FerryOffer *self)
+{
+  g_return_val_if_fail (FERRY_IS_OFFER (self), FALSE);
+  return self->is_folder;
+}
+
+guint64
+ferry_offer_get_folder_bytes (FerryOffer *self)
+{
+  g_return_val_if_fail (FERRY_IS_OFFER (self), 0);
+  return self->folder_content;
+}
 
 const guint8 *
 ferry_offer_get_sha256 (FerryOffer *self)

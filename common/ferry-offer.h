@@ -35,9 +35,9 @@ gint64        ferry_offer_get_expires      (FerryOffer  *self);
 gboolean      ferry_offer_get_mine         (FerryOffer  *self);
 /* A folder (PROTOCOL.md §5, Folders): its number of files and their total size; its size
  * (ferry_offer_get_size()) is the folder stream's. */
-gboolean      ferry_offer_get_is_folder    (FerryOffer  *self);
+gboolean      ferry_offer_is_folder        (FerryOffer  *self);
 guint32       ferry_offer_get_folder_files (FerryOffer  *self);
-guint64       ferry_offer_get_folder_content (FerryOffer *self);
+guint64       ferry_offer_get_folder_bytes (FerryOffer  *self);
 /* For a type icon: a content type guessed from the name alone, never from the disk. */
 const char   *ferry_offer_get_content_type (FerryOffer  *self);
 

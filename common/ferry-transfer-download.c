@@ -499,9 +499,9 @@ download_offer_cb (GObject      *object,
   ferry_transfer_set_name (self, ferry_offer_get_name (offer));
   ferry_transfer_set_total (self, ferry_offer_get_size (offer));
 
-  self->is_folder = ferry_offer_get_is_folder (offer);
+  self->is_folder = ferry_offer_is_folder (offer);
   self->folder_files = ferry_offer_get_folder_files (offer);
-  self->folder_content = ferry_offer_get_folder_content (offer);
+  self->folder_content = ferry_offer_get_folder_bytes (offer);
 
   data = g_new0 (PrepareData, 1);
   data->is_folder = self->is_folder;

@@ -67,7 +67,7 @@ gboolean               ferry_transfer_get_server_busy      (FerryTransfer       
 const GError          *ferry_transfer_get_error            (FerryTransfer        *self);
 gboolean               ferry_transfer_is_finished          (FerryTransfer        *self);
 /* A folder: uploaded (ferry_client_upload() of a folder) or downloaded (an offer whose
- * ferry_offer_get_is_folder() is TRUE) as one offer, the tree under one name. */
+ * ferry_offer_is_folder() is TRUE) as one offer, the tree under one name. */
 gboolean               ferry_transfer_get_is_folder        (FerryTransfer        *self);
 /* An upload of a folder: how many entries (symbolic links, sockets, devices, FIFOs, names
  * that are not UTF-8) were left out, and the first one's path inside it (@first may be NULL;

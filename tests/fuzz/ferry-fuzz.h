@@ -66,12 +66,12 @@ ferry_fuzz_check_frame (const FerryFrame *frame)
                                                          ferry_offer_get_expires (offer),
                                                          ferry_offer_get_mine (offer),
                                                          frame->flags,
-                                                         ferry_offer_get_is_folder (offer),
+                                                         ferry_offer_is_folder (offer),
                                                          ferry_offer_get_folder_files (offer),
-                                                         ferry_offer_get_folder_content (offer));
+                                                         ferry_offer_get_folder_bytes (offer));
       gsize len;
       const guint8 *p = g_bytes_get_data (back, &len);
-      gsize n_known = ferry_offer_get_is_folder (offer) ? 1 : 0;
+      gsize n_known = ferry_offer_is_folder (offer) ? 1 : 0;
 
       /* The offer keeps every field it knows: built again, it is the very same frame, unless
        * the options held keys it ignores. */

@@ -112,9 +112,9 @@ test_round_trip (Fixture       *f,
   g_assert_cmpstr (first, ==, "a/b/link");
   offer = ferry_transfer_get_offer (up);
   g_assert_cmpstr (ferry_offer_get_name (offer), ==, "My Photos");
-  g_assert_true (ferry_offer_get_is_folder (offer));
+  g_assert_true (ferry_offer_is_folder (offer));
   g_assert_cmpuint (ferry_offer_get_folder_files (offer), ==, 4);
-  g_assert_cmpuint (ferry_offer_get_folder_content (offer), ==,
+  g_assert_cmpuint (ferry_offer_get_folder_bytes (offer), ==,
                     2 * FERRY_CHUNK_SIZE + 123 + strlen ("#!/bin/sh\necho ferry\n") + 3);
   g_assert_cmpuint (ferry_transfer_get_bytes_done (up), ==, ferry_offer_get_size (offer));
 
@@ -170,7 +170,7 @@ test_listed_as_one (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (offers), ==, 1);
   listed = g_list_model_get_item (offers, 0);
   g_assert_cmpstr (ferry_offer_get_name (listed), ==, "holiday");
-  g_assert_true (ferry_offer_get_is_folder (listed));
+  g_assert_true (ferry_offer_is_folder (listed));
   g_assert_cmpuint (ferry_offer_get_folder_files (listed), ==, 4);
 }
 

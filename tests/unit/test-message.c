@@ -1220,7 +1220,7 @@ test_typed_folder_option (void)
                                          FERRY_MSG_OFFER, 0);
     g_autoptr(FerryOffer) offer = ferry_offer_new_from_variant (v);
 
-    g_assert_true (ferry_offer_get_is_folder (offer));
+    g_assert_true (ferry_offer_is_folder (offer));
     g_assert_cmpuint (ferry_offer_get_folder_files (offer), ==, 0);
   }
 
