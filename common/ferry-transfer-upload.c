@@ -412,7 +412,7 @@ upload_opened_cb (GObject      *object,
     }
 
   ferry_connection_send_message (self->connection,
-                                 ferry_msg_upload_new (self->name, self->total, ""));
+                                 ferry_msg_upload_new (self->name, self->total, "", 0, 0));
   ferry_connection_read_async (self->connection, self->cancellable,
                                upload_accepted_cb, g_object_ref (self));
 }

@@ -265,7 +265,7 @@ ferry_session_send_offer (FerrySession      *self,
   ferry_session_send_message (self,
                               ferry_msg_offer_new (row->id, row->name, row->size, row->sha256,
                                                    row->uploader, row->created, row->expires,
-                                                   ferry_session_owns (self, row), flags));
+                                                   ferry_session_owns (self, row), 0, 0, flags));
 }
 
 /* Ending. */
@@ -454,7 +454,8 @@ handle_hello (FerrySession *self,
     {
       ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_VERSION,
                                              _("This server speaks Ferry protocol version %u, "
-                                               "not version %u; please use a matching client."),
+                                               "not version %u; please update ferry-cli or the "
+                                               "Ferry app."),
                                              (guint) FERRY_PROTOCOL_VERSION, version));
       return;
     }
@@ -498,7 +499,7 @@ ferry_session_note_request (FerrySession *self,
 
   g_clear_pointer (&self->request, g_free);
   if (value && frame->type == FERRY_MSG_UPLOAD)
-    ferry_msg_upload_get (value, &what, NULL, NULL);
+    ferry_msg_upload_get (value, &what, NULL, NULL, NULL, NULL);
   else if (value)
     ferry_msg_download_get (value, &what, NULL);
   if (frame->type == FERRY_MSG_UPLOAD)
