@@ -496,7 +496,7 @@ commit_cb (GObject      *object,
 
   ferry_session_send_offer (session, row, 0);
   ferry_hub_publish_offer (session->hub, row);
-  ferry_session_close (session);
+  ferry_session_request_done (session);
 }
 
 static void
