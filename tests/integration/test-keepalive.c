@@ -182,6 +182,130 @@ test_idle_timeout (void)
   ferry_test_server_free (server);
 }
 
+typedef struct
+{
+  guint    finished;
+  gboolean failed;
+} Batch;
+
+static void
+batch_transfer_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Batch *batch = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!ferry_transfer_run_finish (FERRY_TRANSFER (object), result, &error))
+    {
+      g_printerr ("transfer failed: %s\n", error->message);
+      batch->failed = TRUE;
+    }
+  batch->finished++;
+}
+
+static gboolean
+batch_done (gpointer data)
+{
+  Batch *batch = data;
+
+  return batch->finished == 12;
+}
+
+/* Twelve uploads started at once through one FerryClient open at most 4 connections (the
+ * queue runs 4 at a time, each reuses what the last left idle); then twelve downloads of them
+ * open none. */
+static void
+test_pool_reuse (void)
+{
+  FerryTestServer *server = ferry_test_server_start (NULL, 0, NULL);
+  g_autofree char *tmp = ferry_test_tmpdir ();
+  g_autofree char *config = g_build_filename (tmp, "config", NULL);
+  g_autofree char *out = g_build_filename (tmp, "out", NULL);
+  g_autoptr(FerryClient) client = ferry_test_client_new (server, config, "Pool");
+  g_autoptr(GFile) out_dir = g_file_new_for_path (out);
+  g_autoptr(GPtrArray) transfers = g_ptr_array_new_with_free_func (g_object_unref);
+  Batch up = { 0 };
+  Batch down = { 0 };
+
+  g_assert_true (g_mkdir_with_parents (out, 0700) == 0);
+  for (guint i = 0; i < 12; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("f%02u.bin", i);
+      g_autofree char *path = ferry_test_make_file (tmp, name, 10240 + i);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      FerryTransfer *transfer = ferry_client_upload (client, file, NULL);
+
+      g_ptr_array_add (transfers, transfer);
+      ferry_transfer_run_async (transfer, NULL, batch_transfer_cb, &up);
+    }
+  ferry_test_wait_for (batch_done, &up, 120);
+  g_assert_false (up.failed);
+  g_assert_cmpuint (ferry_dialer_get_n_opened (ferry_client_get_dialer (client)), >=, 1);
+  g_assert_cmpuint (ferry_dialer_get_n_opened (ferry_client_get_dialer (client)), <=, 4);
+
+  for (guint i = 0; i < 12; i++)
+    {
+      FerryOffer *offer = ferry_transfer_get_offer (g_ptr_array_index (transfers, i));
+      FerryTransfer *transfer = ferry_client_download (client, ferry_offer_get_id (offer),
+                                                       out_dir,
+                                                       FERRY_DOWNLOAD_INTO_DIRECTORY);
+
+      ferry_transfer_run_async (transfer, NULL, batch_transfer_cb, &down);
+      g_ptr_array_add (transfers, transfer);
+    }
+  ferry_test_wait_for (batch_done, &down, 120);
+  g_assert_false (down.failed);
+  g_assert_cmpuint (ferry_dialer_get_n_opened (ferry_client_get_dialer (client)), <=, 4);
+  g_assert_cmpuint (ferry_test_count_dir (out), ==, 12);
+
+  ferry_test_server_stop (server);
+  ferry_test_server_free (server);
+  ferry_test_rm_rf (tmp);
+}
+
+static gboolean
+flag_after (gpointer data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* The server closes a pooled connection left idle (3 s here); the next upload, sent on it, is
+ * sent again on a new connection without the caller seeing anything. */
+static void
+test_pool_retry (void)
+{
+  FerryTestServer *server = ferry_test_server_start (NULL, 0, NULL);
+  g_autofree char *tmp = ferry_test_tmpdir ();
+  g_autofree char *config = g_build_filename (tmp, "config", NULL);
+  g_autoptr(FerryClient) client = ferry_test_client_new (server, config, "Retry");
+  FerryDialer *dialer = ferry_client_get_dialer (client);
+  gboolean waited = FALSE;
+
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("r%u.bin", i);
+      g_autofree char *path = ferry_test_make_file (tmp, name, 5000);
+      g_autoptr(GFile) file = g_file_new_for_path (path);
+      g_autoptr(FerryTransfer) transfer = ferry_client_upload (client, file, NULL);
+      g_autoptr(GError) error = ferry_test_run_transfer (transfer);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (ferry_dialer_get_n_opened (dialer), ==, i + 1);
+      if (i == 0)
+        {
+          /* Well past the server's 3 s, so that its close has arrived. */
+          g_timeout_add_seconds (6, flag_after, &waited);
+          ferry_test_wait (&waited, 30);
+        }
+    }
+
+  ferry_test_server_stop (server);
+  ferry_test_server_free (server);
+  ferry_test_rm_rf (tmp);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -194,5 +318,7 @@ main (int    argc,
   g_test_add_func ("/keepalive/many-requests", test_many_requests);
   g_test_add_func ("/keepalive/version-one", test_version_one);
   g_test_add_func ("/keepalive/idle-timeout", test_idle_timeout);
+  g_test_add_func ("/keepalive/pool-reuse", test_pool_reuse);
+  g_test_add_func ("/keepalive/pool-retry", test_pool_retry);
   return g_test_run ();
 }
