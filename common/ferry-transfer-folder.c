@@ -7,6 +7,8 @@
 
 #include "config.h"
 
+#include <glib/gi18n.h>
+
 
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
@@ -27,6 +29,15 @@ folder_scanned_cb (GObject      *object,
   if (!scan)
     {
       ferry_transfer_fail (self, error);
+      return;
+    }
+  /* PROTOCOL.md §3: a folder holds at least one file, so that its option tells it from a
+   * file. */
+  if (scan->header->n_files == 0)
+    {
+      ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INVALID_NAME,
+                                              _("“%s” holds no files; there is nothing to "
+                                                "share."), self->name));
       return;
     }
 

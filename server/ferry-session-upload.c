@@ -238,7 +238,8 @@ ferry_session_upload_start (FerrySessionHandler *handler,
       return;
     }
   /* v1: a resume token is accepted and answered with a fresh upload from 0. */
-  ferry_msg_upload_get (value, &name, &size, NULL);
+  ferry_msg_upload_get (value, &name, &size, NULL, &self->folder_files,
+                        &self->folder_content);
 
   if (size > max_file_size || size > G_MAXINT64)
     {
@@ -256,7 +257,7 @@ ferry_session_upload_start (FerrySessionHandler *handler,
 
   self->upload_size = size;
   self->upload_name = g_strdup (name);
-  self->is_folder = ferry_msg_get_folder (value, &self->folder_files, &self->folder_content);
+  self->is_folder = self->folder_files > 0 || self->folder_content > 0;
   if (self->is_folder &&
       !ferry_folder_option_check (size, self->folder_files, self->folder_content, &error))
     {
@@ -530,7 +531,7 @@ commit_cb (GObject      *object,
 
   ferry_session_send_offer (session, row, 0);
   ferry_hub_publish_offer (session->hub, row);
-  ferry_session_close (session);
+  ferry_session_request_done (session);
 }
 
 static void

@@ -57,18 +57,17 @@ ferry_fuzz_check_frame (const FerryFrame *frame)
     {
       g_autoptr(FerryOffer) offer = ferry_offer_new_from_variant (v);
       g_autoptr(GVariant) options = g_variant_get_child_value (v, 8);
-      g_autoptr(GBytes) back = ferry_msg_offer_new_full (ferry_offer_get_id (offer),
-                                                         ferry_offer_get_name (offer),
-                                                         ferry_offer_get_size (offer),
-                                                         ferry_offer_get_sha256 (offer),
-                                                         ferry_offer_get_uploader (offer),
-                                                         ferry_offer_get_created (offer),
-                                                         ferry_offer_get_expires (offer),
-                                                         ferry_offer_get_mine (offer),
-                                                         frame->flags,
-                                                         ferry_offer_is_folder (offer),
-                                                         ferry_offer_get_folder_files (offer),
-                                                         ferry_offer_get_folder_bytes (offer));
+      g_autoptr(GBytes) back = ferry_msg_offer_new (ferry_offer_get_id (offer),
+                                                    ferry_offer_get_name (offer),
+                                                    ferry_offer_get_size (offer),
+                                                    ferry_offer_get_sha256 (offer),
+                                                    ferry_offer_get_uploader (offer),
+                                                    ferry_offer_get_created (offer),
+                                                    ferry_offer_get_expires (offer),
+                                                    ferry_offer_get_mine (offer),
+                                                    ferry_offer_get_folder_files (offer),
+                                                    ferry_offer_get_folder_bytes (offer),
+                                                    frame->flags);
       gsize len;
       const guint8 *p = g_bytes_get_data (back, &len);
       gsize n_known = ferry_offer_is_folder (offer) ? 1 : 0;

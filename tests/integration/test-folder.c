@@ -220,7 +220,7 @@ upload_lying (Fixture    *f,
   g_autofree char *blobs = g_build_filename (f->server->data_dir, "blobs", NULL);
 
   ferry_test_raw_handshake (conn);
-  ferry_test_raw_send (conn, ferry_msg_upload_new_folder ("liar", stream->len, "", 1, content));
+  ferry_test_raw_send (conn, ferry_msg_upload_new ("liar", stream->len, "", 1, content));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
   ferry_data_header_encode (header, 0, stream->len);
@@ -249,7 +249,7 @@ test_lying_header (Fixture       *f,
     g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
 
     ferry_test_raw_handshake (conn);
-    ferry_test_raw_send (conn, ferry_msg_upload_new_folder ("liar", 10, "", 1, 20));
+    ferry_test_raw_send (conn, ferry_msg_upload_new ("liar", 10, "", 1, 20));
     ferry_test_raw_expect_error (conn, FERRY_ERROR_MALFORMED);
   }
 }
