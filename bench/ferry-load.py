@@ -21,6 +21,7 @@ import asyncio
 import hashlib
 import multiprocessing
 import os
+import random
 import ssl
 import struct
 import sys
@@ -33,6 +34,8 @@ HELLO, WELCOME, SUBSCRIBE, OFFER, SYNCED = 1, 2, 3, 4, 5
 UPLOAD, ACCEPT, DATA, END, ERROR, PING, PONG = 7, 8, 9, 10, 13, 14, 15
 FLAG_SNAPSHOT = 0x0001
 ERROR_VERSION = 2
+ERROR_BUSY = 9
+RETRIES = [0]   # connections retried after BUSY or a drop (per process)
 CHUNK = 262144
 
 
@@ -127,13 +130,34 @@ def offer_name(version, payload):
     return unpack(fmt, payload)[1]
 
 
+async def connect_hello(args, user, source=None):
+    """Connection + HELLO, retried like PROTOCOL.md §5 "Busy and retry": ERROR(BUSY), or a
+    connection dropped before WELCOME, waits 0.25 s doubling to 4 s (jittered), 60 s in all."""
+    delay, deadline = 0.25, time.monotonic() + 60
+    while True:
+        c = None
+        try:
+            c = await Conn.open(args, source)
+            code, msg = await c.hello(args.version, user)
+            if code == 0:
+                return c
+            if code != ERROR_BUSY:
+                raise ProtocolError(f"HELLO refused: ERROR({code}) {msg}")
+            why = f"ERROR(BUSY) {msg}"
+        except (ConnectionResetError, asyncio.IncompleteReadError, ssl.SSLError) as e:
+            why = repr(e)
+        if c:
+            c.close()
+        if time.monotonic() > deadline:
+            raise ProtocolError(f"still refused after 60 s: {why}")
+        RETRIES[0] += 1
+        await asyncio.sleep(delay * random.uniform(0.5, 1.5))
+        delay = min(delay * 2, 4)
+
+
 async def subscriber(args, index, ready, live):
     """HELLO + SUBSCRIBE; signal @ready at SYNCED; record live OFFERs in @live."""
-    source = f"127.0.0.{2 + index % args.addrs}"
-    c = await Conn.open(args, source)
-    code, msg = await c.hello(args.version, f"sub{index}")
-    if code:
-        raise ProtocolError(f"HELLO refused: ERROR({code}) {msg}")
+    c = await connect_hello(args, f"sub{index}", f"127.0.0.{2 + index % args.addrs}")
     c.send(SUBSCRIBE, variant("()", ()))
     while True:
         mtype, flags, payload = await c.read_control()
@@ -174,7 +198,7 @@ async def worker_main(args, first, count, conn):
     broken = [t for t in tasks if t.done()]
     for t in tasks:
         t.cancel()
-    conn.send(("done", live, len(broken)))
+    conn.send(("done", live, len(broken), RETRIES[0]))
 
 
 def worker(args, first, count, conn):
@@ -210,7 +234,7 @@ def start_workers(args):
 
 
 def stop_workers(pipes, procs, timeout):
-    results, broken = [], 0
+    results, broken, retries = [], 0, 0
     for pipe in pipes:
         pipe.send("stop")
     for pipe in pipes:
@@ -219,11 +243,12 @@ def stop_workers(pipes, procs, timeout):
             if msg[0] == "done":
                 results.extend(msg[1])
                 broken += msg[2]
+                retries += msg[3]
     for p in procs:
         p.join(5)
         if p.is_alive():
             p.kill()
-    return results, broken
+    return results, broken, retries
 
 
 def memory(pid):
@@ -239,11 +264,8 @@ def memory(pid):
 async def upload(args, name, data):
     """One upload on its own connection; returns (seconds END→OFFER, seconds total)."""
     t0 = time.monotonic()
-    c = await Conn.open(args)
+    c = await connect_hello(args, "uploader")
     try:
-        code, msg = await c.hello(args.version, "uploader")
-        if code:
-            raise ProtocolError(f"HELLO refused: ERROR({code}) {msg}")
         c.send(UPLOAD, variant("(stsa{sv})", (name, len(data), "", {})))
         mtype, _, payload = await c.read_control()
         if mtype != ACCEPT:
@@ -273,9 +295,9 @@ def run_idle(args):
     pipes, procs = start_workers(args)
     time.sleep(args.hold)
     mem = memory(args.rss_pid) if args.rss_pid else {}
-    _, broken = stop_workers(pipes, procs, 10)
+    _, broken, retries = stop_workers(pipes, procs, 10)
     print(f"idle subscribers={args.count} version={args.version} addrs={args.addrs} "
-          f"broken={broken} server_hwm_kb={mem.get('VmHWM', '')} server_rss_kb={mem.get('VmRSS', '')}")
+          f"broken={broken} retried={retries} server_hwm_kb={mem.get('VmHWM', '')} server_rss_kb={mem.get('VmRSS', '')}")
     return 1 if broken else 0
 
 
@@ -289,11 +311,11 @@ def run_events(args):
         ends[name] = t_end
         commits.append(commit)
         time.sleep(0.3)  # let the broadcast finish before the next one
-    results, broken = stop_workers(pipes, procs, 30)
+    results, broken, retries = stop_workers(pipes, procs, 30)
     delays = [(t - ends[n]) * 1000 for n, t in results if n in ends]
     expected = args.count * args.events
     print(f"events subscribers={args.count} events={args.events} version={args.version} "
-          f"received={len(delays)}/{expected} broken={broken} "
+          f"received={len(delays)}/{expected} broken={broken} retried={retries} "
           f"commit_ms_median={sorted(commits)[len(commits) // 2] * 1000:.1f} "
           + (f"p50_ms={percentile(delays, 50):.1f} p99_ms={percentile(delays, 99):.1f} "
              f"max_ms={max(delays):.1f}" if delays else "p99_ms="))
@@ -313,7 +335,7 @@ def run_uploads(args):
     errors = [r for r in results if isinstance(r, BaseException)]
     mem = memory(args.rss_pid) if args.rss_pid else {}
     print(f"uploads count={args.count} size={args.size} version={args.version} "
-          f"ok={len(results) - len(errors)} failed={len(errors)} seconds={wall:.2f} "
+          f"ok={len(results) - len(errors)} failed={len(errors)} retried={RETRIES[0]} seconds={wall:.2f} "
           f"server_hwm_kb={mem.get('VmHWM', '')}")
     for e in errors[:3]:
         print(f"  failure: {e!r}", file=sys.stderr)
