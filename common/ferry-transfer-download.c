@@ -456,7 +456,8 @@ download_offer_cb (GObject      *object,
   PrepareData *data;
   GError *error = NULL;
 
-  v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_OFFER, &error);
+  v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_OFFER,
+                                   &self->connection, &error);
   if (!v)
     {
       ferry_transfer_fail (self, error);
@@ -486,30 +487,11 @@ download_offer_cb (GObject      *object,
   g_task_run_in_thread (task, prepare_thread);
 }
 
-static void
-download_opened_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
-{
-  g_autoptr(FerryTransfer) self = user_data;
-  GError *error = NULL;
-
-  self->connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
-  if (!self->connection)
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-
-  ferry_connection_send_message (self->connection, ferry_msg_download_new (self->offer_id, 0));
-  ferry_connection_read_async (self->connection, self->cancellable,
-                               download_offer_cb, g_object_ref (self));
-}
-
 void
 ferry_transfer_start_download (FerryTransfer *self,
                                FerryDialer   *dialer)
 {
-  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
-                                download_opened_cb, g_object_ref (self));
+  ferry_dialer_request_async (dialer, ferry_msg_download_new (self->offer_id, 0),
+                              ferry_transfer_set_server_busy, self, self->cancellable,
+                              download_offer_cb, g_object_ref (self));
 }
