@@ -501,7 +501,7 @@ download_opened_cb (GObject      *object,
       return;
     }
 
-  ferry_connection_send_message (self->connection, ferry_msg_download_new (self->offer_id, 0));
+  ferry_connection_send_message (self->connection, ferry_msg_download_new (self->offer_id, 0, NULL));
   ferry_connection_read_async (self->connection, self->cancellable,
                                download_offer_cb, g_object_ref (self));
 }
