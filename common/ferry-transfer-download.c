@@ -22,6 +22,8 @@
 
 static void download_read_next (FerryTransfer *self);
 static void download_handle_frame (FerryTransfer *self, FerryFrame *frame);
+static void download_take_waiting (FerryTransfer *self);
+static void download_checkpoint (FerryTransfer *self);
 
 /* Ends the transfer with the first failure once nothing is in flight any more. */
 static void
@@ -123,6 +125,7 @@ commit_thread (GTask        *task,
           return;
         }
     }
+  ferry_sidecar_remove (data->part, NULL);
   g_task_return_pointer (task, saved, g_object_unref);
 }
 
@@ -209,6 +212,93 @@ download_end (FerryTransfer *self,
                                download_closed_cb, g_object_ref (self));
 }
 
+/* The next frame is being read, or it came during the write (or checkpoint) and waits. */
+static void
+download_take_waiting (FerryTransfer *self)
+{
+  if (self->has_waiting)
+    {
+      g_auto(FerryFrame) frame = self->waiting;
+
+      self->waiting = (FerryFrame) { 0 };
+      self->has_waiting = FALSE;
+      download_handle_frame (self, &frame);
+    }
+}
+
+/* The sidecar as of now: when every byte hashed is written, NAME.part holds that many good
+ * bytes; otherwise the last one saved still holds. */
+static FerrySidecar *
+download_sidecar_now (FerryTransfer *self)
+{
+  FerrySidecar *now = ferry_sidecar_copy (self->sidecar);
+
+  if (self->checksum && self->state == FERRY_TRANSFER_RUNNING &&
+      self->bytes_done == self->next_offset)
+    {
+      now->count = self->bytes_done;
+      ferry_checksum_peek (self->checksum, now->count_sha256);
+    }
+  return now;
+}
+
+static void
+sidecar_save_thread (GTask        *task,
+                     gpointer      source_object,
+                     gpointer      task_data,
+                     GCancellable *cancellable)
+{
+  FerryTransfer *self = source_object;
+  GError *error = NULL;
+
+  /* The part is only read from the main thread by reference; its path does not change. */
+  if (!ferry_sidecar_save (task_data, self->part, NULL, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+download_checkpointed_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
+  FerrySidecar *saved = g_task_get_task_data (G_TASK (result));
+  GError *error = NULL;
+
+  self->n_running--;
+  self->writing = FALSE;
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      download_fail (self, error);
+      return;
+    }
+  if (self->bulk_error)
+    {
+      download_finish_if_idle (self);
+      return;
+    }
+  g_clear_pointer (&self->sidecar, ferry_sidecar_free);
+  self->sidecar = ferry_sidecar_copy (saved);
+  download_take_waiting (self);
+}
+
+/* At most once a second, after the bytes it covers are written: the sidecar is rewritten,
+ * holding the next frame back as a write does. */
+static void
+download_checkpoint (FerryTransfer *self)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, download_checkpointed_cb, NULL);
+
+  self->sidecar_saved_usec = g_get_monotonic_time ();
+  self->writing = TRUE;
+  self->n_running++;
+  g_task_set_source_tag (task, download_checkpoint);
+  g_task_set_task_data (task, download_sidecar_now (self), (GDestroyNotify) ferry_sidecar_free);
+  g_task_run_in_thread (task, sidecar_save_thread);
+}
+
 static void
 download_written_cb (GObject      *object,
                      GAsyncResult *result,
@@ -231,16 +321,12 @@ download_written_cb (GObject      *object,
       return;
     }
   ferry_transfer_add_progress (self, written);
-
-  /* The next frame is being read, or it came during the write and waits. */
-  if (self->has_waiting)
+  if (g_get_monotonic_time () - self->sidecar_saved_usec >= G_USEC_PER_SEC)
     {
-      g_auto(FerryFrame) frame = self->waiting;
-
-      self->waiting = (FerryFrame) { 0 };
-      self->has_waiting = FALSE;
-      download_handle_frame (self, &frame);
+      download_checkpoint (self);
+      return;
     }
+  download_take_waiting (self);
 }
 
 /* Called with no write in flight and no read in flight. */
@@ -345,9 +431,12 @@ typedef struct
   GFile              *destination;
   char               *name;
   FerryDownloadFlags  flags;
+  FerryOffer         *offer;
+  FerrySidecar       *sidecar;      /* in: what @part holds, if resuming; out: what it holds */
   GFile              *final;
-  GFile              *part;
-  GFileOutputStream  *output;
+  GFile              *part;         /* in: NAME.part to resume, if any; out: NAME.part */
+  GOutputStream      *output;
+  gboolean            fresh;        /* out: @part starts empty */
 } PrepareData;
 
 static void
@@ -356,15 +445,48 @@ prepare_data_free (PrepareData *data)
   g_clear_object (&data->dir);
   g_clear_object (&data->destination);
   g_clear_pointer (&data->name, g_free);
+  g_clear_object (&data->offer);
+  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
   g_clear_object (&data->final);
   g_clear_object (&data->part);
   g_clear_object (&data->output);
   g_free (data);
 }
 
+/* In a worker thread: go on writing the NAME.part found before the request, after the bytes
+ * the server agreed to skip (all of them if the offer still has the content the sidecar
+ * names, none otherwise). Its final name is NAME, or what the caller chose. */
+static gboolean
+prepare_resumed (PrepareData   *data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  gboolean same = memcmp (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
+                          FERRY_SHA256_SIZE) == 0 &&
+                  data->sidecar->size == ferry_offer_get_size (data->offer);
+  guint64 keep = same ? data->sidecar->count : 0;
+
+  data->output = ferry_sidecar_open_part (data->part, keep, cancellable, error);
+  if (!data->output)
+    return FALSE;
+  data->fresh = keep == 0;
+  if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
+    {
+      g_autofree char *part_name = g_file_get_basename (data->part);
+
+      /* ferry_sidecar_find() only finds names that end in ".part". */
+      part_name[strlen (part_name) - strlen (".part")] = '\0';
+      data->final = g_file_get_child (data->dir, part_name);
+    }
+  else
+    data->final = g_object_ref (data->destination);
+  return TRUE;
+}
+
 /* In a worker thread: claim the final name and create NAME.part exclusively, so that two
  * downloads never pick the same name and nothing existing is touched; or, for a file the
- * person chose to replace, open its NAME.part. */
+ * person chose to replace, open its NAME.part; or go on with the NAME.part of an earlier run.
+ * Then write the sidecar, so that NAME.part is known as ours from its first byte. */
 static void
 prepare_thread (GTask        *task,
                 gpointer      source_object,
@@ -394,18 +516,39 @@ prepare_thread (GTask        *task,
       g_clear_error (&error);
     }
 
-  if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
+  if (data->part)
+    prepare_resumed (data, cancellable, &error);
+  else if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
     {
       data->final = g_object_ref (data->destination);
       data->part = ferry_filename_part_for (data->final);
-      data->output = g_file_replace (data->part, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                     cancellable, &error);
+      data->output = G_OUTPUT_STREAM (g_file_replace (data->part, NULL, FALSE,
+                                                      G_FILE_CREATE_PRIVATE, cancellable,
+                                                      &error));
+      data->fresh = TRUE;
     }
   else
     {
+      GFileOutputStream *output = NULL;
+
       data->final = ferry_filename_unique_in_dir (data->dir, data->name, &data->part,
-                                                  &data->output, cancellable, &error);
+                                                  &output, cancellable, &error);
+      data->output = G_OUTPUT_STREAM (output);
+      data->fresh = TRUE;
     }
+
+  if (!error && data->fresh)
+    {
+      g_autoptr(FerryChecksum) empty = ferry_checksum_new ();
+
+      memcpy (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
+              FERRY_SHA256_SIZE);
+      data->sidecar->size = ferry_offer_get_size (data->offer);
+      data->sidecar->count = 0;
+      ferry_checksum_peek (empty, data->sidecar->count_sha256);
+    }
+  if (!error)
+    ferry_sidecar_save (data->sidecar, data->part, cancellable, &error);
 
   if (error)
     g_task_return_error (task, error);
@@ -428,8 +571,10 @@ download_prepared_cb (GObject      *object,
       return;
     }
 
-  self->part = g_steal_pointer (&data->part);
-  self->output = G_OUTPUT_STREAM (g_steal_pointer (&data->output));
+  g_set_object (&self->part, data->part);
+  self->output = g_steal_pointer (&data->output);
+  g_clear_pointer (&self->sidecar, ferry_sidecar_free);
+  self->sidecar = g_steal_pointer (&data->sidecar);
   ferry_transfer_set_file (self, data->final);
 
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -438,8 +583,17 @@ download_prepared_cb (GObject      *object,
       return;
     }
 
-  self->checksum = ferry_checksum_new ();
+  /* Resumed: the server starts after the bytes kept, hashed before the request. */
+  if (data->fresh || !self->checksum)
+    {
+      g_clear_pointer (&self->checksum, ferry_checksum_free);
+      self->checksum = ferry_checksum_new ();
+    }
+  self->next_offset = self->sidecar->count;
+  self->bytes_done = self->sidecar->count;
+  self->last_notify_bytes = self->bytes_done;
   self->last_notify_usec = g_get_monotonic_time ();
+  self->sidecar_saved_usec = self->last_notify_usec;
   ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
   download_read_next (self);
 }
@@ -479,6 +633,9 @@ download_offer_cb (GObject      *object,
   data->destination = g_object_ref (self->destination);
   download_wanted_name (self, &data->dir, &data->name);
   data->flags = self->flags;
+  data->offer = g_object_ref (offer);
+  data->sidecar = ferry_sidecar_copy (self->sidecar);
+  g_set_object (&data->part, self->part);
 
   task = g_task_new (self, self->cancellable, download_prepared_cb, NULL);
   g_task_set_source_tag (task, download_offer_cb);
@@ -493,6 +650,8 @@ download_opened_cb (GObject      *object,
 {
   g_autoptr(FerryTransfer) self = user_data;
   GError *error = NULL;
+  guint64 offset = 0;
+  const guint8 *if_sha256 = NULL;
 
   self->connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
   if (!self->connection)
@@ -501,15 +660,205 @@ download_opened_cb (GObject      *object,
       return;
     }
 
-  ferry_connection_send_message (self->connection, ferry_msg_download_new (self->offer_id, 0, NULL));
+  /* Resuming: from the bytes kept, if the offer still has the content they belong to. */
+  if (self->part && self->checksum && self->sidecar->count > 0)
+    {
+      offset = self->sidecar->count;
+      if_sha256 = self->sidecar->offer_sha256;
+    }
+  ferry_connection_send_message (self->connection,
+                                 ferry_msg_download_new (self->offer_id, offset, if_sha256));
   ferry_connection_read_async (self->connection, self->cancellable,
                                download_offer_cb, g_object_ref (self));
+}
+
+typedef struct
+{
+  GFile              *dir;
+  GFile              *candidate;    /* the NAME.part a chosen file name would use */
+  char               *server;
+  char               *offer_id;
+  gboolean            no_resume;
+  GFile              *part;         /* out: the NAME.part of an earlier run */
+  FerrySidecar       *sidecar;      /* out: its sidecar */
+  FerryChecksum      *checksum;     /* out: the state after its good bytes, if they are */
+} LocateData;
+
+static void
+locate_data_free (LocateData *data)
+{
+  g_clear_object (&data->dir);
+  g_clear_object (&data->candidate);
+  g_clear_pointer (&data->server, g_free);
+  g_clear_pointer (&data->offer_id, g_free);
+  g_clear_object (&data->part);
+  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
+  g_clear_pointer (&data->checksum, ferry_checksum_free);
+  g_free (data);
+}
+
+/* In a worker thread, before the request: the NAME.part an earlier run of this download left
+ * in the same place, and whether its bytes are still the ones the sidecar names (PROTOCOL.md
+ * §5, Download, Resume). Without resuming, an earlier run's NAME.part and sidecar go. */
+static void
+locate_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  LocateData *data = task_data;
+
+  if (data->dir)
+    data->part = ferry_sidecar_find (data->dir, data->candidate, data->server, data->offer_id,
+                                     &data->sidecar, cancellable);
+  if (data->part && data->no_resume)
+    {
+      g_file_delete (data->part, cancellable, NULL);
+      ferry_sidecar_remove (data->part, cancellable);
+      g_clear_object (&data->part);
+      g_clear_pointer (&data->sidecar, ferry_sidecar_free);
+    }
+  if (data->part)
+    data->checksum = ferry_sidecar_check_part (data->sidecar, data->part, cancellable);
+  if (data->part && !data->checksum)
+    data->sidecar->count = 0;  /* changed or cut short: it starts over */
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+download_located_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
+  LocateData *data = g_task_get_task_data (G_TASK (result));
+  g_autoptr(FerryDialer) dialer = g_steal_pointer (&self->dialer);
+  GError *error = NULL;
+
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  if (data->part)
+    {
+      self->part = g_steal_pointer (&data->part);
+      g_clear_pointer (&self->sidecar, ferry_sidecar_free);
+      self->sidecar = g_steal_pointer (&data->sidecar);
+      self->checksum = g_steal_pointer (&data->checksum);
+    }
+  else
+    {
+      self->sidecar = g_new0 (FerrySidecar, 1);
+      self->sidecar->server = g_strdup (data->server);
+      self->sidecar->offer_id = g_strdup (self->offer_id);
+    }
+  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
+                                download_opened_cb, g_object_ref (self));
 }
 
 void
 ferry_transfer_start_download (FerryTransfer *self,
                                FerryDialer   *dialer)
 {
-  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
-                                download_opened_cb, g_object_ref (self));
+  g_autoptr(GTask) task = NULL;
+  LocateData *data = g_new0 (LocateData, 1);
+
+  g_set_object (&self->dialer, dialer);
+  data->server = g_strdup (ferry_dialer_get_address (dialer));
+  data->offer_id = g_strdup (self->offer_id);
+  data->no_resume = (self->flags & FERRY_DOWNLOAD_NO_RESUME) != 0;
+  if (self->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
+    data->dir = g_object_ref (self->destination);
+  else
+    {
+      data->dir = g_file_get_parent (self->destination);
+      if (data->dir)
+        data->candidate = ferry_filename_part_for (self->destination);
+    }
+
+  task = g_task_new (self, self->cancellable, download_located_cb, NULL);
+  g_task_set_source_tag (task, ferry_transfer_start_download);
+  g_task_set_task_data (task, data, (GDestroyNotify) locate_data_free);
+  g_task_run_in_thread (task, locate_thread);
+}
+
+typedef struct
+{
+  GOutputStream *output;
+  GFile         *part;
+  FerrySidecar  *sidecar;   /* NULL: remove NAME.part and its sidecar */
+} StopData;
+
+static void
+stop_data_free (StopData *data)
+{
+  g_clear_object (&data->output);
+  g_clear_object (&data->part);
+  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
+  g_free (data);
+}
+
+static void
+stop_thread (GTask        *task,
+             gpointer      source_object,
+             gpointer      task_data,
+             GCancellable *cancellable)
+{
+  StopData *data = task_data;
+  g_autoptr(GError) error = NULL;
+
+  if (data->output && !g_output_stream_is_closed (data->output))
+    g_output_stream_close (data->output, NULL, NULL);
+
+  if (data->sidecar)
+    {
+      /* Written after the bytes it covers, which the close above put in the file. If it
+       * cannot be (a full disk), the one saved before still names a good prefix. */
+      if (!ferry_sidecar_save (data->sidecar, data->part, NULL, &error))
+        g_debug ("Could not save %s's resume state: %s", g_file_peek_path (data->part),
+                   error->message);
+    }
+  else
+    {
+      if (!g_file_delete (data->part, NULL, &error) &&
+          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+        g_warning ("Could not remove %s: %s", g_file_peek_path (data->part), error->message);
+      ferry_sidecar_remove (data->part, NULL);
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ferry_transfer_download_stop_async (FerryTransfer       *self,
+                                    const GError        *error,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+  StopData *data = g_new0 (StopData, 1);
+  gboolean keep = self->sidecar && !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_CHECKSUM);
+
+  g_task_set_source_tag (task, ferry_transfer_download_stop_async);
+  data->part = g_object_ref (self->part);
+  g_set_object (&data->output, self->output);
+  /* A NAME.part found but not yet opened again is left as it was, sidecar and all. */
+  if (keep && self->output)
+    data->sidecar = download_sidecar_now (self);
+  else if (keep)
+    g_clear_object (&data->part);
+  self->part_kept = keep;
+  g_task_set_task_data (task, data, (GDestroyNotify) stop_data_free);
+  if (!data->part)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_run_in_thread (task, stop_thread);
+}
+
+void
+ferry_transfer_download_stop_finish (FerryTransfer *self,
+                                     GAsyncResult  *result)
+{
+  g_return_if_fail (g_task_is_valid (result, self));
+  g_task_propagate_boolean (G_TASK (result), NULL);
 }

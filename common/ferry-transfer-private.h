@@ -7,6 +7,7 @@
 #include "ferry-transfer.h"
 #include "ferry-checksum.h"
 #include "ferry-dialer.h"
+#include "ferry-download-sidecar.h"
 #include "ferry-transfer-queue.h"
 
 G_BEGIN_DECLS
@@ -62,6 +63,14 @@ struct _FerryTransfer
   GError             *send_error;     /* a failed send, kept until the reply read ends */
 
   gboolean            server_busy;    /* waiting to try a busy server again */
+
+  /* A download keeps NAME.part and its sidecar (ferry-download-sidecar.h) when it stops for
+   * any reason but success or a checksum mismatch; the next download of the offer into the
+   * same place goes on from there. */
+  FerrySidecar       *sidecar;        /* what NAME.part holds; NULL: no NAME.part of ours */
+  FerryDialer        *dialer;         /* download: kept while the resume state is looked for */
+  gint64              sidecar_saved_usec;
+  gboolean            part_kept;      /* the run stopped and kept its partial data */
 };
 
 /* The upload pre-checks, the only copy: @file is a regular file (not a folder, not a device),
@@ -97,6 +106,14 @@ void      ferry_transfer_start_upload   (FerryTransfer      *self,
                                          FerryDialer        *dialer);
 void      ferry_transfer_start_download (FerryTransfer      *self,
                                          FerryDialer        *dialer);
+/* For a download stopped by @error with NAME.part made: closes it and keeps it with its
+ * sidecar for resuming, or removes both (a checksum mismatch, or nothing to resume). */
+void      ferry_transfer_download_stop_async  (FerryTransfer      *self,
+                                               const GError       *error,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+void      ferry_transfer_download_stop_finish (FerryTransfer      *self,
+                                               GAsyncResult       *result);
 
 void      ferry_transfer_set_state      (FerryTransfer      *self,
                                          FerryTransferState  state);

@@ -56,6 +56,7 @@ ferry_transfer_dispose (GObject *object)
   g_clear_object (&self->connection);
   g_clear_object (&self->input);
   g_clear_object (&self->output);
+  g_clear_object (&self->dialer);
 
   G_OBJECT_CLASS (ferry_transfer_parent_class)->dispose (object);
 }
@@ -74,6 +75,7 @@ ferry_transfer_finalize (GObject *object)
   g_clear_pointer (&self->name, g_free);
   g_clear_pointer (&self->offer_id, g_free);
   g_clear_pointer (&self->checksum, ferry_checksum_free);
+  g_clear_pointer (&self->sidecar, ferry_sidecar_free);
   g_clear_pointer (&self->buffer, g_free);
   g_clear_error (&self->error);
   g_clear_error (&self->reply_error);
@@ -317,6 +319,13 @@ ferry_transfer_get_error (FerryTransfer *self)
 }
 
 gboolean
+ferry_transfer_get_resumable (FerryTransfer *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
+  return self->part_kept;
+}
+
+gboolean
 ferry_transfer_is_finished (FerryTransfer *self)
 {
   g_return_val_if_fail (FERRY_IS_TRANSFER (self), TRUE);
@@ -400,30 +409,15 @@ cleanup_free (Cleanup *cleanup)
 }
 
 static void
-delete_part_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+download_stopped_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
   Cleanup *cleanup = user_data;
-  g_autoptr(GError) error = NULL;
 
-  if (!g_file_delete_finish (G_FILE (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    g_warning ("Could not remove %s: %s", g_file_peek_path (G_FILE (object)), error->message);
-
+  ferry_transfer_download_stop_finish (cleanup->self, result);
   complete (cleanup->self, cleanup->task, cleanup->error);
   cleanup_free (cleanup);
-}
-
-static void
-output_closed_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  Cleanup *cleanup = user_data;
-
-  g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, NULL);
-  g_file_delete_async (cleanup->self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
 }
 
 static void
@@ -461,7 +455,8 @@ complete (FerryTransfer *self,
 }
 
 /* The single exit: every path ends here exactly once. The caller hears of a failure only
- * after the .part file is gone, so nothing half-done is left on disk when it looks. */
+ * after the .part file is gone or kept with its sidecar for resuming, so nothing half-done
+ * and unaccounted for is left on disk when it looks. */
 void
 ferry_transfer_finish (FerryTransfer *self,
                        GError        *error)
@@ -498,11 +493,7 @@ ferry_transfer_finish (FerryTransfer *self,
       cleanup->self = g_object_ref (self);
       cleanup->task = g_steal_pointer (&task);
       cleanup->error = error;
-      if (self->output && !g_output_stream_is_closed (self->output))
-        g_output_stream_close_async (self->output, G_PRIORITY_DEFAULT, NULL,
-                                     output_closed_cb, cleanup);
-      else
-        g_file_delete_async (self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
+      ferry_transfer_download_stop_async (self, error, download_stopped_cb, cleanup);
       return;
     }
 

@@ -251,8 +251,8 @@ test_round_trip_all_types (void)
     { FERRY_MSG_ACCEPT, "('00aa', uint64 262144)" },
     { FERRY_MSG_END, "([byte 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, "
                      "17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32],)" },
-    { FERRY_MSG_DOWNLOAD, "('0123456789abcdef', uint64 0)" },
-    { FERRY_MSG_DOWNLOAD, "('a', uint64 18446744073709551615)" },
+    { FERRY_MSG_DOWNLOAD, "('0123456789abcdef', uint64 0, @a{sv} {})" },
+    { FERRY_MSG_DOWNLOAD, "('a', uint64 18446744073709551615, {'if-sha256': <[byte 1, 2]>})" },
     { FERRY_MSG_DELETE, "('0123456789abcdef',)" },
     { FERRY_MSG_ERROR, "(uint32 4, 'No offer has that id.')" },
     { FERRY_MSG_ERROR, "(uint32 999, '')" },

@@ -1,0 +1,232 @@
+/* ferry-download-sidecar.c: NAME.part.ferry, a small key file beside a download's NAME.part
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-sidecar"
+
+#include "config.h"
+
+#include "ferry-download-sidecar.h"
+
+#include <string.h>
+
+#define SIDECAR_SUFFIX ".ferry"
+#define PART_SIDECAR_SUFFIX ".part" SIDECAR_SUFFIX
+#define GROUP "download"
+#define HASH_BUFFER_SIZE (256 * 1024)
+
+FerrySidecar *
+ferry_sidecar_copy (const FerrySidecar *self)
+{
+  FerrySidecar *copy;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  copy = g_memdup2 (self, sizeof *self);
+  copy->server = g_strdup (self->server);
+  copy->offer_id = g_strdup (self->offer_id);
+  return copy;
+}
+
+void
+ferry_sidecar_free (FerrySidecar *self)
+{
+  if (!self)
+    return;
+  g_free (self->server);
+  g_free (self->offer_id);
+  g_free (self);
+}
+
+GFile *
+ferry_sidecar_file_for (GFile *part)
+{
+  g_autofree char *path = NULL;
+  g_autofree char *sidecar = NULL;
+
+  g_return_val_if_fail (G_IS_FILE (part), NULL);
+
+  path = g_file_get_path (part);
+  sidecar = g_strconcat (path, SIDECAR_SUFFIX, NULL);
+  return g_file_new_for_path (sidecar);
+}
+
+gboolean
+ferry_sidecar_save (const FerrySidecar *self,
+                    GFile              *part,
+                    GCancellable       *cancellable,
+                    GError            **error)
+{
+  g_autoptr(GKeyFile) keys = g_key_file_new ();
+  g_autoptr(GFile) file = ferry_sidecar_file_for (part);
+  g_autofree char *offer_sha256 = ferry_sha256_to_hex (self->offer_sha256);
+  g_autofree char *count_sha256 = ferry_sha256_to_hex (self->count_sha256);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+
+  g_key_file_set_string (keys, GROUP, "server", self->server);
+  g_key_file_set_string (keys, GROUP, "offer-id", self->offer_id);
+  g_key_file_set_string (keys, GROUP, "offer-sha256", offer_sha256);
+  g_key_file_set_uint64 (keys, GROUP, "size", self->size);
+  g_key_file_set_uint64 (keys, GROUP, "count", self->count);
+  g_key_file_set_string (keys, GROUP, "count-sha256", count_sha256);
+  text = g_key_file_to_data (keys, &len, NULL);
+
+  /* g_file_replace_contents() writes a temporary file and renames it over the old one. */
+  return g_file_replace_contents (file, text, len, NULL, FALSE,
+                                  G_FILE_CREATE_PRIVATE | G_FILE_CREATE_REPLACE_DESTINATION,
+                                  NULL, cancellable, error);
+}
+
+void
+ferry_sidecar_remove (GFile        *part,
+                      GCancellable *cancellable)
+{
+  g_autoptr(GFile) file = ferry_sidecar_file_for (part);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_delete (file, cancellable, &error) &&
+      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    g_warning ("Could not remove %s: %s", g_file_peek_path (file), error->message);
+}
+
+/* Reads a sidecar; NULL when it is missing or is not one of ours. */
+static FerrySidecar *
+sidecar_load (GFile *file)
+{
+  g_autoptr(GKeyFile) keys = g_key_file_new ();
+  g_autoptr(FerrySidecar) self = g_new0 (FerrySidecar, 1);
+  g_autofree char *offer_sha256 = NULL;
+  g_autofree char *count_sha256 = NULL;
+  GError *error = NULL;
+
+  if (!g_key_file_load_from_file (keys, g_file_peek_path (file), G_KEY_FILE_NONE, NULL))
+    return NULL;
+
+  self->server = g_key_file_get_string (keys, GROUP, "server", NULL);
+  self->offer_id = g_key_file_get_string (keys, GROUP, "offer-id", NULL);
+  offer_sha256 = g_key_file_get_string (keys, GROUP, "offer-sha256", NULL);
+  count_sha256 = g_key_file_get_string (keys, GROUP, "count-sha256", NULL);
+  self->size = g_key_file_get_uint64 (keys, GROUP, "size", &error);
+  if (!error)
+    self->count = g_key_file_get_uint64 (keys, GROUP, "count", &error);
+  if (error)
+    {
+      g_error_free (error);
+      return NULL;
+    }
+  if (!self->server || !self->offer_id || !offer_sha256 || !count_sha256 ||
+      !ferry_sha256_from_hex (offer_sha256, self->offer_sha256) ||
+      !ferry_sha256_from_hex (count_sha256, self->count_sha256) ||
+      self->count > self->size)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+static gboolean
+sidecar_matches (const FerrySidecar *self,
+                 const char         *server,
+                 const char         *offer_id)
+{
+  return self && g_strcmp0 (self->server, server) == 0 &&
+         g_strcmp0 (self->offer_id, offer_id) == 0;
+}
+
+GFile *
+ferry_sidecar_find (GFile         *dir,
+                    GFile         *candidate,
+                    const char    *server,
+                    const char    *offer_id,
+                    FerrySidecar **out_sidecar,
+                    GCancellable  *cancellable)
+{
+  g_autoptr(GFileEnumerator) children = NULL;
+
+  g_return_val_if_fail (G_IS_FILE (dir), NULL);
+
+  if (candidate)
+    {
+      g_autoptr(GFile) file = ferry_sidecar_file_for (candidate);
+      g_autoptr(FerrySidecar) sidecar = sidecar_load (file);
+
+      if (!sidecar_matches (sidecar, server, offer_id))
+        return NULL;
+      *out_sidecar = g_steal_pointer (&sidecar);
+      return g_object_ref (candidate);
+    }
+
+  children = g_file_enumerate_children (dir, G_FILE_ATTRIBUTE_STANDARD_NAME,
+                                        G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable, NULL);
+  /* A folder that cannot be listed (it does not exist yet) holds nothing to resume. */
+  while (children)
+    {
+      g_autoptr(FerrySidecar) sidecar = NULL;
+      g_autoptr(GFile) sidecar_file = NULL;
+      g_autofree char *part_name = NULL;
+      GFileInfo *info = NULL;
+      const char *name;
+
+      if (!g_file_enumerator_iterate (children, &info, NULL, cancellable, NULL) || !info)
+        break;
+      name = g_file_info_get_name (info);
+      if (!g_str_has_suffix (name, PART_SIDECAR_SUFFIX))
+        continue;
+      sidecar_file = g_file_get_child (dir, name);
+      sidecar = sidecar_load (sidecar_file);
+      if (!sidecar_matches (sidecar, server, offer_id))
+        continue;
+      part_name = g_strndup (name, strlen (name) - strlen (SIDECAR_SUFFIX));
+      *out_sidecar = g_steal_pointer (&sidecar);
+      return g_file_get_child (dir, part_name);
+    }
+  return NULL;
+}
+
+FerryChecksum *
+ferry_sidecar_check_part (const FerrySidecar *self,
+                          GFile              *part,
+                          GCancellable       *cancellable)
+{
+  g_autoptr(GFileInputStream) input = NULL;
+  g_autoptr(FerryChecksum) checksum = ferry_checksum_new ();
+  g_autofree guint8 *buffer = NULL;
+  guint8 digest[FERRY_SHA256_SIZE];
+  guint64 left = self->count;
+
+  input = g_file_read (part, cancellable, NULL);
+  if (!input)
+    return NULL;
+  buffer = g_malloc (HASH_BUFFER_SIZE);
+  while (left > 0)
+    {
+      gssize got = g_input_stream_read (G_INPUT_STREAM (input), buffer,
+                                        (gsize) MIN (left, HASH_BUFFER_SIZE), cancellable,
+                                        NULL);
+
+      if (got <= 0)
+        return NULL;  /* cut short, or unreadable */
+      ferry_checksum_update (checksum, buffer, (gsize) got);
+      left -= (guint64) got;
+    }
+  ferry_checksum_peek (checksum, digest);
+  if (memcmp (digest, self->count_sha256, FERRY_SHA256_SIZE) != 0)
+    return NULL;
+  return g_steal_pointer (&checksum);
+}
+
+GOutputStream *
+ferry_sidecar_open_part (GFile         *part,
+                         guint64        keep,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  g_autoptr(GFileOutputStream) output = NULL;
+
+  /* Appending: every write lands at the end, which the truncation puts at @keep. */
+  output = g_file_append_to (part, G_FILE_CREATE_PRIVATE, cancellable, error);
+  if (!output)
+    return NULL;
+  if (!g_seekable_truncate (G_SEEKABLE (output), (goffset) keep, cancellable, error))
+    return NULL;
+  return G_OUTPUT_STREAM (g_steal_pointer (&output));
+}
