@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <glib-unix.h>
 
 #include "ferry-cli-private.h"
 #include "ferry-cli-progress.h"
@@ -39,6 +41,7 @@ static char *opt_trust;
 static char *opt_password_file;
 static gboolean opt_no_tls;
 static gboolean opt_version;
+static gboolean interrupted;   /* Ctrl+C stopped a transfer */
 
 /* ---- waiting on async calls from a command-line program ----------------------------------- */
 
@@ -318,6 +321,15 @@ load_password_file (FerryClient  *client,
 
 /* ---- transfers ----------------------------------------------------------------------------- */
 
+/* Ctrl+C: the transfer stops cleanly, and what it moved is kept for resuming. */
+static gboolean
+interrupt_cb (gpointer user_data)
+{
+  interrupted = TRUE;
+  ferry_transfer_cancel (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 run_transfer (FerryTransfer  *transfer,
               const char     *verb,
@@ -325,9 +337,24 @@ run_transfer (FerryTransfer  *transfer,
 {
   g_autoptr(FerryCliProgress) progress G_GNUC_UNUSED = ferry_cli_progress_new (transfer, verb);
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint interrupt_id = g_unix_signal_add (SIGINT, interrupt_cb, transfer);
+  gboolean ok;
 
   ferry_transfer_run_async (transfer, NULL, store_result_cb, &result);
-  return ferry_transfer_run_finish (transfer, wait_for (&result), error);
+  ok = ferry_transfer_run_finish (transfer, wait_for (&result), &local_error);
+  g_source_remove (interrupt_id);
+  if (!ok && interrupted)
+    {
+      g_clear_error (&local_error);
+      local_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                         ferry_transfer_get_resumable (transfer)
+                                         ? _("Stopped. Run the same command again to resume.")
+                                         : _("Stopped."));
+    }
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 /* One transfer, made anew for each try of with_answers(). */
@@ -383,6 +410,8 @@ cmd_upload (FerryClient  *client,
       g_clear_object (&attempt.transfer);
       if (status != EXIT_SUCCESS && !error)
         return status;   /* an untrusted server: no other file will fare better */
+      if (interrupted)
+        return ferry_cli_fail (error);
       if (error)
         {
           g_autofree char *shown = g_filename_display_name (argv[i]);
@@ -400,9 +429,12 @@ cmd_download (FerryClient  *client,
               char        **argv)
 {
   g_autofree char *output = NULL;
+  gboolean no_resume = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("Save into this folder, or as this file (never overwriting)"), N_("PATH") },
+    { "no-resume", 0, 0, G_OPTION_ARG_NONE, &no_resume,
+      N_("Start over instead of continuing an interrupted download"), NULL },
     { NULL }
   };
   g_autoptr(GFile) destination = NULL;
@@ -419,6 +451,8 @@ cmd_download (FerryClient  *client,
   destination = g_file_new_for_commandline_arg (output ? output : ".");
   if (g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
     flags |= FERRY_DOWNLOAD_INTO_DIRECTORY;
+  if (no_resume)
+    flags |= FERRY_DOWNLOAD_NO_RESUME;
 
   {
     TransferAttempt attempt = { NULL, argv[1], destination, flags, _("Downloading"), NULL };
