@@ -8,7 +8,11 @@
 
 #include "ferry-download-sidecar.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/file.h>
+#include <glib/gi18n.h>
+#include <gio/gfiledescriptorbased.h>
 
 #define SIDECAR_SUFFIX ".ferry"
 #define PART_SIDECAR_SUFFIX ".part" SIDECAR_SUFFIX
@@ -214,19 +218,40 @@ ferry_sidecar_check_part (const FerrySidecar *self,
   return g_steal_pointer (&checksum);
 }
 
+gboolean
+ferry_sidecar_lock_part (GOutputStream  *output,
+                         GFile          *part,
+                         GError        **error)
+{
+  int fd;
+
+  g_return_val_if_fail (G_IS_FILE_DESCRIPTOR_BASED (output), FALSE);
+
+  fd = g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (output));
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      int saved = errno;
+
+      g_autofree char *name = g_filename_display_basename (g_file_peek_path (part));
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved),
+                   /* Translators: %s is a file name such as report.pdf.part */
+                   _("Another download is writing “%s”."), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 GOutputStream *
 ferry_sidecar_open_part (GFile         *part,
-                         guint64        keep,
                          GCancellable  *cancellable,
                          GError       **error)
 {
   g_autoptr(GFileOutputStream) output = NULL;
 
-  /* Appending: every write lands at the end, which the truncation puts at @keep. */
+  /* Appending: every write lands at the end, where a truncation puts it. */
   output = g_file_append_to (part, G_FILE_CREATE_PRIVATE, cancellable, error);
-  if (!output)
-    return NULL;
-  if (!g_seekable_truncate (G_SEEKABLE (output), (goffset) keep, cancellable, error))
+  if (!output || !ferry_sidecar_lock_part (G_OUTPUT_STREAM (output), part, error))
     return NULL;
   return G_OUTPUT_STREAM (g_steal_pointer (&output));
 }

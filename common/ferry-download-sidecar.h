@@ -56,9 +56,13 @@ FerryChecksum *ferry_sidecar_check_part (const FerrySidecar *self,
                                          GFile              *part,
                                          GCancellable       *cancellable);
 
-/* Opens @part for writing after its first @keep bytes, dropping the rest. */
+/* Takes the lock that says a download is writing this NAME.part (flock, held until the stream
+ * is closed); fails with G_IO_ERROR_WOULD_BLOCK when another download holds it. */
+gboolean       ferry_sidecar_lock_part  (GOutputStream      *output,
+                                         GFile              *part,
+                                         GError            **error);
+/* Opens @part for appending (a truncation sets where writing goes on), locked as above. */
 GOutputStream *ferry_sidecar_open_part  (GFile              *part,
-                                         guint64             keep,
                                          GCancellable       *cancellable,
                                          GError            **error);
 

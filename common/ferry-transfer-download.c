@@ -315,12 +315,13 @@ download_written_cb (GObject      *object,
       download_fail (self, error);
       return;
     }
+  /* Counted even when the transfer is stopping: the sidecar it leaves covers these bytes. */
+  ferry_transfer_add_progress (self, written);
   if (self->bulk_error)
     {
       download_finish_if_idle (self);
       return;
     }
-  ferry_transfer_add_progress (self, written);
   if (g_get_monotonic_time () - self->sidecar_saved_usec >= G_USEC_PER_SEC)
     {
       download_checkpoint (self);
@@ -453,7 +454,7 @@ prepare_data_free (PrepareData *data)
   g_free (data);
 }
 
-/* In a worker thread: go on writing the NAME.part found before the request, after the bytes
+/* In a worker thread: go on writing the NAME.part found (and locked) before the request, after the bytes
  * the server agreed to skip (all of them if the offer still has the content the sidecar
  * names, none otherwise). Its final name is NAME, or what the caller chose. */
 static gboolean
@@ -466,8 +467,8 @@ prepare_resumed (PrepareData   *data,
                   data->sidecar->size == ferry_offer_get_size (data->offer);
   guint64 keep = same ? data->sidecar->count : 0;
 
-  data->output = ferry_sidecar_open_part (data->part, keep, cancellable, error);
-  if (!data->output)
+  /* Opened and locked before the request (locate_thread()). */
+  if (!g_seekable_truncate (G_SEEKABLE (data->output), (goffset) keep, cancellable, error))
     return FALSE;
   data->fresh = keep == 0;
   if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
@@ -522,9 +523,11 @@ prepare_thread (GTask        *task,
     {
       data->final = g_object_ref (data->destination);
       data->part = ferry_filename_part_for (data->final);
-      data->output = G_OUTPUT_STREAM (g_file_replace (data->part, NULL, FALSE,
-                                                      G_FILE_CREATE_PRIVATE, cancellable,
-                                                      &error));
+      /* Written in place (not through g_file_replace()'s temporary file), so that what a
+       * stopped download wrote is in NAME.part for resuming. */
+      data->output = ferry_sidecar_open_part (data->part, cancellable, &error);
+      if (data->output)
+        g_seekable_truncate (G_SEEKABLE (data->output), 0, cancellable, &error);
       data->fresh = TRUE;
     }
   else
@@ -536,6 +539,8 @@ prepare_thread (GTask        *task,
       data->output = G_OUTPUT_STREAM (output);
       data->fresh = TRUE;
     }
+  if (!error && data->fresh && !(data->flags & FERRY_DOWNLOAD_OVERWRITE))
+    ferry_sidecar_lock_part (data->output, data->part, &error);
 
   if (!error && data->fresh)
     {
@@ -636,6 +641,7 @@ download_offer_cb (GObject      *object,
   data->offer = g_object_ref (offer);
   data->sidecar = ferry_sidecar_copy (self->sidecar);
   g_set_object (&data->part, self->part);
+  data->output = g_steal_pointer (&self->output);
 
   task = g_task_new (self, self->cancellable, download_prepared_cb, NULL);
   g_task_set_source_tag (task, download_offer_cb);
@@ -682,6 +688,7 @@ typedef struct
   GFile              *part;         /* out: the NAME.part of an earlier run */
   FerrySidecar       *sidecar;      /* out: its sidecar */
   FerryChecksum      *checksum;     /* out: the state after its good bytes, if they are */
+  GOutputStream      *output;       /* out: @part, open and locked */
 } LocateData;
 
 static void
@@ -694,6 +701,7 @@ locate_data_free (LocateData *data)
   g_clear_object (&data->part);
   g_clear_pointer (&data->sidecar, ferry_sidecar_free);
   g_clear_pointer (&data->checksum, ferry_checksum_free);
+  g_clear_object (&data->output);
   g_free (data);
 }
 
@@ -707,6 +715,7 @@ locate_thread (GTask        *task,
                GCancellable *cancellable)
 {
   LocateData *data = task_data;
+  g_autoptr(GError) error = NULL;
 
   if (data->dir)
     data->part = ferry_sidecar_find (data->dir, data->candidate, data->server, data->offer_id,
@@ -718,10 +727,24 @@ locate_thread (GTask        *task,
       g_clear_object (&data->part);
       g_clear_pointer (&data->sidecar, ferry_sidecar_free);
     }
+  /* Locked before anything is decided, so that two downloads of the offer into the same
+   * place never write the same NAME.part: the one locked out takes a name of its own. */
+  if (data->part)
+    data->output = ferry_sidecar_open_part (data->part, cancellable, &error);
+  if (data->part && !data->output)
+    {
+      g_debug ("Not resuming %s: %s", g_file_peek_path (data->part), error->message);
+      g_clear_object (&data->part);
+      g_clear_pointer (&data->sidecar, ferry_sidecar_free);
+    }
   if (data->part)
     data->checksum = ferry_sidecar_check_part (data->sidecar, data->part, cancellable);
   if (data->part && !data->checksum)
-    data->sidecar->count = 0;  /* changed or cut short: it starts over */
+    {
+      g_debug ("%s changed since its sidecar was written: starting over",
+               g_file_peek_path (data->part));
+      data->sidecar->count = 0;
+    }
   g_task_return_boolean (task, TRUE);
 }
 
@@ -746,6 +769,7 @@ download_located_cb (GObject      *object,
       g_clear_pointer (&self->sidecar, ferry_sidecar_free);
       self->sidecar = g_steal_pointer (&data->sidecar);
       self->checksum = g_steal_pointer (&data->checksum);
+      self->output = g_steal_pointer (&data->output);
     }
   else
     {

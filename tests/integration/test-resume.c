@@ -266,6 +266,57 @@ test_download_foreign_part (Fixture       *f,
   g_assert_cmpstr (kept, ==, "mine");
 }
 
+static void
+done_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+  guint *left = user_data;
+
+  ferry_transfer_run_finish (FERRY_TRANSFER (object), result, &error);
+  g_assert_no_error (error);
+  (*left)--;
+}
+
+static gboolean
+none_left (gpointer data)
+{
+  return *(guint *) data == 0;
+}
+
+/* Two downloads of the offer into the same folder at once, with an earlier run's NAME.part
+ * there: one goes on with it, the other (locked out) takes a name of its own; both are
+ * whole. */
+static void
+test_download_twice_at_once (Fixture       *f,
+                             gconstpointer  data)
+{
+  g_autoptr(GFile) dest = g_file_new_for_path (f->out);
+  g_autoptr(FerryTransfer) one = NULL;
+  g_autoptr(FerryTransfer) two = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *first = g_build_filename (f->out, "report.bin", NULL);
+  g_autofree char *second = g_build_filename (f->out, "report (1).bin", NULL);
+  g_autofree char *got_first = NULL;
+  g_autofree char *got_second = NULL;
+  guint left = 2;
+
+  g_assert_true (g_file_get_contents (f->src, &contents, NULL, NULL));
+  leave_part (f, (const guint8 *) contents, FERRY_CHUNK_SIZE, f->sha256);
+  one = ferry_client_download (f->client, f->id, dest, FERRY_DOWNLOAD_INTO_DIRECTORY);
+  two = ferry_client_download (f->client, f->id, dest, FERRY_DOWNLOAD_INTO_DIRECTORY);
+  ferry_transfer_run_async (one, NULL, done_cb, &left);
+  ferry_transfer_run_async (two, NULL, done_cb, &left);
+  ferry_test_wait_for (none_left, &left, 30);
+
+  got_first = ferry_test_sha256_file (first);
+  got_second = ferry_test_sha256_file (second);
+  g_assert_cmpstr (got_first, ==, f->src_sha);
+  g_assert_cmpstr (got_second, ==, f->src_sha);
+  g_assert_cmpuint (ferry_test_count_dir (f->out), ==, 2);
+}
+
 /* Shares a file of @size instead of the fixture's. */
 static void
 share_big (Fixture *f,
@@ -460,6 +511,7 @@ main (int    argc,
   ADD ("/resume/download/changed-part", test_download_changed_part);
   ADD ("/resume/download/no-resume", test_download_no_resume);
   ADD ("/resume/download/foreign-part", test_download_foreign_part);
+  ADD ("/resume/download/twice-at-once", test_download_twice_at_once);
   ADD ("/resume/download/server-killed", test_download_server_killed);
   ADD ("/resume/download/cli-interrupted", test_cli_interrupted);
   ADD ("/resume/download/cli-killed", test_cli_killed);
