@@ -226,50 +226,17 @@ download_take_waiting (FerryTransfer *self)
     }
 }
 
-/* The sidecar as of now: when every byte hashed is written, NAME.part holds that many good
- * bytes; otherwise the last one saved still holds. */
-static FerrySidecar *
-download_sidecar_now (FerryTransfer *self)
-{
-  FerrySidecar *now = ferry_sidecar_copy (self->sidecar);
-
-  if (self->checksum && self->state == FERRY_TRANSFER_RUNNING &&
-      self->bytes_done == self->next_offset)
-    {
-      now->count = self->bytes_done;
-      ferry_checksum_peek (self->checksum, now->count_sha256);
-    }
-  return now;
-}
-
-static void
-sidecar_save_thread (GTask        *task,
-                     gpointer      source_object,
-                     gpointer      task_data,
-                     GCancellable *cancellable)
-{
-  FerryTransfer *self = source_object;
-  GError *error = NULL;
-
-  /* The part is only read from the main thread by reference; its path does not change. */
-  if (!ferry_sidecar_save (task_data, self->part, NULL, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 static void
 download_checkpointed_cb (GObject      *object,
                           GAsyncResult *result,
                           gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
-  FerrySidecar *saved = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
 
   self->n_running--;
   self->writing = FALSE;
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!ferry_transfer_checkpoint_finish (self, result, &error))
     {
       download_fail (self, error);
       return;
@@ -279,8 +246,6 @@ download_checkpointed_cb (GObject      *object,
       download_finish_if_idle (self);
       return;
     }
-  g_clear_pointer (&self->sidecar, ferry_sidecar_free);
-  self->sidecar = ferry_sidecar_copy (saved);
   download_take_waiting (self);
 }
 
@@ -289,14 +254,9 @@ download_checkpointed_cb (GObject      *object,
 static void
 download_checkpoint (FerryTransfer *self)
 {
-  g_autoptr(GTask) task = g_task_new (self, NULL, download_checkpointed_cb, NULL);
-
-  self->sidecar_saved_usec = g_get_monotonic_time ();
   self->writing = TRUE;
   self->n_running++;
-  g_task_set_source_tag (task, download_checkpoint);
-  g_task_set_task_data (task, download_sidecar_now (self), (GDestroyNotify) ferry_sidecar_free);
-  g_task_run_in_thread (task, sidecar_save_thread);
+  ferry_transfer_checkpoint_async (self, download_checkpointed_cb, NULL);
 }
 
 static void
@@ -678,104 +638,19 @@ download_opened_cb (GObject      *object,
                                download_offer_cb, g_object_ref (self));
 }
 
-typedef struct
-{
-  GFile              *dir;
-  GFile              *candidate;    /* the NAME.part a chosen file name would use */
-  char               *server;
-  char               *offer_id;
-  gboolean            no_resume;
-  GFile              *part;         /* out: the NAME.part of an earlier run */
-  FerrySidecar       *sidecar;      /* out: its sidecar */
-  FerryChecksum      *checksum;     /* out: the state after its good bytes, if they are */
-  GOutputStream      *output;       /* out: @part, open and locked */
-} LocateData;
-
-static void
-locate_data_free (LocateData *data)
-{
-  g_clear_object (&data->dir);
-  g_clear_object (&data->candidate);
-  g_clear_pointer (&data->server, g_free);
-  g_clear_pointer (&data->offer_id, g_free);
-  g_clear_object (&data->part);
-  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
-  g_clear_pointer (&data->checksum, ferry_checksum_free);
-  g_clear_object (&data->output);
-  g_free (data);
-}
-
-/* In a worker thread, before the request: the NAME.part an earlier run of this download left
- * in the same place, and whether its bytes are still the ones the sidecar names (PROTOCOL.md
- * §5, Download, Resume). Without resuming, an earlier run's NAME.part and sidecar go. */
-static void
-locate_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  LocateData *data = task_data;
-  g_autoptr(GError) error = NULL;
-
-  if (data->dir)
-    data->part = ferry_sidecar_find (data->dir, data->candidate, data->server, data->offer_id,
-                                     &data->sidecar, cancellable);
-  if (data->part && data->no_resume)
-    {
-      g_file_delete (data->part, cancellable, NULL);
-      ferry_sidecar_remove (data->part, cancellable);
-      g_clear_object (&data->part);
-      g_clear_pointer (&data->sidecar, ferry_sidecar_free);
-    }
-  /* Locked before anything is decided, so that two downloads of the offer into the same
-   * place never write the same NAME.part: the one locked out takes a name of its own. */
-  if (data->part)
-    data->output = ferry_sidecar_open_part (data->part, cancellable, &error);
-  if (data->part && !data->output)
-    {
-      g_debug ("Not resuming %s: %s", g_file_peek_path (data->part), error->message);
-      g_clear_object (&data->part);
-      g_clear_pointer (&data->sidecar, ferry_sidecar_free);
-    }
-  if (data->part)
-    data->checksum = ferry_sidecar_check_part (data->sidecar, data->part, cancellable);
-  if (data->part && !data->checksum)
-    {
-      g_debug ("%s changed since its sidecar was written: starting over",
-               g_file_peek_path (data->part));
-      data->sidecar->count = 0;
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
 static void
 download_located_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
-  LocateData *data = g_task_get_task_data (G_TASK (result));
   g_autoptr(FerryDialer) dialer = g_steal_pointer (&self->dialer);
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error))
+  if (!ferry_transfer_locate_finish (self, result, &error))
     {
       ferry_transfer_fail (self, error);
       return;
-    }
-  if (data->part)
-    {
-      self->part = g_steal_pointer (&data->part);
-      g_clear_pointer (&self->sidecar, ferry_sidecar_free);
-      self->sidecar = g_steal_pointer (&data->sidecar);
-      self->checksum = g_steal_pointer (&data->checksum);
-      self->output = g_steal_pointer (&data->output);
-    }
-  else
-    {
-      self->sidecar = g_new0 (FerrySidecar, 1);
-      self->sidecar->server = g_strdup (data->server);
-      self->sidecar->offer_id = g_strdup (self->offer_id);
     }
   ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
                                 download_opened_cb, g_object_ref (self));
@@ -785,104 +660,9 @@ void
 ferry_transfer_start_download (FerryTransfer *self,
                                FerryDialer   *dialer)
 {
-  g_autoptr(GTask) task = NULL;
-  LocateData *data = g_new0 (LocateData, 1);
-
+  /* First what an earlier run left, then the connection: hashing a long prefix would
+   * otherwise keep a connection idle. */
   g_set_object (&self->dialer, dialer);
-  data->server = g_strdup (ferry_dialer_get_address (dialer));
-  data->offer_id = g_strdup (self->offer_id);
-  data->no_resume = (self->flags & FERRY_DOWNLOAD_NO_RESUME) != 0;
-  if (self->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
-    data->dir = g_object_ref (self->destination);
-  else
-    {
-      data->dir = g_file_get_parent (self->destination);
-      if (data->dir)
-        data->candidate = ferry_filename_part_for (self->destination);
-    }
-
-  task = g_task_new (self, self->cancellable, download_located_cb, NULL);
-  g_task_set_source_tag (task, ferry_transfer_start_download);
-  g_task_set_task_data (task, data, (GDestroyNotify) locate_data_free);
-  g_task_run_in_thread (task, locate_thread);
-}
-
-typedef struct
-{
-  GOutputStream *output;
-  GFile         *part;
-  FerrySidecar  *sidecar;   /* NULL: remove NAME.part and its sidecar */
-} StopData;
-
-static void
-stop_data_free (StopData *data)
-{
-  g_clear_object (&data->output);
-  g_clear_object (&data->part);
-  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
-  g_free (data);
-}
-
-static void
-stop_thread (GTask        *task,
-             gpointer      source_object,
-             gpointer      task_data,
-             GCancellable *cancellable)
-{
-  StopData *data = task_data;
-  g_autoptr(GError) error = NULL;
-
-  if (data->output && !g_output_stream_is_closed (data->output))
-    g_output_stream_close (data->output, NULL, NULL);
-
-  if (data->sidecar)
-    {
-      /* Written after the bytes it covers, which the close above put in the file. If it
-       * cannot be (a full disk), the one saved before still names a good prefix. */
-      if (!ferry_sidecar_save (data->sidecar, data->part, NULL, &error))
-        g_debug ("Could not save %s's resume state: %s", g_file_peek_path (data->part),
-                   error->message);
-    }
-  else
-    {
-      if (!g_file_delete (data->part, NULL, &error) &&
-          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-        g_warning ("Could not remove %s: %s", g_file_peek_path (data->part), error->message);
-      ferry_sidecar_remove (data->part, NULL);
-    }
-  g_task_return_boolean (task, TRUE);
-}
-
-void
-ferry_transfer_download_stop_async (FerryTransfer       *self,
-                                    const GError        *error,
-                                    GAsyncReadyCallback  callback,
-                                    gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-  StopData *data = g_new0 (StopData, 1);
-  gboolean keep = self->sidecar && !g_error_matches (error, FERRY_ERROR, FERRY_ERROR_CHECKSUM);
-
-  g_task_set_source_tag (task, ferry_transfer_download_stop_async);
-  data->part = g_object_ref (self->part);
-  g_set_object (&data->output, self->output);
-  /* A NAME.part found but not yet opened again is left as it was, sidecar and all. */
-  if (keep && self->output)
-    data->sidecar = download_sidecar_now (self);
-  else if (keep)
-    g_clear_object (&data->part);
-  self->part_kept = keep;
-  g_task_set_task_data (task, data, (GDestroyNotify) stop_data_free);
-  if (!data->part)
-    g_task_return_boolean (task, TRUE);
-  else
-    g_task_run_in_thread (task, stop_thread);
-}
-
-void
-ferry_transfer_download_stop_finish (FerryTransfer *self,
-                                     GAsyncResult  *result)
-{
-  g_return_if_fail (g_task_is_valid (result, self));
-  g_task_propagate_boolean (G_TASK (result), NULL);
+  ferry_transfer_locate_async (self, ferry_dialer_get_address (dialer), download_located_cb,
+                               NULL);
 }

@@ -106,6 +106,24 @@ void      ferry_transfer_start_upload   (FerryTransfer      *self,
                                          FerryDialer        *dialer);
 void      ferry_transfer_start_download (FerryTransfer      *self,
                                          FerryDialer        *dialer);
+/* ferry-transfer-resume.c. Before the request: the NAME.part and sidecar an earlier run left
+ * for this download (opened and locked, its good prefix hashed), or a new sidecar record. */
+void      ferry_transfer_locate_async   (FerryTransfer      *self,
+                                         const char         *server,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+gboolean  ferry_transfer_locate_finish  (FerryTransfer      *self,
+                                         GAsyncResult       *result,
+                                         GError            **error);
+/* The sidecar as of now (a new copy). */
+FerrySidecar *ferry_transfer_sidecar_now (FerryTransfer     *self);
+/* Rewrites the sidecar in a worker thread, after the bytes it covers are written. */
+void      ferry_transfer_checkpoint_async  (FerryTransfer       *self,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean  ferry_transfer_checkpoint_finish (FerryTransfer       *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
 /* For a download stopped by @error with NAME.part made: closes it and keeps it with its
  * sidecar for resuming, or removes both (a checksum mismatch, or nothing to resume). */
 void      ferry_transfer_download_stop_async  (FerryTransfer      *self,
