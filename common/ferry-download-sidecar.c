@@ -95,6 +95,18 @@ ferry_sidecar_remove (GFile        *part,
 }
 
 /* Reads a sidecar; NULL when it is missing or is not one of ours. */
+/* A key of digits only, as g_key_file_set_uint64() writes it ("-1" is not 2^64 - 1). */
+static gboolean
+get_count (GKeyFile   *keys,
+           const char *key,
+           guint64    *out)
+{
+  g_autofree char *text = g_key_file_get_string (keys, GROUP, key, NULL);
+
+  return text && g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, out, NULL);
+}
+
+/* Reads a sidecar; NULL when it is missing or is not one of ours. */
 static FerrySidecar *
 sidecar_load (GFile *file)
 {
@@ -102,7 +114,6 @@ sidecar_load (GFile *file)
   g_autoptr(FerrySidecar) self = g_new0 (FerrySidecar, 1);
   g_autofree char *offer_sha256 = NULL;
   g_autofree char *count_sha256 = NULL;
-  GError *error = NULL;
 
   if (!g_key_file_load_from_file (keys, g_file_peek_path (file), G_KEY_FILE_NONE, NULL))
     return NULL;
@@ -111,15 +122,8 @@ sidecar_load (GFile *file)
   self->offer_id = g_key_file_get_string (keys, GROUP, "offer-id", NULL);
   offer_sha256 = g_key_file_get_string (keys, GROUP, "offer-sha256", NULL);
   count_sha256 = g_key_file_get_string (keys, GROUP, "count-sha256", NULL);
-  self->size = g_key_file_get_uint64 (keys, GROUP, "size", &error);
-  if (!error)
-    self->count = g_key_file_get_uint64 (keys, GROUP, "count", &error);
-  if (error)
-    {
-      g_error_free (error);
-      return NULL;
-    }
   if (!self->server || !self->offer_id || !offer_sha256 || !count_sha256 ||
+      !get_count (keys, "size", &self->size) || !get_count (keys, "count", &self->count) ||
       !ferry_sha256_from_hex (offer_sha256, self->offer_sha256) ||
       !ferry_sha256_from_hex (count_sha256, self->count_sha256) ||
       self->count > self->size)
@@ -134,6 +138,15 @@ sidecar_matches (const FerrySidecar *self,
 {
   return self && g_strcmp0 (self->server, server) == 0 &&
          g_strcmp0 (self->offer_id, offer_id) == 0;
+}
+
+/* NAME.part is a regular file, not a symbolic link that would send the bytes elsewhere. */
+static gboolean
+is_regular_file (GFile        *part,
+                 GCancellable *cancellable)
+{
+  return g_file_query_file_type (part, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable) ==
+         G_FILE_TYPE_REGULAR;
 }
 
 GFile *
@@ -153,7 +166,7 @@ ferry_sidecar_find (GFile         *dir,
       g_autoptr(GFile) file = ferry_sidecar_file_for (candidate);
       g_autoptr(FerrySidecar) sidecar = sidecar_load (file);
 
-      if (!sidecar_matches (sidecar, server, offer_id))
+      if (!sidecar_matches (sidecar, server, offer_id) || !is_regular_file (candidate, cancellable))
         return NULL;
       *out_sidecar = g_steal_pointer (&sidecar);
       return g_object_ref (candidate);
@@ -166,6 +179,7 @@ ferry_sidecar_find (GFile         *dir,
     {
       g_autoptr(FerrySidecar) sidecar = NULL;
       g_autoptr(GFile) sidecar_file = NULL;
+      g_autoptr(GFile) part = NULL;
       g_autofree char *part_name = NULL;
       GFileInfo *info = NULL;
       const char *name;
@@ -180,8 +194,11 @@ ferry_sidecar_find (GFile         *dir,
       if (!sidecar_matches (sidecar, server, offer_id))
         continue;
       part_name = g_strndup (name, strlen (name) - strlen (SIDECAR_SUFFIX));
+      part = g_file_get_child (dir, part_name);
+      if (!is_regular_file (part, cancellable))
+        continue;
       *out_sidecar = g_steal_pointer (&sidecar);
-      return g_file_get_child (dir, part_name);
+      return g_steal_pointer (&part);
     }
   return NULL;
 }

@@ -40,8 +40,9 @@ void          ferry_sidecar_remove      (GFile              *part,
                                          GCancellable       *cancellable);
 
 /* The NAME.part in @dir whose sidecar names @offer_id on @server: only @candidate (a
- * NAME.part) when it is given, otherwise every *.part.ferry of @dir. Returns NULL when there
- * is none; sets @out_sidecar otherwise. */
+ * NAME.part) when it is given, otherwise every *.part.ferry of @dir. NAME.part must be a
+ * regular file (not a symbolic link). Returns NULL when there is none; sets @out_sidecar
+ * otherwise. A sidecar that does not parse is not ours and is ignored. */
 GFile        *ferry_sidecar_find        (GFile              *dir,
                                          GFile              *candidate,
                                          const char         *server,
