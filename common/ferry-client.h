@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ferry-dialer.h"
 #include "ferry-offer.h"
 #include "ferry-transfer.h"
 
@@ -130,6 +131,8 @@ gboolean          ferry_client_get_reconnect           (FerryClient          *se
 /* A GListModel of FerryOffer, oldest first, kept live by the control session. A reconnect
  * replaces its contents with the new snapshot in one items-changed. */
 GListModel       *ferry_client_get_offers              (FerryClient          *self);
+/* The part that opens connections and keeps the idle ones (its pool): for tests. */
+FerryDialer      *ferry_client_get_dialer              (FerryClient          *self);
 FerryOffer       *ferry_client_lookup_offer            (FerryClient          *self,
                                                         const char           *id);
 /* A GListModel of FerryTransfer: every transfer made by this client, in start order. */
@@ -181,8 +184,9 @@ gboolean          ferry_client_check_upload_finish     (FerryClient          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
-/* New transfers, not started: call ferry_transfer_run_async(). Each runs on its own
- * connection. @name NULL means the file's display name. */
+/* New transfers, not started: call ferry_transfer_run_async(). They share the dialer's
+ * request connections (at most 4 at once, kept idle between requests). @name NULL means the
+ * file's display name. */
 FerryTransfer    *ferry_client_upload                  (FerryClient          *self,
                                                         GFile                *file,
                                                         const char           *name);

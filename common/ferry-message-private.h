@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 #define FERRY_HELLO_TYPE      "(ussaya{sv})"
 #define FERRY_WELCOME_TYPE    "(usta{sv})"
 #define FERRY_SUBSCRIBE_TYPE  "()"
-#define FERRY_OFFER_TYPE      "(sstaysxxb)"
+#define FERRY_OFFER_TYPE      "(sstaysxxba{sv})"
 #define FERRY_SYNCED_TYPE     "(u)"
 #define FERRY_DELETED_TYPE    "(s)"
 #define FERRY_UPLOAD_TYPE     "(stsa{sv})"

@@ -29,7 +29,7 @@
 
 G_BEGIN_DECLS
 
-#define FERRY_PROTOCOL_VERSION   1
+#define FERRY_PROTOCOL_VERSION   2
 #define FERRY_SECRET_SIZE        32
 #define FERRY_SHA256_SIZE        32
 #define FERRY_MAX_ID_LEN         64
@@ -42,6 +42,7 @@ G_BEGIN_DECLS
 #define FERRY_WELCOME_OPTION_AUTH    "auth"       /* b: the server requires a password */
 #define FERRY_WELCOME_OPTION_KEEP_PARTIAL "keep-partial" /* t: seconds a partial upload is kept */
 #define FERRY_DOWNLOAD_OPTION_IF_SHA256 "if-sha256" /* ay: resume only if the offer is this */
+#define FERRY_OPTION_FOLDER          "folder"     /* (ut), OFFER and UPLOAD: files, bytes */
 
 /* Checks a decoded frame's payload: normal form of exactly the right type, and every field
  * within its limit. Returns a new reference for the accessors below, or NULL with
@@ -86,7 +87,8 @@ void          ferry_msg_welcome_get        (GVariant      *welcome,
 /* SUBSCRIBE, C → S: no fields. */
 GBytes       *ferry_msg_subscribe_new      (void);
 
-/* OFFER, S → C. @flags is 0 or FERRY_FRAME_FLAG_SNAPSHOT; @sha256 is FERRY_SHA256_SIZE bytes. */
+/* OFFER, S → C. @flags is 0 or FERRY_FRAME_FLAG_SNAPSHOT; @sha256 is FERRY_SHA256_SIZE bytes.
+ * @folder_files and @folder_bytes describe a folder offer; 0 and 0 for a file. */
 GBytes       *ferry_msg_offer_new          (const char    *id,
                                             const char    *name,
                                             guint64        size,
@@ -95,6 +97,8 @@ GBytes       *ferry_msg_offer_new          (const char    *id,
                                             gint64         created,
                                             gint64         expires,
                                             gboolean       mine,
+                                            guint32        folder_files,
+                                            guint64        folder_bytes,
                                             guint16        flags);
 void          ferry_msg_offer_get          (GVariant      *offer,
                                             const char   **id,
@@ -104,7 +108,9 @@ void          ferry_msg_offer_get          (GVariant      *offer,
                                             const char   **uploader,
                                             gint64        *created,
                                             gint64        *expires,
-                                            gboolean      *mine);
+                                            gboolean      *mine,
+                                            guint32       *folder_files,
+                                            guint64       *folder_bytes);
 
 /* SYNCED, S → C: the number of offers in the snapshot. */
 GBytes       *ferry_msg_synced_new         (guint32        count);
@@ -114,14 +120,19 @@ guint32       ferry_msg_synced_get_count   (GVariant      *synced);
 GBytes       *ferry_msg_deleted_new        (const char    *id);
 const char   *ferry_msg_deleted_get_id     (GVariant      *deleted);
 
-/* UPLOAD, C → S. @resume_token is "" for a new upload. */
+/* UPLOAD, C → S. @resume_token is "" for a new upload. @folder_files and @folder_bytes
+ * announce a folder stream; 0 and 0 for a file. */
 GBytes       *ferry_msg_upload_new         (const char    *name,
                                             guint64        size,
-                                            const char    *resume_token);
+                                            const char    *resume_token,
+                                            guint32        folder_files,
+                                            guint64        folder_bytes);
 void          ferry_msg_upload_get         (GVariant      *upload,
                                             const char   **name,
                                             guint64       *size,
-                                            const char   **resume_token);
+                                            const char   **resume_token,
+                                            guint32       *folder_files,
+                                            guint64       *folder_bytes);
 
 /* ACCEPT, S → C. */
 GBytes       *ferry_msg_accept_new         (const char    *resume_token,

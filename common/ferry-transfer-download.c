@@ -575,7 +575,8 @@ download_offer_cb (GObject      *object,
   PrepareData *data;
   GError *error = NULL;
 
-  v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_OFFER, &error);
+  v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_OFFER,
+                                   &self->connection, &error);
   if (!v)
     {
       ferry_transfer_fail (self, error);
@@ -610,17 +611,17 @@ download_offer_cb (GObject      *object,
 }
 
 static void
-download_opened_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+download_located_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
-  g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
+  g_autoptr(FerryDialer) dialer = g_steal_pointer (&self->dialer);
   GError *error = NULL;
   guint64 offset = 0;
   const guint8 *if_sha256 = NULL;
 
-  self->connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
-  if (!self->connection)
+  if (!ferry_transfer_locate_finish (self, result, &error))
     {
       ferry_transfer_fail (self, error);
       return;
@@ -632,35 +633,16 @@ download_opened_cb (GObject      *object,
       offset = self->sidecar->count;
       if_sha256 = self->sidecar->offer_sha256;
     }
-  ferry_connection_send_message (self->connection,
-                                 ferry_msg_download_new (self->offer_id, offset, if_sha256));
-  ferry_connection_read_async (self->connection, self->cancellable,
-                               download_offer_cb, g_object_ref (self));
-}
-
-static void
-download_located_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
-  g_autoptr(FerryDialer) dialer = g_steal_pointer (&self->dialer);
-  GError *error = NULL;
-
-  if (!ferry_transfer_locate_finish (self, result, &error))
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
-                                download_opened_cb, g_object_ref (self));
+  ferry_dialer_request_async (dialer, ferry_msg_download_new (self->offer_id, offset, if_sha256),
+                              ferry_transfer_set_server_busy, self, self->cancellable,
+                              download_offer_cb, g_object_ref (self));
 }
 
 void
 ferry_transfer_start_download (FerryTransfer *self,
                                FerryDialer   *dialer)
 {
-  /* First what an earlier run left, then the connection: hashing a long prefix would
+  /* First what an earlier run left, then the request: hashing a long prefix would
    * otherwise keep a connection idle. */
   g_set_object (&self->dialer, dialer);
   ferry_transfer_locate_async (self, ferry_dialer_get_address (dialer), download_located_cb,

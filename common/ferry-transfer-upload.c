@@ -18,6 +18,7 @@
 #define SEND_ERROR_GRACE_SECONDS 3
 
 static void upload_read_next (FerryTransfer *self);
+static GError *too_large_error (const char *name, guint64 size, guint64 limit);
 
 /* An ERROR frame from the server (any wire code), as opposed to a local or socket failure. */
 static gboolean
@@ -214,8 +215,17 @@ upload_accepted_cb (GObject      *object,
   g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
   guint64 offset;
+  guint64 limit;
 
-  v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_ACCEPT, &error);
+  v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_ACCEPT,
+                                   &self->connection, &error);
+  limit = ferry_dialer_get_max_file_size (FERRY_DIALER (object));
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_TOO_LARGE) && limit > 0)
+    {
+      /* The limit came with this connection's WELCOME: the same sentence as the pre-check. */
+      g_clear_error (&error);
+      error = too_large_error (self->name, self->total, limit);
+    }
   if (!v)
     {
       ferry_transfer_fail (self, error);
@@ -388,36 +398,6 @@ ferry_file_display_basename (GFile *file)
 }
 
 static void
-upload_opened_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(FerryTransfer) self = user_data;
-  FerryDialer *dialer = FERRY_DIALER (object);
-  GError *error = NULL;
-  guint64 limit;
-
-  self->connection = ferry_dialer_open_finish (dialer, result, &error);
-  if (!self->connection)
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-
-  limit = ferry_dialer_get_max_file_size (dialer);
-  if (limit > 0 && self->total > limit)
-    {
-      ferry_transfer_fail (self, too_large_error (self->name, self->total, limit));
-      return;
-    }
-
-  ferry_connection_send_message (self->connection,
-                                 ferry_msg_upload_new (self->name, self->total, ""));
-  ferry_connection_read_async (self->connection, self->cancellable,
-                               upload_accepted_cb, g_object_ref (self));
-}
-
-static void
 upload_file_info_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -453,8 +433,11 @@ upload_file_info_cb (GObject      *object,
       return;
     }
 
-  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
-                                upload_opened_cb, g_object_ref (self));
+  /* The server refuses a file over its limit (TOO_LARGE) before ACCEPT, if the limit was not
+   * known yet. */
+  ferry_dialer_request_async (dialer, ferry_msg_upload_new (self->name, self->total, "", 0, 0),
+                              ferry_transfer_set_server_busy, self, self->cancellable,
+                              upload_accepted_cb, g_object_ref (self));
 }
 
 static void

@@ -473,8 +473,13 @@ ferry_transfer_finish (FerryTransfer *self,
 
   if (self->connection)
     {
+      g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
+
+      /* Answered in full: the connection carries the next request (keep-alive). */
       if (error)
         ferry_connection_abort (self->connection);
+      else if (queue)
+        ferry_dialer_release (ferry_transfer_queue_get_dialer (queue), self->connection);
       else
         ferry_connection_close_async (self->connection, NULL, NULL, NULL);
       g_clear_object (&self->connection);

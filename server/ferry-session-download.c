@@ -143,7 +143,7 @@ download_next (FerrySessionDownload *self)
     {
       ferry_session_send_message (self->session, ferry_msg_end_new (row->sha256));
       g_debug ("%s: sent %s (“%s”)", self->session->peer, row->id, row->name);
-      ferry_session_close (self->session);
+      ferry_session_request_done (self->session);
       return;
     }
 

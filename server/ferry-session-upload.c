@@ -232,7 +232,7 @@ ferry_session_upload_start (FerrySessionHandler *handler,
       return;
     }
   /* v1: a resume token is accepted and answered with a fresh upload from 0. */
-  ferry_msg_upload_get (value, &name, &size, NULL);
+  ferry_msg_upload_get (value, &name, &size, NULL, NULL, NULL);
 
   if (size > max_file_size || size > G_MAXINT64)
     {
@@ -496,7 +496,7 @@ commit_cb (GObject      *object,
 
   ferry_session_send_offer (session, row, 0);
   ferry_hub_publish_offer (session->hub, row);
-  ferry_session_close (session);
+  ferry_session_request_done (session);
 }
 
 static void

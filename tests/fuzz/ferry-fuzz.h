@@ -64,6 +64,8 @@ ferry_fuzz_check_frame (const FerryFrame *frame)
                                                     ferry_offer_get_created (offer),
                                                     ferry_offer_get_expires (offer),
                                                     ferry_offer_get_mine (offer),
+                                                    ferry_offer_get_folder_files (offer),
+                                                    ferry_offer_get_folder_bytes (offer),
                                                     frame->flags);
       gsize len;
       const guint8 *p = g_bytes_get_data (back, &len);

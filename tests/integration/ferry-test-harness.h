@@ -90,9 +90,18 @@ void             ferry_test_raw_expect_error  (GIOStream        *conn,
  * nothing more holds a TLS handshake of the server open. */
 GBytes          *ferry_test_capture_client_hello (void);
 
-/* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir; returns its exit status. */
+/* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir (and XDG_CACHE_HOME=@config_dir/cache);
+ * returns its exit status. */
 int              ferry_test_cli               (FerryTestServer  *server,
                                                const char       *config_dir,
+                                               char            **out,
+                                               char            **err,
+                                               const char       *first_arg,
+                                               ...);
+/* The same, with @input on its standard input. */
+int              ferry_test_cli_with_input    (FerryTestServer  *server,
+                                               const char       *config_dir,
+                                               const char       *input,
                                                char            **out,
                                                char            **err,
                                                const char       *first_arg,

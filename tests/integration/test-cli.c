@@ -281,6 +281,97 @@ test_watch (Fixture       *f,
   g_subprocess_wait (watch, NULL, NULL);
 }
 
+/* upload FILE FILE missing FILE: every file but the missing one is shared, ids in argument
+ * order, exit 1; download ID ID saves both, paths in argument order. */
+static void
+test_many_files (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *a = ferry_test_make_file (f->tmp, "a.bin", 10240);
+  g_autofree char *b = ferry_test_make_file (f->tmp, "b.bin", 20480);
+  g_autofree char *c = ferry_test_make_file (f->tmp, "c.bin", 1);
+  g_autofree char *missing = g_build_filename (f->tmp, "missing.bin", NULL);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "out", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *paths = NULL;
+  g_auto(GStrv) ids = NULL;
+  g_auto(GStrv) saved = NULL;
+
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, &err, "upload", a, b, missing, c,
+                                   NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "missing.bin"));
+  ids = g_strsplit (g_strchomp (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (ids), ==, 3);
+
+  g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &paths, NULL, "download", ids[2], ids[0],
+                                   "-o", out_dir, NULL), ==, 0);
+  saved = g_strsplit (g_strchomp (paths), "\n", -1);
+  g_assert_cmpuint (g_strv_length (saved), ==, 2);
+  g_assert_true (g_str_has_suffix (saved[0], "/c.bin"));
+  g_assert_true (g_str_has_suffix (saved[1], "/a.bin"));
+  {
+    g_autofree char *want = ferry_test_sha256_file (a);
+    g_autofree char *got = ferry_test_sha256_file (saved[1]);
+
+    g_assert_cmpstr (got, ==, want);
+  }
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, 2);
+}
+
+/* download --all --match GLOB takes the offers whose name matches, and only those. */
+static void
+test_download_all_match (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *r1 = ferry_test_make_file (f->tmp, "report-1.txt", 100);
+  g_autofree char *r2 = ferry_test_make_file (f->tmp, "report-2.txt", 200);
+  g_autofree char *photo = ferry_test_make_file (f->tmp, "photo.jpg", 300);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "out", NULL);
+  g_autofree char *r1_saved = g_build_filename (out_dir, "report-1.txt", NULL);
+  g_autofree char *r2_saved = g_build_filename (out_dir, "report-2.txt", NULL);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, NULL, NULL, "upload", r1, r2, photo,
+                                   NULL), ==, 0);
+  g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "download", "--all",
+                                   "--match", "report-*", "-o", out_dir, NULL), ==, 0);
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, 2);
+  g_assert_true (g_file_test (r1_saved, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (r2_saved, G_FILE_TEST_IS_REGULAR));
+}
+
+/* upload - --name NAME shares standard input under NAME, and leaves no spool file behind. */
+static void
+test_upload_stdin (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *text = "from a pipe\n";
+  g_autofree char *cache = g_build_filename (f->config, "cache", "ferry", NULL);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "out", NULL);
+  g_autofree char *saved = g_build_filename (out_dir, "piped.txt", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *content = NULL;
+
+  g_assert_cmpint (ferry_test_cli_with_input (f->server, f->config, text, &out, NULL, "upload",
+                                              "-", "--name", "piped.txt", NULL), ==, 0);
+  g_strchomp (out);
+  g_assert_cmpuint (strlen (out), ==, 16);
+  g_assert_cmpuint (ferry_test_count_dir (cache), ==, 0);
+
+  g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, NULL, NULL, "download", out, "-o",
+                                   out_dir, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (saved, &content, NULL, NULL));
+  g_assert_cmpstr (content, ==, text);
+
+  /* "-" without --name is a usage error. */
+  g_assert_cmpint (ferry_test_cli_with_input (f->server, f->config, text, NULL, NULL, "upload",
+                                              "-", NULL), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -296,6 +387,9 @@ main (int    argc,
   ADD ("/cli/download-never-overwrites", test_download_never_overwrites);
   ADD ("/cli/delete-and-errors", test_delete_and_errors);
   ADD ("/cli/watch", test_watch);
+  ADD ("/cli/many-files", test_many_files);
+  ADD ("/cli/download-all-match", test_download_all_match);
+  ADD ("/cli/upload-stdin", test_upload_stdin);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
 
   return g_test_run ();

@@ -162,7 +162,7 @@ offer_frame (const char *id,
 
   memset (sha, 0xab, sizeof sha);
   return ferry_msg_offer_new (id, name, G_GUINT64_CONSTANT (123456789012), sha, uploader,
-                              1700000000, 1700086400, mine, flags);
+                              1700000000, 1700086400, mine, 0, 0, flags);
 }
 
 static GBytes *
@@ -208,10 +208,11 @@ offer_variant (const char *id,
                gsize       sha_len,
                const char *uploader)
 {
-  return g_variant_new ("(sst@ays@x@x@b)", id, name, G_GUINT64_CONSTANT (123456789012),
+  return g_variant_new ("(sst@ays@x@x@b@a{sv})", id, name, G_GUINT64_CONSTANT (123456789012),
                         bytes_variant (sha_len, 0xab), uploader,
                         g_variant_new_int64 (1700000000), g_variant_new_int64 (1700086400),
-                        g_variant_new_boolean (TRUE));
+                        g_variant_new_boolean (TRUE),
+                        g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
 }
 
 static GVariant *
@@ -241,12 +242,18 @@ test_round_trip_all_types (void)
                        "[byte 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, "
                        "0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, "
                        "0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55], 'bob', "
-                       "int64 -5, int64 9223372036854775807, false)" },
+                       "int64 -5, int64 9223372036854775807, false, @a{sv} {})" },
+    { FERRY_MSG_OFFER, "('ab', 'photos', uint64 5, "
+                       "[byte 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, "
+                       "0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, "
+                       "0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55], 'bob', "
+                       "int64 0, int64 0, true, {'folder': <(uint32 3, uint64 2)>})" },
     { FERRY_MSG_SYNCED, "(uint32 0,)" },
     { FERRY_MSG_SYNCED, "(uint32 4294967295,)" },
     { FERRY_MSG_DELETED, "('ff',)" },
     { FERRY_MSG_UPLOAD, "('a.txt', uint64 0, '', @a{sv} {})" },
     { FERRY_MSG_UPLOAD, "('b', uint64 9223372036854775807, 'abc123', {'k': <true>})" },
+    { FERRY_MSG_UPLOAD, "('c', uint64 1, '', {'folder': <(uint32 1, uint64 1)>})" },
     { FERRY_MSG_ACCEPT, "('', uint64 0)" },
     { FERRY_MSG_ACCEPT, "('00aa', uint64 262144)" },
     { FERRY_MSG_END, "([byte 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, "
@@ -301,7 +308,7 @@ test_awkward_names (void)
     {
       const char *name = awkward_names[i];
       g_autoptr(GBytes) offer_bytes = offer_frame ("abc", name, name, TRUE, 0);
-      g_autoptr(GBytes) upload_bytes = ferry_msg_upload_new (name, 1, "");
+      g_autoptr(GBytes) upload_bytes = ferry_msg_upload_new (name, 1, "", 0, 0);
       g_autoptr(GVariant) offer = typed_parse (g_bytes_ref (offer_bytes), FERRY_MSG_OFFER, 0);
       g_autoptr(GVariant) upload = typed_parse (g_bytes_ref (upload_bytes), FERRY_MSG_UPLOAD, 0);
       const char *offer_name = NULL;
@@ -310,10 +317,10 @@ test_awkward_names (void)
       gsize len = 0;
 
       ferry_msg_offer_get (offer, NULL, &offer_name, NULL, NULL, &offer_uploader, NULL, NULL,
-                           NULL);
+                           NULL, NULL, NULL);
       g_assert_cmpmem (offer_name, strlen (offer_name), name, strlen (name));
       g_assert_cmpmem (offer_uploader, strlen (offer_uploader), name, strlen (name));
-      ferry_msg_upload_get (upload, &upload_name, NULL, NULL);
+      ferry_msg_upload_get (upload, &upload_name, NULL, NULL, NULL, NULL);
       g_assert_cmpmem (upload_name, strlen (upload_name), name, strlen (name));
 
       /* And the name sits in the payload literally, not escaped or rewritten. */
@@ -630,11 +637,11 @@ test_file_names (void)
     g_string_append (emoji_1024, "🚢");
   g_assert_cmpuint (emoji_1024->len, ==, 1024);
 
-  ok = typed_parse (ferry_msg_upload_new (name1024, 1, ""), FERRY_MSG_UPLOAD, 0);
+  ok = typed_parse (ferry_msg_upload_new (name1024, 1, "", 0, 0), FERRY_MSG_UPLOAD, 0);
   ok_emoji = typed_parse (offer_frame ("abc", emoji_1024->str, "u", TRUE, 0), FERRY_MSG_OFFER, 0);
 
-  typed_refused (ferry_msg_upload_new ("", 1, ""), FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_upload_new (name1025, 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("", 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new (name1025, 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
   typed_refused (offer_frame ("abc", "", "u", TRUE, 0), FERRY_ERROR_INVALID_NAME);
   typed_refused (offer_frame ("abc", name1025, "u", TRUE, 0), FERRY_ERROR_INVALID_NAME);
 
@@ -670,7 +677,7 @@ test_ids (void)
       /* Resume tokens may be empty, but otherwise follow the same rule. */
       if (*id)
         {
-          typed_refused (ferry_msg_upload_new ("n", 1, id), FERRY_ERROR_MALFORMED);
+          typed_refused (ferry_msg_upload_new ("n", 1, id, 0, 0), FERRY_ERROR_MALFORMED);
           typed_refused (ferry_msg_accept_new (id, 0), FERRY_ERROR_MALFORMED);
         }
     }
@@ -918,7 +925,10 @@ test_typed_round_trip (void)
       g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("0123456789abcdef",
                                                                 "a:b\nc.txt", G_MAXUINT64,
                                                                 sha, "Bob", G_MININT64,
-                                                                G_MAXINT64, snapshot, flags),
+                                                                G_MAXINT64, snapshot,
+                                                                snapshot ? G_MAXUINT32 : 0,
+                                                                snapshot ? G_MAXUINT64 : 0,
+                                                                flags),
                                            FERRY_MSG_OFFER, flags);
       const char *id = NULL;
       const char *name = NULL;
@@ -928,9 +938,14 @@ test_typed_round_trip (void)
       gint64 created = 0;
       gint64 expires = 0;
       gboolean mine = !snapshot;
+      guint32 folder_files = 1;
+      guint64 folder_bytes = 1;
 
+      /* A folder offer (snapshot) carries the `folder` option; a file offer has none. */
       ferry_msg_offer_get (v, &id, &name, &size, &got_sha, &uploader, &created, &expires,
-                           &mine);
+                           &mine, &folder_files, &folder_bytes);
+      g_assert_cmpuint (folder_files, ==, snapshot ? G_MAXUINT32 : 0);
+      g_assert_cmpuint (folder_bytes, ==, snapshot ? G_MAXUINT64 : 0);
       g_assert_cmpstr (id, ==, "0123456789abcdef");
       g_assert_cmpstr (name, ==, "a:b\nc.txt");
       g_assert_cmpuint (size, ==, G_MAXUINT64);
@@ -952,13 +967,18 @@ test_typed_round_trip (void)
     g_assert_cmpstr (ferry_msg_deleted_get_id (v), ==, "00ff");
   }
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("🚢.mkv", G_MAXINT64, "abc123"),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("🚢.mkv", G_MAXINT64, "abc123",
+                                                               7, 12345),
                                          FERRY_MSG_UPLOAD, 0);
     const char *name = NULL;
     const char *token = NULL;
     guint64 size = 0;
+    guint32 folder_files = 0;
+    guint64 folder_bytes = 0;
 
-    ferry_msg_upload_get (v, &name, &size, &token);
+    ferry_msg_upload_get (v, &name, &size, &token, &folder_files, &folder_bytes);
+    g_assert_cmpuint (folder_files, ==, 7);
+    g_assert_cmpuint (folder_bytes, ==, 12345);
     g_assert_cmpstr (name, ==, "🚢.mkv");
     g_assert_cmpuint (size, ==, G_MAXINT64);
     g_assert_cmpstr (token, ==, "abc123");
@@ -1042,11 +1062,11 @@ test_typed_round_trip (void)
   /* Fields the caller does not want may be skipped. */
   {
     g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("ab", "n", 1, sha, "u", 2, 3, TRUE,
-                                                              0),
+                                                              0, 0, 0),
                                          FERRY_MSG_OFFER, 0);
     const char *name = NULL;
 
-    ferry_msg_offer_get (v, NULL, &name, NULL, NULL, NULL, NULL, NULL, NULL);
+    ferry_msg_offer_get (v, NULL, &name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     g_assert_cmpstr (name, ==, "n");
   }
 }
@@ -1122,26 +1142,26 @@ test_typed_limits (void)
   /* OFFER: id 1 to 64 hex digits, name 1 to 1024 bytes, uploader 1 to 64. */
   {
     g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new (id64, n1024, 0, sha, u64, 0, 0,
-                                                              FALSE, 0),
+                                                              FALSE, 0, 0, 0),
                                          FERRY_MSG_OFFER, 0);
     const char *id = NULL;
     const char *name = NULL;
     const char *uploader = NULL;
 
-    ferry_msg_offer_get (v, &id, &name, NULL, NULL, &uploader, NULL, NULL, NULL);
+    ferry_msg_offer_get (v, &id, &name, NULL, NULL, &uploader, NULL, NULL, NULL, NULL, NULL);
     g_assert_cmpstr (id, ==, id64);
     g_assert_cmpstr (name, ==, n1024);
     g_assert_cmpstr (uploader, ==, u64);
   }
-  typed_refused (ferry_msg_offer_new (id65, "n", 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new (id65, "n", 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_MALFORMED);
-  typed_refused (ferry_msg_offer_new ("", "n", 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("", "n", 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_MALFORMED);
-  typed_refused (ferry_msg_offer_new ("ab", n1025, 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("ab", n1025, 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_offer_new ("ab", "", 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("ab", "", 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_offer_new ("ab", "n", 0, sha, u65, 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("ab", "n", 0, sha, u65, 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_INVALID_NAME);
 
   /* DELETED, DELETE, DOWNLOAD: an id of 1 to 64 hex digits. */
@@ -1165,18 +1185,18 @@ test_typed_limits (void)
 
   /* UPLOAD: name 1 to 1024 bytes, resume token empty or 1 to 64 hex digits. */
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new (n1024, 1, id64),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new (n1024, 1, id64, 0, 0),
                                          FERRY_MSG_UPLOAD, 0);
     const char *name = NULL;
     const char *token = NULL;
 
-    ferry_msg_upload_get (v, &name, NULL, &token);
+    ferry_msg_upload_get (v, &name, NULL, &token, NULL, NULL);
     g_assert_cmpstr (name, ==, n1024);
     g_assert_cmpstr (token, ==, id64);
   }
-  typed_refused (ferry_msg_upload_new (n1025, 1, ""), FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_upload_new ("", 1, ""), FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_upload_new ("n", 1, id65), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_upload_new (n1025, 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("", 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("n", 1, id65, 0, 0), FERRY_ERROR_MALFORMED);
 
   /* ACCEPT: the same rule for its token. */
   {
