@@ -15,7 +15,9 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <signal.h>
 #include <glib/gi18n.h>
+#include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
@@ -120,6 +122,22 @@ item_done_cb (GObject      *object,
   batch_report (ref->batch);
 }
 
+/* Ctrl+C: every transfer of the batch stops cleanly, keeping what it moved for resuming. */
+static gboolean
+batch_interrupt_cb (gpointer user_data)
+{
+  Batch *batch = user_data;
+
+  for (guint i = 0; i < batch->items->len; i++)
+    {
+      BatchItem *item = &g_array_index (batch->items, BatchItem, i);
+
+      if (item->attempt.transfer)
+        ferry_transfer_cancel (item->attempt.transfer);
+    }
+  return G_SOURCE_CONTINUE;
+}
+
 /* Runs every item of @batch; returns the exit code. */
 static int
 batch_run (FerryClient *client,
@@ -127,6 +145,7 @@ batch_run (FerryClient *client,
            const char  *verb)
 {
   BatchItem *first = &g_array_index (batch->items, BatchItem, 0);
+  guint interrupt_id;
   guint pending;
   int code;
 
@@ -157,6 +176,7 @@ batch_run (FerryClient *client,
       ferry_transfer_run_async (item->attempt.transfer, NULL, item_done_cb, ref);
     }
 
+  interrupt_id = g_unix_signal_add (SIGINT, batch_interrupt_cb, batch);
   do
     {
       pending = batch->items->len - batch->reported;
@@ -164,6 +184,7 @@ batch_run (FerryClient *client,
         g_main_context_iteration (NULL, TRUE);
     }
   while (pending > 0);
+  g_source_remove (interrupt_id);
 
   return batch->failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
@@ -334,6 +355,7 @@ ferry_cli_download (FerryClient  *client,
   g_autofree char *output = NULL;
   g_autofree char *match = NULL;
   gboolean all = FALSE;
+  gboolean no_resume = FALSE;
   GOptionEntry entries[] = {
     { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
       N_("Save into this folder (or, for one file, as this file; never overwriting)"),
@@ -341,6 +363,8 @@ ferry_cli_download (FerryClient  *client,
     { "all", 0, 0, G_OPTION_ARG_NONE, &all, N_("Download every shared file"), NULL },
     { "match", 0, 0, G_OPTION_ARG_STRING, &match,
       N_("With --all: only files whose name matches this pattern (* and ?)"), N_("GLOB") },
+    { "no-resume", 0, 0, G_OPTION_ARG_NONE, &no_resume,
+      N_("Start over instead of continuing an interrupted download"), NULL },
     { NULL }
   };
   g_autoptr(Batch) batch = batch_new (FALSE);
@@ -360,6 +384,8 @@ ferry_cli_download (FerryClient  *client,
   destination = g_file_new_for_commandline_arg (output ? output : ".");
   if (g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
     flags |= FERRY_DOWNLOAD_INTO_DIRECTORY;
+  if (no_resume)
+    flags |= FERRY_DOWNLOAD_NO_RESUME;
 
   if (all)
     {

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <glib-unix.h>
 
 #include "ferry-cli-private.h"
 #include "ferry-cli-progress.h"
@@ -39,6 +41,7 @@ static char *opt_trust;
 static char *opt_password_file;
 static gboolean opt_no_tls;
 static gboolean opt_version;
+static gboolean interrupted;   /* Ctrl+C stopped a transfer */
 
 /* ---- waiting on async calls from a command-line program ----------------------------------- */
 
@@ -310,16 +313,42 @@ load_password_file (FerryClient  *client,
 
 /* ---- transfers ----------------------------------------------------------------------------- */
 
+/* Ctrl+C: the transfer stops cleanly, and what it moved is kept for resuming. */
+static gboolean
+interrupt_cb (gpointer user_data)
+{
+  interrupted = TRUE;
+  ferry_transfer_cancel (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
 gboolean
 ferry_cli_run_transfer (FerryTransfer  *transfer,
                         const char     *verb,
                         GError        **error)
 {
-  g_autoptr(FerryCliProgress) progress G_GNUC_UNUSED = ferry_cli_progress_new (transfer, verb);
+  /* No progress bar without a verb (one of several transfers). */
+  g_autoptr(FerryCliProgress) progress G_GNUC_UNUSED =
+    verb ? ferry_cli_progress_new (transfer, verb) : NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint interrupt_id = g_unix_signal_add (SIGINT, interrupt_cb, transfer);
+  gboolean ok;
 
   ferry_transfer_run_async (transfer, NULL, ferry_cli_store_result_cb, &result);
-  return ferry_transfer_run_finish (transfer, ferry_cli_wait_for (&result), error);
+  ok = ferry_transfer_run_finish (transfer, ferry_cli_wait_for (&result), &local_error);
+  g_source_remove (interrupt_id);
+  if (!ok && interrupted)
+    {
+      g_clear_error (&local_error);
+      local_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                         ferry_transfer_get_resumable (transfer)
+                                         ? _("Stopped. Run the same command again to resume.")
+                                         : _("Stopped."));
+    }
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
 }
 
 gboolean
@@ -335,13 +364,6 @@ ferry_cli_transfer_attempt (FerryClient  *client,
   else
     attempt->transfer = ferry_client_download (client, attempt->offer_id,
                                                attempt->destination, attempt->flags);
-  if (!attempt->verb)
-    {
-      g_autoptr(GAsyncResult) result = NULL;
-
-      ferry_transfer_run_async (attempt->transfer, NULL, ferry_cli_store_result_cb, &result);
-      return ferry_transfer_run_finish (attempt->transfer, ferry_cli_wait_for (&result), error);
-    }
   return ferry_cli_run_transfer (attempt->transfer, attempt->verb, error);
 }
 

@@ -26,8 +26,11 @@
 /* How many numbered names a download tries before giving up. */
 #define MAX_NUMBER 9999
 #define FALLBACK_NAME "download"
+#define SIDECAR_SUFFIX ".ferry"
 
-G_STATIC_ASSERT (FERRY_FILENAME_MAX_BYTES + sizeof PART_SUFFIX - 1 == NAME_MAX_BYTES);
+/* NAME.part and its resume sidecar NAME.part.ferry both fit (docs/PROTOCOL.md §5). */
+G_STATIC_ASSERT (FERRY_FILENAME_MAX_BYTES + sizeof PART_SUFFIX - 1 + sizeof SIDECAR_SUFFIX - 1
+                 <= NAME_MAX_BYTES);
 
 typedef enum
 {

@@ -8,9 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* The longest name Ferry picks for a download, in bytes: NAME_MAX (255) less ".part", so that
- * NAME.part, the file being written, fits too. */
-#define FERRY_FILENAME_MAX_BYTES 250
+/* The longest name Ferry picks for a download, in bytes: NAME_MAX (255) less ".part.ferry", so
+ * that NAME.part, the file being written, and its resume sidecar NAME.part.ferry fit too. */
+#define FERRY_FILENAME_MAX_BYTES 240
 
 /* Returns a name that is safe as one path component on any desktop file system and still
  * readable: "/" and "\" become "_", control characters (C0, DEL, C1, U+2028, U+2029) become

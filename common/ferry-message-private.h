@@ -18,7 +18,7 @@ G_BEGIN_DECLS
 #define FERRY_UPLOAD_TYPE     "(stsa{sv})"
 #define FERRY_ACCEPT_TYPE     "(st)"
 #define FERRY_END_TYPE        "(ay)"
-#define FERRY_DOWNLOAD_TYPE   "(st)"
+#define FERRY_DOWNLOAD_TYPE   "(sta{sv})"
 #define FERRY_DELETE_TYPE     "(s)"
 #define FERRY_ERROR_TYPE      "(us)"
 #define FERRY_PING_TYPE       "(t)"

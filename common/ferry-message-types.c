@@ -158,7 +158,8 @@ GBytes *
 ferry_msg_welcome_new (guint32     version,
                        const char *software,
                        guint64     max_file_size,
-                       gboolean    auth)
+                       gboolean    auth,
+                       guint64     keep_partial)
 {
   g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
 
@@ -168,6 +169,8 @@ ferry_msg_welcome_new (guint32     version,
   if (auth)
     g_variant_builder_add (&options, "{sv}", FERRY_WELCOME_OPTION_AUTH,
                            g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&options, "{sv}", FERRY_WELCOME_OPTION_KEEP_PARTIAL,
+                         g_variant_new_uint64 (keep_partial));
   return ferry_message_encode (FERRY_MSG_WELCOME, 0,
                                g_variant_new ("(ust@a{sv})", version, software, max_file_size,
                                               g_variant_builder_end (&options)));
@@ -178,7 +181,8 @@ ferry_msg_welcome_get (GVariant     *welcome,
                        guint32      *version,
                        const char  **software,
                        guint64      *max_file_size,
-                       gboolean     *auth)
+                       gboolean     *auth,
+                       guint64      *keep_partial)
 {
   g_autoptr(GVariant) options = NULL;
 
@@ -189,6 +193,11 @@ ferry_msg_welcome_get (GVariant     *welcome,
     {
       *auth = FALSE;
       g_variant_lookup (options, FERRY_WELCOME_OPTION_AUTH, "b", auth);
+    }
+  if (keep_partial)
+    {
+      *keep_partial = 0;
+      g_variant_lookup (options, FERRY_WELCOME_OPTION_KEEP_PARTIAL, "t", keep_partial);
     }
 }
 
@@ -340,22 +349,44 @@ ferry_msg_end_get_sha256 (GVariant *end)
 }
 
 GBytes *
-ferry_msg_download_new (const char *id,
-                        guint64     offset)
+ferry_msg_download_new (const char   *id,
+                        guint64       offset,
+                        const guint8 *if_sha256)
 {
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
   g_return_val_if_fail (id != NULL, NULL);
 
-  return ferry_message_encode (FERRY_MSG_DOWNLOAD, 0, g_variant_new ("(st)", id, offset));
+  if (if_sha256)
+    g_variant_builder_add (&options, "{sv}", FERRY_DOWNLOAD_OPTION_IF_SHA256,
+                           sha256_variant (if_sha256));
+  return ferry_message_encode (FERRY_MSG_DOWNLOAD, 0,
+                               g_variant_new ("(st@a{sv})", id, offset,
+                                              g_variant_builder_end (&options)));
 }
 
 void
-ferry_msg_download_get (GVariant     *download,
-                        const char  **id,
-                        guint64      *offset)
+ferry_msg_download_get (GVariant      *download,
+                        const char   **id,
+                        guint64       *offset,
+                        const guint8 **if_sha256)
 {
+  g_autoptr(GVariant) options = NULL;
+
   g_return_if_fail (is_payload (download, FERRY_MSG_DOWNLOAD));
 
-  g_variant_get (download, "(&st)", id, offset);
+  g_variant_get (download, "(&st@a{sv})", id, offset, &options);
+  if (if_sha256)
+    {
+      g_autoptr(GVariant) digest = NULL;
+
+      *if_sha256 = NULL;
+      digest = g_variant_lookup_value (options, FERRY_DOWNLOAD_OPTION_IF_SHA256,
+                                       G_VARIANT_TYPE_BYTESTRING);
+      /* The bytes live as long as @download: the options share its serialized data. */
+      if (digest && g_variant_get_size (digest) == FERRY_SHA256_SIZE)
+        *if_sha256 = g_variant_get_data (digest);
+    }
 }
 
 GBytes *

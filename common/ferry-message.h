@@ -40,6 +40,8 @@ G_BEGIN_DECLS
 /* Option keys (docs/PROTOCOL.md §3). */
 #define FERRY_HELLO_OPTION_PASSWORD  "password"   /* s: the server's password */
 #define FERRY_WELCOME_OPTION_AUTH    "auth"       /* b: the server requires a password */
+#define FERRY_WELCOME_OPTION_KEEP_PARTIAL "keep-partial" /* t: seconds a partial upload is kept */
+#define FERRY_DOWNLOAD_OPTION_IF_SHA256 "if-sha256" /* ay: resume only if the offer is this */
 #define FERRY_OPTION_FOLDER          "folder"     /* (ut), OFFER and UPLOAD: files, bytes */
 
 /* Checks a decoded frame's payload: normal form of exactly the right type, and every field
@@ -72,12 +74,15 @@ void          ferry_msg_hello_get          (GVariant      *hello,
 GBytes       *ferry_msg_welcome_new        (guint32        version,
                                             const char    *software,
                                             guint64        max_file_size,
-                                            gboolean       auth);
+                                            gboolean       auth,
+                                            guint64        keep_partial);
+/* *@keep_partial is 0 when the server did not say. */
 void          ferry_msg_welcome_get        (GVariant      *welcome,
                                             guint32       *version,
                                             const char   **software,
                                             guint64       *max_file_size,
-                                            gboolean      *auth);
+                                            gboolean      *auth,
+                                            guint64       *keep_partial);
 
 /* SUBSCRIBE, C → S: no fields. */
 GBytes       *ferry_msg_subscribe_new      (void);
@@ -140,12 +145,16 @@ void          ferry_msg_accept_get         (GVariant      *accept,
 GBytes       *ferry_msg_end_new            (const guint8  *sha256);
 const guint8 *ferry_msg_end_get_sha256     (GVariant      *end);
 
-/* DOWNLOAD, C → S. */
+/* DOWNLOAD, C → S. @if_sha256 (FERRY_SHA256_SIZE bytes, or NULL) asks to continue from
+ * @offset only if the offer's SHA-256 is that one. */
 GBytes       *ferry_msg_download_new       (const char    *id,
-                                            guint64        offset);
+                                            guint64        offset,
+                                            const guint8  *if_sha256);
+/* *@if_sha256 is NULL when absent or not FERRY_SHA256_SIZE bytes. */
 void          ferry_msg_download_get       (GVariant      *download,
                                             const char   **id,
-                                            guint64       *offset);
+                                            guint64       *offset,
+                                            const guint8 **if_sha256);
 
 /* DELETE, C → S. */
 GBytes       *ferry_msg_delete_new         (const char    *id);

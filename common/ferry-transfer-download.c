@@ -23,6 +23,8 @@
 
 static void download_read_next (FerryTransfer *self);
 static void download_handle_frame (FerryTransfer *self, FerryFrame *frame);
+static void download_take_waiting (FerryTransfer *self);
+static void download_checkpoint (FerryTransfer *self);
 
 /* Ends the transfer with the first failure once nothing is in flight any more. */
 static void
@@ -124,6 +126,7 @@ commit_thread (GTask        *task,
           return;
         }
     }
+  ferry_sidecar_remove (data->part, NULL);
   g_task_return_pointer (task, saved, g_object_unref);
 }
 
@@ -210,6 +213,53 @@ download_end (FerryTransfer *self,
                                download_closed_cb, g_object_ref (self));
 }
 
+/* The next frame is being read, or it came during the write (or checkpoint) and waits. */
+static void
+download_take_waiting (FerryTransfer *self)
+{
+  if (self->has_waiting)
+    {
+      g_auto(FerryFrame) frame = self->waiting;
+
+      self->waiting = (FerryFrame) { 0 };
+      self->has_waiting = FALSE;
+      download_handle_frame (self, &frame);
+    }
+}
+
+static void
+download_checkpointed_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
+  GError *error = NULL;
+
+  self->n_running--;
+  self->writing = FALSE;
+  if (!ferry_transfer_checkpoint_finish (self, result, &error))
+    {
+      download_fail (self, error);
+      return;
+    }
+  if (self->bulk_error)
+    {
+      download_finish_if_idle (self);
+      return;
+    }
+  download_take_waiting (self);
+}
+
+/* At most once a second, after the bytes it covers are written: the sidecar is rewritten,
+ * holding the next frame back as a write does. */
+static void
+download_checkpoint (FerryTransfer *self)
+{
+  self->writing = TRUE;
+  self->n_running++;
+  ferry_transfer_checkpoint_async (self, download_checkpointed_cb, NULL);
+}
+
 static void
 download_written_cb (GObject      *object,
                      GAsyncResult *result,
@@ -226,22 +276,19 @@ download_written_cb (GObject      *object,
       download_fail (self, error);
       return;
     }
+  /* Counted even when the transfer is stopping: the sidecar it leaves covers these bytes. */
+  ferry_transfer_add_progress (self, written);
   if (self->bulk_error)
     {
       download_finish_if_idle (self);
       return;
     }
-  ferry_transfer_add_progress (self, written);
-
-  /* The next frame is being read, or it came during the write and waits. */
-  if (self->has_waiting)
+  if (!self->is_folder && g_get_monotonic_time () - self->sidecar_saved_usec >= G_USEC_PER_SEC)
     {
-      g_auto(FerryFrame) frame = self->waiting;
-
-      self->waiting = (FerryFrame) { 0 };
-      self->has_waiting = FALSE;
-      download_handle_frame (self, &frame);
+      download_checkpoint (self);
+      return;
     }
+  download_take_waiting (self);
 }
 
 /* Called with no write in flight and no read in flight. */
@@ -346,10 +393,13 @@ typedef struct
   GFile              *destination;
   char               *name;
   FerryDownloadFlags  flags;
+  FerryOffer         *offer;
+  FerrySidecar       *sidecar;      /* in: what @part holds, if resuming; out: what it holds */
   GFile              *final;
-  GFile              *part;
+  GFile              *part;         /* in: NAME.part to resume, if any; out: NAME.part */
   GOutputStream      *output;
-  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream */
+  gboolean            fresh;        /* out: @part starts empty */
+  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, not resumed yet */
   gboolean            is_folder;
   guint64             size;
   guint32             folder_files;
@@ -362,15 +412,48 @@ prepare_data_free (PrepareData *data)
   g_clear_object (&data->dir);
   g_clear_object (&data->destination);
   g_clear_pointer (&data->name, g_free);
+  g_clear_object (&data->offer);
+  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
   g_clear_object (&data->final);
   g_clear_object (&data->part);
   g_clear_object (&data->output);
   g_free (data);
 }
 
+/* In a worker thread: go on writing the NAME.part found (and locked) before the request, after the bytes
+ * the server agreed to skip (all of them if the offer still has the content the sidecar
+ * names, none otherwise). Its final name is NAME, or what the caller chose. */
+static gboolean
+prepare_resumed (PrepareData   *data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  gboolean same = memcmp (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
+                          FERRY_SHA256_SIZE) == 0 &&
+                  data->sidecar->size == ferry_offer_get_size (data->offer);
+  guint64 keep = same ? data->sidecar->count : 0;
+
+  /* Opened and locked before the request (locate_thread()). */
+  if (!g_seekable_truncate (G_SEEKABLE (data->output), (goffset) keep, cancellable, error))
+    return FALSE;
+  data->fresh = keep == 0;
+  if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
+    {
+      g_autofree char *part_name = g_file_get_basename (data->part);
+
+      /* ferry_sidecar_find() only finds names that end in ".part". */
+      part_name[strlen (part_name) - strlen (".part")] = '\0';
+      data->final = g_file_get_child (data->dir, part_name);
+    }
+  else
+    data->final = g_object_ref (data->destination);
+  return TRUE;
+}
+
 /* In a worker thread: claim the final name and create NAME.part exclusively, so that two
  * downloads never pick the same name and nothing existing is touched; or, for a file the
- * person chose to replace, open its NAME.part. */
+ * person chose to replace, open its NAME.part; or go on with the NAME.part of an earlier run.
+ * Then write the sidecar, so that NAME.part is known as ours from its first byte. */
 static void
 prepare_thread (GTask        *task,
                 gpointer      source_object,
@@ -410,13 +493,18 @@ prepare_thread (GTask        *task,
                                                        data->folder_files,
                                                        data->folder_content, &error);
     }
+  else if (data->part)
+    prepare_resumed (data, cancellable, &error);
   else if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
     {
       data->final = g_object_ref (data->destination);
       data->part = ferry_filename_part_for (data->final);
-      data->output = G_OUTPUT_STREAM (g_file_replace (data->part, NULL, FALSE,
-                                                      G_FILE_CREATE_PRIVATE, cancellable,
-                                                      &error));
+      /* Written in place (not through g_file_replace()'s temporary file), so that what a
+       * stopped download wrote is in NAME.part for resuming. */
+      data->output = ferry_sidecar_open_part (data->part, cancellable, &error);
+      if (data->output)
+        g_seekable_truncate (G_SEEKABLE (data->output), 0, cancellable, &error);
+      data->fresh = TRUE;
     }
   else
     {
@@ -425,7 +513,23 @@ prepare_thread (GTask        *task,
       data->final = ferry_filename_unique_in_dir (data->dir, data->name, &data->part,
                                                   &output, cancellable, &error);
       data->output = G_OUTPUT_STREAM (output);
+      data->fresh = TRUE;
     }
+  if (!error && data->fresh && !(data->flags & FERRY_DOWNLOAD_OVERWRITE))
+    ferry_sidecar_lock_part (data->output, data->part, &error);
+
+  if (!error && data->fresh)
+    {
+      g_autoptr(FerryChecksum) empty = ferry_checksum_new ();
+
+      memcpy (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
+              FERRY_SHA256_SIZE);
+      data->sidecar->size = ferry_offer_get_size (data->offer);
+      data->sidecar->count = 0;
+      ferry_checksum_peek (empty, data->sidecar->count_sha256);
+    }
+  if (!error && !data->is_folder)
+    ferry_sidecar_save (data->sidecar, data->part, cancellable, &error);
 
   if (error)
     g_task_return_error (task, error);
@@ -444,16 +548,17 @@ download_prepared_cb (GObject      *object,
 
   /* A folder's NAME.part/, made before its writer failed, goes with the failed transfer. */
   if (data->is_folder && data->final)
-    self->part = g_steal_pointer (&data->part);
+    g_set_object (&self->part, data->part);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       ferry_transfer_fail (self, error);
       return;
     }
 
-  if (!self->part)
-    self->part = g_steal_pointer (&data->part);
+  g_set_object (&self->part, data->part);
   self->output = g_steal_pointer (&data->output);
+  g_clear_pointer (&self->sidecar, ferry_sidecar_free);
+  self->sidecar = g_steal_pointer (&data->sidecar);
   ferry_transfer_set_file (self, data->final);
 
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -462,8 +567,17 @@ download_prepared_cb (GObject      *object,
       return;
     }
 
-  self->checksum = ferry_checksum_new ();
+  /* Resumed: the server starts after the bytes kept, hashed before the request. */
+  if (data->fresh || !self->checksum)
+    {
+      g_clear_pointer (&self->checksum, ferry_checksum_free);
+      self->checksum = ferry_checksum_new ();
+    }
+  self->next_offset = self->sidecar->count;
+  self->bytes_done = self->sidecar->count;
+  self->last_notify_bytes = self->bytes_done;
   self->last_notify_usec = g_get_monotonic_time ();
+  self->sidecar_saved_usec = self->last_notify_usec;
   ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
   download_read_next (self);
 }
@@ -512,6 +626,10 @@ download_offer_cb (GObject      *object,
   data->destination = g_object_ref (self->destination);
   download_wanted_name (self, &data->dir, &data->name);
   data->flags = self->flags;
+  data->offer = g_object_ref (offer);
+  data->sidecar = ferry_sidecar_copy (self->sidecar);
+  g_set_object (&data->part, self->part);
+  data->output = g_steal_pointer (&self->output);
 
   task = g_task_new (self, self->cancellable, download_prepared_cb, NULL);
   g_task_set_source_tag (task, download_offer_cb);
@@ -519,11 +637,41 @@ download_offer_cb (GObject      *object,
   g_task_run_in_thread (task, prepare_thread);
 }
 
+static void
+download_located_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
+  g_autoptr(FerryDialer) dialer = g_steal_pointer (&self->dialer);
+  GError *error = NULL;
+  guint64 offset = 0;
+  const guint8 *if_sha256 = NULL;
+
+  if (!ferry_transfer_locate_finish (self, result, &error))
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+
+  /* Resuming: from the bytes kept, if the offer still has the content they belong to. */
+  if (self->part && self->checksum && self->sidecar->count > 0)
+    {
+      offset = self->sidecar->count;
+      if_sha256 = self->sidecar->offer_sha256;
+    }
+  ferry_dialer_request_async (dialer, ferry_msg_download_new (self->offer_id, offset, if_sha256),
+                              ferry_transfer_set_server_busy, self, self->cancellable,
+                              download_offer_cb, g_object_ref (self));
+}
+
 void
 ferry_transfer_start_download (FerryTransfer *self,
                                FerryDialer   *dialer)
 {
-  ferry_dialer_request_async (dialer, ferry_msg_download_new (self->offer_id, 0),
-                              ferry_transfer_set_server_busy, self, self->cancellable,
-                              download_offer_cb, g_object_ref (self));
+  /* First what an earlier run left, then the request: hashing a long prefix would
+   * otherwise keep a connection idle. */
+  g_set_object (&self->dialer, dialer);
+  ferry_transfer_locate_async (self, ferry_dialer_get_address (dialer), download_located_cb,
+                               NULL);
 }

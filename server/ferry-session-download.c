@@ -8,6 +8,7 @@
 
 #include "ferry-session-private.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "ferry-error.h"
@@ -188,6 +189,7 @@ ferry_session_download_start (FerrySessionHandler *handler,
   g_autoptr(GVariant) value = NULL;
   FerryCatalogueRow *row;
   GError *error = NULL;
+  const guint8 *if_sha256;
   const char *id;
   guint64 offset;
 
@@ -196,7 +198,7 @@ ferry_session_download_start (FerrySessionHandler *handler,
       ferry_session_fail (session, error);
       return;
     }
-  ferry_msg_download_get (value, &id, &offset);
+  ferry_msg_download_get (value, &id, &offset, &if_sha256);
 
   row = ferry_hub_lookup (session->hub, id);
   if (!row)
@@ -214,6 +216,10 @@ ferry_session_download_start (FerrySessionHandler *handler,
                                                 offset, row->size));
       return;
     }
+  /* Like HTTP's If-Range: the bytes the client holds belong to other content, so it gets
+   * all of this one; the first DATA frame's offset tells it so. */
+  if (if_sha256 && memcmp (if_sha256, row->sha256, FERRY_SHA256_SIZE) != 0)
+    offset = 0;
 
   self->download_row = ferry_catalogue_row_ref (row);
   self->download_offset = offset;

@@ -534,7 +534,8 @@ handle_hello (FerrySession *self,
   ferry_session_send_message (self,
                               ferry_msg_welcome_new (FERRY_PROTOCOL_VERSION, SERVER_SOFTWARE,
                                                      self->config.max_file_size,
-                                                     self->auth != NULL));
+                                                     self->auth != NULL,
+                                                     self->config.keep_partial));
   self->state = FERRY_SESSION_STATE_READY;
   ferry_session_set_timeout (self, FERRY_TRANSFER_TIMEOUT_S);
   ferry_session_read_next (self);
@@ -552,7 +553,7 @@ ferry_session_note_request (FerrySession *self,
   if (value && frame->type == FERRY_MSG_UPLOAD)
     ferry_msg_upload_get (value, &what, NULL, NULL, NULL, NULL);
   else if (value)
-    ferry_msg_download_get (value, &what, NULL);
+    ferry_msg_download_get (value, &what, NULL, NULL);
   if (frame->type == FERRY_MSG_UPLOAD)
     {
       g_autofree char *name = ferry_session_log_name (what ? what : "?");

@@ -33,7 +33,7 @@ MESSAGES = {
     "upload-folder": (7, V("(stsa{sv})", ("photos", 4096, "", {"folder": V("(ut)", (3, 2048))}))),
     "accept": (8, V("(st)", ("00112233aabbccdd", 0))),
     "end": (10, V("(ay)", (SHA,))),
-    "download": (11, V("(st)", ("3f9a0c1d2e4b5a67", 0))),
+    "download": (11, V("(sta{sv})", ("3f9a0c1d2e4b5a67", 0, {}))),
     "delete": (12, V("(s)", ("3f9a0c1d2e4b5a67",))),
     "error": (13, V("(us)", (5, "Only the person who shared this file can delete it."))),
     "ping": (14, V("(t)", (42,))),

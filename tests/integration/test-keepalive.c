@@ -81,7 +81,7 @@ raw_download (GIOStream  *conn,
   GString *got = g_string_new (NULL);
   g_autofree char *bytes = NULL;
 
-  ferry_test_raw_send (conn, ferry_msg_download_new (id, 0));
+  ferry_test_raw_send (conn, ferry_msg_download_new (id, 0, NULL));
   offer = expect_frame (conn, FERRY_MSG_OFFER);
   /* Bounded: the content is a few bytes, each DATA frame carries at least one. */
   for (guint i = 0; i <= strlen (content); i++)

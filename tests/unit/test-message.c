@@ -259,8 +259,8 @@ test_round_trip_all_types (void)
     { FERRY_MSG_ACCEPT, "('00aa', uint64 262144)" },
     { FERRY_MSG_END, "([byte 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, "
                      "17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32],)" },
-    { FERRY_MSG_DOWNLOAD, "('0123456789abcdef', uint64 0)" },
-    { FERRY_MSG_DOWNLOAD, "('a', uint64 18446744073709551615)" },
+    { FERRY_MSG_DOWNLOAD, "('0123456789abcdef', uint64 0, @a{sv} {})" },
+    { FERRY_MSG_DOWNLOAD, "('a', uint64 18446744073709551615, {'if-sha256': <[byte 1, 2]>})" },
     { FERRY_MSG_DELETE, "('0123456789abcdef',)" },
     { FERRY_MSG_ERROR, "(uint32 4, 'No offer has that id.')" },
     { FERRY_MSG_ERROR, "(uint32 999, '')" },
@@ -464,7 +464,7 @@ test_non_normal_form (void)
 {
   /* "(usta{sv})" with a two-character string: byte 7 is padding before the uint64 and must
    * be zero in normal form. */
-  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE));
+  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE, 0));
   gsize len;
   const guint8 *data = g_bytes_get_data (welcome, &len);
   g_autofree guint8 *copy = g_memdup2 (data, len);
@@ -609,7 +609,7 @@ test_field_lengths (void)
     g_autofree char *sw129 = g_strnfill (129, 's');
     g_autoptr(GVariant) ok G_GNUC_UNUSED =
       typed_parse (hello_frame (sw128, "a"), FERRY_MSG_HELLO, 0);
-    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE),
+    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE, 0),
                                            FERRY_MSG_WELCOME, 0);
     g_autoptr(GBytes) bytes = hello_frame (sw129, "a");
     g_auto(FerryFrame) frame = { 0 };
@@ -674,7 +674,7 @@ test_ids (void)
       typed_refused (offer_frame (id, "n", "u", TRUE, 0), FERRY_ERROR_MALFORMED);
       typed_refused (ferry_msg_deleted_new (id), FERRY_ERROR_MALFORMED);
       typed_refused (ferry_msg_delete_new (id), FERRY_ERROR_MALFORMED);
-      typed_refused (ferry_msg_download_new (id, 0), FERRY_ERROR_MALFORMED);
+      typed_refused (ferry_msg_download_new (id, 0, NULL), FERRY_ERROR_MALFORMED);
       /* Resume tokens may be empty, but otherwise follow the same rule. */
       if (*id)
         {
@@ -895,14 +895,18 @@ test_typed_round_trip (void)
   for (int auth = 0; auth < 2; auth++)
     {
       g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, "ferry-server 1.0",
-                                                                  G_MAXUINT64 - 1, auth),
+                                                                  G_MAXUINT64 - 1, auth,
+                                                                  86400 + auth),
                                            FERRY_MSG_WELCOME, 0);
       guint32 version = 0;
       const char *software = NULL;
       guint64 max_file_size = 0;
+      guint64 keep_partial = 0;
       gboolean got_auth = !auth;
 
-      ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth);
+      ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth,
+                             &keep_partial);
+      g_assert_cmpuint (keep_partial, ==, 86400 + (guint64) auth);
       g_assert_cmpuint (version, ==, 1);
       g_assert_cmpstr (software, ==, "ferry-server 1.0");
       g_assert_cmpuint (max_file_size, ==, G_MAXUINT64 - 1);
@@ -996,14 +1000,38 @@ test_typed_round_trip (void)
     g_assert_cmpmem (ferry_msg_end_get_sha256 (v), FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
   }
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", G_MAXUINT64 - 2),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", G_MAXUINT64 - 2, NULL),
                                          FERRY_MSG_DOWNLOAD, 0);
     const char *id = NULL;
     guint64 offset = 0;
 
-    ferry_msg_download_get (v, &id, &offset);
+    ferry_msg_download_get (v, &id, &offset, NULL);
     g_assert_cmpstr (id, ==, "abc");
     g_assert_cmpuint (offset, ==, G_MAXUINT64 - 2);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", 7, sha),
+                                         FERRY_MSG_DOWNLOAD, 0);
+    const guint8 *if_sha256 = NULL;
+
+    ferry_msg_download_get (v, NULL, NULL, &if_sha256);
+    g_assert_nonnull (if_sha256);
+    g_assert_cmpmem (if_sha256, FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
+  }
+  {
+    /* An if-sha256 of the wrong length counts as none. */
+    g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+    g_autoptr(GVariant) v = NULL;
+    const guint8 *if_sha256 = sha;
+
+    g_variant_dict_insert_value (options, FERRY_DOWNLOAD_OPTION_IF_SHA256,
+                                 g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, sha, 5, 1));
+    v = typed_parse (ferry_message_encode (FERRY_MSG_DOWNLOAD, 0,
+                                           g_variant_new ("(st@a{sv})", "abc", (guint64) 7,
+                                                          g_variant_dict_end (options))),
+                     FERRY_MSG_DOWNLOAD, 0);
+    ferry_msg_download_get (v, NULL, NULL, &if_sha256);
+    g_assert_null (if_sha256);
   }
   {
     g_autoptr(GVariant) v = typed_parse (ferry_msg_delete_new ("fedcba"), FERRY_MSG_DELETE, 0);
@@ -1103,14 +1131,14 @@ test_typed_limits (void)
 
   /* WELCOME: software 0 to 128 bytes. */
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE, 0),
                                          FERRY_MSG_WELCOME, 0);
     const char *software = NULL;
 
-    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL);
+    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL, NULL);
     g_assert_cmpstr (software, ==, s128);
   }
-  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE, 0), FERRY_ERROR_MALFORMED);
 
   /* OFFER: id 1 to 64 hex digits, name 1 to 1024 bytes, uploader 1 to 64. */
   {
@@ -1142,18 +1170,18 @@ test_typed_limits (void)
     g_autoptr(GVariant) deleted = typed_parse (ferry_msg_deleted_new (id64), FERRY_MSG_DELETED,
                                                0);
     g_autoptr(GVariant) delete_ = typed_parse (ferry_msg_delete_new (id64), FERRY_MSG_DELETE, 0);
-    g_autoptr(GVariant) download = typed_parse (ferry_msg_download_new (id64, 0),
+    g_autoptr(GVariant) download = typed_parse (ferry_msg_download_new (id64, 0, NULL),
                                                 FERRY_MSG_DOWNLOAD, 0);
     const char *id = NULL;
 
     g_assert_cmpstr (ferry_msg_deleted_get_id (deleted), ==, id64);
     g_assert_cmpstr (ferry_msg_delete_get_id (delete_), ==, id64);
-    ferry_msg_download_get (download, &id, NULL);
+    ferry_msg_download_get (download, &id, NULL, NULL);
     g_assert_cmpstr (id, ==, id64);
   }
   typed_refused (ferry_msg_deleted_new (id65), FERRY_ERROR_MALFORMED);
   typed_refused (ferry_msg_delete_new (id65), FERRY_ERROR_MALFORMED);
-  typed_refused (ferry_msg_download_new (id65, 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_download_new (id65, 0, NULL), FERRY_ERROR_MALFORMED);
   typed_refused (ferry_msg_delete_new (""), FERRY_ERROR_MALFORMED);
 
   /* UPLOAD: name 1 to 1024 bytes, resume token empty or 1 to 64 hex digits. */
