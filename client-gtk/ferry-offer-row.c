@@ -106,8 +106,20 @@ ferry_offer_row_update (FerryOfferRow *self)
     }
 
   name = ferry_offer_get_name (self->offer);
-  size = g_format_size (ferry_offer_get_size (self->offer));
-  icon = symbolic_icon_for_type (ferry_offer_get_content_type (self->offer));
+  if (ferry_offer_is_folder (self->offer))
+    {
+      guint files = ferry_offer_get_folder_files (self->offer);
+      g_autofree char *bytes = g_format_size (ferry_offer_get_folder_bytes (self->offer));
+
+      /* Translators: a shared folder's contents, such as “12 files · 3.4 MB” */
+      size = g_strdup_printf (ngettext ("%u file · %s", "%u files · %s", files), files, bytes);
+      icon = g_themed_icon_new ("folder-symbolic");
+    }
+  else
+    {
+      size = g_format_size (ferry_offer_get_size (self->offer));
+      icon = symbolic_icon_for_type (ferry_offer_get_content_type (self->offer));
+    }
 
   gtk_image_set_from_gicon (self->icon, icon);
   gtk_label_set_label (self->name_label, name);
