@@ -37,6 +37,7 @@ SHOTS = os.path.join(BUILD_DIR, 'meson-logs', 'gui-screenshots')
 ONLY = sys.argv[1] if len(sys.argv) > 1 else None
 
 TIMEOUT = 20
+DRAG_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drag-source.py')
 
 tmp = tempfile.mkdtemp(prefix='ferry-e2e-')
 processes = []
@@ -87,7 +88,7 @@ def hex_only(text):
 
 
 class Server:
-    def __init__(self, data_dir, port=0, extra=()):
+    def __init__(self, data_dir, port=0, extra=(), env=None):
         self.data_dir = data_dir
         os.makedirs(data_dir, exist_ok=True)
         # Without TLS there is nothing to pin.
@@ -96,7 +97,7 @@ class Server:
             [SERVER, '--bind', '127.0.0.1', '--port', str(port), '--data-dir', data_dir]
             + list(extra),
             stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, 'server.log'), 'a'),
-            text=True)
+            text=True, env=dict(os.environ, **(env or {})))
         processes.append(self.proc)
         line = self.proc.stdout.readline()
         m = re.search(r'listening on .*:(\d+)', line)
@@ -107,6 +108,11 @@ class Server:
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=20)
+
+    def kill(self):
+        """kill -9: no goodbye to anyone, partial files left as they are."""
+        self.proc.kill()
         self.proc.wait(timeout=20)
 
 
@@ -466,6 +472,193 @@ def test_server_restart():
     wait_for(lambda: not bob.has_file('first.txt'), 'first.txt to leave Bob’s panel')
     assert bob.count('Download second.txt') == 1
     screenshot('after-restart')
+
+
+def test_resume_download():
+    """A big download from the app is cut by kill -9 of the server half-way; the server comes
+    back on the same data directory and port; the app reconnects by itself and the download
+    goes on from its NAME.part (the server's debug log shows where each DOWNLOAD started) to
+    the right bytes, with no error shown."""
+    data_dir = os.path.join(tmp, 'server-resume')
+    debug = {'G_MESSAGES_DEBUG': 'ferry-session'}
+    server = Server(data_dir, env=debug)
+    bob = App('Bob', server)
+    wait_for(bob.connected, 'Bob to connect')
+
+    name = 'random-256MiB.bin'
+    src = os.path.join(tmp, name)
+    size = 256 * 1024 * 1024
+    digest = hashlib.sha256()
+    with open(src, 'wb') as f:
+        for _ in range(size // (4 * 1024 * 1024)):
+            block = os.urandom(4 * 1024 * 1024)
+            digest.update(block)
+            f.write(block)
+    cli(server, 'Alice', 'upload', src)
+    wait_for(lambda: bob.has_file(name), name + ' in Bob’s panel')
+    offer_id = json.loads(cli(server, 'Alice', 'list', '--json'))[0]['id']
+
+    dest_dir = os.path.join(tmp, 'bob-resume')
+    os.makedirs(dest_dir)
+    dest = os.path.join(dest_dir, name)
+    part = dest + '.part'
+    bob.click_button('Download ' + name)
+    type_path(bob.dialog('Save File'), dest)
+
+    # Cut it once NAME.part holds a few chunks, well before the end.
+    def part_size():
+        try:
+            return os.path.getsize(part)
+        except FileNotFoundError:
+            return 0
+    deadline = time.monotonic() + 60
+    while part_size() < 8 * 1024 * 1024:
+        assert time.monotonic() < deadline, 'the download did not start'
+        assert not os.path.exists(dest), 'the download ended before it could be cut'
+        time.sleep(0.002)
+    server.kill()
+    wait_for(lambda: not bob.connected(), 'Bob to notice the server is gone')
+    wait_for(lambda: bob.find(name='Resume ' + name, role=pyatspi.ROLE_PUSH_BUTTON),
+             'the stopped download’s Resume button')
+    screenshot('resume-button')
+    # What the app wrote before it stopped: the resumed request starts at most there.
+    cut_at = part_size()
+    log('server killed; %d bytes in %s' % (cut_at, os.path.basename(part)))
+    assert 0 < cut_at < size, 'the download ended before it could be cut'
+    assert os.path.exists(part + '.ferry'), 'no sidecar kept beside the .part'
+
+    server = Server(data_dir, server.port, env=debug)
+    wait_for(bob.connected, 'Bob to reconnect', timeout=60)
+    wait_for(lambda: bob.find(name='“%s” downloaded' % name, role=pyatspi.ROLE_LABEL),
+             'Bob: the download toast', timeout=120)
+    screenshot('resumed-download')
+    assert sha256(dest) == digest.hexdigest(), 'the resumed download’s bytes are wrong'
+    assert sorted(os.listdir(dest_dir)) == [name], os.listdir(dest_dir)
+    assert not any(w is not None and 'Was Not Downloaded' in walk_names(w)
+                   for w in bob.windows()), 'an error was shown for the cut download'
+
+    starts = [int(m.group(1)) for m in re.finditer(
+        r'download of %s from byte (\d+)' % re.escape(offer_id),
+        open(os.path.join(tmp, 'server.log'), errors='replace').read())]
+    log('DOWNLOAD requests started at bytes %r' % starts)
+    assert starts[0] == 0, starts
+    assert len(starts) >= 2 and 0 < starts[-1] <= cut_at, \
+        'the download restarted instead of resuming: %r' % starts
+    # One row for the download, not one per attempt.
+    transfers = bob.find(name='Transfers', role=pyatspi.ROLE_LIST)
+    bars = [n for n in walk(transfers) if n.getRole() == pyatspi.ROLE_PROGRESS_BAR]
+    assert len(bars) == 1, 'the resumed download has %d rows' % len(bars)
+
+
+def walk_names(node):
+    return ' '.join(n.name or '' for n in walk(node))
+
+
+def make_tree(root):
+    """A folder with files in subfolders, an empty folder and a symbolic link (left out)."""
+    os.makedirs(os.path.join(root, 'sub', 'deeper'))
+    os.makedirs(os.path.join(root, 'empty'))
+    make_file(os.path.join(root, 'a.txt'), 1000, 'a')
+    make_file(os.path.join(root, 'sub', 'b.bin'), 300 * 1024 + 5, 'b')
+    make_file(os.path.join(root, 'sub', 'deeper', 'c d.txt'), 17, 'c')
+    os.symlink('a.txt', os.path.join(root, 'link'))
+
+
+def tree_of(root):
+    """{relative path: sha256 or 'dir' or 'link'} of everything under @root."""
+    found = {}
+    for top, dirs, files in os.walk(root):
+        for d in dirs:
+            path = os.path.join(top, d)
+            found[os.path.relpath(path, root)] = 'link' if os.path.islink(path) else 'dir'
+        for f in files:
+            path = os.path.join(top, f)
+            found[os.path.relpath(path, root)] = 'link' if os.path.islink(path) else sha256(path)
+    return found
+
+
+def test_folder_dnd():
+    """A folder dragged from another window and dropped on Alice's files panel is shared as
+    one offer; Bob sees one folder row (its file count and size) and saves the same tree."""
+    server = Server(os.path.join(tmp, 'server-folder'))
+    # No window manager: windows stack in the order they map, all at 0,0. Bob first, then
+    # Alice above him, then the drag source above her top-left corner.
+    bob = App('Bob', server)
+    alice = App('Alice', server)
+    wait_for(lambda: alice.connected() and bob.connected(), 'both apps to connect')
+    wait_for(lambda: alice.find(name='No Shared Files'), 'Alice’s empty state')
+
+    name = 'Holiday photos'
+    tree = os.path.join(tmp, 'dnd', name)
+    make_tree(tree)
+    source_proc = subprocess.Popen(['/usr/bin/python3', DRAG_SOURCE, tree],
+                                   stdout=open(os.path.join(tmp, 'drag-source.log'), 'a'),
+                                   stderr=subprocess.STDOUT)
+    processes.append(source_proc)
+
+    def source_label():
+        desktop = pyatspi.Registry.getDesktop(0)
+        for i in range(desktop.childCount):
+            a = desktop.getChildAtIndex(i)
+            if a is not None and a.get_process_id() == source_proc.pid:
+                for n in walk(a):
+                    if n.getRole() == pyatspi.ROLE_LABEL and n.name == 'Drag me' \
+                            and on_screen(n):
+                        return n
+        return None
+    label = wait_for(source_label, 'the drag source window')
+    screenshot('drag-source')
+
+    # A real drag with the X pointer: press on the source, move in steps onto the middle of
+    # Alice's window, release. X's drag and drop protocol carries the folder's URI to GTK,
+    # which hands the app's drop target a file list.
+    src = label.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    win = alice.main_window().queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    x0, y0 = src.x + src.width // 2, src.y + src.height // 2
+    x1, y1 = win.x + win.width // 2, win.y + win.height * 2 // 3
+    rawinput.absoluteMotion(x0, y0)
+    time.sleep(0.2)
+    rawinput.press(x0, y0)
+    steps = 20
+    for i in range(1, steps + 1):
+        rawinput.absoluteMotion(x0 + (x1 - x0) * i // steps, y0 + (y1 - y0) * i // steps)
+        time.sleep(0.05)
+    time.sleep(0.3)
+    rawinput.release(x1, y1)
+
+    wait_for(lambda: alice.has_file(name), 'the dropped folder in Alice’s panel', timeout=60)
+    wait_for(lambda: bob.has_file(name), 'the folder in Bob’s panel')
+    assert alice.listed_files() == [name], 'not one offer: %r' % alice.listed_files()
+    content = 1000 + 300 * 1024 + 5 + 17
+    detail = '3 files · %s' % format_size(content)
+    wait_for(lambda: bob.find(name=detail, role=pyatspi.ROLE_LABEL),
+             'the folder row’s “%s”' % detail)
+    # Alice's transfer row says what was left out.
+    alice.wait('the left-out link', prefix='Shared · ', role=pyatspi.ROLE_LABEL)
+    assert alice.find(role=pyatspi.ROLE_LABEL, prefix='Shared · ').name.endswith(
+        '“link” left out'), alice.find(role=pyatspi.ROLE_LABEL, prefix='Shared · ').name
+    screenshot('folder-row-alice')
+    source_proc.terminate()
+
+    dest_dir = os.path.join(tmp, 'bob-folders')
+    os.makedirs(dest_dir)
+    bob.click_button('Download ' + name)
+    type_path(bob.dialog('Save Folder Into'), dest_dir)
+    bob.wait('the download toast', name='“%s” downloaded' % name, role=pyatspi.ROLE_LABEL)
+    screenshot('folder-row-bob')
+    expected = tree_of(tree)
+    del expected['link']
+    assert tree_of(os.path.join(dest_dir, name)) == expected, \
+        'the saved tree differs: %r' % tree_of(os.path.join(dest_dir, name))
+    assert os.listdir(dest_dir) == [name], os.listdir(dest_dir)
+
+
+def format_size(n):
+    """GLib's g_format_size for the sizes used here (SI units, one decimal)."""
+    for unit, factor in (('GB', 1e9), ('MB', 1e6), ('kB', 1e3)):
+        if n >= factor:
+            return '%.1f %s' % (n / factor, unit)
+    return '%d bytes' % n
 
 
 def read_keyfile_settings(path):
@@ -1076,6 +1269,9 @@ TESTS = [
     ('a 1 GiB upload: the window answers and the bar moves to 100%', test_big_upload),
     ('a password server: asked, asked again when wrong, connected when right', test_password),
     ('a --no-tls server: the reason is shown, and ferry --no-tls connects', test_no_tls),
+    ('a download cut by kill -9 of the server resumes once it is back', test_resume_download),
+    ('a folder dropped on the files panel is one offer, saved as the same tree',
+     test_folder_dnd),
 ]
 
 
