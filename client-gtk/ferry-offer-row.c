@@ -108,11 +108,8 @@ ferry_offer_row_update (FerryOfferRow *self)
   name = ferry_offer_get_name (self->offer);
   if (ferry_offer_is_folder (self->offer))
     {
-      guint files = ferry_offer_get_folder_files (self->offer);
-      g_autofree char *bytes = g_format_size (ferry_offer_get_folder_bytes (self->offer));
-
-      /* Translators: a shared folder's contents, such as “12 files · 3.4 MB” */
-      size = g_strdup_printf (ngettext ("%u file · %s", "%u files · %s", files), files, bytes);
+      size = ferry_format_folder (ferry_offer_get_folder_files (self->offer),
+                                  ferry_offer_get_folder_bytes (self->offer));
       icon = g_themed_icon_new ("folder-symbolic");
     }
   else

@@ -109,6 +109,7 @@ ferry_transfer_row_dup_state_status (FerryTransferRow *self)
   g_autofree char *rate = NULL;
   g_autofree char *left = NULL;
   const GError *error;
+  FerryOffer *offer;
   gint64 seconds;
 
   switch (ferry_transfer_get_state (t))
@@ -143,7 +144,12 @@ ferry_transfer_row_dup_state_status (FerryTransferRow *self)
       return g_strdup (_("Checking the file…"));
 
     case FERRY_TRANSFER_DONE:
-      total = g_format_size (ferry_transfer_get_total (t));
+      offer = ferry_transfer_get_offer (t);
+      if (offer && ferry_offer_is_folder (offer))
+        total = ferry_format_folder (ferry_offer_get_folder_files (offer),
+                                     ferry_offer_get_folder_bytes (offer));
+      else
+        total = g_format_size (ferry_transfer_get_total (t));
       if (direction == FERRY_TRANSFER_UPLOAD)
         /* Translators: a finished upload; %s is its size */
         return g_strdup_printf (_("Shared · %s"), total);

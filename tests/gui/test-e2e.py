@@ -29,6 +29,7 @@ config.logDebugToFile = False
 config.logDebugToStdOut = False
 from dogtail import rawinput  # noqa: E402
 import pyatspi  # noqa: E402
+from gi.repository import GLib  # noqa: E402
 
 SERVER = os.environ['FERRY_SERVER']
 APP = os.environ['FERRY_APP']
@@ -625,12 +626,13 @@ def test_folder_dnd():
         time.sleep(0.05)
     time.sleep(0.3)
     rawinput.release(x1, y1)
+    log('dropped at %d,%d' % (x1, y1))
 
     wait_for(lambda: alice.has_file(name), 'the dropped folder in Alice’s panel', timeout=60)
     wait_for(lambda: bob.has_file(name), 'the folder in Bob’s panel')
     assert alice.listed_files() == [name], 'not one offer: %r' % alice.listed_files()
     content = 1000 + 300 * 1024 + 5 + 17
-    detail = '3 files · %s' % format_size(content)
+    detail = '3 files · %s' % GLib.format_size(content)
     wait_for(lambda: bob.find(name=detail, role=pyatspi.ROLE_LABEL),
              'the folder row’s “%s”' % detail)
     # Alice's transfer row says what was left out.
@@ -651,14 +653,6 @@ def test_folder_dnd():
     assert tree_of(os.path.join(dest_dir, name)) == expected, \
         'the saved tree differs: %r' % tree_of(os.path.join(dest_dir, name))
     assert os.listdir(dest_dir) == [name], os.listdir(dest_dir)
-
-
-def format_size(n):
-    """GLib's g_format_size for the sizes used here (SI units, one decimal)."""
-    for unit, factor in (('GB', 1e9), ('MB', 1e6), ('kB', 1e3)):
-        if n >= factor:
-            return '%.1f %s' % (n / factor, unit)
-    return '%d bytes' % n
 
 
 def read_keyfile_settings(path):
