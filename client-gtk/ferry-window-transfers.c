@@ -261,7 +261,7 @@ resume_timeout_cb (gpointer user_data)
   FerryWindow *self = user_data;
 
   self->resume_id = 0;
-  /* Not connected: the reconnect resumes them (ferry_window_transfers_connected()). */
+  /* Not connected: the reconnect resumes them (client_notify_state_cb()). */
   if (self->client && ferry_client_get_state (self->client) == FERRY_CLIENT_CONNECTED)
     ferry_window_resume_interrupted (self);
   return G_SOURCE_REMOVE;
