@@ -6,6 +6,7 @@
 
 #include "ferry-transfer.h"
 #include "ferry-checksum.h"
+#include "ferry-chunk-reader.h"
 #include "ferry-dialer.h"
 #include "ferry-transfer-queue.h"
 
@@ -31,6 +32,8 @@ struct _FerryTransfer
   GInputStream       *input;
   GOutputStream      *output;
   guint8             *buffer;
+  FerryChunkReader   *reader;        /* upload: the file, read and hashed ahead */
+  GBytes             *chunk;         /* upload: the DATA payload being sent */
 
   FerryTransferDirection direction;
   FerryTransferState  state;
