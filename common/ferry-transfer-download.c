@@ -179,24 +179,25 @@ download_closed_cb (GObject      *object,
 }
 
 static void
-download_end (FerryTransfer *self,
-              GVariant      *end)
+download_flushed_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
+  g_autoptr(FerryTransfer) self = user_data;
   guint8 digest[FERRY_SHA256_SIZE];
-  const guint8 *announced = ferry_msg_end_get_sha256 (end);
+  GError *error = NULL;
 
-  if (self->bytes_done != self->total)
+  if (!ferry_chunk_writer_flush_finish (FERRY_CHUNK_WRITER (object), result, &error))
     {
-      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                                      _("The server ended the download early.")));
+      ferry_transfer_fail (self, error);
       return;
     }
+  if (!self->task)
+    return;
 
-  ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
-  ferry_checksum_finish (self->checksum, digest);
-
+  ferry_chunk_writer_get_digest (self->writer, digest);
   if (memcmp (digest, ferry_offer_get_sha256 (self->offer), FERRY_SHA256_SIZE) != 0 ||
-      memcmp (digest, announced, FERRY_SHA256_SIZE) != 0)
+      memcmp (digest, self->end_sha256, FERRY_SHA256_SIZE) != 0)
     {
       ferry_transfer_fail (self,
                            g_error_new (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
@@ -210,17 +211,37 @@ download_end (FerryTransfer *self,
 }
 
 static void
+download_end (FerryTransfer *self,
+              GVariant      *end)
+{
+  if (self->bytes_done != self->total)
+    {
+      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                                      _("The server ended the download early.")));
+      return;
+    }
+
+  ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
+  /* The chunks still queued are hashed and written first. */
+  memcpy (self->end_sha256, ferry_msg_end_get_sha256 (end), FERRY_SHA256_SIZE);
+  ferry_chunk_writer_flush_async (self->writer, self->cancellable,
+                                  download_flushed_cb, g_object_ref (self));
+}
+
+static void
 download_written_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
   GError *error = NULL;
-  gsize written = 0;
+  gsize written = g_bytes_get_size (self->chunk);
 
   self->n_running--;
   self->writing = FALSE;
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  /* Back once the chunk is queued and there is room for the next one. */
+  if (!ferry_chunk_writer_push_finish (FERRY_CHUNK_WRITER (object), result, &error))
     {
       download_fail (self, error);
       return;
@@ -284,17 +305,13 @@ download_handle_frame (FerryTransfer *self,
       return;
     }
 
-  ferry_checksum_update (self->checksum, data, len);
   self->next_offset += len;
-  /* The frame's payload stays alive in the buffer we hand to the write; the previous write
-   * is back, so its buffer can go. */
-  g_clear_pointer (&self->buffer, g_free);
-  self->buffer = g_bytes_unref_to_data (g_steal_pointer (&frame->payload), &len);
+  /* The writer hashes and writes the payload, without a copy, behind the socket. */
+  self->chunk = g_bytes_new_from_bytes (frame->payload, FERRY_DATA_HEADER_SIZE, len);
   self->writing = TRUE;
   self->n_running++;
-  g_output_stream_write_all_async (self->output, self->buffer + FERRY_DATA_HEADER_SIZE,
-                                   len - FERRY_DATA_HEADER_SIZE, G_PRIORITY_DEFAULT,
-                                   self->cancellable, download_written_cb, g_object_ref (self));
+  ferry_chunk_writer_push_async (self->writer, self->chunk, self->cancellable,
+                                 download_written_cb, g_object_ref (self));
   download_read_next (self);
 }
 
@@ -438,7 +455,8 @@ download_prepared_cb (GObject      *object,
       return;
     }
 
-  self->checksum = ferry_checksum_new ();
+  self->writer = ferry_chunk_writer_new (self->output, FERRY_CHUNK_DEPTH * FERRY_CHUNK_SIZE,
+                                         NULL, TRUE);
   self->last_notify_usec = g_get_monotonic_time ();
   ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
   download_read_next (self);

@@ -55,6 +55,7 @@ ferry_transfer_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->connection);
   g_clear_object (&self->reader);
+  g_clear_object (&self->writer);
   g_clear_object (&self->input);
   g_clear_object (&self->output);
 
@@ -485,6 +486,11 @@ ferry_transfer_finish (FerryTransfer *self,
       else
         ferry_connection_close_async (self->connection, NULL, NULL, NULL);
       g_clear_object (&self->connection);
+    }
+  if (self->writer)
+    {
+      ferry_chunk_writer_cancel (self->writer);
+      g_clear_object (&self->writer);
     }
   if (self->reader)
     {
