@@ -51,6 +51,10 @@ gboolean          ferry_chunk_writer_flush_finish (FerryChunkWriter     *self,
 /* After a flush: the SHA-256 of every byte written (FERRY_SHA256_SIZE bytes). */
 void              ferry_chunk_writer_get_digest   (FerryChunkWriter     *self,
                                                    guint8               *digest);
+/* For a file that will be fsynced: start its writeback every @every bytes (0: never), so the
+ * disk works while the data arrives. Set it before the first push. */
+void              ferry_chunk_writer_set_writeback (FerryChunkWriter   *self,
+                                                    gsize               every);
 guint64           ferry_chunk_writer_get_written  (FerryChunkWriter     *self);
 gsize             ferry_chunk_writer_get_queued   (FerryChunkWriter     *self);
 /* Drops what is queued and fails what waits with G_IO_ERROR_CANCELLED. */

@@ -198,6 +198,8 @@ begin_upload_cb (GObject      *object,
   self->upload_writer = ferry_chunk_writer_new (self->upload_stream,
                                                 FERRY_CHUNK_DEPTH * FERRY_CHUNK_SIZE,
                                                 &write_behind_budget, TRUE);
+  /* The commit fsyncs the file: have the disk write it as it comes, not all at the end. */
+  ferry_chunk_writer_set_writeback (self->upload_writer, 8 * 1024 * 1024);
   self->upload_received = 0;
   self->phase = UPLOAD_RECEIVING;
   self->session->answered = TRUE;
