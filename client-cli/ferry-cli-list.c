@@ -13,6 +13,51 @@
 #include "ferry-cli-private.h"
 #include "ferry-units.h"
 
+/* A name made fit for one table cell: control characters are shown escaped. */
+char *
+ferry_cli_printable_name (const char *name)
+{
+  GString *out = g_string_new (NULL);
+
+  for (const char *p = name; *p; p = g_utf8_next_char (p))
+    {
+      gunichar c = g_utf8_get_char (p);
+
+      if (c == '\n')
+        g_string_append (out, "\\n");
+      else if (c == '\t')
+        g_string_append (out, "\\t");
+      else if (g_unichar_iscntrl (c))
+        g_string_append_printf (out, "\\x%02x", c);
+      else
+        g_string_append_unichar (out, c);
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* A folder shows as "name/ (N files)" with its files' total size; a file as its name and
+ * size. */
+static void
+offer_name_and_size (FerryOffer  *offer,
+                     char       **out_name,
+                     char       **out_size)
+{
+  g_autofree char *name = ferry_cli_printable_name (ferry_offer_get_name (offer));
+  guint32 files;
+
+  if (!ferry_offer_is_folder (offer))
+    {
+      *out_name = g_steal_pointer (&name);
+      *out_size = ferry_format_size (ferry_offer_get_size (offer));
+      return;
+    }
+  files = ferry_offer_get_folder_files (offer);
+  /* Translators: a shared folder in a listing: its name, then how many files it holds */
+  *out_name = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s/ (%u file)", "%s/ (%u files)",
+                                            files), name, files);
+  *out_size = ferry_format_size (ferry_offer_get_folder_bytes (offer));
+}
+
 static void
 add_offer_members (JsonBuilder *builder,
                    FerryOffer  *offer)
@@ -34,6 +79,16 @@ add_offer_members (JsonBuilder *builder,
   json_builder_add_string_value (builder, iso);
   json_builder_set_member_name (builder, "mine");
   json_builder_add_boolean_value (builder, ferry_offer_get_mine (offer));
+  if (ferry_offer_is_folder (offer))
+    {
+      json_builder_set_member_name (builder, "folder");
+      json_builder_begin_object (builder);
+      json_builder_set_member_name (builder, "files");
+      json_builder_add_int_value (builder, ferry_offer_get_folder_files (offer));
+      json_builder_set_member_name (builder, "content-size");
+      json_builder_add_int_value (builder, (gint64) ferry_offer_get_folder_bytes (offer));
+      json_builder_end_object (builder);
+    }
 }
 
 static void
@@ -51,27 +106,6 @@ print_json (JsonBuilder *builder,
   fflush (stdout);
 }
 
-/* A name made fit for one table cell: control characters are shown escaped. */
-static char *
-printable_name (const char *name)
-{
-  GString *out = g_string_new (NULL);
-
-  for (const char *p = name; *p; p = g_utf8_next_char (p))
-    {
-      gunichar c = g_utf8_get_char (p);
-
-      if (c == '\n')
-        g_string_append (out, "\\n");
-      else if (c == '\t')
-        g_string_append (out, "\\t");
-      else if (g_unichar_iscntrl (c))
-        g_string_append_printf (out, "\\x%02x", c);
-      else
-        g_string_append_unichar (out, c);
-    }
-  return g_string_free (out, FALSE);
-}
 
 int
 ferry_cli_list (FerryClient  *client,
@@ -126,11 +160,14 @@ ferry_cli_list (FerryClient  *client,
   for (guint i = 0; i < n; i++)
     {
       g_autoptr(FerryOffer) offer = g_list_model_get_item (offers, i);
-      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
-      g_autofree char *size = ferry_format_size (ferry_offer_get_size (offer));
+      g_autofree char *name = NULL;
+      g_autofree char *size = NULL;
       g_autofree char *age = ferry_format_age (ferry_offer_get_created (offer), now);
-      g_autofree char *uploader = printable_name (ferry_offer_get_uploader (offer));
-      g_autofree char *star = g_strconcat (ferry_offer_get_mine (offer) ? "*" : "", name, NULL);
+      g_autofree char *uploader = ferry_cli_printable_name (ferry_offer_get_uploader (offer));
+      g_autofree char *star = NULL;
+
+      offer_name_and_size (offer, &name, &size);
+      star = g_strconcat (ferry_offer_get_mine (offer) ? "*" : "", name, NULL);
 
       g_print ("%-40s %10s  %-16s %-16s %s\n", star, size, uploader, age,
                ferry_offer_get_id (offer));
@@ -180,10 +217,11 @@ watch_offer_cb (FerryClient *client,
     }
   else
     {
-      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
-      g_autofree char *size = ferry_format_size (ferry_offer_get_size (offer));
-      g_autofree char *uploader = printable_name (ferry_offer_get_uploader (offer));
+      g_autofree char *name = NULL;
+      g_autofree char *size = NULL;
+      g_autofree char *uploader = ferry_cli_printable_name (ferry_offer_get_uploader (offer));
 
+      offer_name_and_size (offer, &name, &size);
       g_print (_("+ %s (%s) from %s [%s]\n"), name, size, uploader, ferry_offer_get_id (offer));
       fflush (stdout);
     }
@@ -206,7 +244,7 @@ watch_deleted_cb (FerryClient *client,
     }
   else
     {
-      g_autofree char *name = printable_name (ferry_offer_get_name (offer));
+      g_autofree char *name = ferry_cli_printable_name (ferry_offer_get_name (offer));
 
       g_print (_("- %s [%s]\n"), name, ferry_offer_get_id (offer));
       fflush (stdout);

@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <signal.h>
+#include <glib-unix.h>
 
 #include "ferry-cli-private.h"
 #include "ferry-cli-progress.h"
@@ -39,11 +41,12 @@ static char *opt_trust;
 static char *opt_password_file;
 static gboolean opt_no_tls;
 static gboolean opt_version;
+static gboolean interrupted;   /* Ctrl+C stopped a transfer */
 
 /* ---- waiting on async calls from a command-line program ----------------------------------- */
 
-static void
-store_result_cb (GObject      *object,
+void
+ferry_cli_store_result_cb (GObject      *object,
                  GAsyncResult *result,
                  gpointer      user_data)
 {
@@ -52,8 +55,8 @@ store_result_cb (GObject      *object,
   *out = g_object_ref (result);
 }
 
-static GAsyncResult *
-wait_for (GAsyncResult **slot)
+GAsyncResult *
+ferry_cli_wait_for (GAsyncResult **slot)
 {
   while (!*slot)
     g_main_context_iteration (NULL, TRUE);
@@ -100,14 +103,6 @@ ferry_cli_parse_command_options (const char    *command,
   return TRUE;
 }
 
-typedef gboolean (*AttemptFunc) (FerryClient  *client,
-                                  gpointer      data,
-                                  GError      **error);
-static int with_answers (FerryClient  *client,
-                         AttemptFunc   attempt,
-                         gpointer      data,
-                         GError      **error);
-
 /* For commands without a progress line: the engine waits for a busy server on its own; say
  * so once, on stderr. */
 static void
@@ -128,8 +123,8 @@ connect_attempt (FerryClient  *client,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  ferry_client_connect_async (client, NULL, store_result_cb, &result);
-  return ferry_client_connect_finish (client, wait_for (&result), error);
+  ferry_client_connect_async (client, NULL, ferry_cli_store_result_cb, &result);
+  return ferry_client_connect_finish (client, ferry_cli_wait_for (&result), error);
 }
 
 /* Connects the control session; the same connection answers whether the server is trusted and
@@ -143,7 +138,7 @@ ferry_cli_connect (FerryClient *client)
   int code;
 
   handler = g_signal_connect (client, "notify::server-busy", G_CALLBACK (client_busy_cb), &told);
-  code = with_answers (client, connect_attempt, NULL, &error);
+  code = ferry_cli_with_answers (client, connect_attempt, NULL, &error);
   g_signal_handler_disconnect (client, handler);
   if (error)
     return ferry_cli_fail (error);
@@ -274,9 +269,9 @@ answer_person (FerryClient  *client,
  * it again. The command's own connection is the trust check: no extra connection is made.
  * Returns EXIT_SUCCESS; or EXIT_FAILURE with @error set, for the caller to report; or another
  * exit code, with @error unset, once the person has been told. */
-static int
-with_answers (FerryClient  *client,
-              AttemptFunc   attempt,
+int
+ferry_cli_with_answers (FerryClient        *client,
+                        FerryCliAttemptFunc attempt,
               gpointer      data,
               GError      **error)
 {
@@ -318,122 +313,58 @@ load_password_file (FerryClient  *client,
 
 /* ---- transfers ----------------------------------------------------------------------------- */
 
+/* Ctrl+C: the transfer stops cleanly, and what it moved is kept for resuming. */
 static gboolean
-run_transfer (FerryTransfer  *transfer,
-              const char     *verb,
-              GError        **error)
+interrupt_cb (gpointer user_data)
 {
-  g_autoptr(FerryCliProgress) progress G_GNUC_UNUSED = ferry_cli_progress_new (transfer, verb);
-  g_autoptr(GAsyncResult) result = NULL;
-
-  ferry_transfer_run_async (transfer, NULL, store_result_cb, &result);
-  return ferry_transfer_run_finish (transfer, wait_for (&result), error);
+  interrupted = TRUE;
+  ferry_transfer_cancel (user_data);
+  return G_SOURCE_CONTINUE;
 }
 
-/* One transfer, made anew for each try of with_answers(). */
-typedef struct
+gboolean
+ferry_cli_run_transfer (FerryTransfer  *transfer,
+                        const char     *verb,
+                        GError        **error)
 {
-  GFile              *file;          /* upload */
-  const char         *offer_id;      /* download */
-  GFile              *destination;
-  FerryDownloadFlags  flags;
-  const char         *verb;
-  FerryTransfer      *transfer;      /* the last try's */
-} TransferAttempt;
+  /* No progress bar without a verb (one of several transfers). */
+  g_autoptr(FerryCliProgress) progress G_GNUC_UNUSED =
+    verb ? ferry_cli_progress_new (transfer, verb) : NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  guint interrupt_id = g_unix_signal_add (SIGINT, interrupt_cb, transfer);
+  gboolean ok;
 
-static gboolean
-transfer_attempt (FerryClient  *client,
+  ferry_transfer_run_async (transfer, NULL, ferry_cli_store_result_cb, &result);
+  ok = ferry_transfer_run_finish (transfer, ferry_cli_wait_for (&result), &local_error);
+  g_source_remove (interrupt_id);
+  if (!ok && interrupted)
+    {
+      g_clear_error (&local_error);
+      local_error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                         ferry_transfer_get_resumable (transfer)
+                                         ? _("Stopped. Run the same command again to resume.")
+                                         : _("Stopped."));
+    }
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&local_error));
+  return ok;
+}
+
+gboolean
+ferry_cli_transfer_attempt (FerryClient  *client,
                   gpointer      data,
                   GError      **error)
 {
-  TransferAttempt *attempt = data;
+  FerryCliTransferAttempt *attempt = data;
 
   g_clear_object (&attempt->transfer);
   if (attempt->file)
-    attempt->transfer = ferry_client_upload (client, attempt->file, NULL);
+    attempt->transfer = ferry_client_upload (client, attempt->file, attempt->name);
   else
     attempt->transfer = ferry_client_download (client, attempt->offer_id,
                                                attempt->destination, attempt->flags);
-  return run_transfer (attempt->transfer, attempt->verb, error);
-}
-
-static int
-cmd_upload (FerryClient  *client,
-            int           argc,
-            char        **argv)
-{
-  int code = EXIT_SUCCESS;
-
-  if (!ferry_cli_parse_command_options ("upload", _("FILE…"), NULL, &argc, &argv, &code))
-    return code;
-  if (argc < 2)
-    return ferry_cli_usage_error (_("“upload” needs at least one file."));
-  for (int i = 1; i < argc; i++)
-    {
-      g_autoptr(GFile) file = g_file_new_for_commandline_arg (argv[i]);
-      TransferAttempt attempt = { file, NULL, NULL, 0, _("Uploading"), NULL };
-      g_autoptr(GError) error = NULL;
-      int status = with_answers (client, transfer_attempt, &attempt, &error);
-
-      if (status == EXIT_SUCCESS)
-        {
-          g_print ("%s\n", ferry_offer_get_id (ferry_transfer_get_offer (attempt.transfer)));
-          fflush (stdout);
-        }
-      g_clear_object (&attempt.transfer);
-      if (status != EXIT_SUCCESS && !error)
-        return status;   /* an untrusted server: no other file will fare better */
-      if (error)
-        {
-          g_autofree char *shown = g_filename_display_name (argv[i]);
-
-          g_printerr (_("ferry-cli: could not upload %s: %s\n"), shown, error->message);
-          code = EXIT_FAILURE;
-        }
-    }
-  return code;
-}
-
-static int
-cmd_download (FerryClient  *client,
-              int           argc,
-              char        **argv)
-{
-  g_autofree char *output = NULL;
-  GOptionEntry entries[] = {
-    { "output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
-      N_("Save into this folder, or as this file (never overwriting)"), N_("PATH") },
-    { NULL }
-  };
-  g_autoptr(GFile) destination = NULL;
-  g_autoptr(FerryTransfer) transfer = NULL;
-  g_autoptr(GError) error = NULL;
-  FerryDownloadFlags flags = FERRY_DOWNLOAD_FLAGS_NONE;
-  g_autofree char *saved = NULL;
-  int code;
-
-  if (!ferry_cli_parse_command_options ("download", _("ID"), entries, &argc, &argv, &code))
-    return code;
-  if (argc != 2)
-    return ferry_cli_usage_error (_("“download” needs exactly one file id (see “ferry-cli list”)."));
-  destination = g_file_new_for_commandline_arg (output ? output : ".");
-  if (g_file_query_file_type (destination, G_FILE_QUERY_INFO_NONE, NULL) == G_FILE_TYPE_DIRECTORY)
-    flags |= FERRY_DOWNLOAD_INTO_DIRECTORY;
-
-  {
-    TransferAttempt attempt = { NULL, argv[1], destination, flags, _("Downloading"), NULL };
-
-    code = with_answers (client, transfer_attempt, &attempt, &error);
-    transfer = g_steal_pointer (&attempt.transfer);
-  }
-  if (error)
-    return ferry_cli_fail (error);
-  if (code != EXIT_SUCCESS)
-    return code;
-
-  saved = g_file_get_path (ferry_transfer_get_file (transfer));
-  g_print ("%s\n", saved);
-  return EXIT_SUCCESS;
+  return ferry_cli_run_transfer (attempt->transfer, attempt->verb, error);
 }
 
 static gboolean
@@ -443,8 +374,8 @@ delete_attempt (FerryClient  *client,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  ferry_client_delete_async (client, data, NULL, store_result_cb, &result);
-  return ferry_client_delete_finish (client, wait_for (&result), error);
+  ferry_client_delete_async (client, data, NULL, ferry_cli_store_result_cb, &result);
+  return ferry_client_delete_finish (client, ferry_cli_wait_for (&result), error);
 }
 
 static int
@@ -462,7 +393,7 @@ cmd_delete (FerryClient  *client,
   if (argc != 2)
     return ferry_cli_usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
   handler = g_signal_connect (client, "notify::server-busy", G_CALLBACK (client_busy_cb), &told);
-  code = with_answers (client, delete_attempt, argv[1], &error);
+  code = ferry_cli_with_answers (client, delete_attempt, argv[1], &error);
   g_signal_handler_disconnect (client, handler);
   if (error)
     return ferry_cli_fail (error);
@@ -494,9 +425,9 @@ cmd_check (FerryClient  *client,
   file = g_file_new_for_commandline_arg (argv[1]);
   start = g_get_monotonic_time ();
   {
-    TransferAttempt attempt = { file, NULL, NULL, 0, _("Uploading"), NULL };
+    FerryCliTransferAttempt attempt = { file, NULL, NULL, NULL, 0, _("Uploading"), NULL };
 
-    code = with_answers (client, transfer_attempt, &attempt, &error);
+    code = ferry_cli_with_answers (client, ferry_cli_transfer_attempt, &attempt, &error);
     up = g_steal_pointer (&attempt.transfer);
   }
   if (error)
@@ -516,7 +447,7 @@ cmd_check (FerryClient  *client,
 
   down = ferry_client_download (client, ferry_offer_get_id (ferry_transfer_get_offer (up)),
                                 tmpdir, FERRY_DOWNLOAD_INTO_DIRECTORY);
-  if (!run_transfer (down, _("Downloading"), &error))
+  if (!ferry_cli_run_transfer (down, _("Downloading"), &error))
     {
       if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_CHECKSUM))
         g_print ("Transfer Failed: Checksum mismatch\n");
@@ -537,8 +468,8 @@ cmd_check (FerryClient  *client,
   g_rmdir (tmp);
 
   ferry_client_delete_async (client, ferry_offer_get_id (ferry_transfer_get_offer (up)),
-                             NULL, store_result_cb, &result);
-  if (!ferry_client_delete_finish (client, wait_for (&result), &error))
+                             NULL, ferry_cli_store_result_cb, &result);
+  if (!ferry_client_delete_finish (client, ferry_cli_wait_for (&result), &error))
     {
       g_printerr (_("ferry-cli: could not delete the test upload: %s\n"), error->message);
       code = EXIT_FAILURE;
@@ -567,8 +498,8 @@ cmd_forget (FerryClient  *client,
 
 static const Command commands[] = {
   { "list", "[--json]", N_("List the shared files"), ferry_cli_list },
-  { "upload", "FILE...", N_("Share files and print their ids"), cmd_upload },
-  { "download", "ID [-o PATH]", N_("Download a shared file"), cmd_download },
+  { "upload", "FILE...|- --name NAME", N_("Share files and print their ids"), ferry_cli_upload },
+  { "download", "ID...|--all [-o DIR]", N_("Download shared files"), ferry_cli_download },
   { "delete", "ID", N_("Stop sharing one of your files"), cmd_delete },
   { "watch", "[--json]", N_("Print changes as they happen"), ferry_cli_watch },
   { "check", "FILE", N_("Upload, download back and verify a file"), cmd_check },

@@ -62,6 +62,23 @@ ferry_checksum_finish (FerryChecksum *self,
   self->finished = TRUE;
 }
 
+void
+ferry_checksum_peek (FerryChecksum *self,
+                     guint8        *digest)
+{
+  EVP_MD_CTX *copy;
+  unsigned int len = 32;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (!self->finished);
+
+  copy = EVP_MD_CTX_new ();
+  if (!copy || EVP_MD_CTX_copy_ex (copy, self->ctx) != 1)
+    g_error ("OpenSSL could not copy a SHA-256 state");
+  EVP_DigestFinal_ex (copy, digest, &len);
+  EVP_MD_CTX_free (copy);
+}
+
 char *
 ferry_sha256_to_hex (const guint8 *digest)
 {

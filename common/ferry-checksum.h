@@ -20,6 +20,9 @@ void           ferry_checksum_update    (FerryChecksum *self,
 /* Writes 32 bytes; the checksum cannot be updated afterwards. */
 void           ferry_checksum_finish    (FerryChecksum *self,
                                          guint8        *digest);
+/* Writes the 32-byte digest of what was hashed so far; the checksum goes on. */
+void           ferry_checksum_peek      (FerryChecksum *self,
+                                         guint8        *digest);
 
 char          *ferry_sha256_to_hex      (const guint8  *digest);
 gboolean       ferry_sha256_from_hex    (const char    *hex,

@@ -479,6 +479,13 @@ ferry_client_get_offers (FerryClient *self)
   return ferry_subscription_get_offers (self->subscription);
 }
 
+FerryDialer *
+ferry_client_get_dialer (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return self->dialer;
+}
+
 FerryOffer *
 ferry_client_lookup_offer (FerryClient *self,
                            const char  *id)
@@ -644,7 +651,7 @@ ferry_client_check_upload_finish (FerryClient   *self,
                                   GError       **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return ferry_upload_check_finish (result, error);
+  return ferry_upload_check_finish (result, NULL, error);
 }
 
 FerryTransfer *

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ferry-dialer.h"
 #include "ferry-offer.h"
 #include "ferry-transfer.h"
 
@@ -130,6 +131,8 @@ gboolean          ferry_client_get_reconnect           (FerryClient          *se
 /* A GListModel of FerryOffer, oldest first, kept live by the control session. A reconnect
  * replaces its contents with the new snapshot in one items-changed. */
 GListModel       *ferry_client_get_offers              (FerryClient          *self);
+/* The part that opens connections and keeps the idle ones (its pool): for tests. */
+FerryDialer      *ferry_client_get_dialer              (FerryClient          *self);
 FerryOffer       *ferry_client_lookup_offer            (FerryClient          *self,
                                                         const char           *id);
 /* A GListModel of FerryTransfer: every transfer made by this client, in start order. */
@@ -169,9 +172,10 @@ gboolean          ferry_client_delete_finish           (FerryClient          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
-/* The upload pre-checks, before any transfer exists: a folder, an unreadable file, or one over
+/* The upload pre-checks, before any transfer exists: a device, an unreadable file, or one over
  * the server's max-file-size is refused with a sentence naming it, which the caller shows as it
- * is. ferry_transfer_run_async() makes the same checks (the same code). */
+ * is. A folder passes (its size is known only once it is walked). ferry_transfer_run_async()
+ * makes the same checks (the same code). */
 void              ferry_client_check_upload_async      (FerryClient          *self,
                                                         GFile                *file,
                                                         GCancellable         *cancellable,
@@ -181,8 +185,15 @@ gboolean          ferry_client_check_upload_finish     (FerryClient          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
-/* New transfers, not started: call ferry_transfer_run_async(). Each runs on its own
- * connection. @name NULL means the file's display name. */
+/* New transfers, not started: call ferry_transfer_run_async(). They share the dialer's
+ * request connections (at most 4 at once, kept idle between requests). @name NULL means the
+ * file's display name.
+ *
+ * Folders: ferry_client_upload() of a folder (from a chooser or a drop, as it is) shares the
+ * whole tree as one offer; the transfer walks it in a thread, its total is the folder stream's
+ * size, and ferry_transfer_get_folder_skipped() tells what was left out. ferry_client_download()
+ * of an offer whose ferry_offer_is_folder() is TRUE saves the tree as a folder (its
+ * ferry_transfer_get_file() once DONE), never replacing anything, whatever @flags say. */
 FerryTransfer    *ferry_client_upload                  (FerryClient          *self,
                                                         GFile                *file,
                                                         const char           *name);

@@ -292,7 +292,7 @@ open_welcome_cb (GObject      *object,
       return;
     }
 
-  ferry_msg_welcome_get (v, &version, NULL, &max_file_size, NULL);
+  ferry_msg_welcome_get (v, &version, NULL, &max_file_size, NULL, NULL);
   if (version != FERRY_PROTOCOL_VERSION)
     {
       open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_VERSION,
@@ -304,6 +304,7 @@ open_welcome_cb (GObject      *object,
 
   g_clear_handle_id (&data->timeout_source, g_source_remove);
   ferry_dialer_set_max_file_size (self, max_file_size);
+  self->n_opened++;
   open_set_waiting (task, FALSE);
   /* The connection owns the TLS stream now: it is not ours to close. */
   g_clear_object (&data->tls);

@@ -25,7 +25,9 @@ struct _FerryDialer
   char             *pin_key;          /* host:port in known-servers */
   FerryTrustStore  *trust;            /* identity and pins, cached; NULL until needed */
 
+  GQueue            idle;             /* IdleConnection: request connections kept, newest first */
   guint64           max_file_size;
+  guint             n_opened;         /* connections opened so far (HELLO answered) */
   guint16           port;
   guint             n_busy_waits;     /* opens waiting for a busy server */
   guint             busy_timeout;     /* seconds to keep asking a busy server */
@@ -40,6 +42,8 @@ void              ferry_dialer_set_server_fingerprint (FerryDialer  *self,
                                                        const char   *fingerprint);
 void              ferry_dialer_set_max_file_size      (FerryDialer  *self,
                                                        guint64       max_file_size);
+/* ferry-dialer-pool.c: closes every idle connection (settings changed, or the end). */
+void              ferry_dialer_clear_idle             (FerryDialer  *self);
 /* An open starts (TRUE) or stops (FALSE) waiting for a busy server: "server-busy". */
 void              ferry_dialer_count_busy_wait        (FerryDialer  *self,
                                                        gboolean      waiting);

@@ -72,6 +72,7 @@ ferry_dialer_dispose (GObject *object)
 {
   FerryDialer *self = FERRY_DIALER (object);
 
+  ferry_dialer_clear_idle (self);
   /* A program about to exit (ferry-cli) must not lose a pin it just made. */
   if (self->trust)
     ferry_trust_store_flush (self->trust);
@@ -276,6 +277,7 @@ ferry_dialer_set_tls (FerryDialer *self,
   if (self->tls == (guint) tls)
     return;
   self->tls = tls;
+  ferry_dialer_clear_idle (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TLS]);
 }
 
@@ -296,6 +298,8 @@ ferry_dialer_set_password (FerryDialer *self,
     memset (self->password, 0, strlen (self->password));
   g_free (self->password);
   self->password = password && *password ? g_strdup (password) : NULL;
+  /* Kept connections were let in with the old one. */
+  ferry_dialer_clear_idle (self);
 }
 
 gboolean

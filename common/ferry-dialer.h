@@ -14,6 +14,10 @@ G_BEGIN_DECLS
 
 #define FERRY_TYPE_DIALER (ferry_dialer_get_type ())
 
+/* PROTOCOL.md §1: request connections kept idle per server, and for how long. */
+#define FERRY_DIALER_MAX_IDLE     4
+#define FERRY_DIALER_IDLE_SECONDS 30
+
 /* Properties: "address", "user-name" (construct-only), "tls", "server-fingerprint",
  * "max-file-size", "server-busy". */
 G_DECLARE_FINAL_TYPE (FerryDialer, ferry_dialer, FERRY, DIALER, GObject)
@@ -79,6 +83,29 @@ FerryConnection  *ferry_dialer_open_finish            (FerryDialer            *s
                                                        GAsyncResult           *result,
                                                        GError                **error);
 
+/* Sends @request (a ferry_msg_*_new() frame, taken) on an idle request connection if one is
+ * kept, else on a new one, and reads the first frame of the answer. A reused connection that
+ * the server closed while idle is replaced once, transparently (PROTOCOL.md §1). */
+void              ferry_dialer_request_async          (FerryDialer            *self,
+                                                       GBytes                 *request,
+                                                       FerryDialerWaitingFunc  waiting_func,
+                                                       gpointer                waiting_data,
+                                                       GCancellable           *cancellable,
+                                                       GAsyncReadyCallback     callback,
+                                                       gpointer                user_data);
+/* The answer's first message, of type @expected (ERROR becomes the GError it carries), and the
+ * connection to go on with (give it back with ferry_dialer_release() once answered). */
+GVariant         *ferry_dialer_request_finish         (FerryDialer            *self,
+                                                       GAsyncResult           *result,
+                                                       FerryMessageType        expected,
+                                                       FerryConnection       **connection,
+                                                       GError                **error);
+/* A connection whose request got its whole answer: kept idle for the next request (at most
+ * FERRY_DIALER_MAX_IDLE, each for FERRY_DIALER_IDLE_SECONDS), or closed. */
+void              ferry_dialer_release                (FerryDialer            *self,
+                                                       FerryConnection        *connection);
+/* How many connections this dialer has opened: for tests of the pool. */
+guint             ferry_dialer_get_n_opened           (FerryDialer            *self);
 /* Reads one frame's payload; an ERROR frame becomes the GError it carries, and any type other
  * than @expected is FERRY_ERROR_UNEXPECTED. */
 GVariant         *ferry_expect_message                (FerryFrame             *frame,

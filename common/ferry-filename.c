@@ -26,8 +26,11 @@
 /* How many numbered names a download tries before giving up. */
 #define MAX_NUMBER 9999
 #define FALLBACK_NAME "download"
+#define SIDECAR_SUFFIX ".ferry"
 
-G_STATIC_ASSERT (FERRY_FILENAME_MAX_BYTES + sizeof PART_SUFFIX - 1 == NAME_MAX_BYTES);
+/* NAME.part and its resume sidecar NAME.part.ferry both fit (docs/PROTOCOL.md §5). */
+G_STATIC_ASSERT (FERRY_FILENAME_MAX_BYTES + sizeof PART_SUFFIX - 1 + sizeof SIDECAR_SUFFIX - 1
+                 <= NAME_MAX_BYTES);
 
 typedef enum
 {
@@ -230,38 +233,42 @@ ferry_filename_part_for (GFile *final)
   return g_file_get_child (dir, part_name);
 }
 
-GFile *
-ferry_filename_unique_in_dir (GFile              *dir,
-                              const char         *name,
-                              GFile             **out_part,
-                              GFileOutputStream **out_stream,
-                              GCancellable       *cancellable,
-                              GError            **error)
+/* The claim of ferry_filename_unique_in_dir() and ferry_filename_unique_folder_in_dir(): NAME.part
+ * is created exclusively, as a file (opened into @out_stream) or as a folder. */
+static GFile *
+unique_in_dir (GFile              *dir,
+               const char         *name,
+               gboolean            folder,
+               GFile             **out_part,
+               GFileOutputStream **out_stream,
+               GCancellable       *cancellable,
+               GError            **error)
 {
   g_autofree char *display = NULL;
-
-  g_return_val_if_fail (G_IS_FILE (dir), NULL);
-  g_return_val_if_fail (name != NULL && *name != '\0', NULL);
-  g_return_val_if_fail (out_part != NULL && out_stream != NULL, NULL);
-  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   for (guint n = 0; n <= MAX_NUMBER; n++)
     {
       g_autofree char *candidate = ferry_filename_numbered (name, n);
       g_autoptr(GFile) file = g_file_get_child (dir, candidate);
       g_autoptr(GFile) part = NULL;
-      GFileOutputStream *stream;
+      GFileOutputStream *stream = NULL;
       GError *local_error = NULL;
+      gboolean made;
 
       /* Taken, even by a dangling symbolic link. */
       if (g_file_query_file_type (file, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable) !=
           G_FILE_TYPE_UNKNOWN)
         continue;
 
-      /* O_CREAT|O_EXCL: of two downloads that got this far with the same name, one wins. */
+      /* O_CREAT|O_EXCL, or mkdir(): of two downloads that got this far with the same name,
+       * one wins. */
       part = ferry_filename_part_for (file);
-      stream = g_file_create (part, G_FILE_CREATE_PRIVATE, cancellable, &local_error);
-      if (!stream)
+      if (folder)
+        made = g_file_make_directory (part, cancellable, &local_error);
+      else
+        made = (stream = g_file_create (part, G_FILE_CREATE_PRIVATE, cancellable,
+                                        &local_error)) != NULL;
+      if (!made)
         {
           if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_EXISTS))
             {
@@ -273,7 +280,8 @@ ferry_filename_unique_in_dir (GFile              *dir,
         }
 
       *out_part = g_steal_pointer (&part);
-      *out_stream = stream;
+      if (out_stream)
+        *out_stream = stream;
       return g_steal_pointer (&file);
     }
 
@@ -281,6 +289,37 @@ ferry_filename_unique_in_dir (GFile              *dir,
   g_set_error (error, FERRY_ERROR, FERRY_ERROR_FAILED,
                _("Could not find a free file name for “%s”."), display);
   return NULL;
+}
+
+GFile *
+ferry_filename_unique_in_dir (GFile              *dir,
+                              const char         *name,
+                              GFile             **out_part,
+                              GFileOutputStream **out_stream,
+                              GCancellable       *cancellable,
+                              GError            **error)
+{
+  g_return_val_if_fail (G_IS_FILE (dir), NULL);
+  g_return_val_if_fail (name != NULL && *name != '\0', NULL);
+  g_return_val_if_fail (out_part != NULL && out_stream != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return unique_in_dir (dir, name, FALSE, out_part, out_stream, cancellable, error);
+}
+
+GFile *
+ferry_filename_unique_folder_in_dir (GFile         *dir,
+                                     const char    *name,
+                                     GFile        **out_part,
+                                     GCancellable  *cancellable,
+                                     GError       **error)
+{
+  g_return_val_if_fail (G_IS_FILE (dir), NULL);
+  g_return_val_if_fail (name != NULL && *name != '\0', NULL);
+  g_return_val_if_fail (out_part != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  return unique_in_dir (dir, name, TRUE, out_part, NULL, cancellable, error);
 }
 
 /* rename(@from, @to), but failing with EEXIST instead of replacing @to. Returns 0 or an errno

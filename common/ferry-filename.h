@@ -8,9 +8,9 @@
 
 G_BEGIN_DECLS
 
-/* The longest name Ferry picks for a download, in bytes: NAME_MAX (255) less ".part", so that
- * NAME.part, the file being written, fits too. */
-#define FERRY_FILENAME_MAX_BYTES 250
+/* The longest name Ferry picks for a download, in bytes: NAME_MAX (255) less ".part.ferry", so
+ * that NAME.part, the file being written, and its resume sidecar NAME.part.ferry fit too. */
+#define FERRY_FILENAME_MAX_BYTES 240
 
 /* Returns a name that is safe as one path component on any desktop file system and still
  * readable: "/" and "\" become "_", control characters (C0, DEL, C1, U+2028, U+2029) become
@@ -47,6 +47,14 @@ GFile             *ferry_filename_unique_in_dir (GFile               *dir,
                                                  GFileOutputStream  **out_stream,
                                                  GCancellable        *cancellable,
                                                  GError             **error);
+
+/* The same for a folder download: NAME.part is a new, empty folder (mode 0777 less the umask),
+ * which only this caller made. */
+GFile             *ferry_filename_unique_folder_in_dir (GFile         *dir,
+                                                        const char    *name,
+                                                        GFile        **out_part,
+                                                        GCancellable  *cancellable,
+                                                        GError       **error);
 
 /* Renames @part to @final without ever replacing a file: if something took @final meanwhile,
  * the download gets the next free "name (N).ext" of @name in the same folder instead. Returns

@@ -18,10 +18,33 @@ sha256_variant (const guint8 *digest)
   return g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, digest, FERRY_SHA256_SIZE, 1);
 }
 
+/* The options of OFFER and UPLOAD: the `folder` key, only for a folder (@files or @bytes not 0). */
 static GVariant *
-no_options (void)
+folder_options (guint32 files,
+                guint64 bytes)
 {
-  return g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0);
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
+  if (files != 0 || bytes != 0)
+    g_variant_builder_add (&options, "{sv}", FERRY_OPTION_FOLDER,
+                           g_variant_new ("(ut)", files, bytes));
+  return g_variant_builder_end (&options);
+}
+
+/* Reads the `folder` key of @options; 0/0 when it is absent or of another type. */
+static void
+folder_options_get (GVariant *options,
+                    guint32  *files,
+                    guint64  *bytes)
+{
+  guint32 f = 0;
+  guint64 b = 0;
+
+  g_variant_lookup (options, FERRY_OPTION_FOLDER, "(ut)", &f, &b);
+  if (files)
+    *files = f;
+  if (bytes)
+    *bytes = b;
 }
 
 /* A payload that ferry_message_parse() accepted as @type. */
@@ -135,7 +158,8 @@ GBytes *
 ferry_msg_welcome_new (guint32     version,
                        const char *software,
                        guint64     max_file_size,
-                       gboolean    auth)
+                       gboolean    auth,
+                       guint64     keep_partial)
 {
   g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
 
@@ -145,6 +169,8 @@ ferry_msg_welcome_new (guint32     version,
   if (auth)
     g_variant_builder_add (&options, "{sv}", FERRY_WELCOME_OPTION_AUTH,
                            g_variant_new_boolean (TRUE));
+  g_variant_builder_add (&options, "{sv}", FERRY_WELCOME_OPTION_KEEP_PARTIAL,
+                         g_variant_new_uint64 (keep_partial));
   return ferry_message_encode (FERRY_MSG_WELCOME, 0,
                                g_variant_new ("(ust@a{sv})", version, software, max_file_size,
                                               g_variant_builder_end (&options)));
@@ -155,7 +181,8 @@ ferry_msg_welcome_get (GVariant     *welcome,
                        guint32      *version,
                        const char  **software,
                        guint64      *max_file_size,
-                       gboolean     *auth)
+                       gboolean     *auth,
+                       guint64      *keep_partial)
 {
   g_autoptr(GVariant) options = NULL;
 
@@ -166,6 +193,11 @@ ferry_msg_welcome_get (GVariant     *welcome,
     {
       *auth = FALSE;
       g_variant_lookup (options, FERRY_WELCOME_OPTION_AUTH, "b", auth);
+    }
+  if (keep_partial)
+    {
+      *keep_partial = 0;
+      g_variant_lookup (options, FERRY_WELCOME_OPTION_KEEP_PARTIAL, "t", keep_partial);
     }
 }
 
@@ -184,14 +216,17 @@ ferry_msg_offer_new (const char   *id,
                      gint64        created,
                      gint64        expires,
                      gboolean      mine,
+                     guint32       folder_files,
+                     guint64       folder_bytes,
                      guint16       flags)
 {
   g_return_val_if_fail (id != NULL && name != NULL && sha256 != NULL && uploader != NULL, NULL);
 
   return ferry_message_encode (FERRY_MSG_OFFER, flags,
-                               g_variant_new ("(sst@aysxxb)", id, name, size,
+                               g_variant_new ("(sst@aysxxb@a{sv})", id, name, size,
                                               sha256_variant (sha256), uploader,
-                                              created, expires, mine));
+                                              created, expires, mine,
+                                              folder_options (folder_files, folder_bytes)));
 }
 
 void
@@ -203,14 +238,19 @@ ferry_msg_offer_get (GVariant      *offer,
                      const char   **uploader,
                      gint64        *created,
                      gint64        *expires,
-                     gboolean      *mine)
+                     gboolean      *mine,
+                     guint32       *folder_files,
+                     guint64       *folder_bytes)
 {
+  g_autoptr(GVariant) options = NULL;
+
   g_return_if_fail (is_payload (offer, FERRY_MSG_OFFER));
 
-  g_variant_get (offer, "(&s&st@ay&sxxb)", id, name, size, NULL, uploader, created, expires,
-                 mine);
+  g_variant_get (offer, "(&s&st@ay&sxxb@a{sv})", id, name, size, NULL, uploader, created,
+                 expires, mine, &options);
   if (sha256)
     *sha256 = get_fixed_bytes (offer, 3);
+  folder_options_get (options, folder_files, folder_bytes);
 }
 
 GBytes *
@@ -245,24 +285,31 @@ ferry_msg_deleted_get_id (GVariant *deleted)
 GBytes *
 ferry_msg_upload_new (const char *name,
                       guint64     size,
-                      const char *resume_token)
+                      const char *resume_token,
+                      guint32     folder_files,
+                      guint64     folder_bytes)
 {
   g_return_val_if_fail (name != NULL && resume_token != NULL, NULL);
 
   return ferry_message_encode (FERRY_MSG_UPLOAD, 0,
                                g_variant_new ("(sts@a{sv})", name, size, resume_token,
-                                              no_options ()));
+                                              folder_options (folder_files, folder_bytes)));
 }
 
 void
 ferry_msg_upload_get (GVariant     *upload,
                       const char  **name,
                       guint64      *size,
-                      const char  **resume_token)
+                      const char  **resume_token,
+                      guint32      *folder_files,
+                      guint64      *folder_bytes)
 {
+  g_autoptr(GVariant) options = NULL;
+
   g_return_if_fail (is_payload (upload, FERRY_MSG_UPLOAD));
 
-  g_variant_get (upload, "(&st&s@a{sv})", name, size, resume_token, NULL);
+  g_variant_get (upload, "(&st&s@a{sv})", name, size, resume_token, &options);
+  folder_options_get (options, folder_files, folder_bytes);
 }
 
 GBytes *
@@ -302,22 +349,44 @@ ferry_msg_end_get_sha256 (GVariant *end)
 }
 
 GBytes *
-ferry_msg_download_new (const char *id,
-                        guint64     offset)
+ferry_msg_download_new (const char   *id,
+                        guint64       offset,
+                        const guint8 *if_sha256)
 {
+  g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
+
   g_return_val_if_fail (id != NULL, NULL);
 
-  return ferry_message_encode (FERRY_MSG_DOWNLOAD, 0, g_variant_new ("(st)", id, offset));
+  if (if_sha256)
+    g_variant_builder_add (&options, "{sv}", FERRY_DOWNLOAD_OPTION_IF_SHA256,
+                           sha256_variant (if_sha256));
+  return ferry_message_encode (FERRY_MSG_DOWNLOAD, 0,
+                               g_variant_new ("(st@a{sv})", id, offset,
+                                              g_variant_builder_end (&options)));
 }
 
 void
-ferry_msg_download_get (GVariant     *download,
-                        const char  **id,
-                        guint64      *offset)
+ferry_msg_download_get (GVariant      *download,
+                        const char   **id,
+                        guint64       *offset,
+                        const guint8 **if_sha256)
 {
+  g_autoptr(GVariant) options = NULL;
+
   g_return_if_fail (is_payload (download, FERRY_MSG_DOWNLOAD));
 
-  g_variant_get (download, "(&st)", id, offset);
+  g_variant_get (download, "(&st@a{sv})", id, offset, &options);
+  if (if_sha256)
+    {
+      g_autoptr(GVariant) digest = NULL;
+
+      *if_sha256 = NULL;
+      digest = g_variant_lookup_value (options, FERRY_DOWNLOAD_OPTION_IF_SHA256,
+                                       G_VARIANT_TYPE_BYTESTRING);
+      /* The bytes live as long as @download: the options share its serialized data. */
+      if (digest && g_variant_get_size (digest) == FERRY_SHA256_SIZE)
+        *if_sha256 = g_variant_get_data (digest);
+    }
 }
 
 GBytes *

@@ -184,6 +184,21 @@ check_software (GVariant         *v,
   return TRUE;
 }
 
+/* The `folder` option, when present, has its type: a peer that sends another is broken. */
+static gboolean
+check_folder_option (GVariant          *v,
+                     FerryMessageType   type,
+                     GError           **error)
+{
+  g_autoptr(GVariant) options = g_variant_get_child_value (v, g_variant_n_children (v) - 1);
+  g_autoptr(GVariant) folder = g_variant_lookup_value (options, FERRY_OPTION_FOLDER, NULL);
+
+  if (folder && !g_variant_is_of_type (folder, G_VARIANT_TYPE ("(ut)")))
+    return malformed (error, _("The peer sent a %s message with an invalid folder option."),
+                      TYPE_NAME (type));
+  return TRUE;
+}
+
 static gboolean
 check_fields (FerryMessageType   type,
               GVariant          *v,
@@ -201,14 +216,16 @@ check_fields (FerryMessageType   type,
       return check_id (v, 0, FALSE, type, error) &&
              check_string (v, 1, 1, FERRY_MAX_NAME_LEN, error) &&
              check_bytes (v, 3, FERRY_SHA256_SIZE, type, error) &&
-             check_string (v, 4, 1, FERRY_MAX_USER_LEN, error);
+             check_string (v, 4, 1, FERRY_MAX_USER_LEN, error) &&
+             check_folder_option (v, type, error);
     case FERRY_MSG_DELETED:
     case FERRY_MSG_DELETE:
     case FERRY_MSG_DOWNLOAD:
       return check_id (v, 0, FALSE, type, error);
     case FERRY_MSG_UPLOAD:
       return check_string (v, 0, 1, FERRY_MAX_NAME_LEN, error) &&
-             check_id (v, 2, TRUE, type, error);
+             check_id (v, 2, TRUE, type, error) &&
+             check_folder_option (v, type, error);
     case FERRY_MSG_ACCEPT:
       return check_id (v, 0, TRUE, type, error);
     case FERRY_MSG_END:

@@ -29,7 +29,7 @@
 
 G_BEGIN_DECLS
 
-#define FERRY_PROTOCOL_VERSION   1
+#define FERRY_PROTOCOL_VERSION   2
 #define FERRY_SECRET_SIZE        32
 #define FERRY_SHA256_SIZE        32
 #define FERRY_MAX_ID_LEN         64
@@ -40,6 +40,9 @@ G_BEGIN_DECLS
 /* Option keys (docs/PROTOCOL.md §3). */
 #define FERRY_HELLO_OPTION_PASSWORD  "password"   /* s: the server's password */
 #define FERRY_WELCOME_OPTION_AUTH    "auth"       /* b: the server requires a password */
+#define FERRY_WELCOME_OPTION_KEEP_PARTIAL "keep-partial" /* t: seconds a partial upload is kept */
+#define FERRY_DOWNLOAD_OPTION_IF_SHA256 "if-sha256" /* ay: resume only if the offer is this */
+#define FERRY_OPTION_FOLDER          "folder"     /* (ut), OFFER and UPLOAD: files, bytes */
 
 /* Checks a decoded frame's payload: normal form of exactly the right type, and every field
  * within its limit. Returns a new reference for the accessors below, or NULL with
@@ -71,17 +74,21 @@ void          ferry_msg_hello_get          (GVariant      *hello,
 GBytes       *ferry_msg_welcome_new        (guint32        version,
                                             const char    *software,
                                             guint64        max_file_size,
-                                            gboolean       auth);
+                                            gboolean       auth,
+                                            guint64        keep_partial);
+/* *@keep_partial is 0 when the server did not say. */
 void          ferry_msg_welcome_get        (GVariant      *welcome,
                                             guint32       *version,
                                             const char   **software,
                                             guint64       *max_file_size,
-                                            gboolean      *auth);
+                                            gboolean      *auth,
+                                            guint64       *keep_partial);
 
 /* SUBSCRIBE, C → S: no fields. */
 GBytes       *ferry_msg_subscribe_new      (void);
 
-/* OFFER, S → C. @flags is 0 or FERRY_FRAME_FLAG_SNAPSHOT; @sha256 is FERRY_SHA256_SIZE bytes. */
+/* OFFER, S → C. @flags is 0 or FERRY_FRAME_FLAG_SNAPSHOT; @sha256 is FERRY_SHA256_SIZE bytes.
+ * @folder_files and @folder_bytes describe a folder offer; 0 and 0 for a file. */
 GBytes       *ferry_msg_offer_new          (const char    *id,
                                             const char    *name,
                                             guint64        size,
@@ -90,6 +97,8 @@ GBytes       *ferry_msg_offer_new          (const char    *id,
                                             gint64         created,
                                             gint64         expires,
                                             gboolean       mine,
+                                            guint32        folder_files,
+                                            guint64        folder_bytes,
                                             guint16        flags);
 void          ferry_msg_offer_get          (GVariant      *offer,
                                             const char   **id,
@@ -99,7 +108,9 @@ void          ferry_msg_offer_get          (GVariant      *offer,
                                             const char   **uploader,
                                             gint64        *created,
                                             gint64        *expires,
-                                            gboolean      *mine);
+                                            gboolean      *mine,
+                                            guint32       *folder_files,
+                                            guint64       *folder_bytes);
 
 /* SYNCED, S → C: the number of offers in the snapshot. */
 GBytes       *ferry_msg_synced_new         (guint32        count);
@@ -109,14 +120,19 @@ guint32       ferry_msg_synced_get_count   (GVariant      *synced);
 GBytes       *ferry_msg_deleted_new        (const char    *id);
 const char   *ferry_msg_deleted_get_id     (GVariant      *deleted);
 
-/* UPLOAD, C → S. @resume_token is "" for a new upload. */
+/* UPLOAD, C → S. @resume_token is "" for a new upload. @folder_files and @folder_bytes
+ * announce a folder stream; 0 and 0 for a file. */
 GBytes       *ferry_msg_upload_new         (const char    *name,
                                             guint64        size,
-                                            const char    *resume_token);
+                                            const char    *resume_token,
+                                            guint32        folder_files,
+                                            guint64        folder_bytes);
 void          ferry_msg_upload_get         (GVariant      *upload,
                                             const char   **name,
                                             guint64       *size,
-                                            const char   **resume_token);
+                                            const char   **resume_token,
+                                            guint32       *folder_files,
+                                            guint64       *folder_bytes);
 
 /* ACCEPT, S → C. */
 GBytes       *ferry_msg_accept_new         (const char    *resume_token,
@@ -129,12 +145,16 @@ void          ferry_msg_accept_get         (GVariant      *accept,
 GBytes       *ferry_msg_end_new            (const guint8  *sha256);
 const guint8 *ferry_msg_end_get_sha256     (GVariant      *end);
 
-/* DOWNLOAD, C → S. */
+/* DOWNLOAD, C → S. @if_sha256 (FERRY_SHA256_SIZE bytes, or NULL) asks to continue from
+ * @offset only if the offer's SHA-256 is that one. */
 GBytes       *ferry_msg_download_new       (const char    *id,
-                                            guint64        offset);
+                                            guint64        offset,
+                                            const guint8  *if_sha256);
+/* *@if_sha256 is NULL when absent or not FERRY_SHA256_SIZE bytes. */
 void          ferry_msg_download_get       (GVariant      *download,
                                             const char   **id,
-                                            guint64       *offset);
+                                            guint64       *offset,
+                                            const guint8 **if_sha256);
 
 /* DELETE, C → S. */
 GBytes       *ferry_msg_delete_new         (const char    *id);

@@ -27,6 +27,8 @@ struct _FerryOffer
   gint64   created;
   gint64   expires;
   gboolean mine;
+  guint32  folder_files;
+  guint64  folder_bytes;
 };
 
 enum {
@@ -39,6 +41,8 @@ enum {
   PROP_CREATED,
   PROP_EXPIRES,
   PROP_MINE,
+  PROP_FOLDER_FILES,
+  PROP_FOLDER_BYTES,
   N_PROPS
 };
 
@@ -94,6 +98,12 @@ ferry_offer_get_property (GObject    *object,
     case PROP_MINE:
       g_value_set_boolean (value, self->mine);
       break;
+    case PROP_FOLDER_FILES:
+      g_value_set_uint (value, self->folder_files);
+      break;
+    case PROP_FOLDER_BYTES:
+      g_value_set_uint64 (value, self->folder_bytes);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -118,6 +128,10 @@ ferry_offer_class_init (FerryOfferClass *klass)
   properties[PROP_EXPIRES] = g_param_spec_int64 ("expires", NULL, NULL,
                                                  G_MININT64, G_MAXINT64, 0, flags);
   properties[PROP_MINE] = g_param_spec_boolean ("mine", NULL, NULL, FALSE, flags);
+  properties[PROP_FOLDER_FILES] = g_param_spec_uint ("folder-files", NULL, NULL,
+                                                     0, G_MAXUINT32, 0, flags);
+  properties[PROP_FOLDER_BYTES] = g_param_spec_uint64 ("folder-bytes", NULL, NULL,
+                                                       0, G_MAXUINT64, 0, flags);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -134,7 +148,9 @@ ferry_offer_new (const char   *id,
                  const char   *uploader,
                  gint64        created,
                  gint64        expires,
-                 gboolean      mine)
+                 gboolean      mine,
+                 guint32       folder_files,
+                 guint64       folder_bytes)
 {
   FerryOffer *self;
 
@@ -150,6 +166,8 @@ ferry_offer_new (const char   *id,
   self->created = created;
   self->expires = expires;
   self->mine = mine;
+  self->folder_files = folder_files;
+  self->folder_bytes = folder_bytes;
   return self;
 }
 
@@ -164,11 +182,15 @@ ferry_offer_new_from_variant (GVariant *value)
   gint64 created;
   gint64 expires;
   gboolean mine;
+  guint32 folder_files;
+  guint64 folder_bytes;
 
   g_return_val_if_fail (value != NULL, NULL);
 
-  ferry_msg_offer_get (value, &id, &name, &size, &sha256, &uploader, &created, &expires, &mine);
-  return ferry_offer_new (id, name, size, sha256, uploader, created, expires, mine);
+  ferry_msg_offer_get (value, &id, &name, &size, &sha256, &uploader, &created, &expires, &mine,
+                       &folder_files, &folder_bytes);
+  return ferry_offer_new (id, name, size, sha256, uploader, created, expires, mine,
+                          folder_files, folder_bytes);
 }
 
 #define GETTER(type, field) \
@@ -186,6 +208,15 @@ GETTER (const char *, uploader)
 GETTER (gint64, created)
 GETTER (gint64, expires)
 GETTER (gboolean, mine)
+GETTER (guint32, folder_files)
+GETTER (guint64, folder_bytes)
+
+gboolean
+ferry_offer_is_folder (FerryOffer *self)
+{
+  g_return_val_if_fail (FERRY_IS_OFFER (self), FALSE);
+  return self->folder_files != 0 || self->folder_bytes != 0;
+}
 
 const guint8 *
 ferry_offer_get_sha256 (FerryOffer *self)

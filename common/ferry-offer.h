@@ -12,7 +12,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (FerryOffer, ferry_offer, FERRY, OFFER, GObject)
 
-/* @sha256 is FERRY_SHA256_SIZE bytes. */
+/* @sha256 is FERRY_SHA256_SIZE bytes. @folder_files and @folder_bytes are the folder's number
+ * of files and their total size (OFFER's `folder` option), or 0 and 0 for a file. */
 FerryOffer   *ferry_offer_new              (const char   *id,
                                             const char   *name,
                                             guint64       size,
@@ -20,7 +21,9 @@ FerryOffer   *ferry_offer_new              (const char   *id,
                                             const char   *uploader,
                                             gint64        created,
                                             gint64        expires,
-                                            gboolean      mine);
+                                            gboolean      mine,
+                                            guint32       folder_files,
+                                            guint64       folder_bytes);
 /* @value is an OFFER payload that ferry_message_parse() accepted. */
 FerryOffer   *ferry_offer_new_from_variant (GVariant     *value);
 
@@ -33,6 +36,9 @@ const char   *ferry_offer_get_uploader     (FerryOffer  *self);
 gint64        ferry_offer_get_created      (FerryOffer  *self);
 gint64        ferry_offer_get_expires      (FerryOffer  *self);
 gboolean      ferry_offer_get_mine         (FerryOffer  *self);
+gboolean      ferry_offer_is_folder        (FerryOffer  *self);
+guint32       ferry_offer_get_folder_files (FerryOffer  *self);
+guint64       ferry_offer_get_folder_bytes (FerryOffer  *self);
 /* For a type icon: a content type guessed from the name alone, never from the disk. */
 const char   *ferry_offer_get_content_type (FerryOffer  *self);
 

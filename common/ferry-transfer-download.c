@@ -12,6 +12,7 @@
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-filename.h"
+#include "ferry-folder-output-stream.h"
 #include "ferry-message.h"
 
 /* ---- download -------------------------------------------------------------------------- */
@@ -22,6 +23,8 @@
 
 static void download_read_next (FerryTransfer *self);
 static void download_handle_frame (FerryTransfer *self, FerryFrame *frame);
+static void download_take_waiting (FerryTransfer *self);
+static void download_checkpoint (FerryTransfer *self);
 
 /* Ends the transfer with the first failure once nothing is in flight any more. */
 static void
@@ -123,6 +126,7 @@ commit_thread (GTask        *task,
           return;
         }
     }
+  ferry_sidecar_remove (data->part, NULL);
   g_task_return_pointer (task, saved, g_object_unref);
 }
 
@@ -167,7 +171,7 @@ download_closed_cb (GObject      *object,
   data = g_new0 (CommitData, 1);
   data->part = g_object_ref (self->part);
   data->final = g_object_ref (self->file);
-  data->flags = self->flags;
+  data->flags = self->is_folder ? self->flags & ~FERRY_DOWNLOAD_OVERWRITE : self->flags;
   download_wanted_name (self, NULL, &data->name);
 
   task = g_task_new (self, self->cancellable, download_committed_cb, NULL);
@@ -179,25 +183,24 @@ download_closed_cb (GObject      *object,
 }
 
 static void
-download_flushed_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+download_end (FerryTransfer *self,
+              GVariant      *end)
 {
-  g_autoptr(FerryTransfer) self = user_data;
   guint8 digest[FERRY_SHA256_SIZE];
-  GError *error = NULL;
+  const guint8 *announced = ferry_msg_end_get_sha256 (end);
 
-  if (!ferry_chunk_writer_flush_finish (FERRY_CHUNK_WRITER (object), result, &error))
+  if (self->bytes_done != self->total)
     {
-      ferry_transfer_fail (self, error);
+      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                                      _("The server ended the download early.")));
       return;
     }
-  if (!self->task)
-    return;
 
-  ferry_chunk_writer_get_digest (self->writer, digest);
+  ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
+  ferry_checksum_finish (self->checksum, digest);
+
   if (memcmp (digest, ferry_offer_get_sha256 (self->offer), FERRY_SHA256_SIZE) != 0 ||
-      memcmp (digest, self->end_sha256, FERRY_SHA256_SIZE) != 0)
+      memcmp (digest, announced, FERRY_SHA256_SIZE) != 0)
     {
       ferry_transfer_fail (self,
                            g_error_new (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
@@ -210,38 +213,31 @@ download_flushed_cb (GObject      *object,
                                download_closed_cb, g_object_ref (self));
 }
 
+/* The next frame is being read, or it came during the write (or checkpoint) and waits. */
 static void
-download_end (FerryTransfer *self,
-              GVariant      *end)
+download_take_waiting (FerryTransfer *self)
 {
-  if (self->bytes_done != self->total)
+  if (self->has_waiting)
     {
-      ferry_transfer_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                                      _("The server ended the download early.")));
-      return;
-    }
+      g_auto(FerryFrame) frame = self->waiting;
 
-  ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
-  /* The chunks still queued are hashed and written first. */
-  memcpy (self->end_sha256, ferry_msg_end_get_sha256 (end), FERRY_SHA256_SIZE);
-  ferry_chunk_writer_flush_async (self->writer, self->cancellable,
-                                  download_flushed_cb, g_object_ref (self));
+      self->waiting = (FerryFrame) { 0 };
+      self->has_waiting = FALSE;
+      download_handle_frame (self, &frame);
+    }
 }
 
 static void
-download_written_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+download_checkpointed_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
 {
-  g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
   GError *error = NULL;
-  gsize written = g_bytes_get_size (self->chunk);
 
   self->n_running--;
   self->writing = FALSE;
-  g_clear_pointer (&self->chunk, g_bytes_unref);
-  /* Back once the chunk is queued and there is room for the next one. */
-  if (!ferry_chunk_writer_push_finish (FERRY_CHUNK_WRITER (object), result, &error))
+  if (!ferry_transfer_checkpoint_finish (self, result, &error))
     {
       download_fail (self, error);
       return;
@@ -251,17 +247,48 @@ download_written_cb (GObject      *object,
       download_finish_if_idle (self);
       return;
     }
-  ferry_transfer_add_progress (self, written);
+  download_take_waiting (self);
+}
 
-  /* The next frame is being read, or it came during the write and waits. */
-  if (self->has_waiting)
+/* At most once a second, after the bytes it covers are written: the sidecar is rewritten,
+ * holding the next frame back as a write does. */
+static void
+download_checkpoint (FerryTransfer *self)
+{
+  self->writing = TRUE;
+  self->n_running++;
+  ferry_transfer_checkpoint_async (self, download_checkpointed_cb, NULL);
+}
+
+static void
+download_written_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  GError *error = NULL;
+  gsize written = 0;
+
+  self->n_running--;
+  self->writing = FALSE;
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
     {
-      g_auto(FerryFrame) frame = self->waiting;
-
-      self->waiting = (FerryFrame) { 0 };
-      self->has_waiting = FALSE;
-      download_handle_frame (self, &frame);
+      download_fail (self, error);
+      return;
     }
+  /* Counted even when the transfer is stopping: the sidecar it leaves covers these bytes. */
+  ferry_transfer_add_progress (self, written);
+  if (self->bulk_error)
+    {
+      download_finish_if_idle (self);
+      return;
+    }
+  if (!self->is_folder && g_get_monotonic_time () - self->sidecar_saved_usec >= G_USEC_PER_SEC)
+    {
+      download_checkpoint (self);
+      return;
+    }
+  download_take_waiting (self);
 }
 
 /* Called with no write in flight and no read in flight. */
@@ -305,13 +332,17 @@ download_handle_frame (FerryTransfer *self,
       return;
     }
 
+  ferry_checksum_update (self->checksum, data, len);
   self->next_offset += len;
-  /* The writer hashes and writes the payload, without a copy, behind the socket. */
-  self->chunk = g_bytes_new_from_bytes (frame->payload, FERRY_DATA_HEADER_SIZE, len);
+  /* The frame's payload stays alive in the buffer we hand to the write; the previous write
+   * is back, so its buffer can go. */
+  g_clear_pointer (&self->buffer, g_free);
+  self->buffer = g_bytes_unref_to_data (g_steal_pointer (&frame->payload), &len);
   self->writing = TRUE;
   self->n_running++;
-  ferry_chunk_writer_push_async (self->writer, self->chunk, self->cancellable,
-                                 download_written_cb, g_object_ref (self));
+  g_output_stream_write_all_async (self->output, self->buffer + FERRY_DATA_HEADER_SIZE,
+                                   len - FERRY_DATA_HEADER_SIZE, G_PRIORITY_DEFAULT,
+                                   self->cancellable, download_written_cb, g_object_ref (self));
   download_read_next (self);
 }
 
@@ -362,9 +393,17 @@ typedef struct
   GFile              *destination;
   char               *name;
   FerryDownloadFlags  flags;
+  FerryOffer         *offer;
+  FerrySidecar       *sidecar;      /* in: what @part holds, if resuming; out: what it holds */
   GFile              *final;
-  GFile              *part;
-  GFileOutputStream  *output;
+  GFile              *part;         /* in: NAME.part to resume, if any; out: NAME.part */
+  GOutputStream      *output;
+  gboolean            fresh;        /* out: @part starts empty */
+  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, not resumed yet */
+  gboolean            is_folder;
+  guint64             size;
+  guint32             folder_files;
+  guint64             folder_content;
 } PrepareData;
 
 static void
@@ -373,15 +412,48 @@ prepare_data_free (PrepareData *data)
   g_clear_object (&data->dir);
   g_clear_object (&data->destination);
   g_clear_pointer (&data->name, g_free);
+  g_clear_object (&data->offer);
+  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
   g_clear_object (&data->final);
   g_clear_object (&data->part);
   g_clear_object (&data->output);
   g_free (data);
 }
 
+/* In a worker thread: go on writing the NAME.part found (and locked) before the request, after the bytes
+ * the server agreed to skip (all of them if the offer still has the content the sidecar
+ * names, none otherwise). Its final name is NAME, or what the caller chose. */
+static gboolean
+prepare_resumed (PrepareData   *data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  gboolean same = memcmp (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
+                          FERRY_SHA256_SIZE) == 0 &&
+                  data->sidecar->size == ferry_offer_get_size (data->offer);
+  guint64 keep = same ? data->sidecar->count : 0;
+
+  /* Opened and locked before the request (locate_thread()). */
+  if (!g_seekable_truncate (G_SEEKABLE (data->output), (goffset) keep, cancellable, error))
+    return FALSE;
+  data->fresh = keep == 0;
+  if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
+    {
+      g_autofree char *part_name = g_file_get_basename (data->part);
+
+      /* ferry_sidecar_find() only finds names that end in ".part". */
+      part_name[strlen (part_name) - strlen (".part")] = '\0';
+      data->final = g_file_get_child (data->dir, part_name);
+    }
+  else
+    data->final = g_object_ref (data->destination);
+  return TRUE;
+}
+
 /* In a worker thread: claim the final name and create NAME.part exclusively, so that two
  * downloads never pick the same name and nothing existing is touched; or, for a file the
- * person chose to replace, open its NAME.part. */
+ * person chose to replace, open its NAME.part; or go on with the NAME.part of an earlier run.
+ * Then write the sidecar, so that NAME.part is known as ours from its first byte. */
 static void
 prepare_thread (GTask        *task,
                 gpointer      source_object,
@@ -411,18 +483,53 @@ prepare_thread (GTask        *task,
       g_clear_error (&error);
     }
 
-  if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
+  if (data->is_folder)
+    {
+      /* A folder never replaces anything: it gets a free name. */
+      data->final = ferry_filename_unique_folder_in_dir (data->dir, data->name, &data->part,
+                                                         cancellable, &error);
+      if (data->final)
+        data->output = ferry_folder_output_stream_new (data->part, data->size,
+                                                       data->folder_files,
+                                                       data->folder_content, &error);
+    }
+  else if (data->part)
+    prepare_resumed (data, cancellable, &error);
+  else if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
     {
       data->final = g_object_ref (data->destination);
       data->part = ferry_filename_part_for (data->final);
-      data->output = g_file_replace (data->part, NULL, FALSE, G_FILE_CREATE_PRIVATE,
-                                     cancellable, &error);
+      /* Written in place (not through g_file_replace()'s temporary file), so that what a
+       * stopped download wrote is in NAME.part for resuming. */
+      data->output = ferry_sidecar_open_part (data->part, cancellable, &error);
+      if (data->output)
+        g_seekable_truncate (G_SEEKABLE (data->output), 0, cancellable, &error);
+      data->fresh = TRUE;
     }
   else
     {
+      GFileOutputStream *output = NULL;
+
       data->final = ferry_filename_unique_in_dir (data->dir, data->name, &data->part,
-                                                  &data->output, cancellable, &error);
+                                                  &output, cancellable, &error);
+      data->output = G_OUTPUT_STREAM (output);
+      data->fresh = TRUE;
     }
+  if (!error && data->fresh && !(data->flags & FERRY_DOWNLOAD_OVERWRITE))
+    ferry_sidecar_lock_part (data->output, data->part, &error);
+
+  if (!error && data->fresh)
+    {
+      g_autoptr(FerryChecksum) empty = ferry_checksum_new ();
+
+      memcpy (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
+              FERRY_SHA256_SIZE);
+      data->sidecar->size = ferry_offer_get_size (data->offer);
+      data->sidecar->count = 0;
+      ferry_checksum_peek (empty, data->sidecar->count_sha256);
+    }
+  if (!error && !data->is_folder)
+    ferry_sidecar_save (data->sidecar, data->part, cancellable, &error);
 
   if (error)
     g_task_return_error (task, error);
@@ -439,14 +546,19 @@ download_prepared_cb (GObject      *object,
   PrepareData *data = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
 
+  /* A folder's NAME.part/, made before its writer failed, goes with the failed transfer. */
+  if (data->is_folder && data->final)
+    g_set_object (&self->part, data->part);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       ferry_transfer_fail (self, error);
       return;
     }
 
-  self->part = g_steal_pointer (&data->part);
-  self->output = G_OUTPUT_STREAM (g_steal_pointer (&data->output));
+  g_set_object (&self->part, data->part);
+  self->output = g_steal_pointer (&data->output);
+  g_clear_pointer (&self->sidecar, ferry_sidecar_free);
+  self->sidecar = g_steal_pointer (&data->sidecar);
   ferry_transfer_set_file (self, data->final);
 
   if (g_cancellable_is_cancelled (self->cancellable))
@@ -455,9 +567,17 @@ download_prepared_cb (GObject      *object,
       return;
     }
 
-  self->writer = ferry_chunk_writer_new (self->output, FERRY_CHUNK_DEPTH * FERRY_CHUNK_SIZE,
-                                         NULL, TRUE);
+  /* Resumed: the server starts after the bytes kept, hashed before the request. */
+  if (data->fresh || !self->checksum)
+    {
+      g_clear_pointer (&self->checksum, ferry_checksum_free);
+      self->checksum = ferry_checksum_new ();
+    }
+  self->next_offset = self->sidecar->count;
+  self->bytes_done = self->sidecar->count;
+  self->last_notify_bytes = self->bytes_done;
   self->last_notify_usec = g_get_monotonic_time ();
+  self->sidecar_saved_usec = self->last_notify_usec;
   ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
   download_read_next (self);
 }
@@ -474,7 +594,8 @@ download_offer_cb (GObject      *object,
   PrepareData *data;
   GError *error = NULL;
 
-  v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_OFFER, &error);
+  v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_OFFER,
+                                   &self->connection, &error);
   if (!v)
     {
       ferry_transfer_fail (self, error);
@@ -493,10 +614,22 @@ download_offer_cb (GObject      *object,
   ferry_transfer_set_name (self, ferry_offer_get_name (offer));
   ferry_transfer_set_total (self, ferry_offer_get_size (offer));
 
+  self->is_folder = ferry_offer_is_folder (offer);
+  self->folder_files = ferry_offer_get_folder_files (offer);
+  self->folder_content = ferry_offer_get_folder_bytes (offer);
+
   data = g_new0 (PrepareData, 1);
+  data->is_folder = self->is_folder;
+  data->size = ferry_offer_get_size (offer);
+  data->folder_files = self->folder_files;
+  data->folder_content = self->folder_content;
   data->destination = g_object_ref (self->destination);
   download_wanted_name (self, &data->dir, &data->name);
   data->flags = self->flags;
+  data->offer = g_object_ref (offer);
+  data->sidecar = ferry_sidecar_copy (self->sidecar);
+  g_set_object (&data->part, self->part);
+  data->output = g_steal_pointer (&self->output);
 
   task = g_task_new (self, self->cancellable, download_prepared_cb, NULL);
   g_task_set_source_tag (task, download_offer_cb);
@@ -505,29 +638,40 @@ download_offer_cb (GObject      *object,
 }
 
 static void
-download_opened_cb (GObject      *object,
-                    GAsyncResult *result,
-                    gpointer      user_data)
+download_located_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
 {
-  g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
+  g_autoptr(FerryDialer) dialer = g_steal_pointer (&self->dialer);
   GError *error = NULL;
+  guint64 offset = 0;
+  const guint8 *if_sha256 = NULL;
 
-  self->connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
-  if (!self->connection)
+  if (!ferry_transfer_locate_finish (self, result, &error))
     {
       ferry_transfer_fail (self, error);
       return;
     }
 
-  ferry_connection_send_message (self->connection, ferry_msg_download_new (self->offer_id, 0));
-  ferry_connection_read_async (self->connection, self->cancellable,
-                               download_offer_cb, g_object_ref (self));
+  /* Resuming: from the bytes kept, if the offer still has the content they belong to. */
+  if (self->part && self->checksum && self->sidecar->count > 0)
+    {
+      offset = self->sidecar->count;
+      if_sha256 = self->sidecar->offer_sha256;
+    }
+  ferry_dialer_request_async (dialer, ferry_msg_download_new (self->offer_id, offset, if_sha256),
+                              ferry_transfer_set_server_busy, self, self->cancellable,
+                              download_offer_cb, g_object_ref (self));
 }
 
 void
 ferry_transfer_start_download (FerryTransfer *self,
                                FerryDialer   *dialer)
 {
-  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
-                                download_opened_cb, g_object_ref (self));
+  /* First what an earlier run left, then the request: hashing a long prefix would
+   * otherwise keep a connection idle. */
+  g_set_object (&self->dialer, dialer);
+  ferry_transfer_locate_async (self, ferry_dialer_get_address (dialer), download_located_cb,
+                               NULL);
 }

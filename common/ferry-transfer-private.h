@@ -9,6 +9,7 @@
 #include "ferry-chunk-reader.h"
 #include "ferry-chunk-writer.h"
 #include "ferry-dialer.h"
+#include "ferry-download-sidecar.h"
 #include "ferry-transfer-queue.h"
 
 G_BEGIN_DECLS
@@ -68,6 +69,22 @@ struct _FerryTransfer
   GError             *send_error;     /* a failed send, kept until the reply read ends */
 
   gboolean            server_busy;    /* waiting to try a busy server again */
+
+  /* A folder (PROTOCOL.md §5, Folders): its stream is uploaded or downloaded like a file's
+   * bytes (ferry-transfer-folder.c). */
+  gboolean            is_folder;
+  guint32             folder_files;
+  guint64             folder_content;
+  guint               folder_skipped;       /* upload: links, devices… left out */
+  char               *folder_first_skipped;
+
+  /* A download keeps NAME.part and its sidecar (ferry-download-sidecar.h) when it stops for
+   * any reason but success or a checksum mismatch; the next download of the offer into the
+   * same place goes on from there. */
+  FerrySidecar       *sidecar;        /* what NAME.part holds; NULL: no NAME.part of ours */
+  FerryDialer        *dialer;         /* download: kept while the resume state is looked for */
+  gint64              sidecar_saved_usec;
+  gboolean            part_kept;      /* the run stopped and kept its partial data */
 };
 
 /* The upload pre-checks, the only copy: @file is a regular file (not a folder, not a device),
@@ -81,6 +98,7 @@ void      ferry_upload_check_async      (gpointer            source_object,
                                          GAsyncReadyCallback callback,
                                          gpointer            user_data);
 gboolean  ferry_upload_check_finish     (GAsyncResult       *result,
+                                         gboolean           *out_is_folder,
                                          GError            **error);
 char     *ferry_file_display_basename   (GFile              *file);
 
@@ -103,6 +121,45 @@ void      ferry_transfer_start_upload   (FerryTransfer      *self,
                                          FerryDialer        *dialer);
 void      ferry_transfer_start_download (FerryTransfer      *self,
                                          FerryDialer        *dialer);
+/* ferry-transfer-resume.c. Before the request: the NAME.part and sidecar an earlier run left
+ * for this download (opened and locked, its good prefix hashed), or a new sidecar record. */
+void      ferry_transfer_locate_async   (FerryTransfer      *self,
+                                         const char         *server,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data);
+gboolean  ferry_transfer_locate_finish  (FerryTransfer      *self,
+                                         GAsyncResult       *result,
+                                         GError            **error);
+/* The sidecar as of now (a new copy). */
+FerrySidecar *ferry_transfer_sidecar_now (FerryTransfer     *self);
+/* Rewrites the sidecar in a worker thread, after the bytes it covers are written. */
+void      ferry_transfer_checkpoint_async  (FerryTransfer       *self,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+gboolean  ferry_transfer_checkpoint_finish (FerryTransfer       *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+/* For a download stopped by @error with NAME.part made: closes it and keeps it with its
+ * sidecar for resuming, or removes both (a checksum mismatch, or nothing to resume). */
+void      ferry_transfer_download_stop_async  (FerryTransfer      *self,
+                                               const GError       *error,
+                                               GAsyncReadyCallback callback,
+                                               gpointer            user_data);
+void      ferry_transfer_download_stop_finish (FerryTransfer      *self,
+                                               GAsyncResult       *result);
+
+/* Folders (ferry-transfer-folder.c). Walks the folder self->file and opens its stream as
+ * self->input, then goes on with ferry_transfer_upload_connect(). */
+void      ferry_transfer_start_folder_upload (FerryTransfer *self);
+/* With self->input open and self->total set: connects and sends UPLOAD. */
+void      ferry_transfer_upload_connect (FerryTransfer      *self);
+/* Removes a download's NAME.part, a file or (self->is_folder) a tree, in a thread. */
+void      ferry_transfer_delete_part_async  (FerryTransfer       *self,
+                                             GAsyncReadyCallback  callback,
+                                             gpointer             user_data);
+gboolean  ferry_transfer_delete_part_finish (FerryTransfer       *self,
+                                             GAsyncResult        *result,
+                                             GError             **error);
 
 void      ferry_transfer_set_state      (FerryTransfer      *self,
                                          FerryTransferState  state);

@@ -240,7 +240,8 @@ check_opened_cb (GObject      *object,
       g_task_return_error (task, error);
       return;
     }
-  ferry_connection_close_async (connection, NULL, NULL, NULL);
+  /* The checked connection carries the first real request: no extra handshake. */
+  ferry_dialer_release (FERRY_DIALER (object), connection);
   g_task_return_boolean (task, TRUE);
 }
 
@@ -276,39 +277,19 @@ delete_reply_cb (GObject      *object,
                  gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  FerryConnection *connection = FERRY_CONNECTION (object);
+  g_autoptr(FerryConnection) connection = NULL;
   g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
 
-  v = ferry_read_expected_finish (connection, result, FERRY_MSG_DELETED, &error);
+  v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_DELETED,
+                                   &connection, &error);
   if (!v)
     {
-      ferry_connection_abort (connection);
       g_task_return_error (task, error);
       return;
     }
-  ferry_connection_close_async (connection, NULL, NULL, NULL);
+  ferry_dialer_release (FERRY_DIALER (object), connection);
   g_task_return_boolean (task, TRUE);
-}
-
-static void
-delete_opened_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  g_autoptr(FerryConnection) connection = NULL;
-  GError *error = NULL;
-
-  connection = ferry_dialer_open_finish (FERRY_DIALER (object), result, &error);
-  if (!connection)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
-  ferry_connection_send_message (connection, ferry_msg_delete_new (g_task_get_task_data (task)));
-  ferry_connection_read_async (connection, g_task_get_cancellable (task),
-                               delete_reply_cb, g_object_ref (task));
 }
 
 void
@@ -334,8 +315,8 @@ ferry_transfer_queue_delete_async (FerryTransferQueue  *self,
                                offer_id);
       return;
     }
-  ferry_dialer_open_async (self->dialer, cancellable, delete_opened_cb,
-                           g_steal_pointer (&task));
+  ferry_dialer_request_async (self->dialer, ferry_msg_delete_new (offer_id), NULL, NULL,
+                              cancellable, delete_reply_cb, g_steal_pointer (&task));
 }
 
 gboolean

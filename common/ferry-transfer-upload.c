@@ -18,6 +18,7 @@
 #define SEND_ERROR_GRACE_SECONDS 3
 
 static void upload_read_next (FerryTransfer *self);
+static GError *too_large_error (const char *name, guint64 size, guint64 limit);
 
 /* An ERROR frame from the server (any wire code), as opposed to a local or socket failure. */
 static gboolean
@@ -215,8 +216,17 @@ upload_accepted_cb (GObject      *object,
   g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
   guint64 offset;
+  guint64 limit;
 
-  v = ferry_read_expected_finish (FERRY_CONNECTION (object), result, FERRY_MSG_ACCEPT, &error);
+  v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_ACCEPT,
+                                   &self->connection, &error);
+  limit = ferry_dialer_get_max_file_size (FERRY_DIALER (object));
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_TOO_LARGE) && limit > 0)
+    {
+      /* The limit came with this connection's WELCOME: the same sentence as the pre-check. */
+      g_clear_error (&error);
+      error = too_large_error (self->name, self->total, limit);
+    }
   if (!v)
     {
       ferry_transfer_fail (self, error);
@@ -268,6 +278,13 @@ typedef struct
   guint64  limit;
 } CheckData;
 
+/* What the check's task returns. */
+enum
+{
+  CHECKED_FILE = 1,
+  CHECKED_FOLDER = 2,
+};
+
 static void
 check_data_free (CheckData *data)
 {
@@ -315,9 +332,8 @@ upload_check_info_cb (GObject      *object,
     case G_FILE_TYPE_REGULAR:
       break;
     case G_FILE_TYPE_DIRECTORY:
-      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
-                               _("“%s” is a folder. Ferry shares files one by one: choose the "
-                                 "files inside it instead."), data->name);
+      /* Shared as one offer; its size is known only once it has been walked. */
+      g_task_return_int (task, CHECKED_FOLDER);
       return;
     case G_FILE_TYPE_UNKNOWN:
     case G_FILE_TYPE_SYMBOLIC_LINK:
@@ -326,8 +342,8 @@ upload_check_info_cb (GObject      *object,
     case G_FILE_TYPE_MOUNTABLE:
     default:
       g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
-                               _("“%s” is not a regular file; Ferry shares files, not "
-                                 "folders or devices."), data->name);
+                               _("“%s” is not a regular file or a folder; Ferry does not "
+                                 "share devices."), data->name);
       return;
     }
 
@@ -346,7 +362,7 @@ upload_check_info_cb (GObject      *object,
       g_task_return_error (task, too_large_error (data->name, size, data->limit));
       return;
     }
-  g_task_return_boolean (task, TRUE);
+  g_task_return_int (task, CHECKED_FILE);
 }
 
 void
@@ -375,9 +391,14 @@ ferry_upload_check_async (gpointer             source_object,
 
 gboolean
 ferry_upload_check_finish (GAsyncResult  *result,
+                           gboolean      *out_is_folder,
                            GError       **error)
 {
-  return g_task_propagate_boolean (G_TASK (result), error);
+  gssize checked = g_task_propagate_int (G_TASK (result), error);
+
+  if (out_is_folder)
+    *out_is_folder = checked == CHECKED_FOLDER;
+  return checked > 0;
 }
 
 char *
@@ -389,46 +410,13 @@ ferry_file_display_basename (GFile *file)
 }
 
 static void
-upload_opened_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(FerryTransfer) self = user_data;
-  FerryDialer *dialer = FERRY_DIALER (object);
-  GError *error = NULL;
-  guint64 limit;
-
-  self->connection = ferry_dialer_open_finish (dialer, result, &error);
-  if (!self->connection)
-    {
-      ferry_transfer_fail (self, error);
-      return;
-    }
-
-  limit = ferry_dialer_get_max_file_size (dialer);
-  if (limit > 0 && self->total > limit)
-    {
-      ferry_transfer_fail (self, too_large_error (self->name, self->total, limit));
-      return;
-    }
-
-  ferry_connection_send_message (self->connection,
-                                 ferry_msg_upload_new (self->name, self->total, ""));
-  ferry_connection_read_async (self->connection, self->cancellable,
-                               upload_accepted_cb, g_object_ref (self));
-}
-
-static void
 upload_file_info_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
-  g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
   g_autoptr(GFileInfo) info = NULL;
-  FerryDialer *dialer;
   GError *error = NULL;
-  guint64 limit;
 
   info = g_file_input_stream_query_info_finish (G_FILE_INPUT_STREAM (object), result, &error);
   if (!info)
@@ -437,6 +425,15 @@ upload_file_info_cb (GObject      *object,
       return;
     }
   ferry_transfer_set_total (self, (guint64) g_file_info_get_size (info));
+  ferry_transfer_upload_connect (self);
+}
+
+void
+ferry_transfer_upload_connect (FerryTransfer *self)
+{
+  g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
+  FerryDialer *dialer;
+  guint64 limit;
 
   if (!queue)
     {
@@ -454,8 +451,12 @@ upload_file_info_cb (GObject      *object,
       return;
     }
 
-  ferry_dialer_open_full_async (dialer, ferry_transfer_set_server_busy, self, self->cancellable,
-                                upload_opened_cb, g_object_ref (self));
+  /* The server refuses a file over its limit (TOO_LARGE) before ACCEPT, if the limit was not
+   * known yet. */
+  ferry_dialer_request_async (dialer, ferry_msg_upload_new (self->name, self->total, "",
+                                                    self->folder_files, self->folder_content),
+                              ferry_transfer_set_server_busy, self, self->cancellable,
+                              upload_accepted_cb, g_object_ref (self));
 }
 
 static void
@@ -487,10 +488,16 @@ upload_checked_cb (GObject      *object,
 {
   g_autoptr(FerryTransfer) self = user_data;
   GError *error = NULL;
+  gboolean is_folder = FALSE;
 
-  if (!ferry_upload_check_finish (result, &error))
+  if (!ferry_upload_check_finish (result, &is_folder, &error))
     {
       ferry_transfer_fail (self, error);
+      return;
+    }
+  if (is_folder)
+    {
+      ferry_transfer_start_folder_upload (self);
       return;
     }
 

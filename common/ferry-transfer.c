@@ -58,6 +58,7 @@ ferry_transfer_dispose (GObject *object)
   g_clear_object (&self->writer);
   g_clear_object (&self->input);
   g_clear_object (&self->output);
+  g_clear_object (&self->dialer);
 
   G_OBJECT_CLASS (ferry_transfer_parent_class)->dispose (object);
 }
@@ -74,8 +75,10 @@ ferry_transfer_finalize (GObject *object)
   g_clear_object (&self->offer);
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->folder_first_skipped, g_free);
   g_clear_pointer (&self->offer_id, g_free);
   g_clear_pointer (&self->checksum, ferry_checksum_free);
+  g_clear_pointer (&self->sidecar, ferry_sidecar_free);
   g_clear_pointer (&self->buffer, g_free);
   g_clear_pointer (&self->chunk, g_bytes_unref);
   g_clear_error (&self->error);
@@ -320,6 +323,13 @@ ferry_transfer_get_error (FerryTransfer *self)
 }
 
 gboolean
+ferry_transfer_get_resumable (FerryTransfer *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
+  return self->part_kept;
+}
+
+gboolean
 ferry_transfer_is_finished (FerryTransfer *self)
 {
   g_return_val_if_fail (FERRY_IS_TRANSFER (self), TRUE);
@@ -403,17 +413,28 @@ cleanup_free (Cleanup *cleanup)
 }
 
 static void
-delete_part_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
+download_stopped_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  Cleanup *cleanup = user_data;
+
+  ferry_transfer_download_stop_finish (cleanup->self, result);
+  complete (cleanup->self, cleanup->task, cleanup->error);
+  cleanup_free (cleanup);
+}
+
+static void
+folder_part_deleted_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
 {
   Cleanup *cleanup = user_data;
   g_autoptr(GError) error = NULL;
 
-  if (!g_file_delete_finish (G_FILE (object), result, &error) &&
-      !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    g_warning ("Could not remove %s: %s", g_file_peek_path (G_FILE (object)), error->message);
-
+  if (!ferry_transfer_delete_part_finish (cleanup->self, result, &error))
+    g_warning ("Could not remove %s: %s", g_file_peek_path (cleanup->self->part),
+               error->message);
   complete (cleanup->self, cleanup->task, cleanup->error);
   cleanup_free (cleanup);
 }
@@ -426,7 +447,7 @@ output_closed_cb (GObject      *object,
   Cleanup *cleanup = user_data;
 
   g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, NULL);
-  g_file_delete_async (cleanup->self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
+  ferry_transfer_delete_part_async (cleanup->self, folder_part_deleted_cb, cleanup);
 }
 
 static void
@@ -464,7 +485,8 @@ complete (FerryTransfer *self,
 }
 
 /* The single exit: every path ends here exactly once. The caller hears of a failure only
- * after the .part file is gone, so nothing half-done is left on disk when it looks. */
+ * after the .part file is gone or kept with its sidecar for resuming, so nothing half-done
+ * and unaccounted for is left on disk when it looks. */
 void
 ferry_transfer_finish (FerryTransfer *self,
                        GError        *error)
@@ -481,8 +503,13 @@ ferry_transfer_finish (FerryTransfer *self,
 
   if (self->connection)
     {
+      g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
+
+      /* Answered in full: the connection carries the next request (keep-alive). */
       if (error)
         ferry_connection_abort (self->connection);
+      else if (queue)
+        ferry_dialer_release (ferry_transfer_queue_get_dialer (queue), self->connection);
       else
         ferry_connection_close_async (self->connection, NULL, NULL, NULL);
       g_clear_object (&self->connection);
@@ -511,11 +538,15 @@ ferry_transfer_finish (FerryTransfer *self,
       cleanup->self = g_object_ref (self);
       cleanup->task = g_steal_pointer (&task);
       cleanup->error = error;
-      if (self->output && !g_output_stream_is_closed (self->output))
+      /* A folder's NAME.part/ is not resumed yet: it goes. A file's NAME.part is kept with
+       * its sidecar for the next run, or removed (ferry-transfer-resume.c). */
+      if (self->is_folder && self->output && !g_output_stream_is_closed (self->output))
         g_output_stream_close_async (self->output, G_PRIORITY_DEFAULT, NULL,
                                      output_closed_cb, cleanup);
+      else if (self->is_folder)
+        ferry_transfer_delete_part_async (self, folder_part_deleted_cb, cleanup);
       else
-        g_file_delete_async (self->part, G_PRIORITY_DEFAULT, NULL, delete_part_cb, cleanup);
+        ferry_transfer_download_stop_async (self, error, download_stopped_cb, cleanup);
       return;
     }
 

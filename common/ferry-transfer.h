@@ -40,6 +40,9 @@ typedef enum
   /* @destination is a file the user chose and may replace (a save dialog confirmed it).
    * Without this flag an existing file is kept and "name (1).ext" is used instead. */
   FERRY_DOWNLOAD_OVERWRITE = 1 << 1,
+  /* Start over: remove what an earlier run of this download left (NAME.part and its sidecar)
+   * instead of going on from it. */
+  FERRY_DOWNLOAD_NO_RESUME = 1 << 2,
 } FerryDownloadFlags;
 
 GType ferry_transfer_direction_get_type (void) G_GNUC_CONST;
@@ -65,7 +68,21 @@ gint64                 ferry_transfer_get_seconds_left     (FerryTransfer       
  * the engine retries on its own, with backoff, for up to a minute. */
 gboolean               ferry_transfer_get_server_busy      (FerryTransfer        *self);
 const GError          *ferry_transfer_get_error            (FerryTransfer        *self);
+/* Resuming: a transfer runs once. A download that failed or was cancelled keeps NAME.part and
+ * its sidecar NAME.part.ferry (not after a checksum mismatch); a new download of the same
+ * offer into the same place (same folder, or same chosen file) picks them up and continues
+ * after the bytes that are still good, unless FERRY_DOWNLOAD_NO_RESUME. This is TRUE when the
+ * finished transfer left such state, so that running it again continues it. */
+gboolean               ferry_transfer_get_resumable        (FerryTransfer        *self);
 gboolean               ferry_transfer_is_finished          (FerryTransfer        *self);
+/* A folder: uploaded (ferry_client_upload() of a folder) or downloaded (an offer whose
+ * ferry_offer_is_folder() is TRUE) as one offer, the tree under one name. */
+gboolean               ferry_transfer_get_is_folder        (FerryTransfer        *self);
+/* An upload of a folder: how many entries (symbolic links, sockets, devices, FIFOs, names
+ * that are not UTF-8) were left out, and the first one's path inside it (@first may be NULL;
+ * it stays NULL when nothing was left out). Known once the transfer is RUNNING. */
+guint                  ferry_transfer_get_folder_skipped   (FerryTransfer        *self,
+                                                            const char          **first);
 
 /* Runs the transfer to the end. Resolves TRUE when DONE; FALSE with the error otherwise
  * (G_IO_ERROR_CANCELLED after ferry_transfer_cancel()). Call once. */

@@ -31,6 +31,10 @@ typedef struct
   guint8   owner_hash[FERRY_CATALOGUE_HASH_SIZE];
   gint64   created;
   gint64   expires;
+  /* A folder (PROTOCOL.md §5, Folders): size is its stream's; these are the `folder` option. */
+  gboolean is_folder;
+  guint32  folder_files;
+  guint64  folder_content;
 } FerryCatalogueRow;
 
 FerryCatalogueRow *ferry_catalogue_row_new   (void);

@@ -81,7 +81,7 @@ remove_cb (GObject      *object,
   ferry_session_send_message (session, ferry_msg_deleted_new (self->id));
   /* The removal ran to its end even if the peer went: everyone else learns of it. */
   ferry_hub_publish_deleted (session->hub, self->id);
-  ferry_session_close (session);
+  ferry_session_request_done (session);
 }
 
 static void

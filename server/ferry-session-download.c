@@ -8,6 +8,7 @@
 
 #include "ferry-session-private.h"
 
+#include <string.h>
 #include <glib/gi18n.h>
 
 #include "ferry-error.h"
@@ -134,7 +135,7 @@ read_chunk_cb (GObject      *object,
       ferry_session_send_message (self->session, ferry_msg_end_new (self->download_row->sha256));
       g_debug ("%s: sent %s (“%s”)", self->session->peer, self->download_row->id,
                self->download_row->name);
-      ferry_session_close (self->session);
+      ferry_session_request_done (self->session);
       return;
     }
 
@@ -192,6 +193,7 @@ ferry_session_download_start (FerrySessionHandler *handler,
   g_autoptr(GVariant) value = NULL;
   FerryCatalogueRow *row;
   GError *error = NULL;
+  const guint8 *if_sha256;
   const char *id;
   guint64 offset;
 
@@ -200,7 +202,7 @@ ferry_session_download_start (FerrySessionHandler *handler,
       ferry_session_fail (session, error);
       return;
     }
-  ferry_msg_download_get (value, &id, &offset);
+  ferry_msg_download_get (value, &id, &offset, &if_sha256);
 
   row = ferry_hub_lookup (session->hub, id);
   if (!row)
@@ -218,6 +220,10 @@ ferry_session_download_start (FerrySessionHandler *handler,
                                                 offset, row->size));
       return;
     }
+  /* Like HTTP's If-Range: the bytes the client holds belong to other content, so it gets
+   * all of this one; the first DATA frame's offset tells it so. */
+  if (if_sha256 && memcmp (if_sha256, row->sha256, FERRY_SHA256_SIZE) != 0)
+    offset = 0;
 
   self->download_row = ferry_catalogue_row_ref (row);
   self->download_offset = offset;

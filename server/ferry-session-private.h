@@ -23,7 +23,7 @@ G_BEGIN_DECLS
 typedef enum
 {
   FERRY_SESSION_STATE_HANDSHAKE,
-  FERRY_SESSION_STATE_READY,   /* WELCOME sent, waiting for the request that decides the kind */
+  FERRY_SESSION_STATE_READY,   /* WELCOME sent or a request answered: waiting for a request */
   FERRY_SESSION_STATE_HANDLED, /* a handler has the connection */
   FERRY_SESSION_STATE_CLOSING,
   FERRY_SESSION_STATE_CLOSED,
@@ -38,7 +38,7 @@ struct _FerrySession
   FerryStore          *store;
   FerryHub            *hub;
   FerryAuth           *auth;
-  FerrySessionHandler *handler;         /* from the first request until the connection closed */
+  FerrySessionHandler *handler;         /* from a request until its answer, or until closed */
   char                *peer;
   char                *peer_address;    /* the IP address alone, for per-address limits */
   char                *user;
@@ -48,6 +48,7 @@ struct _FerrySession
   FerrySessionState    state;
   guint8               owner_hash[FERRY_SHA256_SIZE];
   gboolean             answered;        /* the request got its ACCEPT or download header */
+  gboolean             requests;        /* a request connection: SUBSCRIBE is UNEXPECTED now */
 
   guint                timeout_id;
   guint                linger_id;       /* closing: abort if the peer does not take the rest */
@@ -77,6 +78,9 @@ gboolean  ferry_session_handle_ping      (FerrySession      *self,
                                           FerryFrame        *frame);
 /* A name for the log: control characters escaped. */
 char     *ferry_session_log_name         (const char        *name);
+/* The handler sent the last frame of its answer (OFFER, END, DELETED): the session lets it go
+ * and waits, idle, for the next request on the same connection (keep-alive). */
+void      ferry_session_request_done     (FerrySession      *self);
 /* Sends what is queued, then closes. Idempotent. */
 void      ferry_session_close            (FerrySession      *self);
 /* Takes @error: tells the peer (unless the connection itself failed) and closes. Does nothing

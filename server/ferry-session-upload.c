@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-error.h"
+#include "ferry-folder-header.h"
 #include "ferry-units.h"
 #include "ferry-chunk-reader.h"
 #include "ferry-chunk-writer.h"
@@ -38,6 +39,7 @@ struct _FerrySessionUpload
   GOutputStream  *upload_stream;
   FerryChunkWriter *upload_writer; /* hashes and writes behind the socket */
   GBytes         *upload_chunk;    /* the DATA bytes waiting for room or being written */
+  FerryFolderParser *folder_parser; /* a folder stream: checks its header as it arrives */
 
   /* borrowed from the session, which this handler holds */
   FerryStore     *store;
@@ -49,6 +51,9 @@ struct _FerrySessionUpload
   guint64         upload_ahead;    /* reserved in the store ahead of upload_received */
   guint64         upload_written;  /* charged to the store as written, until released */
   guint8          end_sha256[FERRY_SHA256_SIZE];  /* what the uploader's END says */
+  gboolean        is_folder;
+  guint32         folder_files;
+  guint64         folder_content;
 };
 
 static void handler_iface_init (FerrySessionHandlerInterface *iface);
@@ -72,6 +77,7 @@ ferry_session_upload_finalize (GObject *object)
   g_clear_object (&self->upload_stream);
   g_clear_object (&self->upload_writer);
   g_clear_pointer (&self->upload_chunk, g_bytes_unref);
+  g_clear_pointer (&self->folder_parser, ferry_folder_parser_free);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ferry_session_upload_parent_class)->finalize (object);
@@ -246,7 +252,8 @@ ferry_session_upload_start (FerrySessionHandler *handler,
       return;
     }
   /* v1: a resume token is accepted and answered with a fresh upload from 0. */
-  ferry_msg_upload_get (value, &name, &size, NULL);
+  ferry_msg_upload_get (value, &name, &size, NULL, &self->folder_files,
+                        &self->folder_content);
 
   if (size > max_file_size || size > G_MAXINT64)
     {
@@ -264,6 +271,16 @@ ferry_session_upload_start (FerrySessionHandler *handler,
 
   self->upload_size = size;
   self->upload_name = g_strdup (name);
+  self->is_folder = self->folder_files > 0 || self->folder_content > 0;
+  if (self->is_folder &&
+      !ferry_folder_option_check (size, self->folder_files, self->folder_content, &error))
+    {
+      ferry_session_fail (self->session, error);
+      return;
+    }
+  if (self->is_folder)
+    self->folder_parser = ferry_folder_parser_new (size, self->folder_files,
+                                                   self->folder_content, FALSE);
   self->phase = UPLOAD_PREPARING;
   ferry_session_set_timeout (self->session, 0);
 
@@ -413,6 +430,15 @@ handle_data (FerrySessionUpload *self,
       return;
     }
 
+  /* A folder stream's header is checked as it arrives: a broken one ends the upload, and
+   * closing throws the partial file away. */
+  if (self->folder_parser && !ferry_folder_parser_is_done (self->folder_parser) &&
+      !ferry_folder_parser_feed (self->folder_parser, data, len, NULL, &error))
+    {
+      ferry_session_fail (self->session, error);
+      return;
+    }
+
   payload = g_bytes_get_data (frame->payload, NULL);
   self->upload_chunk = g_bytes_new_from_bytes (frame->payload, data - payload, len);
   write_or_reserve (self);
@@ -438,6 +464,12 @@ handle_end (FerrySessionUpload *self,
                                                 _("The upload ended after %" G_GUINT64_FORMAT
                                                   " of %" G_GUINT64_FORMAT " bytes."),
                                                 self->upload_received, self->upload_size));
+      return;
+    }
+
+  if (self->folder_parser && !ferry_folder_parser_check_done (self->folder_parser, &error))
+    {
+      ferry_session_fail (self->session, error);
       return;
     }
 
@@ -485,6 +517,9 @@ flushed_cb (GObject      *object,
   row->created = g_get_real_time () / G_USEC_PER_SEC;
   row->expires = session->config.expire_seconds > 0
                  ? row->created + (gint64) session->config.expire_seconds : 0;
+  row->is_folder = self->is_folder;
+  row->folder_files = self->folder_files;
+  row->folder_content = self->folder_content;
 
   self->phase = UPLOAD_COMMITTING;
   /* fsync of a big file may take a while; the client waits for OFFER. */
@@ -540,7 +575,7 @@ commit_cb (GObject      *object,
 
   ferry_session_send_offer (session, row, 0);
   ferry_hub_publish_offer (session->hub, row);
-  ferry_session_close (session);
+  ferry_session_request_done (session);
 }
 
 static void

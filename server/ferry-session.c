@@ -7,8 +7,13 @@
  * which keeps its own state: ferry-session-control.c, ferry-session-upload.c,
  * ferry-session-download.c and ferry-session-delete.c.
  *
+ * A request connection carries any number of requests in sequence (keep-alive): each gets a
+ * handler of its own, which tells the session when its answer is complete
+ * (ferry_session_request_done()); the session lets it go and waits for the next request.
+ *
  * Every async call a session or its handler starts holds a reference until its callback has
- * run, and the handler holds its session until the connection is closed. So the session is
+ * run, and the handler holds its session until its request is answered or the connection is
+ * closed. So the session is
  * finalized exactly when it is closed and nothing it started is still running: the server
  * waits for that with a weak reference, and no count of pending calls is kept by hand.
  *
@@ -184,6 +189,24 @@ ferry_session_log_name (const char *name)
 
 /* Timeouts. */
 
+/* Seconds a request connection may stay idle between requests. FERRY_TEST_IDLE_SECONDS is for
+ * the tests alone (a pooled connection that the server closes), not a setting. */
+static guint
+request_idle_seconds (void)
+{
+  static gsize seconds;
+
+  if (g_once_init_enter (&seconds))
+    {
+      const char *text = g_getenv ("FERRY_TEST_IDLE_SECONDS");
+      guint64 value = text ? g_ascii_strtoull (text, NULL, 10) : 0;
+
+      g_once_init_leave (&seconds, value > 0 && value <= FERRY_TRANSFER_TIMEOUT_S
+                                   ? (gsize) value : FERRY_TRANSFER_TIMEOUT_S);
+    }
+  return (guint) seconds;
+}
+
 static gboolean
 timeout_cb (gpointer user_data)
 {
@@ -265,7 +288,8 @@ ferry_session_send_offer (FerrySession      *self,
   ferry_session_send_message (self,
                               ferry_msg_offer_new (row->id, row->name, row->size, row->sha256,
                                                    row->uploader, row->created, row->expires,
-                                                   ferry_session_owns (self, row), flags));
+                                                   ferry_session_owns (self, row),
+                                                   row->folder_files, row->folder_content, flags));
 }
 
 /* Ending. */
@@ -315,6 +339,26 @@ ferry_session_close (FerrySession *self)
 
   ferry_connection_close_async (self->connection, NULL, close_cb, g_object_ref (self));
   self->linger_id = g_timeout_add_seconds (linger_s, linger_cb, self);
+}
+
+void
+ferry_session_request_done (FerrySession *self)
+{
+  if (ferry_session_is_closing (self))
+    return;
+
+  g_debug ("%s: request answered; the connection waits for the next", self->peer);
+  /* The handler holds nothing once its answer is out; close() only makes sure of it. Its last
+   * reference goes with the callback that called us. */
+  if (self->handler)
+    ferry_session_handler_close (self->handler);
+  g_clear_object (&self->handler);
+  g_clear_pointer (&self->request, g_free);
+  self->answered = FALSE;
+  self->requests = TRUE;
+  self->state = FERRY_SESSION_STATE_READY;
+  ferry_session_set_timeout (self, request_idle_seconds ());
+  ferry_session_read_next (self);
 }
 
 /* Every transfer that is refused or breaks is logged once, at message level, with why. */
@@ -380,6 +424,13 @@ ferry_session_abort (FerrySession *self)
   if (ferry_session_is_closing (self) ||
       (self->handler && !ferry_session_handler_can_abort (self->handler)))
     return;
+  /* An idle request connection between requests just closes: a client that sends its next
+   * request on it sees the close before any answer and sends it again on a new connection. */
+  if (self->requests && self->state == FERRY_SESSION_STATE_READY)
+    {
+      ferry_session_close (self);
+      return;
+    }
   if (ferry_connection_get_queued_bytes (self->connection) > FERRY_SHUTDOWN_NOTICE_MAX_QUEUED)
     {
       g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED,
@@ -454,7 +505,8 @@ handle_hello (FerrySession *self,
     {
       ferry_session_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_VERSION,
                                              _("This server speaks Ferry protocol version %u, "
-                                               "not version %u; please use a matching client."),
+                                               "not version %u; please update ferry-cli or the "
+                                               "Ferry app."),
                                              (guint) FERRY_PROTOCOL_VERSION, version));
       return;
     }
@@ -482,7 +534,8 @@ handle_hello (FerrySession *self,
   ferry_session_send_message (self,
                               ferry_msg_welcome_new (FERRY_PROTOCOL_VERSION, SERVER_SOFTWARE,
                                                      self->config.max_file_size,
-                                                     self->auth != NULL));
+                                                     self->auth != NULL,
+                                                     self->config.keep_partial));
   self->state = FERRY_SESSION_STATE_READY;
   ferry_session_set_timeout (self, FERRY_TRANSFER_TIMEOUT_S);
   ferry_session_read_next (self);
@@ -498,9 +551,9 @@ ferry_session_note_request (FerrySession *self,
 
   g_clear_pointer (&self->request, g_free);
   if (value && frame->type == FERRY_MSG_UPLOAD)
-    ferry_msg_upload_get (value, &what, NULL, NULL);
+    ferry_msg_upload_get (value, &what, NULL, NULL, NULL, NULL);
   else if (value)
-    ferry_msg_download_get (value, &what, NULL);
+    ferry_msg_download_get (value, &what, NULL, NULL);
   if (frame->type == FERRY_MSG_UPLOAD)
     {
       g_autofree char *name = ferry_session_log_name (what ? what : "?");
@@ -523,6 +576,11 @@ handle_request (FerrySession *self,
   switch (frame->type)
     {
     case FERRY_MSG_SUBSCRIBE:
+      if (self->requests)
+        {
+          ferry_session_fail_unexpected (self, frame->type);
+          return;
+        }
       self->handler = ferry_session_control_new (self);
       break;
     case FERRY_MSG_UPLOAD:

@@ -23,6 +23,7 @@ typedef gboolean (*FerrySessionAdmitFunc) (FerrySession *session,
 typedef struct
 {
   guint64 max_file_size;
+  guint64 keep_partial;     /* seconds a partial upload is kept; 0 while none are */
   guint64 expire_seconds;   /* 0: offers never expire */
   FerrySessionAdmitFunc admit;   /* NULL: always room */
   gpointer admit_data;

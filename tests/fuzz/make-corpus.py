@@ -15,21 +15,25 @@ SHA = bytes.fromhex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20
 EMPTY = V("a{sv}", {})
 
 MESSAGES = {
-    "hello": (1, V("(ussaya{sv})", (1, "ferry 0.1.0", "Alice", SECRET, {}))),
-    "hello-password": (1, V("(ussaya{sv})", (1, "ferry", "Bob", SECRET,
+    "hello": (1, V("(ussaya{sv})", (2, "ferry 0.2", "Alice", SECRET, {}))),
+    "hello-password": (1, V("(ussaya{sv})", (2, "ferry", "Bob", SECRET,
                                              {"password": V("s", "hunter2")}))),
-    "welcome": (2, V("(usta{sv})", (1, "ferry-server 0.1.0", 4 << 30, {}))),
+    "welcome": (2, V("(usta{sv})", (2, "ferry-server 0.2", 4 << 30, {}))),
     "subscribe": (3, V("()", ())),
-    "offer": (4, V("(sstaysxxb)", ("3f9a0c1d2e4b5a67", "report.pdf", 123456, SHA, "Alice",
-                                   1700000000, 0, True))),
-    "offer-odd-name": (4, V("(sstaysxxb)", ("0123456789abcdef", "../../etc/pass\nwd:🚢", 0, SHA,
-                                            "Bob", 1, 2, False))),
+    "offer": (4, V("(sstaysxxba{sv})", ("3f9a0c1d2e4b5a67", "report.pdf", 123456, SHA, "Alice",
+                                        1700000000, 0, True, {}))),
+    "offer-odd-name": (4, V("(sstaysxxba{sv})", ("0123456789abcdef", "../../etc/pass\nwd:🚢", 0,
+                                                 SHA, "Bob", 1, 2, False, {}))),
+    "offer-folder": (4, V("(sstaysxxba{sv})", ("00112233aabbccdd", "photos", 4096, SHA, "Alice",
+                                               1700000000, 0, False,
+                                               {"folder": V("(ut)", (3, 2048))}))),
     "synced": (5, V("(u)", (3,))),
     "deleted": (6, V("(s)", ("3f9a0c1d2e4b5a67",))),
     "upload": (7, V("(stsa{sv})", ("holiday.mkv", 1 << 30, "", {}))),
+    "upload-folder": (7, V("(stsa{sv})", ("photos", 4096, "", {"folder": V("(ut)", (3, 2048))}))),
     "accept": (8, V("(st)", ("00112233aabbccdd", 0))),
     "end": (10, V("(ay)", (SHA,))),
-    "download": (11, V("(st)", ("3f9a0c1d2e4b5a67", 0))),
+    "download": (11, V("(sta{sv})", ("3f9a0c1d2e4b5a67", 0, {}))),
     "delete": (12, V("(s)", ("3f9a0c1d2e4b5a67",))),
     "error": (13, V("(us)", (5, "Only the person who shared this file can delete it."))),
     "ping": (14, V("(t)", (42,))),
@@ -51,7 +55,7 @@ def write(path, blob):
 
 
 def main(out):
-    for sub in ("frame", "message", "text"):
+    for sub in ("frame", "message", "text", "folder"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
 
     stream = b""
@@ -86,6 +90,27 @@ def main(out):
     for name, text in texts.items():
         write(os.path.join(out, "text", name), text.encode())
     write(os.path.join(out, "text", "name-not-utf8"), b"caf\xe9 \xff.txt")
+
+
+    # fuzz-folder: u32 files, u64 content bytes, u64 stream size, then the stream's start.
+    def entry(kind, flags, path, size):
+        raw = path.encode()
+        return struct.pack(">BBH", kind, flags, len(raw)) + raw + struct.pack(">Q", size)
+
+    def folder(entries, extra=b""):
+        header = b"FERYTREE" + struct.pack(">II", 1, len(entries))
+        header += b"".join(entry(*e) for e in entries)
+        files = [e for e in entries if e[0] == 1]
+        content = sum(e[3] for e in files)
+        return struct.pack(">IQQ", len(files), content, len(header) + content) + header + extra
+
+    write(os.path.join(out, "folder", "tree"),
+          folder([(2, 0, "a", 0), (1, 1, "a/run.sh", 10), (2, 0, "a/sub", 0),
+                  (1, 0, "b:c\n\u202e.txt", 5), (1, 0, "empty", 0)], b"x" * 15))
+    write(os.path.join(out, "folder", "empty"), folder([]))
+    write(os.path.join(out, "folder", "dotdot"), folder([(1, 0, "../x", 1)]))
+    write(os.path.join(out, "folder", "unsorted"), folder([(1, 0, "b", 1), (1, 0, "a", 1)]))
+    write(os.path.join(out, "folder", "inside-file"), folder([(1, 0, "a", 1), (1, 0, "a/b", 1)]))
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ make_offer (const char *id,
 {
   static const guint8 sha[32] = { 0 };
 
-  return ferry_offer_new (id, name, size, sha, uploader, created, 0, mine);
+  return ferry_offer_new (id, name, size, sha, uploader, created, 0, mine, 0, 0);
 }
 
 static GListStore *

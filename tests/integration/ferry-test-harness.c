@@ -552,13 +552,14 @@ ferry_test_capture_client_hello (void)
   return g_bytes_new_take (record, sizeof header + length);
 }
 
-int
-ferry_test_cli (FerryTestServer  *server,
-                const char       *config_dir,
-                char            **out,
-                char            **err,
-                const char       *first_arg,
-                ...)
+static int
+cli_run (FerryTestServer  *server,
+         const char       *config_dir,
+         const char       *input,
+         char            **out,
+         char            **err,
+         const char       *first_arg,
+         va_list           ap)
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) process = NULL;
@@ -566,7 +567,7 @@ ferry_test_cli (FerryTestServer  *server,
   g_autoptr(GError) error = NULL;
   g_autofree char *stdout_text = NULL;
   g_autofree char *stderr_text = NULL;
-  va_list ap;
+  g_autofree char *cache = g_build_filename (config_dir, "cache", NULL);
 
   g_ptr_array_add (argv, (char *) env_or_fail ("FERRY_CLI"));
   if (server)
@@ -581,21 +582,22 @@ ferry_test_cli (FerryTestServer  *server,
       else
         g_ptr_array_add (argv, (char *) "--no-tls");
     }
-  va_start (ap, first_arg);
   for (const char *arg = first_arg; arg; arg = va_arg (ap, const char *))
     g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
 
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
-                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                        (input ? G_SUBPROCESS_FLAGS_STDIN_PIPE
+                                               : G_SUBPROCESS_FLAGS_NONE));
   g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config_dir, TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CACHE_HOME", cache, TRUE);
   g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   if (g_getenv ("FERRY_TEST_SERVER_STDERR"))
     g_subprocess_launcher_set_stderr_file_path (launcher, g_getenv ("FERRY_TEST_SERVER_STDERR"));
   process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (process, NULL, NULL, &stdout_text, &stderr_text, &error);
+  g_subprocess_communicate_utf8 (process, input, NULL, &stdout_text, &stderr_text, &error);
   g_assert_no_error (error);
 
   if (out)
@@ -604,4 +606,68 @@ ferry_test_cli (FerryTestServer  *server,
     *err = g_steal_pointer (&stderr_text);
   g_assert_true (g_subprocess_get_if_exited (process));
   return g_subprocess_get_exit_status (process);
+}
+
+int
+ferry_test_cli (FerryTestServer  *server,
+                const char       *config_dir,
+                char            **out,
+                char            **err,
+                const char       *first_arg,
+                ...)
+{
+  va_list ap;
+  int status;
+
+  va_start (ap, first_arg);
+  status = cli_run (server, config_dir, NULL, out, err, first_arg, ap);
+  va_end (ap);
+  return status;
+}
+
+int
+ferry_test_cli_with_input (FerryTestServer  *server,
+                           const char       *config_dir,
+                           const char       *input,
+                           char            **out,
+                           char            **err,
+                           const char       *first_arg,
+                           ...)
+{
+  va_list ap;
+  int status;
+
+  va_start (ap, first_arg);
+  status = cli_run (server, config_dir, input, out, err, first_arg, ap);
+  va_end (ap);
+  return status;
+}
+
+void
+ferry_test_people_setup (FerryTestPeople *f,
+                         gconstpointer    data)
+{
+  f->server = ferry_test_server_start (NULL, 0, NULL);
+  f->tmp = ferry_test_tmpdir ();
+  f->config_a = g_build_filename (f->tmp, "config-a", NULL);
+  f->config_b = g_build_filename (f->tmp, "config-b", NULL);
+  f->alice = ferry_test_client_new (f->server, f->config_a, "Alice");
+  f->bob = ferry_test_client_new (f->server, f->config_b, "Bob");
+}
+
+void
+ferry_test_people_teardown (FerryTestPeople *f,
+                            gconstpointer    data)
+{
+  g_clear_object (&f->alice);
+  g_clear_object (&f->bob);
+  /* Let aborted connections unwind before the server goes. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  ferry_test_server_stop (f->server);
+  ferry_test_server_free (f->server);
+  ferry_test_rm_rf (f->tmp);
+  g_free (f->tmp);
+  g_free (f->config_a);
+  g_free (f->config_b);
 }

@@ -90,12 +90,38 @@ void             ferry_test_raw_expect_error  (GIOStream        *conn,
  * nothing more holds a TLS handshake of the server open. */
 GBytes          *ferry_test_capture_client_hello (void);
 
-/* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir; returns its exit status. */
+/* Runs $FERRY_CLI with XDG_CONFIG_HOME=@config_dir (and XDG_CACHE_HOME=@config_dir/cache);
+ * returns its exit status. */
 int              ferry_test_cli               (FerryTestServer  *server,
                                                const char       *config_dir,
                                                char            **out,
                                                char            **err,
                                                const char       *first_arg,
                                                ...);
+/* The same, with @input on its standard input. */
+int              ferry_test_cli_with_input    (FerryTestServer  *server,
+                                               const char       *config_dir,
+                                               const char       *input,
+                                               char            **out,
+                                               char            **err,
+                                               const char       *first_arg,
+                                               ...);
+
+/* Two people, Alice and Bob, each a client with its own identity, and a fresh server: the
+ * fixture of most transfer tests (g_test_add with ferry_test_people_setup/_teardown). */
+typedef struct
+{
+  FerryTestServer *server;
+  char            *tmp;
+  char            *config_a;
+  char            *config_b;
+  FerryClient     *alice;
+  FerryClient     *bob;
+} FerryTestPeople;
+
+void             ferry_test_people_setup      (FerryTestPeople  *f,
+                                               gconstpointer     data);
+void             ferry_test_people_teardown   (FerryTestPeople  *f,
+                                               gconstpointer     data);
 
 G_END_DECLS

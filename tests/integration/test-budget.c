@@ -292,7 +292,7 @@ read_subscription_slowly (GIOStream       *conn,
         {
           const char *id;
 
-          ferry_msg_offer_get (value, &id, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+          ferry_msg_offer_get (value, &id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
           g_assert_false (g_hash_table_contains (seen, id));
           g_hash_table_add (seen, g_strdup (id));
           g_hash_table_add (held, g_strdup (id));

@@ -6,6 +6,7 @@
 
 #include <string.h>
 #include <signal.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 
@@ -186,6 +187,51 @@ test_download_never_overwrites (Fixture       *f,
   g_assert_cmpstr (g_strchomp (out), ==, named2);
 }
 
+/* upload DIR, list, download ID of a folder: one row, the same tree back. */
+static void
+test_folder (Fixture       *f,
+             gconstpointer  data)
+{
+  g_autofree char *tree = g_build_filename (f->tmp, "tree", NULL);
+  g_autofree char *sub = g_build_filename (tree, "sub", NULL);
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *link = g_build_filename (tree, "link", NULL);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "dl", NULL);
+  g_autofree char *saved = g_build_filename (out_dir, "tree", NULL);
+  g_autofree char *saved_b = g_build_filename (saved, "sub", "b.bin", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *sum = NULL;
+  g_autofree char *sum_back = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (sub, 0700), ==, 0);
+  a = ferry_test_make_file (tree, "a.bin", 1000);
+  b = ferry_test_make_file (sub, "b.bin", 70000);
+  g_assert_cmpint (symlink ("/etc/passwd", link), ==, 0);
+
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, &err, "upload", tree, NULL), ==, 0);
+  g_strchomp (out);
+  g_assert_cmpuint (strlen (out), ==, 16);
+  g_assert_nonnull (strstr (err, "“link”"));
+
+  {
+    g_autofree char *id = g_steal_pointer (&out);
+    g_autofree char *listing = NULL;
+
+    g_assert_cmpint (ferry_test_cli (f->server, f->config, &listing, NULL, "list", NULL), ==, 0);
+    g_assert_nonnull (strstr (listing, "tree/ (2 files)"));
+    g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+    g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "download", id, "-o",
+                                     out_dir, NULL), ==, 0);
+  }
+  g_assert_cmpstr (g_strchomp (out), ==, saved);
+  sum = ferry_test_sha256_file (b);
+  sum_back = ferry_test_sha256_file (saved_b);
+  g_assert_cmpstr (sum, ==, sum_back);
+  g_assert_cmpuint (ferry_test_count_dir (saved), ==, 2);
+}
+
 static void
 test_delete_and_errors (Fixture       *f,
                         gconstpointer  data)
@@ -281,6 +327,97 @@ test_watch (Fixture       *f,
   g_subprocess_wait (watch, NULL, NULL);
 }
 
+/* upload FILE FILE missing FILE: every file but the missing one is shared, ids in argument
+ * order, exit 1; download ID ID saves both, paths in argument order. */
+static void
+test_many_files (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *a = ferry_test_make_file (f->tmp, "a.bin", 10240);
+  g_autofree char *b = ferry_test_make_file (f->tmp, "b.bin", 20480);
+  g_autofree char *c = ferry_test_make_file (f->tmp, "c.bin", 1);
+  g_autofree char *missing = g_build_filename (f->tmp, "missing.bin", NULL);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "out", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *paths = NULL;
+  g_auto(GStrv) ids = NULL;
+  g_auto(GStrv) saved = NULL;
+
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, &err, "upload", a, b, missing, c,
+                                   NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "missing.bin"));
+  ids = g_strsplit (g_strchomp (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (ids), ==, 3);
+
+  g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &paths, NULL, "download", ids[2], ids[0],
+                                   "-o", out_dir, NULL), ==, 0);
+  saved = g_strsplit (g_strchomp (paths), "\n", -1);
+  g_assert_cmpuint (g_strv_length (saved), ==, 2);
+  g_assert_true (g_str_has_suffix (saved[0], "/c.bin"));
+  g_assert_true (g_str_has_suffix (saved[1], "/a.bin"));
+  {
+    g_autofree char *want = ferry_test_sha256_file (a);
+    g_autofree char *got = ferry_test_sha256_file (saved[1]);
+
+    g_assert_cmpstr (got, ==, want);
+  }
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, 2);
+}
+
+/* download --all --match GLOB takes the offers whose name matches, and only those. */
+static void
+test_download_all_match (Fixture       *f,
+                         gconstpointer  data)
+{
+  g_autofree char *r1 = ferry_test_make_file (f->tmp, "report-1.txt", 100);
+  g_autofree char *r2 = ferry_test_make_file (f->tmp, "report-2.txt", 200);
+  g_autofree char *photo = ferry_test_make_file (f->tmp, "photo.jpg", 300);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "out", NULL);
+  g_autofree char *r1_saved = g_build_filename (out_dir, "report-1.txt", NULL);
+  g_autofree char *r2_saved = g_build_filename (out_dir, "report-2.txt", NULL);
+  g_autofree char *out = NULL;
+
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, NULL, NULL, "upload", r1, r2, photo,
+                                   NULL), ==, 0);
+  g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "download", "--all",
+                                   "--match", "report-*", "-o", out_dir, NULL), ==, 0);
+  g_assert_cmpuint (ferry_test_count_dir (out_dir), ==, 2);
+  g_assert_true (g_file_test (r1_saved, G_FILE_TEST_IS_REGULAR));
+  g_assert_true (g_file_test (r2_saved, G_FILE_TEST_IS_REGULAR));
+}
+
+/* upload - --name NAME shares standard input under NAME, and leaves no spool file behind. */
+static void
+test_upload_stdin (Fixture       *f,
+                   gconstpointer  data)
+{
+  const char *text = "from a pipe\n";
+  g_autofree char *cache = g_build_filename (f->config, "cache", "ferry", NULL);
+  g_autofree char *out_dir = g_build_filename (f->tmp, "out", NULL);
+  g_autofree char *saved = g_build_filename (out_dir, "piped.txt", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *content = NULL;
+
+  g_assert_cmpint (ferry_test_cli_with_input (f->server, f->config, text, &out, NULL, "upload",
+                                              "-", "--name", "piped.txt", NULL), ==, 0);
+  g_strchomp (out);
+  g_assert_cmpuint (strlen (out), ==, 16);
+  g_assert_cmpuint (ferry_test_count_dir (cache), ==, 0);
+
+  g_assert_cmpint (g_mkdir (out_dir, 0700), ==, 0);
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, NULL, NULL, "download", out, "-o",
+                                   out_dir, NULL), ==, 0);
+  g_assert_true (g_file_get_contents (saved, &content, NULL, NULL));
+  g_assert_cmpstr (content, ==, text);
+
+  /* "-" without --name is a usage error. */
+  g_assert_cmpint (ferry_test_cli_with_input (f->server, f->config, text, NULL, NULL, "upload",
+                                              "-", NULL), ==, 2);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -295,7 +432,11 @@ main (int    argc,
   ADD ("/cli/list-json", test_list_json);
   ADD ("/cli/download-never-overwrites", test_download_never_overwrites);
   ADD ("/cli/delete-and-errors", test_delete_and_errors);
+  ADD ("/cli/folder", test_folder);
   ADD ("/cli/watch", test_watch);
+  ADD ("/cli/many-files", test_many_files);
+  ADD ("/cli/download-all-match", test_download_all_match);
+  ADD ("/cli/upload-stdin", test_upload_stdin);
   g_test_add_func ("/cli/usage-errors", test_usage_errors);
 
   return g_test_run ();

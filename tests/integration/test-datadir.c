@@ -148,7 +148,7 @@ test_second_server (void)
   /* An upload in progress: half its bytes are in partial/, and it waits. */
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_msg_upload_new ("held.bin", (guint64) HELD_SIZE, ""));
+                       ferry_msg_upload_new ("held.bin", (guint64) HELD_SIZE, "", 0, 0));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
   ferry_frame_clear (&frame);

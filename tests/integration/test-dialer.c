@@ -151,7 +151,7 @@ test_open_subscribe (Fixture       *f,
   ferry_connection_send_message (connection, ferry_msg_subscribe_new ());
   offer = read_message (connection, &type);
   g_assert_cmpint (type, ==, FERRY_MSG_OFFER);
-  ferry_msg_offer_get (offer, NULL, &name, NULL, NULL, NULL, NULL, NULL, &mine);
+  ferry_msg_offer_get (offer, NULL, &name, NULL, NULL, NULL, NULL, NULL, &mine, NULL, NULL);
   g_assert_cmpstr (name, ==, "report.pdf");
   g_assert_true (mine);
   synced = read_message (connection, &type);

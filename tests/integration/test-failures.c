@@ -1,5 +1,6 @@
 /* test-failures.c: transfers that go wrong halfway (a cancel, a killed server, a file that
- * shrinks, a full disk) end once, with a clear error, and leave nothing half-done on disk
+ * shrinks, a full disk) end once, with a clear error; a download keeps NAME.part and its sidecar
+ * for resuming, and leaves nothing else on disk
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -211,8 +212,35 @@ download_and_break (Fixture    *f,
   else
     g_assert_cmpint (ferry_transfer_get_state (down), ==, FERRY_TRANSFER_FAILED);
 
-  /* Nothing left: no .part, no file under the final name. */
-  g_assert_cmpuint (ferry_test_count_dir (dir), ==, 0);
+  /* Nothing under the final name; NAME.part and its sidecar are kept for resuming. */
+  g_assert_true (ferry_transfer_get_resumable (down));
+  g_assert_cmpuint (ferry_test_count_dir (dir), ==, 2);
+  {
+    g_autofree char *part = g_build_filename (dir, "big.bin.part", NULL);
+    g_autofree char *sidecar = g_build_filename (dir, "big.bin.part.ferry", NULL);
+
+    g_assert_true (g_file_test (part, G_FILE_TEST_IS_REGULAR));
+    g_assert_true (g_file_test (sidecar, G_FILE_TEST_IS_REGULAR));
+  }
+
+  /* The same download again, with the server still there, goes on and saves NAME whole. */
+  if (action == ACTION_CANCEL)
+    {
+      g_autoptr(FerryTransfer) again = NULL;
+      g_autoptr(GError) again_error = NULL;
+      g_autofree char *saved = g_build_filename (dir, "big.bin", NULL);
+      g_autofree char *want = ferry_test_sha256_file (src);
+      g_autofree char *got = NULL;
+
+      again = ferry_client_download (f->client,
+                                     ferry_offer_get_id (ferry_transfer_get_offer (up)),
+                                     dest, FERRY_DOWNLOAD_INTO_DIRECTORY);
+      again_error = ferry_test_run_transfer (again);
+      g_assert_no_error (again_error);
+      got = ferry_test_sha256_file (saved);
+      g_assert_cmpstr (got, ==, want);
+      g_assert_cmpuint (ferry_test_count_dir (dir), ==, 1);
+    }
 }
 
 static void

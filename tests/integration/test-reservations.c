@@ -117,7 +117,7 @@ upload_read (Upload *u)
       const guint8 *sha;
 
       /* ferry_message_parse() saw to it that the sha256 is FERRY_SHA256_SIZE bytes. */
-      ferry_msg_offer_get (v, &id, NULL, NULL, &sha, NULL, NULL, NULL, NULL);
+      ferry_msg_offer_get (v, &id, NULL, NULL, &sha, NULL, NULL, NULL, NULL, NULL, NULL);
       u->offer_id = g_strdup (id);
       memcpy (u->offer_sha, sha, FERRY_SHA256_SIZE);
     }
@@ -141,7 +141,7 @@ upload_start (FerryTestServer *server,
   u->conn = ferry_test_raw_connect (server);
   ferry_test_raw_handshake (u->conn);
   ferry_test_raw_send (u->conn,
-                       ferry_msg_upload_new (name, size, ""));
+                       ferry_msg_upload_new (name, size, "", 0, 0));
   g_assert_true (upload_read (u));
   u->alive = u->accepted;
   return u;

@@ -160,7 +160,7 @@ test_upload_refused_before_data (Fixture       *f,
   conn = ferry_test_raw_connect (f->server);
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_msg_upload_new ("big", (guint64) 10241, ""));
+                       ferry_msg_upload_new ("big", (guint64) 10241, "", 0, 0));
   {
     g_auto(FerryFrame) frame = { 0 };
     g_autoptr(GVariant) v = NULL;
@@ -188,7 +188,7 @@ test_upload_cut_off (Fixture       *f,
 
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_msg_upload_new ("cut.bin", (guint64) 1000000, ""));
+                       ferry_msg_upload_new ("cut.bin", (guint64) 1000000, "", 0, 0));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
 
@@ -218,7 +218,7 @@ test_upload_overrun (Fixture       *f,
 
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_msg_upload_new ("ten.bin", (guint64) 10, ""));
+                       ferry_msg_upload_new ("ten.bin", (guint64) 10, "", 0, 0));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
   ferry_data_header_encode (header, 0, 20);
@@ -240,7 +240,7 @@ test_checksum_lie (Fixture       *f,
 
   ferry_test_raw_handshake (conn);
   ferry_test_raw_send (conn,
-                       ferry_msg_upload_new ("lie.bin", (guint64) 5, ""));
+                       ferry_msg_upload_new ("lie.bin", (guint64) 5, "", 0, 0));
   g_assert_true (ferry_test_raw_read (conn, &frame));
   g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
   ferry_data_header_encode (header, 0, 5);

@@ -526,7 +526,7 @@ hostile_thread (gpointer user_data)
     guint8 header[FERRY_FRAME_HEADER_SIZE + FERRY_DATA_HEADER_SIZE];
 
     ferry_test_raw_handshake (conn);
-    ferry_test_raw_send (conn, ferry_msg_upload_new ("ten", (guint64) 10, ""));
+    ferry_test_raw_send (conn, ferry_msg_upload_new ("ten", (guint64) 10, "", 0, 0));
     g_assert_true (ferry_test_raw_read (conn, &frame));
     g_assert_cmpint (frame.type, ==, FERRY_MSG_ACCEPT);
     ferry_data_header_encode (header, 0, 20);

@@ -88,7 +88,7 @@ test_stop_waits_for_connections (void)
   /* An upload halfway through: its partial file is on disk. */
   uploader = ferry_test_raw_connect (server);
   ferry_test_raw_handshake (uploader);
-  ferry_test_raw_send (uploader, ferry_msg_upload_new ("half.bin", (guint64) 1024 * 1024, ""));
+  ferry_test_raw_send (uploader, ferry_msg_upload_new ("half.bin", (guint64) 1024 * 1024, "", 0, 0));
   read_until (uploader, FERRY_MSG_ACCEPT);
   ferry_data_header_encode (header, 0, sizeof chunk);
   ferry_test_raw_send_data (uploader, header, sizeof header);

@@ -14,44 +14,7 @@
 #include "ferry-frame.h"
 #include "ferry-filename.h"
 
-typedef struct
-{
-  FerryTestServer *server;
-  char            *tmp;
-  char            *config_a;
-  char            *config_b;
-  FerryClient     *alice;
-  FerryClient     *bob;
-} Fixture;
-
-static void
-fixture_setup (Fixture       *f,
-               gconstpointer  data)
-{
-  f->server = ferry_test_server_start (NULL, 0, NULL);
-  f->tmp = ferry_test_tmpdir ();
-  f->config_a = g_build_filename (f->tmp, "config-a", NULL);
-  f->config_b = g_build_filename (f->tmp, "config-b", NULL);
-  f->alice = ferry_test_client_new (f->server, f->config_a, "Alice");
-  f->bob = ferry_test_client_new (f->server, f->config_b, "Bob");
-}
-
-static void
-fixture_teardown (Fixture       *f,
-                  gconstpointer  data)
-{
-  g_clear_object (&f->alice);
-  g_clear_object (&f->bob);
-  /* Let aborted connections unwind before the server goes. */
-  while (g_main_context_iteration (NULL, FALSE))
-    ;
-  ferry_test_server_stop (f->server);
-  ferry_test_server_free (f->server);
-  ferry_test_rm_rf (f->tmp);
-  g_free (f->tmp);
-  g_free (f->config_a);
-  g_free (f->config_b);
-}
+typedef FerryTestPeople Fixture;
 
 static FerryOffer *
 upload (FerryClient *client,
@@ -963,7 +926,8 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) \
-  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+  g_test_add (path, Fixture, NULL, ferry_test_people_setup, func, \
+              ferry_test_people_teardown)
 
   ADD ("/transfer/round-trip/edge-sizes", test_round_trip_sizes);
   ADD ("/transfer/round-trip/64MiB", test_round_trip_64m);

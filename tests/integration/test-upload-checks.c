@@ -1,4 +1,4 @@
-/* test-upload-checks.c: the upload pre-checks (folder, unreadable, too large) live once, in the
+/* test-upload-checks.c: the upload pre-checks (device, unreadable, too large) live once, in the
  * engine; FerryClient, FerryTransfer and ferry-cli all give the same sentence
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
@@ -7,6 +7,7 @@
 
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 
 #include "ferry-test-harness.h"
@@ -111,14 +112,21 @@ assert_refused (Fixture    *f,
   g_assert_null (strstr (listed, basename));
 }
 
+/* A folder passes (it is shared as one offer, test-folder.c); a FIFO is refused. */
 static void
-test_folder (Fixture       *f,
-             gconstpointer  data)
+test_folder_and_fifo (Fixture       *f,
+                      gconstpointer  data)
 {
   g_autofree char *folder = g_build_filename (f->tmp, "a folder", NULL);
+  g_autofree char *fifo = g_build_filename (f->tmp, "a fifo", NULL);
+  g_autoptr(GError) error = NULL;
 
   g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
-  assert_refused (f, folder, "is a folder");
+  error = check (f, folder);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  assert_refused (f, fifo, "is not a regular file or a folder");
 }
 
 static void
@@ -159,7 +167,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
 #define ADD(path, func) g_test_add (path, Fixture, NULL, setup, func, teardown)
-  ADD ("/upload-checks/folder", test_folder);
+  ADD ("/upload-checks/folder-and-fifo", test_folder_and_fifo);
   ADD ("/upload-checks/too-large", test_too_large);
   ADD ("/upload-checks/unreadable", test_unreadable);
 #undef ADD

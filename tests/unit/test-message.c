@@ -13,6 +13,7 @@
 /* The layer's own test: it also checks raw payloads against the private type strings. */
 #include "ferry-message-private.h"
 #include "ferry-error.h"
+#include "ferry-offer.h"
 
 static const char *awkward_names[] = {
   "a:b.txt",
@@ -162,7 +163,7 @@ offer_frame (const char *id,
 
   memset (sha, 0xab, sizeof sha);
   return ferry_msg_offer_new (id, name, G_GUINT64_CONSTANT (123456789012), sha, uploader,
-                              1700000000, 1700086400, mine, flags);
+                              1700000000, 1700086400, mine, 0, 0, flags);
 }
 
 static GBytes *
@@ -208,10 +209,11 @@ offer_variant (const char *id,
                gsize       sha_len,
                const char *uploader)
 {
-  return g_variant_new ("(sst@ays@x@x@b)", id, name, G_GUINT64_CONSTANT (123456789012),
+  return g_variant_new ("(sst@ays@x@x@b@a{sv})", id, name, G_GUINT64_CONSTANT (123456789012),
                         bytes_variant (sha_len, 0xab), uploader,
                         g_variant_new_int64 (1700000000), g_variant_new_int64 (1700086400),
-                        g_variant_new_boolean (TRUE));
+                        g_variant_new_boolean (TRUE),
+                        g_variant_new_array (G_VARIANT_TYPE ("{sv}"), NULL, 0));
 }
 
 static GVariant *
@@ -241,18 +243,24 @@ test_round_trip_all_types (void)
                        "[byte 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, "
                        "0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, "
                        "0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55], 'bob', "
-                       "int64 -5, int64 9223372036854775807, false)" },
+                       "int64 -5, int64 9223372036854775807, false, @a{sv} {})" },
+    { FERRY_MSG_OFFER, "('ab', 'photos', uint64 5, "
+                       "[byte 0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4, "
+                       "0xc8, 0x99, 0x6f, 0xb9, 0x24, 0x27, 0xae, 0x41, 0xe4, 0x64, 0x9b, 0x93, "
+                       "0x4c, 0xa4, 0x95, 0x99, 0x1b, 0x78, 0x52, 0xb8, 0x55], 'bob', "
+                       "int64 0, int64 0, true, {'folder': <(uint32 3, uint64 2)>})" },
     { FERRY_MSG_SYNCED, "(uint32 0,)" },
     { FERRY_MSG_SYNCED, "(uint32 4294967295,)" },
     { FERRY_MSG_DELETED, "('ff',)" },
     { FERRY_MSG_UPLOAD, "('a.txt', uint64 0, '', @a{sv} {})" },
     { FERRY_MSG_UPLOAD, "('b', uint64 9223372036854775807, 'abc123', {'k': <true>})" },
+    { FERRY_MSG_UPLOAD, "('c', uint64 1, '', {'folder': <(uint32 1, uint64 1)>})" },
     { FERRY_MSG_ACCEPT, "('', uint64 0)" },
     { FERRY_MSG_ACCEPT, "('00aa', uint64 262144)" },
     { FERRY_MSG_END, "([byte 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, "
                      "17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32],)" },
-    { FERRY_MSG_DOWNLOAD, "('0123456789abcdef', uint64 0)" },
-    { FERRY_MSG_DOWNLOAD, "('a', uint64 18446744073709551615)" },
+    { FERRY_MSG_DOWNLOAD, "('0123456789abcdef', uint64 0, @a{sv} {})" },
+    { FERRY_MSG_DOWNLOAD, "('a', uint64 18446744073709551615, {'if-sha256': <[byte 1, 2]>})" },
     { FERRY_MSG_DELETE, "('0123456789abcdef',)" },
     { FERRY_MSG_ERROR, "(uint32 4, 'No offer has that id.')" },
     { FERRY_MSG_ERROR, "(uint32 999, '')" },
@@ -301,7 +309,7 @@ test_awkward_names (void)
     {
       const char *name = awkward_names[i];
       g_autoptr(GBytes) offer_bytes = offer_frame ("abc", name, name, TRUE, 0);
-      g_autoptr(GBytes) upload_bytes = ferry_msg_upload_new (name, 1, "");
+      g_autoptr(GBytes) upload_bytes = ferry_msg_upload_new (name, 1, "", 0, 0);
       g_autoptr(GVariant) offer = typed_parse (g_bytes_ref (offer_bytes), FERRY_MSG_OFFER, 0);
       g_autoptr(GVariant) upload = typed_parse (g_bytes_ref (upload_bytes), FERRY_MSG_UPLOAD, 0);
       const char *offer_name = NULL;
@@ -310,10 +318,10 @@ test_awkward_names (void)
       gsize len = 0;
 
       ferry_msg_offer_get (offer, NULL, &offer_name, NULL, NULL, &offer_uploader, NULL, NULL,
-                           NULL);
+                           NULL, NULL, NULL);
       g_assert_cmpmem (offer_name, strlen (offer_name), name, strlen (name));
       g_assert_cmpmem (offer_uploader, strlen (offer_uploader), name, strlen (name));
-      ferry_msg_upload_get (upload, &upload_name, NULL, NULL);
+      ferry_msg_upload_get (upload, &upload_name, NULL, NULL, NULL, NULL);
       g_assert_cmpmem (upload_name, strlen (upload_name), name, strlen (name));
 
       /* And the name sits in the payload literally, not escaped or rewritten. */
@@ -456,7 +464,7 @@ test_non_normal_form (void)
 {
   /* "(usta{sv})" with a two-character string: byte 7 is padding before the uint64 and must
    * be zero in normal form. */
-  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE));
+  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE, 0));
   gsize len;
   const guint8 *data = g_bytes_get_data (welcome, &len);
   g_autofree guint8 *copy = g_memdup2 (data, len);
@@ -601,7 +609,7 @@ test_field_lengths (void)
     g_autofree char *sw129 = g_strnfill (129, 's');
     g_autoptr(GVariant) ok G_GNUC_UNUSED =
       typed_parse (hello_frame (sw128, "a"), FERRY_MSG_HELLO, 0);
-    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE),
+    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE, 0),
                                            FERRY_MSG_WELCOME, 0);
     g_autoptr(GBytes) bytes = hello_frame (sw129, "a");
     g_auto(FerryFrame) frame = { 0 };
@@ -630,11 +638,11 @@ test_file_names (void)
     g_string_append (emoji_1024, "🚢");
   g_assert_cmpuint (emoji_1024->len, ==, 1024);
 
-  ok = typed_parse (ferry_msg_upload_new (name1024, 1, ""), FERRY_MSG_UPLOAD, 0);
+  ok = typed_parse (ferry_msg_upload_new (name1024, 1, "", 0, 0), FERRY_MSG_UPLOAD, 0);
   ok_emoji = typed_parse (offer_frame ("abc", emoji_1024->str, "u", TRUE, 0), FERRY_MSG_OFFER, 0);
 
-  typed_refused (ferry_msg_upload_new ("", 1, ""), FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_upload_new (name1025, 1, ""), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("", 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new (name1025, 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
   typed_refused (offer_frame ("abc", "", "u", TRUE, 0), FERRY_ERROR_INVALID_NAME);
   typed_refused (offer_frame ("abc", name1025, "u", TRUE, 0), FERRY_ERROR_INVALID_NAME);
 
@@ -666,11 +674,11 @@ test_ids (void)
       typed_refused (offer_frame (id, "n", "u", TRUE, 0), FERRY_ERROR_MALFORMED);
       typed_refused (ferry_msg_deleted_new (id), FERRY_ERROR_MALFORMED);
       typed_refused (ferry_msg_delete_new (id), FERRY_ERROR_MALFORMED);
-      typed_refused (ferry_msg_download_new (id, 0), FERRY_ERROR_MALFORMED);
+      typed_refused (ferry_msg_download_new (id, 0, NULL), FERRY_ERROR_MALFORMED);
       /* Resume tokens may be empty, but otherwise follow the same rule. */
       if (*id)
         {
-          typed_refused (ferry_msg_upload_new ("n", 1, id), FERRY_ERROR_MALFORMED);
+          typed_refused (ferry_msg_upload_new ("n", 1, id, 0, 0), FERRY_ERROR_MALFORMED);
           typed_refused (ferry_msg_accept_new (id, 0), FERRY_ERROR_MALFORMED);
         }
     }
@@ -887,14 +895,18 @@ test_typed_round_trip (void)
   for (int auth = 0; auth < 2; auth++)
     {
       g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, "ferry-server 1.0",
-                                                                  G_MAXUINT64 - 1, auth),
+                                                                  G_MAXUINT64 - 1, auth,
+                                                                  86400 + auth),
                                            FERRY_MSG_WELCOME, 0);
       guint32 version = 0;
       const char *software = NULL;
       guint64 max_file_size = 0;
+      guint64 keep_partial = 0;
       gboolean got_auth = !auth;
 
-      ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth);
+      ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth,
+                             &keep_partial);
+      g_assert_cmpuint (keep_partial, ==, 86400 + (guint64) auth);
       g_assert_cmpuint (version, ==, 1);
       g_assert_cmpstr (software, ==, "ferry-server 1.0");
       g_assert_cmpuint (max_file_size, ==, G_MAXUINT64 - 1);
@@ -914,7 +926,10 @@ test_typed_round_trip (void)
       g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("0123456789abcdef",
                                                                 "a:b\nc.txt", G_MAXUINT64,
                                                                 sha, "Bob", G_MININT64,
-                                                                G_MAXINT64, snapshot, flags),
+                                                                G_MAXINT64, snapshot,
+                                                                snapshot ? G_MAXUINT32 : 0,
+                                                                snapshot ? G_MAXUINT64 : 0,
+                                                                flags),
                                            FERRY_MSG_OFFER, flags);
       const char *id = NULL;
       const char *name = NULL;
@@ -924,9 +939,14 @@ test_typed_round_trip (void)
       gint64 created = 0;
       gint64 expires = 0;
       gboolean mine = !snapshot;
+      guint32 folder_files = 1;
+      guint64 folder_bytes = 1;
 
+      /* A folder offer (snapshot) carries the `folder` option; a file offer has none. */
       ferry_msg_offer_get (v, &id, &name, &size, &got_sha, &uploader, &created, &expires,
-                           &mine);
+                           &mine, &folder_files, &folder_bytes);
+      g_assert_cmpuint (folder_files, ==, snapshot ? G_MAXUINT32 : 0);
+      g_assert_cmpuint (folder_bytes, ==, snapshot ? G_MAXUINT64 : 0);
       g_assert_cmpstr (id, ==, "0123456789abcdef");
       g_assert_cmpstr (name, ==, "a:b\nc.txt");
       g_assert_cmpuint (size, ==, G_MAXUINT64);
@@ -948,13 +968,18 @@ test_typed_round_trip (void)
     g_assert_cmpstr (ferry_msg_deleted_get_id (v), ==, "00ff");
   }
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("🚢.mkv", G_MAXINT64, "abc123"),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("🚢.mkv", G_MAXINT64, "abc123",
+                                                               7, 12345),
                                          FERRY_MSG_UPLOAD, 0);
     const char *name = NULL;
     const char *token = NULL;
     guint64 size = 0;
+    guint32 folder_files = 0;
+    guint64 folder_bytes = 0;
 
-    ferry_msg_upload_get (v, &name, &size, &token);
+    ferry_msg_upload_get (v, &name, &size, &token, &folder_files, &folder_bytes);
+    g_assert_cmpuint (folder_files, ==, 7);
+    g_assert_cmpuint (folder_bytes, ==, 12345);
     g_assert_cmpstr (name, ==, "🚢.mkv");
     g_assert_cmpuint (size, ==, G_MAXINT64);
     g_assert_cmpstr (token, ==, "abc123");
@@ -975,14 +1000,38 @@ test_typed_round_trip (void)
     g_assert_cmpmem (ferry_msg_end_get_sha256 (v), FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
   }
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", G_MAXUINT64 - 2),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", G_MAXUINT64 - 2, NULL),
                                          FERRY_MSG_DOWNLOAD, 0);
     const char *id = NULL;
     guint64 offset = 0;
 
-    ferry_msg_download_get (v, &id, &offset);
+    ferry_msg_download_get (v, &id, &offset, NULL);
     g_assert_cmpstr (id, ==, "abc");
     g_assert_cmpuint (offset, ==, G_MAXUINT64 - 2);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_download_new ("abc", 7, sha),
+                                         FERRY_MSG_DOWNLOAD, 0);
+    const guint8 *if_sha256 = NULL;
+
+    ferry_msg_download_get (v, NULL, NULL, &if_sha256);
+    g_assert_nonnull (if_sha256);
+    g_assert_cmpmem (if_sha256, FERRY_SHA256_SIZE, sha, FERRY_SHA256_SIZE);
+  }
+  {
+    /* An if-sha256 of the wrong length counts as none. */
+    g_autoptr(GVariantDict) options = g_variant_dict_new (NULL);
+    g_autoptr(GVariant) v = NULL;
+    const guint8 *if_sha256 = sha;
+
+    g_variant_dict_insert_value (options, FERRY_DOWNLOAD_OPTION_IF_SHA256,
+                                 g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, sha, 5, 1));
+    v = typed_parse (ferry_message_encode (FERRY_MSG_DOWNLOAD, 0,
+                                           g_variant_new ("(st@a{sv})", "abc", (guint64) 7,
+                                                          g_variant_dict_end (options))),
+                     FERRY_MSG_DOWNLOAD, 0);
+    ferry_msg_download_get (v, NULL, NULL, &if_sha256);
+    g_assert_null (if_sha256);
   }
   {
     g_autoptr(GVariant) v = typed_parse (ferry_msg_delete_new ("fedcba"), FERRY_MSG_DELETE, 0);
@@ -1014,11 +1063,11 @@ test_typed_round_trip (void)
   /* Fields the caller does not want may be skipped. */
   {
     g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("ab", "n", 1, sha, "u", 2, 3, TRUE,
-                                                              0),
+                                                              0, 0, 0),
                                          FERRY_MSG_OFFER, 0);
     const char *name = NULL;
 
-    ferry_msg_offer_get (v, NULL, &name, NULL, NULL, NULL, NULL, NULL, NULL);
+    ferry_msg_offer_get (v, NULL, &name, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
     g_assert_cmpstr (name, ==, "n");
   }
 }
@@ -1082,38 +1131,38 @@ test_typed_limits (void)
 
   /* WELCOME: software 0 to 128 bytes. */
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE, 0),
                                          FERRY_MSG_WELCOME, 0);
     const char *software = NULL;
 
-    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL);
+    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL, NULL);
     g_assert_cmpstr (software, ==, s128);
   }
-  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE, 0), FERRY_ERROR_MALFORMED);
 
   /* OFFER: id 1 to 64 hex digits, name 1 to 1024 bytes, uploader 1 to 64. */
   {
     g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new (id64, n1024, 0, sha, u64, 0, 0,
-                                                              FALSE, 0),
+                                                              FALSE, 0, 0, 0),
                                          FERRY_MSG_OFFER, 0);
     const char *id = NULL;
     const char *name = NULL;
     const char *uploader = NULL;
 
-    ferry_msg_offer_get (v, &id, &name, NULL, NULL, &uploader, NULL, NULL, NULL);
+    ferry_msg_offer_get (v, &id, &name, NULL, NULL, &uploader, NULL, NULL, NULL, NULL, NULL);
     g_assert_cmpstr (id, ==, id64);
     g_assert_cmpstr (name, ==, n1024);
     g_assert_cmpstr (uploader, ==, u64);
   }
-  typed_refused (ferry_msg_offer_new (id65, "n", 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new (id65, "n", 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_MALFORMED);
-  typed_refused (ferry_msg_offer_new ("", "n", 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("", "n", 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_MALFORMED);
-  typed_refused (ferry_msg_offer_new ("ab", n1025, 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("ab", n1025, 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_offer_new ("ab", "", 0, sha, "u", 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("ab", "", 0, sha, "u", 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_offer_new ("ab", "n", 0, sha, u65, 0, 0, FALSE, 0),
+  typed_refused (ferry_msg_offer_new ("ab", "n", 0, sha, u65, 0, 0, FALSE, 0, 0, 0),
                  FERRY_ERROR_INVALID_NAME);
 
   /* DELETED, DELETE, DOWNLOAD: an id of 1 to 64 hex digits. */
@@ -1121,34 +1170,34 @@ test_typed_limits (void)
     g_autoptr(GVariant) deleted = typed_parse (ferry_msg_deleted_new (id64), FERRY_MSG_DELETED,
                                                0);
     g_autoptr(GVariant) delete_ = typed_parse (ferry_msg_delete_new (id64), FERRY_MSG_DELETE, 0);
-    g_autoptr(GVariant) download = typed_parse (ferry_msg_download_new (id64, 0),
+    g_autoptr(GVariant) download = typed_parse (ferry_msg_download_new (id64, 0, NULL),
                                                 FERRY_MSG_DOWNLOAD, 0);
     const char *id = NULL;
 
     g_assert_cmpstr (ferry_msg_deleted_get_id (deleted), ==, id64);
     g_assert_cmpstr (ferry_msg_delete_get_id (delete_), ==, id64);
-    ferry_msg_download_get (download, &id, NULL);
+    ferry_msg_download_get (download, &id, NULL, NULL);
     g_assert_cmpstr (id, ==, id64);
   }
   typed_refused (ferry_msg_deleted_new (id65), FERRY_ERROR_MALFORMED);
   typed_refused (ferry_msg_delete_new (id65), FERRY_ERROR_MALFORMED);
-  typed_refused (ferry_msg_download_new (id65, 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_download_new (id65, 0, NULL), FERRY_ERROR_MALFORMED);
   typed_refused (ferry_msg_delete_new (""), FERRY_ERROR_MALFORMED);
 
   /* UPLOAD: name 1 to 1024 bytes, resume token empty or 1 to 64 hex digits. */
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new (n1024, 1, id64),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new (n1024, 1, id64, 0, 0),
                                          FERRY_MSG_UPLOAD, 0);
     const char *name = NULL;
     const char *token = NULL;
 
-    ferry_msg_upload_get (v, &name, NULL, &token);
+    ferry_msg_upload_get (v, &name, NULL, &token, NULL, NULL);
     g_assert_cmpstr (name, ==, n1024);
     g_assert_cmpstr (token, ==, id64);
   }
-  typed_refused (ferry_msg_upload_new (n1025, 1, ""), FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_upload_new ("", 1, ""), FERRY_ERROR_INVALID_NAME);
-  typed_refused (ferry_msg_upload_new ("n", 1, id65), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_upload_new (n1025, 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("", 1, "", 0, 0), FERRY_ERROR_INVALID_NAME);
+  typed_refused (ferry_msg_upload_new ("n", 1, id65, 0, 0), FERRY_ERROR_MALFORMED);
 
   /* ACCEPT: the same rule for its token. */
   {
@@ -1185,6 +1234,49 @@ test_typed_limits (void)
   }
 }
 
+/* The `folder` option of UPLOAD and OFFER: carried both ways, refused with another type. */
+static void
+test_typed_folder_option (void)
+{
+  guint8 sha[FERRY_SHA256_SIZE] = { 0 };
+  guint32 files = 0;
+  guint64 content = 0;
+
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("tree", 500, "", 7, 400),
+                                         FERRY_MSG_UPLOAD, 0);
+
+    ferry_msg_upload_get (v, NULL, NULL, NULL, &files, &content);
+    g_assert_cmpuint (files, ==, 7);
+    g_assert_cmpuint (content, ==, 400);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_upload_new ("file", 500, "", 0, 0),
+                                         FERRY_MSG_UPLOAD, 0);
+
+    ferry_msg_upload_get (v, NULL, NULL, NULL, &files, &content);
+    g_assert_cmpuint (files, ==, 0);
+    g_assert_cmpuint (content, ==, 0);
+  }
+  {
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_offer_new ("ab", "tree", 500, sha, "u",
+                                                              1, 0, TRUE, 2, 300, 0),
+                                         FERRY_MSG_OFFER, 0);
+    g_autoptr(FerryOffer) offer = ferry_offer_new_from_variant (v);
+
+    g_assert_true (ferry_offer_is_folder (offer));
+    g_assert_cmpuint (ferry_offer_get_folder_files (offer), ==, 2);
+    g_assert_cmpuint (ferry_offer_get_folder_bytes (offer), ==, 300);
+  }
+
+  assert_refused (FERRY_MSG_UPLOAD,
+                  g_variant_new_parsed ("('tree', uint64 1, '', {'folder': <uint32 3>})"),
+                  FERRY_ERROR_MALFORMED);
+  assert_refused (FERRY_MSG_UPLOAD,
+                  g_variant_new_parsed ("('tree', uint64 1, '', {'folder': <(3, 4)>})"),
+                  FERRY_ERROR_MALFORMED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1212,6 +1304,7 @@ main (int   argc,
   g_test_add_func ("/message/typed/round-trip", test_typed_round_trip);
   g_test_add_func ("/message/typed/password-of-wrong-type", test_typed_password_of_wrong_type);
   g_test_add_func ("/message/typed/limits", test_typed_limits);
+  g_test_add_func ("/message/typed/folder-option", test_typed_folder_option);
 
   return g_test_run ();
 }

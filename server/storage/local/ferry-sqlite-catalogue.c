@@ -23,8 +23,19 @@
   "  uploader TEXT NOT NULL," \
   "  owner_hash BLOB NOT NULL," \
   "  created INTEGER NOT NULL," \
-  "  expires INTEGER NOT NULL DEFAULT 0" \
+  "  expires INTEGER NOT NULL DEFAULT 0," \
+  "  folder_files INTEGER," \
+  "  folder_content INTEGER" \
   ");"
+
+/* A catalogue from before folders (PROTOCOL.md version 1) gets their columns: NULL in both
+ * means "a file". */
+#define FOLDER_COLUMNS \
+  "ALTER TABLE offers ADD COLUMN folder_files INTEGER;" \
+  "ALTER TABLE offers ADD COLUMN folder_content INTEGER;"
+
+#define COLUMNS "id, name, size, sha256, uploader, owner_hash, created, expires, " \
+                "folder_files, folder_content"
 
 struct _FerrySqliteCatalogue
 {
@@ -129,6 +140,18 @@ prepare (FerrySqliteCatalogue  *self,
   return TRUE;
 }
 
+static gboolean
+add_folder_columns (FerrySqliteCatalogue  *self,
+                    GError               **error)
+{
+  sqlite3_stmt *probe = NULL;
+  gboolean present = sqlite3_prepare_v2 (self->db, "SELECT folder_files FROM offers LIMIT 0;",
+                                         -1, &probe, NULL) == SQLITE_OK;
+
+  sqlite3_finalize (probe);
+  return present || exec (self, FOLDER_COLUMNS, error);
+}
+
 FerrySqliteCatalogue *
 ferry_sqlite_catalogue_open (const char  *path,
                              GError     **error)
@@ -162,6 +185,7 @@ ferry_sqlite_catalogue_open (const char  *path,
   if (!exec (self, "PRAGMA journal_mode=WAL;", error) ||
       !exec (self, "PRAGMA synchronous=FULL;", error) ||
       !exec (self, SCHEMA, error) ||
+      !add_folder_columns (self, error) ||
       !exec (self, "CREATE INDEX IF NOT EXISTS offers_created ON offers (created);", error))
     return NULL;
 
@@ -170,17 +194,15 @@ ferry_sqlite_catalogue_open (const char  *path,
     g_warning ("The catalogue %s is in journal mode %s, not WAL", path, mode);
 
   if (!prepare (self,
-                "INSERT INTO offers (id, name, size, sha256, uploader, owner_hash, created, "
-                "expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8);",
+                "INSERT INTO offers (" COLUMNS ") "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10);",
                 &self->insert_stmt, error) ||
       !prepare (self, "DELETE FROM offers WHERE id = ?1;", &self->delete_stmt, error) ||
       !prepare (self,
-                "SELECT id, name, size, sha256, uploader, owner_hash, created, expires "
-                "FROM offers ORDER BY created, rowid;",
+                "SELECT " COLUMNS " FROM offers ORDER BY created, rowid;",
                 &self->list_stmt, error) ||
       !prepare (self,
-                "SELECT id, name, size, sha256, uploader, owner_hash, created, expires "
-                "FROM offers WHERE id = ?1;",
+                "SELECT " COLUMNS " FROM offers WHERE id = ?1;",
                 &self->lookup_stmt, error))
     return NULL;
 
@@ -223,7 +245,10 @@ catalogue_insert (FerryCatalogue           *catalogue,
       sqlite3_bind_blob (stmt, 6, row->owner_hash, sizeof row->owner_hash,
                          SQLITE_STATIC) != SQLITE_OK ||
       sqlite3_bind_int64 (stmt, 7, row->created) != SQLITE_OK ||
-      sqlite3_bind_int64 (stmt, 8, row->expires) != SQLITE_OK)
+      sqlite3_bind_int64 (stmt, 8, row->expires) != SQLITE_OK ||
+      (row->is_folder &&
+       (sqlite3_bind_int64 (stmt, 9, row->folder_files) != SQLITE_OK ||
+        sqlite3_bind_int64 (stmt, 10, (sqlite3_int64) row->folder_content) != SQLITE_OK)))
     {
       set_sqlite_error (error, self->db,
                           _("The server could not save the offer in its catalogue: %s."));
@@ -336,6 +361,20 @@ read_rows (FerrySqliteCatalogue  *self,
       row->size = (guint64) size;
       row->created = sqlite3_column_int64 (stmt, 6);
       row->expires = sqlite3_column_int64 (stmt, 7);
+      if (sqlite3_column_type (stmt, 8) == SQLITE_INTEGER)
+        {
+          sqlite3_int64 files = sqlite3_column_int64 (stmt, 8);
+          sqlite3_int64 content = sqlite3_column_int64 (stmt, 9);
+
+          if (files < 0 || files > G_MAXUINT32 || content < 0)
+            {
+              g_warning ("Skipping a damaged catalogue row (id %s)", id);
+              continue;
+            }
+          row->is_folder = TRUE;
+          row->folder_files = (guint32) files;
+          row->folder_content = (guint64) content;
+        }
       g_ptr_array_add (rows, g_steal_pointer (&row));
     }
   if (rc != SQLITE_DONE)

@@ -1,0 +1,124 @@
+/* ferry-transfer-folder.c: what a folder adds to a transfer — the walk before an upload, and
+ * the NAME.part/ tree of a download (PROTOCOL.md §5, Folders)
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-transfer"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+
+#include "ferry-transfer-private.h"
+#include "ferry-error.h"
+#include "ferry-folder-fs.h"
+#include "ferry-folder-input-stream.h"
+#include "ferry-folder-scan.h"
+
+static void
+folder_scanned_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(FerryFolderScan) scan = NULL;
+  GError *error = NULL;
+
+  scan = ferry_folder_scan_finish (result, &error);
+  if (!scan)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  /* PROTOCOL.md §3: a folder holds at least one file, so that its option tells it from a
+   * file. */
+  if (scan->header->n_files == 0)
+    {
+      ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INVALID_NAME,
+                                              _("“%s” holds no files; there is nothing to "
+                                                "share."), self->name));
+      return;
+    }
+
+  self->is_folder = TRUE;
+  self->folder_files = scan->header->n_files;
+  self->folder_content = scan->header->content_size;
+  self->folder_skipped = scan->n_skipped;
+  self->folder_first_skipped = g_steal_pointer (&scan->first_skipped);
+  ferry_transfer_set_total (self, ferry_folder_header_stream_size (scan->header));
+  self->input = ferry_folder_input_stream_new (self->file, g_steal_pointer (&scan->header), 0);
+  ferry_transfer_upload_connect (self);
+}
+
+void
+ferry_transfer_start_folder_upload (FerryTransfer *self)
+{
+  ferry_folder_scan_async (self->file, self->cancellable, folder_scanned_cb,
+                           g_object_ref (self));
+}
+
+guint
+ferry_transfer_get_folder_skipped (FerryTransfer  *self,
+                                   const char    **first)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), 0);
+
+  if (first)
+    *first = self->folder_first_skipped;
+  return self->folder_skipped;
+}
+
+gboolean
+ferry_transfer_get_is_folder (FerryTransfer *self)
+{
+  g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
+  return self->is_folder;
+}
+
+/* ---- NAME.part ------------------------------------------------------------------------- */
+
+static void
+delete_part_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  FerryTransfer *self = source_object;
+  GError *error = NULL;
+  gboolean ok;
+
+  if (self->is_folder)
+    ok = ferry_folder_remove_tree (task_data, &error);
+  else
+    ok = g_file_delete (task_data, NULL, &error) ||
+         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
+  if (ok)
+    {
+      g_clear_error (&error);
+      g_task_return_boolean (task, TRUE);
+    }
+  else
+    g_task_return_error (task, error);
+}
+
+void
+ferry_transfer_delete_part_async (FerryTransfer       *self,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, ferry_transfer_delete_part_async);
+  g_task_set_task_data (task, g_object_ref (self->part), g_object_unref);
+  g_task_run_in_thread (task, delete_part_thread);
+}
+
+gboolean
+ferry_transfer_delete_part_finish (FerryTransfer  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
