@@ -475,20 +475,13 @@ def test_server_restart():
     screenshot('after-restart')
 
 
-def test_resume_download():
-    """A big download from the app is cut by kill -9 of the server half-way; the server comes
-    back on the same data directory and port; the app reconnects by itself and the download
-    goes on from its NAME.part (the server's debug log shows where each DOWNLOAD started) to
-    the right bytes, with no error shown."""
-    data_dir = os.path.join(tmp, 'server-resume')
-    debug = {'G_MESSAGES_DEBUG': 'ferry-session'}
-    server = Server(data_dir, env=debug)
-    bob = App('Bob', server)
-    wait_for(bob.connected, 'Bob to connect')
+RESUME_DEBUG = {'G_MESSAGES_DEBUG': 'ferry-session'}
 
-    name = 'random-256MiB.bin'
+
+def share_random(server, app, name, size):
+    """Alice shares @size random bytes (content that a resume at the wrong byte can't hide)
+    with the CLI; returns their SHA-256 and the offer's id once @app lists it."""
     src = os.path.join(tmp, name)
-    size = 256 * 1024 * 1024
     digest = hashlib.sha256()
     with open(src, 'wb') as f:
         for _ in range(size // (4 * 1024 * 1024)):
@@ -496,51 +489,77 @@ def test_resume_download():
             digest.update(block)
             f.write(block)
     cli(server, 'Alice', 'upload', src)
-    wait_for(lambda: bob.has_file(name), name + ' in Bob’s panel')
-    offer_id = json.loads(cli(server, 'Alice', 'list', '--json'))[0]['id']
+    wait_for(lambda: app.has_file(name), name + ' in %s’s panel' % app.name)
+    offers = json.loads(cli(server, 'Alice', 'list', '--json'))
+    return digest.hexdigest(), next(o['id'] for o in offers if o['name'] == name)
+
+
+def file_size(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def start_download_and_wait(app, name, dest, at_least):
+    """Downloads @name to @dest through the save dialog; returns once NAME.part holds
+    @at_least bytes, well before the end."""
+    app.click_button('Download ' + name)
+    type_path(app.dialog('Save File'), dest)
+    deadline = time.monotonic() + 60
+    while file_size(dest + '.part') < at_least:
+        assert time.monotonic() < deadline, 'the download did not start'
+        assert not os.path.exists(dest), 'the download ended before it could be cut'
+        time.sleep(0.002)
+
+
+def download_starts(offer_id):
+    """The bytes each DOWNLOAD of @offer_id started at, from the server's debug log."""
+    return [int(m.group(1)) for m in re.finditer(
+        r'download of %s from byte (\d+)' % re.escape(offer_id),
+        open(os.path.join(tmp, 'server.log'), errors='replace').read())]
+
+
+def test_resume_download():
+    """A big download from the app is cut by kill -9 of the server half-way; the server comes
+    back on the same data directory and port; the app reconnects by itself and the download
+    goes on from its NAME.part (the server's debug log shows where each DOWNLOAD started) to
+    the right bytes, with no error shown."""
+    data_dir = os.path.join(tmp, 'server-resume')
+    server = Server(data_dir, env=RESUME_DEBUG)
+    bob = App('Bob', server)
+    wait_for(bob.connected, 'Bob to connect')
+    name = 'random-256MiB.bin'
+    size = 256 * 1024 * 1024
+    digest, offer_id = share_random(server, bob, name, size)
 
     dest_dir = os.path.join(tmp, 'bob-resume')
     os.makedirs(dest_dir)
     dest = os.path.join(dest_dir, name)
     part = dest + '.part'
-    bob.click_button('Download ' + name)
-    type_path(bob.dialog('Save File'), dest)
-
-    # Cut it once NAME.part holds a few chunks, well before the end.
-    def part_size():
-        try:
-            return os.path.getsize(part)
-        except FileNotFoundError:
-            return 0
-    deadline = time.monotonic() + 60
-    while part_size() < 8 * 1024 * 1024:
-        assert time.monotonic() < deadline, 'the download did not start'
-        assert not os.path.exists(dest), 'the download ended before it could be cut'
-        time.sleep(0.002)
+    start_download_and_wait(bob, name, dest, 8 * 1024 * 1024)
     server.kill()
     wait_for(lambda: not bob.connected(), 'Bob to notice the server is gone')
     wait_for(lambda: bob.find(name='Resume ' + name, role=pyatspi.ROLE_PUSH_BUTTON),
              'the stopped download’s Resume button')
     screenshot('resume-button')
     # What the app wrote before it stopped: the resumed request starts at most there.
-    cut_at = part_size()
+    cut_at = file_size(part)
     log('server killed; %d bytes in %s' % (cut_at, os.path.basename(part)))
     assert 0 < cut_at < size, 'the download ended before it could be cut'
     assert os.path.exists(part + '.ferry'), 'no sidecar kept beside the .part'
 
-    server = Server(data_dir, server.port, env=debug)
+    server = Server(data_dir, server.port, env=RESUME_DEBUG)
     wait_for(bob.connected, 'Bob to reconnect', timeout=60)
     wait_for(lambda: bob.find(name='“%s” downloaded' % name, role=pyatspi.ROLE_LABEL),
              'Bob: the download toast', timeout=120)
     screenshot('resumed-download')
-    assert sha256(dest) == digest.hexdigest(), 'the resumed download’s bytes are wrong'
+    assert sha256(dest) == digest, 'the resumed download’s bytes are wrong'
     assert sorted(os.listdir(dest_dir)) == [name], os.listdir(dest_dir)
     assert not any(w is not None and 'Was Not Downloaded' in walk_names(w)
                    for w in bob.windows()), 'an error was shown for the cut download'
 
-    starts = [int(m.group(1)) for m in re.finditer(
-        r'download of %s from byte (\d+)' % re.escape(offer_id),
-        open(os.path.join(tmp, 'server.log'), errors='replace').read())]
+    starts = download_starts(offer_id)
     log('DOWNLOAD requests started at bytes %r' % starts)
     assert starts[0] == 0, starts
     assert len(starts) >= 2 and 0 < starts[-1] <= cut_at, \
@@ -549,6 +568,47 @@ def test_resume_download():
     transfers = bob.find(name='Transfers', role=pyatspi.ROLE_LIST)
     bars = [n for n in walk(transfers) if n.getRole() == pyatspi.ROLE_PROGRESS_BAR]
     assert len(bars) == 1, 'the resumed download has %d rows' % len(bars)
+
+
+def test_resume_after_restart():
+    """A download cancelled half-way keeps its NAME.part; the app is killed and started again,
+    and downloading the same file to the same place goes on from there."""
+    server = Server(os.path.join(tmp, 'server-resume-restart'), env=RESUME_DEBUG)
+    bob = App('Bob', server)
+    wait_for(bob.connected, 'Bob to connect')
+    name = 'random-128MiB.bin'
+    digest, offer_id = share_random(server, bob, name, 128 * 1024 * 1024)
+    dest = os.path.join(tmp, 'bob-restart', name)
+    os.makedirs(os.path.dirname(dest))
+
+    start_download_and_wait(bob, name, dest, 4 * 1024 * 1024)
+    # Frozen, the server sends no more, so the Cancel button is there to press.
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    try:
+        bob.click_button('Cancel ' + name)
+        bob.wait('the cancelled download', name='Cancelled', role=pyatspi.ROLE_LABEL)
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+    # Cancelled with its bytes kept: the row offers Resume, not Retry.
+    bob.wait('the Resume button', name='Resume ' + name, role=pyatspi.ROLE_PUSH_BUTTON)
+    cut_at = file_size(dest + '.part')
+    assert cut_at > 0 and os.path.exists(dest + '.part.ferry'), 'nothing kept to resume'
+    bob.proc.kill()
+    bob.proc.wait(timeout=TIMEOUT)
+
+    bob = App('Bob', server)
+    wait_for(bob.connected, 'Bob to connect again')
+    wait_for(lambda: bob.has_file(name), name + ' in Bob’s panel again')
+    bob.click_button('Download ' + name)
+    type_path(bob.dialog('Save File'), dest)
+    wait_for(lambda: bob.find(name='“%s” downloaded' % name, role=pyatspi.ROLE_LABEL),
+             'Bob: the download toast', timeout=120)
+    assert sha256(dest) == digest, 'the resumed download’s bytes are wrong'
+    assert sorted(os.listdir(os.path.dirname(dest))) == [name]
+    starts = download_starts(offer_id)
+    log('DOWNLOAD requests started at bytes %r' % starts)
+    assert len(starts) == 2 and starts[0] == 0 and 0 < starts[1] <= cut_at, \
+        'the download after the restart did not go on from the .part: %r' % starts
 
 
 def walk_names(node):
@@ -1264,6 +1324,8 @@ TESTS = [
     ('a password server: asked, asked again when wrong, connected when right', test_password),
     ('a --no-tls server: the reason is shown, and ferry --no-tls connects', test_no_tls),
     ('a download cut by kill -9 of the server resumes once it is back', test_resume_download),
+    ('after an app restart a download to the same place goes on from its .part',
+     test_resume_after_restart),
     ('a folder dropped on the files panel is one offer, saved as the same tree',
      test_folder_dnd),
 ]
