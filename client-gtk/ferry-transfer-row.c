@@ -61,44 +61,6 @@ ferry_transfer_row_dup_name (FerryTransferRow *self)
   return g_strdup (_("Starting download…"));
 }
 
-static char *ferry_transfer_row_dup_state_status (FerryTransferRow *self);
-
-/* What a folder upload left out (links, devices…), or NULL. */
-static char *
-ferry_transfer_row_dup_skipped (FerryTransferRow *self)
-{
-  const char *first = NULL;
-  guint skipped;
-
-  if (!ferry_transfer_get_is_folder (self->transfer))
-    return NULL;
-  skipped = ferry_transfer_get_folder_skipped (self->transfer, &first);
-  if (skipped == 0)
-    return NULL;
-  if (skipped == 1 && first)
-    /* Translators: in a folder upload's status; %s is a path inside the folder, such as
-     * “photos/latest” (a symbolic link, left out) */
-    return g_strdup_printf (_("“%s” left out"), first);
-  /* Translators: in a folder upload's status; %u is how many entries (symbolic links,
-   * devices…) were left out, %s the first one's path inside the folder */
-  return g_strdup_printf (ngettext ("%u item left out, such as “%s”",
-                                    "%u items left out, such as “%s”", skipped),
-                          skipped, first ? first : "");
-}
-
-static char *
-ferry_transfer_row_dup_status (FerryTransferRow *self)
-{
-  g_autofree char *status = ferry_transfer_row_dup_state_status (self);
-  g_autofree char *skipped = ferry_transfer_row_dup_skipped (self);
-  FerryTransferState state = ferry_transfer_get_state (self->transfer);
-
-  if (!skipped || state == FERRY_TRANSFER_FAILED || state == FERRY_TRANSFER_CANCELLED)
-    return g_steal_pointer (&status);
-  /* Translators: a folder upload's status, then what it left out */
-  return g_strdup_printf (_("%s · %s"), status, skipped);
-}
-
 static char *
 ferry_transfer_row_dup_state_status (FerryTransferRow *self)
 {
@@ -168,6 +130,42 @@ ferry_transfer_row_dup_state_status (FerryTransferRow *self)
     default:
       return g_strdup ("");
     }
+}
+
+/* What a folder upload left out (links, devices…), or NULL. */
+static char *
+ferry_transfer_row_dup_skipped (FerryTransferRow *self)
+{
+  const char *first = NULL;
+  guint skipped;
+
+  if (!ferry_transfer_get_is_folder (self->transfer))
+    return NULL;
+  skipped = ferry_transfer_get_folder_skipped (self->transfer, &first);
+  if (skipped == 0)
+    return NULL;
+  if (skipped == 1 && first)
+    /* Translators: in a folder upload's status; %s is a path inside the folder, such as
+     * “photos/latest” (a symbolic link, left out) */
+    return g_strdup_printf (_("“%s” left out"), first);
+  /* Translators: in a folder upload's status; %u is how many entries (symbolic links,
+   * devices…) were left out, %s the first one's path inside the folder */
+  return g_strdup_printf (ngettext ("%u item left out, such as “%s”",
+                                    "%u items left out, such as “%s”", skipped),
+                          skipped, first ? first : "");
+}
+
+static char *
+ferry_transfer_row_dup_status (FerryTransferRow *self)
+{
+  g_autofree char *status = ferry_transfer_row_dup_state_status (self);
+  g_autofree char *skipped = ferry_transfer_row_dup_skipped (self);
+  FerryTransferState state = ferry_transfer_get_state (self->transfer);
+
+  if (!skipped || state == FERRY_TRANSFER_FAILED || state == FERRY_TRANSFER_CANCELLED)
+    return g_steal_pointer (&status);
+  /* Translators: a folder upload's status, then what it left out */
+  return g_strdup_printf (_("%s · %s"), status, skipped);
 }
 
 static void

@@ -388,6 +388,14 @@ test_transfer_row_progress (void)
 }
 
 static void
+resume_cb (FerryTransferRow  *row,
+           FerryTransfer     *transfer,
+           FerryTransfer    **resumed)
+{
+  *resumed = transfer;
+}
+
+static void
 test_transfer_row_failure (void)
 {
   FerryTestServer *server;
@@ -396,6 +404,8 @@ test_transfer_row_failure (void)
   g_autoptr(FerryTransfer) transfer = NULL;
   g_autoptr(GFile) dest = NULL;
   ProgressWatch watch = { 0 };
+  FerryTransfer *resumed = NULL;
+  GtkWidget *resume;
   GtkWidget *row;
   const GError *error;
 
@@ -424,6 +434,16 @@ test_transfer_row_failure (void)
   g_assert_cmpstr (ferry_transfer_row_get_shown_status (watch.row), ==, error->message);
   g_assert_false (gtk_widget_get_visible (find_button (row, "transfer.cancel")));
   g_assert_false (gtk_widget_get_visible (find_button (row, "transfer.open")));
+
+  /* Nothing was kept, so the row offers to try again from the start; the button asks the
+   * window (through the "resume" signal) to run the same request again. */
+  g_assert_false (ferry_transfer_get_resumable (transfer));
+  resume = find_button (row, "transfer.resume");
+  g_assert_true (gtk_widget_get_visible (resume));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (resume), ==, "Retry");
+  g_signal_connect (row, "resume", G_CALLBACK (resume_cb), &resumed);
+  gtk_widget_activate_action (row, "transfer.resume", NULL);
+  g_assert_true (resumed == transfer);
 
   g_object_unref (row);
   g_clear_object (&transfer);
