@@ -640,7 +640,8 @@ def tree_of(root):
 
 def test_folder_dnd():
     """A folder dragged from another window and dropped on Alice's files panel is shared as
-    one offer; Bob sees one folder row (its file count and size) and saves the same tree."""
+    one offer; Bob sees one folder row (its file count and size) and saves the same tree. Then
+    a folder picked in the Upload Folder chooser is shared too."""
     server = Server(os.path.join(tmp, 'server-folder'))
     # No window manager: windows stack in the order they map, all at 0,0. Bob first, then
     # Alice above him, then the drag source above her top-left corner.
@@ -713,6 +714,15 @@ def test_folder_dnd():
     assert tree_of(os.path.join(dest_dir, name)) == expected, \
         'the saved tree differs: %r' % tree_of(os.path.join(dest_dir, name))
     assert os.listdir(dest_dir) == [name], os.listdir(dest_dir)
+
+    # The folder chooser (Upload Folder…, Ctrl+Shift+U) shares a folder the same way.
+    second = os.path.join(tmp, 'chosen', 'Chosen folder')
+    make_tree(second)
+    focus(alice.main_window())
+    rawinput.keyCombo('<Control><Shift>u')
+    type_path(alice.dialog('Upload Folders'), second)
+    wait_for(lambda: bob.has_file('Chosen folder'), 'the chosen folder in Bob’s panel')
+    assert alice.listed_files() == sorted([name, 'Chosen folder']), alice.listed_files()
 
 
 def read_keyfile_settings(path):
