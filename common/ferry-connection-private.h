@@ -9,7 +9,12 @@
 
 G_BEGIN_DECLS
 
-#define FERRY_CONNECTION_READ_BUFFER_SIZE (FERRY_CHUNK_SIZE + 4096)
+/* Between frames: headers and small frames. A payload in progress is read straight into its
+ * own buffer (ferry_frame_decoder_get_space), so this needs no room for a chunk; one TLS
+ * record is what a read returns anyway. Every connection has one, idle subscribers included:
+ * at FERRY_CHUNK_SIZE it made 2,000 idle subscribers hold 500 MiB of address space, and the
+ * heap's RSS grew with it. */
+#define FERRY_CONNECTION_READ_BUFFER_SIZE (16 * 1024)
 
 struct _FerryConnection
 {

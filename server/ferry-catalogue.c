@@ -166,8 +166,19 @@ default_new_id (FerryCatalogue  *self,
 }
 
 static void
+default_insert_batch (FerryCatalogue     *self,
+                      FerryCatalogueRow **rows,
+                      guint               n_rows,
+                      GError            **errors)
+{
+  for (guint i = 0; i < n_rows; i++)
+    FERRY_CATALOGUE_GET_IFACE (self)->insert (self, rows[i], &errors[i]);
+}
+
+static void
 ferry_catalogue_default_init (FerryCatalogueInterface *iface)
 {
+  iface->insert_batch = default_insert_batch;
   iface->new_id = default_new_id;
   iface->release_id = default_release_id;
   iface->set_quota = default_set_quota;
@@ -249,6 +260,29 @@ ferry_catalogue_insert (FerryCatalogue           *self,
   /* Inserted or not, the id is no longer only handed out. */
   ferry_catalogue_release_id (self, row->id);
   return ok;
+}
+
+void
+ferry_catalogue_insert_batch (FerryCatalogue     *self,
+                              FerryCatalogueRow **rows,
+                              guint               n_rows,
+                              GError            **errors)
+{
+  g_return_if_fail (FERRY_IS_CATALOGUE (self));
+  g_return_if_fail (rows != NULL || n_rows == 0);
+  g_return_if_fail (errors != NULL || n_rows == 0);
+
+  for (guint i = 0; i < n_rows; i++)
+    {
+      g_return_if_fail (rows[i]->id && rows[i]->name && rows[i]->uploader);
+      g_return_if_fail (rows[i]->size <= G_MAXINT64);
+      g_return_if_fail (errors[i] == NULL);
+    }
+
+  FERRY_CATALOGUE_GET_IFACE (self)->insert_batch (self, rows, n_rows, errors);
+  /* Inserted or not, the ids are no longer only handed out. */
+  for (guint i = 0; i < n_rows; i++)
+    ferry_catalogue_release_id (self, rows[i]->id);
 }
 
 gboolean

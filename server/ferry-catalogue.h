@@ -81,6 +81,12 @@ struct _FerryCatalogueInterface
   gboolean           (*insert)       (FerryCatalogue          *self,
                                       const FerryCatalogueRow *row,
                                       GError                 **error);
+  /* Inserts @n_rows rows at once, durable together; @errors[i] is set for each row that
+   * failed. Defaults to one insert per row; the SQLite catalogue makes it one transaction. */
+  void               (*insert_batch) (FerryCatalogue          *self,
+                                      FerryCatalogueRow      **rows,
+                                      guint                    n_rows,
+                                      GError                 **errors);
   gboolean           (*remove)       (FerryCatalogue          *self,
                                       const char              *id,
                                       GError                 **error);
@@ -123,6 +129,12 @@ FerryCatalogueRow *ferry_catalogue_lookup        (FerryCatalogue          *self,
 gboolean           ferry_catalogue_insert        (FerryCatalogue          *self,
                                                   const FerryCatalogueRow *row,
                                                   GError                 **error);
+/* ferry_catalogue_insert () for @n_rows rows that share one sync (group commit): @errors
+ * (n_rows entries, all NULL on entry) says which failed. */
+void               ferry_catalogue_insert_batch  (FerryCatalogue          *self,
+                                                  FerryCatalogueRow      **rows,
+                                                  guint                    n_rows,
+                                                  GError                 **errors);
 /* FERRY_ERROR_NOT_FOUND when no row has @id. */
 gboolean           ferry_catalogue_remove        (FerryCatalogue          *self,
                                                   const char              *id,

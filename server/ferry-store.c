@@ -8,6 +8,7 @@
 
 #include "ferry-store.h"
 
+#include "ferry-commit-queue.h"
 #include "ferry-error.h"
 #include "ferry-message.h"
 #include "storage/local/ferry-local-blob-store.h"
@@ -20,6 +21,7 @@ struct _FerryStore
   /* owned */
   FerryBlobStore *blob_store;
   FerryCatalogue *catalogue;
+  FerryCommitQueue *commit_queue;  /* the catalogue's inserts, grouped */
   GPtrArray      *space_waiters;     /* space checks (GTask) waiting for n_freeing to be 0 */
 
   guint           n_freeing;         /* unfinished uploads being thrown away */
@@ -36,6 +38,7 @@ ferry_store_finalize (GObject *object)
 
   g_clear_object (&self->blob_store);
   g_clear_object (&self->catalogue);
+  g_clear_object (&self->commit_queue);
   g_clear_pointer (&self->space_waiters, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ferry_store_parent_class)->finalize (object);
@@ -67,6 +70,7 @@ ferry_store_new_for (FerryBlobStore *blob_store,
   self = g_object_new (FERRY_TYPE_STORE, NULL);
   self->blob_store = g_object_ref (blob_store);
   self->catalogue = g_object_ref (catalogue);
+  self->commit_queue = ferry_commit_queue_new (catalogue);
   return self;
 }
 
@@ -432,8 +436,10 @@ commit_in_thread (FerryStore  *self,
       return FALSE;
     }
 
+  /* Blobs are synced in parallel, each in its own thread; rows that are ready together share
+   * one transaction and one sync of the catalogue. */
   data->row->id = g_strdup (id);
-  if (!ferry_catalogue_insert (self->catalogue, data->row, error))
+  if (!ferry_commit_queue_insert (self->commit_queue, data->row, error))
     {
       g_autoptr(GError) local_error = NULL;
 

@@ -10,6 +10,7 @@
 #include <glib/gstdio.h>
 
 #include "ferry-catalogue.h"
+#include "ferry-commit-queue.h"
 #include "ferry-error.h"
 #include "ferry-message.h"
 #include "ferry-memory-catalogue.h"
@@ -346,6 +347,135 @@ test_threads (Fixture       *fixture,
   g_assert_cmpuint (rows->len, ==, 50 * G_N_ELEMENTS (threads));
 }
 
+/* Group commit, as one call: the rows share a transaction, and a row that breaks a constraint
+ * (an id already taken, before or within the batch) fails alone. The others are readable from a
+ * catalogue opened afresh. */
+static void
+test_batch (Fixture       *fixture,
+            gconstpointer  user_data)
+{
+  g_autoptr(FerryCatalogue) catalogue = NULL;
+  g_autoptr(FerryCatalogue) fresh = NULL;
+  g_autoptr(FerryCatalogueRow) taken = make_row ("00000000000000b0", "taken", 1, 1);
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) ferry_catalogue_row_unref);
+  g_autoptr(GError) error = NULL;
+  const char *ids[] = { "00000000000000b1", "00000000000000b0", "00000000000000b2",
+                        "00000000000000b1", "00000000000000b3" };
+  const gboolean fails[] = { FALSE, TRUE, FALSE, TRUE, FALSE };
+  GError *errors[G_N_ELEMENTS (ids)] = { NULL, };
+
+  catalogue = open_catalogue (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_true (ferry_catalogue_insert (catalogue, taken, &error));
+
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    g_ptr_array_add (rows, make_row (ids[i], "batched", i, 2));
+  ferry_catalogue_insert_batch (catalogue, (FerryCatalogueRow **) rows->pdata, rows->len, errors);
+
+  fresh = g_str_equal (fixture->kind, "memory") ? g_object_ref (catalogue)
+                                                : open_catalogue (fixture, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+    {
+      g_autoptr(FerryCatalogueRow) found = NULL;
+
+      if (fails[i])
+        {
+          g_assert_error (errors[i], FERRY_ERROR, FERRY_ERROR_INTERNAL);
+          g_clear_error (&errors[i]);
+          continue;
+        }
+      g_assert_no_error (errors[i]);
+      found = ferry_catalogue_lookup (fresh, ids[i], &error);
+      g_assert_no_error (error);
+      assert_rows_equal (found, g_ptr_array_index (rows, i));
+    }
+  g_clear_pointer (&rows, g_ptr_array_unref);
+  rows = ferry_catalogue_list (fresh, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, 4);   /* taken, b1, b2, b3 */
+}
+
+#define QUEUE_THREADS 8
+#define QUEUE_ROWS    25
+
+typedef struct
+{
+  Fixture          *fixture;
+  FerryCatalogue   *catalogue;
+  FerryCommitQueue *queue;
+  guint             n;
+} QueueThread;
+
+/* Each insert is durable once it returns: a catalogue opened afresh right then has the row. */
+static gpointer
+queue_thread (gpointer data)
+{
+  QueueThread *t = data;
+
+  for (guint i = 0; i < QUEUE_ROWS; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(FerryCatalogue) fresh = NULL;
+      g_autoptr(FerryCatalogueRow) found = NULL;
+      g_autofree char *id = g_strdup_printf ("%08x%08x", t->n + 1, i);
+      g_autoptr(FerryCatalogueRow) row = make_row (id, "queued", i, t->n);
+
+      if (!ferry_commit_queue_insert (t->queue, row, &error))
+        return g_strdup_printf ("insert %s: %s", id, error->message);
+      fresh = g_str_equal (t->fixture->kind, "memory") ? g_object_ref (t->catalogue)
+                                                       : open_catalogue (t->fixture, &error);
+      if (!fresh)
+        return g_strdup_printf ("reopen: %s", error->message);
+      found = ferry_catalogue_lookup (fresh, id, &error);
+      if (!found)
+        return g_strdup_printf ("%s not readable after its insert: %s", id, error->message);
+    }
+  return NULL;
+}
+
+static void
+test_commit_queue (Fixture       *fixture,
+                   gconstpointer  user_data)
+{
+  g_autoptr(FerryCatalogue) catalogue = NULL;
+  g_autoptr(FerryCommitQueue) queue = NULL;
+  g_autoptr(FerryCatalogueRow) again = make_row ("0000000100000000", "again", 1, 1);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GError) error = NULL;
+  QueueThread threads[QUEUE_THREADS];
+  GThread *handles[QUEUE_THREADS];
+  guint64 n_batches = 0, n_rows = 0;
+
+  catalogue = open_catalogue (fixture, &error);
+  g_assert_no_error (error);
+  queue = ferry_commit_queue_new (catalogue);
+
+  for (guint i = 0; i < QUEUE_THREADS; i++)
+    {
+      threads[i] = (QueueThread) { fixture, catalogue, queue, i };
+      handles[i] = g_thread_new ("queue", queue_thread, &threads[i]);
+    }
+  for (guint i = 0; i < QUEUE_THREADS; i++)
+    {
+      g_autofree char *failure = g_thread_join (handles[i]);
+      g_assert_null (failure);
+    }
+
+  ferry_commit_queue_get_counts (queue, &n_batches, &n_rows);
+  g_assert_cmpuint (n_rows, ==, QUEUE_THREADS * QUEUE_ROWS);
+  g_assert_cmpuint (n_batches, >=, 1);
+  g_assert_cmpuint (n_batches, <=, n_rows);
+
+  /* A failed row gets its own error through the queue. */
+  g_assert_false (ferry_commit_queue_insert (queue, again, &error));
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_INTERNAL);
+
+  rows = ferry_catalogue_list (catalogue, NULL);
+  g_assert_cmpuint (rows->len, ==, QUEUE_THREADS * QUEUE_ROWS);
+}
+
 static void
 test_open_failure (void)
 {
@@ -564,6 +694,8 @@ main (int   argc,
     { "names", (GTestFixtureFunc) test_names },
     { "duplicate-id", (GTestFixtureFunc) test_duplicate },
     { "threads", (GTestFixtureFunc) test_threads },
+    { "batch", (GTestFixtureFunc) test_batch },
+    { "commit-queue", (GTestFixtureFunc) test_commit_queue },
     { "lookup", (GTestFixtureFunc) test_lookup },
     { "new-id", (GTestFixtureFunc) test_new_id },
     { "closed", (GTestFixtureFunc) test_closed },

@@ -220,17 +220,16 @@ check_open (FerrySqliteCatalogue  *self,
   return FALSE;
 }
 
+/* With the lock held. */
 static gboolean
-catalogue_insert (FerryCatalogue           *catalogue,
-                  const FerryCatalogueRow  *row,
-                  GError                  **error)
+insert_locked (FerrySqliteCatalogue     *self,
+               const FerryCatalogueRow  *row,
+               GError                  **error)
 {
-  FerrySqliteCatalogue *self = FERRY_SQLITE_CATALOGUE (catalogue);
   sqlite3_stmt *stmt;
   gboolean ok = FALSE;
   int rc;
 
-  g_mutex_lock (&self->lock);
   if (!check_open (self, error))
     goto out;
 
@@ -274,8 +273,58 @@ out:
       sqlite3_reset (self->insert_stmt);
       sqlite3_clear_bindings (self->insert_stmt);
     }
+  return ok;
+}
+
+static gboolean
+catalogue_insert (FerryCatalogue           *catalogue,
+                  const FerryCatalogueRow  *row,
+                  GError                  **error)
+{
+  FerrySqliteCatalogue *self = FERRY_SQLITE_CATALOGUE (catalogue);
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = insert_locked (self, row, error);
   g_mutex_unlock (&self->lock);
   return ok;
+}
+
+/* Group commit: the rows go in one transaction, so that they share one sync of the WAL. A row
+ * that breaks a constraint fails alone (SQLite undoes that statement only). When the
+ * transaction as a whole fails, each row that had no error of its own is inserted again on
+ * its own, so that every row gets its own true answer. */
+static void
+catalogue_insert_batch (FerryCatalogue     *catalogue,
+                        FerryCatalogueRow **rows,
+                        guint               n_rows,
+                        GError            **errors)
+{
+  FerrySqliteCatalogue *self = FERRY_SQLITE_CATALOGUE (catalogue);
+  gboolean committed = FALSE;
+
+  g_mutex_lock (&self->lock);
+  if (n_rows > 1 && self->db &&
+      sqlite3_exec (self->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) == SQLITE_OK)
+    {
+      for (guint i = 0; i < n_rows; i++)
+        insert_locked (self, rows[i], &errors[i]);
+
+      /* An I/O error or a full disk may have rolled the whole transaction back. */
+      if (!sqlite3_get_autocommit (self->db))
+        {
+          committed = sqlite3_exec (self->db, "COMMIT;", NULL, NULL, NULL) == SQLITE_OK;
+          if (!committed)
+            sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+        }
+    }
+  if (!committed)
+    for (guint i = 0; i < n_rows; i++)
+      {
+        g_clear_error (&errors[i]);
+        insert_locked (self, rows[i], &errors[i]);
+      }
+  g_mutex_unlock (&self->lock);
 }
 
 static gboolean
@@ -491,6 +540,7 @@ catalogue_iface_init (FerryCatalogueInterface *iface)
   iface->list = catalogue_list;
   iface->lookup = catalogue_lookup;
   iface->insert = catalogue_insert;
+  iface->insert_batch = catalogue_insert_batch;
   iface->remove = catalogue_remove;
   iface->close = catalogue_close;
 }
