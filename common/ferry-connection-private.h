@@ -42,6 +42,7 @@ struct _FerryConnection
   guint              closed : 1;
   guint              aborted : 1;
   guint              overflowed : 1;
+  guint              read_direct : 1;  /* the read in flight fills the decoder's payload */
 };
 
 /* A socket or TLS failure, said as what it means to a person: the connection is gone.

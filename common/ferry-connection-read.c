@@ -1,4 +1,5 @@
-/* ferry-connection-read.c: FerryConnection reading whole frames, one read at a time
+/* ferry-connection-read.c: FerryConnection reading whole frames: payloads straight into the
+ * frame's buffer, and every TLS record already there taken in the same main-loop wakeup
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -51,6 +52,16 @@ read_task_complete (FerryConnection *self,
 static void read_more (FerryConnection *self);
 
 static void
+take_bytes (FerryConnection *self,
+            gsize            n)
+{
+  if (self->read_direct)
+    ferry_frame_decoder_commit (self->decoder, n);
+  else
+    ferry_frame_decoder_feed (self->decoder, self->read_buffer, n);
+}
+
+static void
 read_cb (GObject      *object,
          GAsyncResult *result,
          gpointer      user_data)
@@ -86,8 +97,51 @@ read_cb (GObject      *object,
       return;
     }
 
-  ferry_frame_decoder_feed (self->decoder, self->read_buffer, (gsize) n);
+  take_bytes (self, (gsize) n);
   read_more (self);
+}
+
+/* Where the next read goes: the rest of the payload being received, or the read buffer. */
+static gsize
+read_target (FerryConnection  *self,
+             guint8          **target)
+{
+  gsize space = ferry_frame_decoder_get_space (self->decoder, target);
+
+  self->read_direct = space > 0;
+  if (self->read_direct)
+    return space;
+  *target = self->read_buffer;
+  return FERRY_CONNECTION_READ_BUFFER_SIZE;
+}
+
+/* Reads what is already there without waiting, until a frame is whole: a TLS stream hands
+ * out one record (16 KiB) per read. Stops at the first error, which the read that follows
+ * reports; nothing read is lost. */
+static void
+read_available (FerryConnection *self)
+{
+  GPollableInputStream *pollable;
+  guint8 *target;
+  gsize size;
+  gssize n;
+
+  if (!G_IS_POLLABLE_INPUT_STREAM (self->input) ||
+      !g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->input)))
+    return;
+  pollable = G_POLLABLE_INPUT_STREAM (self->input);
+
+  /* Bounded: a frame is at most FERRY_MAX_DATA_PAYLOAD, and each pass takes at least a byte
+   * of it; the cap keeps one busy peer from holding the main loop. */
+  for (guint i = 0; i < 256 && !ferry_frame_decoder_has_frame (self->decoder); i++)
+    {
+      size = read_target (self, &target);
+      n = g_pollable_input_stream_read_nonblocking (pollable, target, size, self->cancellable,
+                                                    NULL);
+      if (n <= 0)
+        return;
+      take_bytes (self, (gsize) n);
+    }
 }
 
 static void
@@ -95,6 +149,11 @@ read_more (FerryConnection *self)
 {
   FerryFrame frame = { 0 };
   GError *error = NULL;
+  guint8 *target;
+  gsize size;
+
+  if (!self->closed && !g_cancellable_is_cancelled (self->cancellable))
+    read_available (self);
 
   if (ferry_frame_decoder_next (self->decoder, &frame, &error))
     {
@@ -114,9 +173,9 @@ read_more (FerryConnection *self)
       return;
     }
 
+  size = read_target (self, &target);
   self->n_io++;
-  g_input_stream_read_async (self->input, self->read_buffer, FERRY_CONNECTION_READ_BUFFER_SIZE,
-                             G_PRIORITY_DEFAULT, self->cancellable,
+  g_input_stream_read_async (self->input, target, size, G_PRIORITY_DEFAULT, self->cancellable,
                              read_cb, g_object_ref (self));
 }
 

@@ -139,19 +139,36 @@ ferry_frame_encode (FerryMessageType  type,
   return g_bytes_new_take (buf, FERRY_FRAME_HEADER_SIZE + len);
 }
 
+/* One copy per byte: a header is gathered in @header, then the payload goes straight into a
+ * buffer of exactly its size, which becomes the frame's GBytes. The caller may also read a
+ * payload straight into that buffer (ferry_frame_decoder_get_space), with no copy at all. */
 struct _FerryFrameDecoder
 {
-  GByteArray *buffer;
-  gsize       pos;
+  guint8      header[FERRY_FRAME_HEADER_SIZE];
+  gsize       header_fill;
+  guint8     *payload;        /* the frame being filled, once its header is in */
+  gsize       payload_fill;
+  gsize       capacity;       /* of payload: grows past a standard chunk only as data comes */
+  FerryFrame  current;        /* type, flags of the frame being filled */
+  guint32     length;
+  GQueue      frames;         /* FerryFrame *, whole, in order */
+  gsize       pending;        /* bytes fed and not yet taken out as frames */
   GError     *error;
 };
+
+static void
+queued_frame_free (FerryFrame *frame)
+{
+  ferry_frame_clear (frame);
+  g_free (frame);
+}
 
 FerryFrameDecoder *
 ferry_frame_decoder_new (void)
 {
   FerryFrameDecoder *self = g_new0 (FerryFrameDecoder, 1);
 
-  self->buffer = g_byte_array_new ();
+  g_queue_init (&self->frames);
   return self;
 }
 
@@ -160,7 +177,8 @@ ferry_frame_decoder_free (FerryFrameDecoder *self)
 {
   if (!self)
     return;
-  g_byte_array_unref (self->buffer);
+  g_queue_clear_full (&self->frames, (GDestroyNotify) queued_frame_free);
+  g_free (self->payload);
   g_clear_error (&self->error);
   g_free (self);
 }
@@ -168,7 +186,57 @@ ferry_frame_decoder_free (FerryFrameDecoder *self)
 gsize
 ferry_frame_decoder_pending (FerryFrameDecoder *self)
 {
-  return self->buffer->len - self->pos;
+  return self->pending;
+}
+
+gboolean
+ferry_frame_decoder_has_frame (FerryFrameDecoder *self)
+{
+  return !g_queue_is_empty (&self->frames) || self->error != NULL;
+}
+
+/* The payload being filled is whole: it becomes a frame. */
+static void
+complete_frame (FerryFrameDecoder *self)
+{
+  FerryFrame *frame = g_new0 (FerryFrame, 1);
+
+  frame->type = self->current.type;
+  frame->flags = self->current.flags;
+  frame->payload = self->length > 0
+                   ? g_bytes_new_take (g_steal_pointer (&self->payload), self->length)
+                   : g_bytes_new (NULL, 0);
+  g_clear_pointer (&self->payload, g_free);
+  g_queue_push_tail (&self->frames, frame);
+  self->header_fill = 0;
+  self->payload_fill = 0;
+}
+
+/* The header is in: check it before anything is allocated. */
+static void
+start_payload (FerryFrameDecoder *self)
+{
+  if (!ferry_frame_header_decode (self->header, &self->current.type, &self->current.flags,
+                                  &self->length, &self->error))
+    return;
+  if (self->length == 0)
+    complete_frame (self);
+  else
+    {
+      /* A peer has to send the bytes of an unusually large frame before they are held. */
+      self->capacity = MIN (self->length, FERRY_DATA_HEADER_SIZE + FERRY_CHUNK_SIZE);
+      self->payload = g_malloc (self->capacity);
+    }
+}
+
+/* Room for at least one more byte of the payload being filled. */
+static void
+grow (FerryFrameDecoder *self)
+{
+  if (self->payload_fill < self->capacity)
+    return;
+  self->capacity = MIN ((gsize) self->length, self->capacity * 2);
+  self->payload = g_realloc (self->payload, self->capacity);
 }
 
 void
@@ -176,21 +244,61 @@ ferry_frame_decoder_feed (FerryFrameDecoder *self,
                           const guint8      *data,
                           gsize              len)
 {
+  gsize n;
+
   g_return_if_fail (self != NULL);
 
-  if (self->pos > 0 && self->pos == self->buffer->len)
+  /* After an error nothing more is decoded; what was fed still counts as pending. */
+  while (len > 0 && !self->error)
     {
-      g_byte_array_set_size (self->buffer, 0);
-      self->pos = 0;
+      if (self->header_fill < FERRY_FRAME_HEADER_SIZE)
+        {
+          n = MIN (len, FERRY_FRAME_HEADER_SIZE - self->header_fill);
+          memcpy (self->header + self->header_fill, data, n);
+          self->header_fill += n;
+          if (self->header_fill == FERRY_FRAME_HEADER_SIZE)
+            start_payload (self);
+        }
+      else
+        {
+          grow (self);
+          n = MIN (len, self->capacity - self->payload_fill);
+          memcpy (self->payload + self->payload_fill, data, n);
+          self->payload_fill += n;
+          if (self->payload_fill == self->length)
+            complete_frame (self);
+        }
+      self->pending += n;
+      data += n;
+      len -= n;
     }
-  else if (self->pos > 65536 && self->pos * 2 > self->buffer->len)
-    {
-      g_byte_array_remove_range (self->buffer, 0, self->pos);
-      self->pos = 0;
-    }
+  self->pending += len;
+}
 
-  if (len > 0)
-    g_byte_array_append (self->buffer, data, len);
+gsize
+ferry_frame_decoder_get_space (FerryFrameDecoder  *self,
+                               guint8            **space)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  if (self->error || !self->payload)
+    return 0;
+  grow (self);
+  *space = self->payload + self->payload_fill;
+  return self->capacity - self->payload_fill;
+}
+
+void
+ferry_frame_decoder_commit (FerryFrameDecoder *self,
+                            gsize              len)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (self->payload != NULL && len <= self->capacity - self->payload_fill);
+
+  self->payload_fill += len;
+  self->pending += len;
+  if (self->payload_fill == self->length)
+    complete_frame (self);
 }
 
 gboolean
@@ -198,36 +306,21 @@ ferry_frame_decoder_next (FerryFrameDecoder  *self,
                           FerryFrame         *frame,
                           GError            **error)
 {
-  FerryMessageType type;
-  guint16 flags;
-  guint32 length;
-  const guint8 *p;
+  FerryFrame *got;
 
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (frame != NULL, FALSE);
 
+  got = g_queue_pop_head (&self->frames);
+  if (got)
+    {
+      *frame = *got;
+      g_free (got);
+      self->pending -= FERRY_FRAME_HEADER_SIZE + g_bytes_get_size (frame->payload);
+      return TRUE;
+    }
+
   if (self->error)
-    {
-      g_propagate_error (error, g_error_copy (self->error));
-      return FALSE;
-    }
-
-  if (ferry_frame_decoder_pending (self) < FERRY_FRAME_HEADER_SIZE)
-    return FALSE;
-
-  p = self->buffer->data + self->pos;
-  if (!ferry_frame_header_decode (p, &type, &flags, &length, &self->error))
-    {
-      g_propagate_error (error, g_error_copy (self->error));
-      return FALSE;
-    }
-
-  if (ferry_frame_decoder_pending (self) < FERRY_FRAME_HEADER_SIZE + (gsize) length)
-    return FALSE;
-
-  frame->type = type;
-  frame->flags = flags;
-  frame->payload = g_bytes_new (p + FERRY_FRAME_HEADER_SIZE, length);
-  self->pos += FERRY_FRAME_HEADER_SIZE + length;
-  return TRUE;
+    g_propagate_error (error, g_error_copy (self->error));
+  return FALSE;
 }

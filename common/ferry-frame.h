@@ -65,7 +65,7 @@ GBytes       *ferry_frame_encode             (FerryMessageType   type,
                                               GBytes            *payload);
 
 /* FerryFrameDecoder: feed it any bytes, take whole frames out. It never holds more than one
- * frame's worth of payload plus what was fed, and rejects a bad header before buffering. */
+ * frame's worth of payload plus what was fed, and rejects a bad header before allocating. */
 typedef struct _FerryFrameDecoder FerryFrameDecoder;
 
 FerryFrameDecoder *ferry_frame_decoder_new   (void);
@@ -77,6 +77,14 @@ gboolean      ferry_frame_decoder_next       (FerryFrameDecoder *self,
                                               FerryFrame        *frame,
                                               GError           **error);
 gsize         ferry_frame_decoder_pending    (FerryFrameDecoder *self);
+/* A whole frame, or an error, is there for _next. */
+gboolean      ferry_frame_decoder_has_frame  (FerryFrameDecoder *self);
+/* Where the payload being received goes on, and how many bytes fit there now (0 between
+ * frames): the caller may read into it, then say how much with _commit, instead of _feed. */
+gsize         ferry_frame_decoder_get_space  (FerryFrameDecoder  *self,
+                                              guint8            **space);
+void          ferry_frame_decoder_commit     (FerryFrameDecoder  *self,
+                                              gsize               len);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FerryFrameDecoder, ferry_frame_decoder_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (FerryFrame, ferry_frame_clear)

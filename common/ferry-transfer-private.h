@@ -6,6 +6,8 @@
 
 #include "ferry-transfer.h"
 #include "ferry-checksum.h"
+#include "ferry-chunk-reader.h"
+#include "ferry-chunk-writer.h"
 #include "ferry-dialer.h"
 #include "ferry-download-sidecar.h"
 #include "ferry-transfer-queue.h"
@@ -32,6 +34,10 @@ struct _FerryTransfer
   GInputStream       *input;
   GOutputStream      *output;
   guint8             *buffer;
+  FerryChunkReader   *reader;        /* upload: the file, read and hashed ahead */
+  GBytes             *chunk;         /* the DATA payload being sent, or queued to write */
+  FerryChunkWriter   *writer;        /* download: hashes and writes NAME.part behind */
+  guint8              end_sha256[FERRY_SHA256_SIZE];  /* download: what END announced */
 
   FerryTransferDirection direction;
   FerryTransferState  state;

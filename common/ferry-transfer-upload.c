@@ -144,66 +144,67 @@ upload_chunk_read_cb (GObject      *object,
                       gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(GBytes) chunk = NULL;
+  guint8 digest[FERRY_SHA256_SIZE];
   GError *error = NULL;
-  gsize n = 0;
   guint64 offset = self->bytes_done;
+  gsize n;
 
   self->chain_pending = FALSE;
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &n, &error) ||
-      !self->task || self->reply_error)
+  chunk = ferry_chunk_reader_next_finish (FERRY_CHUNK_READER (object), result, &error);
+  if (!self->task || self->reply_error)
     {
-      if (!self->task || self->reply_error)
-        {
-          g_clear_error (&error);
-          upload_settle (self);
-          return;
-        }
-      ferry_transfer_fail (self, error);
+      g_clear_error (&error);
+      upload_settle (self);
       return;
     }
-
-  if (n == 0)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
     {
+      g_clear_error (&error);
       ferry_transfer_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
                                               _("“%s” became shorter while it was being uploaded."),
                                               self->name));
       return;
     }
+  if (error)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
 
-  ferry_checksum_update (self->checksum, self->buffer, n);
+  if (!chunk)
+    {
+      ferry_chunk_reader_get_digest (self->reader, digest);
+      ferry_connection_send_message (self->connection, ferry_msg_end_new (digest));
+      self->end_sent = TRUE;
+      /* The read started at ACCEPT brings the verdict: OFFER, or ERROR. */
+      ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
+      return;
+    }
+
+  n = g_bytes_get_size (chunk);
   ferry_transfer_add_progress (self, n);
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  self->chunk = g_steal_pointer (&chunk);
   self->chain_pending = TRUE;
-  ferry_connection_send_data_async (self->connection, offset, self->buffer, n,
+  ferry_connection_send_data_async (self->connection, offset,
+                                    g_bytes_get_data (self->chunk, NULL), n,
                                     NULL, upload_data_sent_cb, g_object_ref (self));
 }
 
 static void
 upload_read_next (FerryTransfer *self)
 {
-  guint8 digest[FERRY_SHA256_SIZE];
-  gsize want;
-
   if (g_cancellable_is_cancelled (self->cancellable))
     {
       ferry_transfer_fail (self, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, ""));
       return;
     }
 
-  if (self->bytes_done < self->total)
-    {
-      want = (gsize) MIN ((guint64) FERRY_CHUNK_SIZE, self->total - self->bytes_done);
-      self->chain_pending = TRUE;
-      g_input_stream_read_all_async (self->input, self->buffer, want, G_PRIORITY_DEFAULT,
-                                     self->cancellable, upload_chunk_read_cb,
-                                     g_object_ref (self));
-      return;
-    }
-
-  ferry_checksum_finish (self->checksum, digest);
-  ferry_connection_send_message (self->connection, ferry_msg_end_new (digest));
-  self->end_sent = TRUE;
-  /* The read started at ACCEPT brings the verdict: OFFER, or ERROR. */
-  ferry_transfer_set_state (self, FERRY_TRANSFER_VERIFYING);
+  /* The reader reads and hashes ahead on a worker thread while this chunk is sent. */
+  self->chain_pending = TRUE;
+  ferry_chunk_reader_next_async (self->reader, self->cancellable, upload_chunk_read_cb,
+                                 g_object_ref (self));
 }
 
 static void
@@ -243,8 +244,8 @@ upload_accepted_cb (GObject      *object,
       return;
     }
 
-  self->checksum = ferry_checksum_new ();
-  self->buffer = g_malloc (FERRY_CHUNK_SIZE);
+  self->reader = ferry_chunk_reader_new (self->input, self->total, FERRY_CHUNK_SIZE,
+                                         FERRY_CHUNK_DEPTH, TRUE);
   self->last_notify_usec = g_get_monotonic_time ();
   ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
 

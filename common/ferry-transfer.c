@@ -54,6 +54,8 @@ ferry_transfer_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->connection);
+  g_clear_object (&self->reader);
+  g_clear_object (&self->writer);
   g_clear_object (&self->input);
   g_clear_object (&self->output);
   g_clear_object (&self->dialer);
@@ -78,6 +80,7 @@ ferry_transfer_finalize (GObject *object)
   g_clear_pointer (&self->checksum, ferry_checksum_free);
   g_clear_pointer (&self->sidecar, ferry_sidecar_free);
   g_clear_pointer (&self->buffer, g_free);
+  g_clear_pointer (&self->chunk, g_bytes_unref);
   g_clear_error (&self->error);
   g_clear_error (&self->reply_error);
   g_clear_error (&self->send_error);
@@ -510,6 +513,16 @@ ferry_transfer_finish (FerryTransfer *self,
       else
         ferry_connection_close_async (self->connection, NULL, NULL, NULL);
       g_clear_object (&self->connection);
+    }
+  if (self->writer)
+    {
+      ferry_chunk_writer_cancel (self->writer);
+      g_clear_object (&self->writer);
+    }
+  if (self->reader)
+    {
+      ferry_chunk_reader_cancel (self->reader);
+      g_clear_object (&self->reader);
     }
   if (self->input)
     {

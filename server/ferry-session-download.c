@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-error.h"
+#include "ferry-chunk-reader.h"
 
 struct _FerrySessionDownload
 {
@@ -22,7 +23,8 @@ struct _FerrySessionDownload
   GCancellable      *cancellable;     /* file I/O; cancelled when the session closes */
   FerryCatalogueRow *download_row;
   GInputStream      *download_stream;
-  guint8            *download_buffer;
+  FerryChunkReader  *download_reader;  /* the blob, read ahead of the socket */
+  GBytes            *download_chunk;   /* the DATA payload being sent */
 
   /* borrowed from the session, which this handler holds */
   FerryStore        *store;
@@ -44,7 +46,8 @@ ferry_session_download_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->download_row, ferry_catalogue_row_unref);
   g_clear_object (&self->download_stream);
-  g_clear_pointer (&self->download_buffer, g_free);
+  g_clear_object (&self->download_reader);
+  g_clear_pointer (&self->download_chunk, g_bytes_unref);
   g_clear_object (&self->session);
 
   G_OBJECT_CLASS (ferry_session_download_parent_class)->finalize (object);
@@ -103,22 +106,16 @@ read_chunk_cb (GObject      *object,
 {
   g_autoptr(FerrySessionDownload) self = user_data;
   g_autoptr(GError) error = NULL;
-  gsize got = 0;
-  gsize wanted;
+  GBytes *chunk;
+  gsize got;
 
-  if (!g_input_stream_read_all_finish (G_INPUT_STREAM (object), result, &got, &error))
+  chunk = ferry_chunk_reader_next_finish (FERRY_CHUNK_READER (object), result, &error);
+  if (ferry_session_is_closing (self->session))
     {
-      /* Translators: %s is the system's reason */
-      ferry_session_fail_internal (self->session, _("The server could not read the file: %s"),
-                                   error->message);
+      g_clear_pointer (&chunk, g_bytes_unref);
       return;
     }
-  if (ferry_session_is_closing (self->session))
-    return;
-
-  wanted = (gsize) MIN ((guint64) FERRY_CHUNK_SIZE,
-                        self->download_row->size - self->download_offset);
-  if (got != wanted)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT))
     {
       ferry_session_fail (self->session,
                           g_error_new_literal (FERRY_ERROR, FERRY_ERROR_INTERNAL,
@@ -126,9 +123,27 @@ read_chunk_cb (GObject      *object,
                                                  "server's catalogue says.")));
       return;
     }
+  if (error)
+    {
+      /* Translators: %s is the system's reason */
+      ferry_session_fail_internal (self->session, _("The server could not read the file: %s"),
+                                   error->message);
+      return;
+    }
+  if (!chunk)
+    {
+      ferry_session_send_message (self->session, ferry_msg_end_new (self->download_row->sha256));
+      g_debug ("%s: sent %s (“%s”)", self->session->peer, self->download_row->id,
+               self->download_row->name);
+      ferry_session_request_done (self->session);
+      return;
+    }
 
+  got = g_bytes_get_size (chunk);
+  g_clear_pointer (&self->download_chunk, g_bytes_unref);
+  self->download_chunk = chunk;
   ferry_connection_send_data_async (self->session->connection, self->download_offset,
-                                    self->download_buffer, got, NULL,
+                                    g_bytes_get_data (chunk, NULL), got, NULL,
                                     send_chunk_cb, g_object_ref (self));
   self->download_offset += got;
 }
@@ -136,20 +151,7 @@ read_chunk_cb (GObject      *object,
 static void
 download_next (FerrySessionDownload *self)
 {
-  FerryCatalogueRow *row = self->download_row;
-  gsize wanted;
-
-  if (self->download_offset >= row->size)
-    {
-      ferry_session_send_message (self->session, ferry_msg_end_new (row->sha256));
-      g_debug ("%s: sent %s (“%s”)", self->session->peer, row->id, row->name);
-      ferry_session_request_done (self->session);
-      return;
-    }
-
-  wanted = (gsize) MIN ((guint64) FERRY_CHUNK_SIZE, row->size - self->download_offset);
-  g_input_stream_read_all_async (self->download_stream, self->download_buffer, wanted,
-                                 G_PRIORITY_DEFAULT, self->cancellable,
+  ferry_chunk_reader_next_async (self->download_reader, self->cancellable,
                                  read_chunk_cb, g_object_ref (self));
 }
 
@@ -176,7 +178,9 @@ open_blob_cb (GObject      *object,
     }
 
   self->download_stream = g_steal_pointer (&stream);
-  self->download_buffer = g_malloc (FERRY_CHUNK_SIZE);
+  self->download_reader = ferry_chunk_reader_new (self->download_stream,
+                                                  self->download_row->size - self->download_offset,
+                                                  FERRY_CHUNK_SIZE, FERRY_CHUNK_DEPTH, FALSE);
   download_next (self);
 }
 
@@ -235,8 +239,12 @@ ferry_session_download_start (FerrySessionHandler *handler,
 static void
 ferry_session_download_close (FerrySessionHandler *handler)
 {
-  /* Stops the file read in progress, if any. */
-  g_cancellable_cancel (FERRY_SESSION_DOWNLOAD (handler)->cancellable);
+  FerrySessionDownload *self = FERRY_SESSION_DOWNLOAD (handler);
+
+  /* Stops the file reads in progress, if any. */
+  g_cancellable_cancel (self->cancellable);
+  if (self->download_reader)
+    ferry_chunk_reader_cancel (self->download_reader);
 }
 
 static void

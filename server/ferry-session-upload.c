@@ -15,6 +15,8 @@
 #include "ferry-error.h"
 #include "ferry-folder-header.h"
 #include "ferry-units.h"
+#include "ferry-chunk-reader.h"
+#include "ferry-chunk-writer.h"
 
 typedef enum
 {
@@ -35,7 +37,7 @@ struct _FerrySessionUpload
   char           *upload_name;
   FerryBlobUpload *upload_blob;
   GOutputStream  *upload_stream;
-  FerryChecksum  *upload_checksum;
+  FerryChunkWriter *upload_writer; /* hashes and writes behind the socket */
   GBytes         *upload_chunk;    /* the DATA bytes waiting for room or being written */
   FerryFolderParser *folder_parser; /* a folder stream: checks its header as it arrives */
 
@@ -48,6 +50,7 @@ struct _FerrySessionUpload
   guint64         upload_received;
   guint64         upload_ahead;    /* reserved in the store ahead of upload_received */
   guint64         upload_written;  /* charged to the store as written, until released */
+  guint8          end_sha256[FERRY_SHA256_SIZE];  /* what the uploader's END says */
   gboolean        is_folder;
   guint32         folder_files;
   guint64         folder_content;
@@ -72,7 +75,7 @@ ferry_session_upload_finalize (GObject *object)
   g_clear_pointer (&self->upload_name, g_free);
   g_clear_object (&self->upload_blob);
   g_clear_object (&self->upload_stream);
-  g_clear_pointer (&self->upload_checksum, ferry_checksum_free);
+  g_clear_object (&self->upload_writer);
   g_clear_pointer (&self->upload_chunk, g_bytes_unref);
   g_clear_pointer (&self->folder_parser, ferry_folder_parser_free);
   g_clear_object (&self->session);
@@ -139,6 +142,8 @@ ferry_session_upload_close (FerrySessionHandler *handler)
   self->phase = UPLOAD_DONE;
   /* Stops file writes and reservations waiting for room. */
   g_cancellable_cancel (self->cancellable);
+  if (self->upload_writer)
+    ferry_chunk_writer_cancel (self->upload_writer);
   release_space (self);
   if (!self->upload_blob)
     return;
@@ -160,6 +165,11 @@ ferry_session_upload_can_abort (FerrySessionHandler *handler)
 /* Uploads. */
 
 static void commit_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static void flushed_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+/* The bytes all uploads hold queued behind the disk. Past this, each upload queues only one
+ * chunk at a time, as before: many uploads at once must not make the server hold more. */
+static FerryChunkBudget write_behind_budget = { 8 * FERRY_CHUNK_MAX, 0 };
 
 static void
 begin_upload_cb (GObject      *object,
@@ -191,7 +201,11 @@ begin_upload_cb (GObject      *object,
   self->upload_blob = g_steal_pointer (&upload);
   self->upload_token = g_strdup (ferry_blob_upload_get_token (self->upload_blob));
   self->upload_stream = g_object_ref (ferry_blob_upload_get_stream (self->upload_blob));
-  self->upload_checksum = ferry_checksum_new ();
+  self->upload_writer = ferry_chunk_writer_new (self->upload_stream,
+                                                FERRY_CHUNK_DEPTH * FERRY_CHUNK_SIZE,
+                                                &write_behind_budget, TRUE);
+  /* The commit fsyncs the file: have the disk write it as it comes, not all at the end. */
+  ferry_chunk_writer_set_writeback (self->upload_writer, 8 * 1024 * 1024);
   self->upload_received = 0;
   self->phase = UPLOAD_RECEIVING;
   self->session->answered = TRUE;
@@ -276,26 +290,37 @@ ferry_session_upload_start (FerrySessionHandler *handler,
 }
 
 static void
+fail_write (FerrySessionUpload *self,
+            const GError       *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    ferry_session_fail (self->session,
+                        g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                                             _("The server's disk is full.")));
+  else
+    /* Translators: %s is the system's reason */
+    ferry_session_fail_internal (self->session, _("The server could not write the file: %s"),
+                                 error->message);
+}
+
+static void
 write_cb (GObject      *object,
           GAsyncResult *result,
           gpointer      user_data)
 {
   g_autoptr(FerrySessionUpload) self = user_data;
   g_autoptr(GError) error = NULL;
-  gsize written = 0;
+  gsize written = g_bytes_get_size (self->upload_chunk);
 
   g_clear_pointer (&self->upload_chunk, g_bytes_unref);
 
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
+  /* Done once the chunk is queued and there is room for the next; a write that failed
+   * meanwhile is reported here, or at END. */
+  if (!ferry_chunk_writer_push_finish (FERRY_CHUNK_WRITER (object), result, &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-        ferry_session_fail (self->session,
-                            g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-                                                 _("The server's disk is full.")));
-      else
-        /* Translators: %s is the system's reason */
-        ferry_session_fail_internal (self->session, _("The server could not write the file: %s"),
-                                     error->message);
+      if (self->phase == UPLOAD_DONE)
+        return;
+      fail_write (self, error);
       return;
     }
   /* Discarded meanwhile: what was written went with the partial file. */
@@ -313,11 +338,8 @@ write_cb (GObject      *object,
 static void
 write_chunk (FerrySessionUpload *self)
 {
-  gsize len;
-  const void *data = g_bytes_get_data (self->upload_chunk, &len);
-
-  g_output_stream_write_all_async (self->upload_stream, data, len, G_PRIORITY_DEFAULT,
-                                   self->cancellable, write_cb, g_object_ref (self));
+  ferry_chunk_writer_push_async (self->upload_writer, self->upload_chunk, self->cancellable,
+                                 write_cb, g_object_ref (self));
 }
 
 static void
@@ -417,8 +439,6 @@ handle_data (FerrySessionUpload *self,
       return;
     }
 
-  ferry_checksum_update (self->upload_checksum, data, len);
-
   payload = g_bytes_get_data (frame->payload, NULL);
   self->upload_chunk = g_bytes_new_from_bytes (frame->payload, data - payload, len);
   write_or_reserve (self);
@@ -430,8 +450,6 @@ handle_end (FerrySessionUpload *self,
 {
   FerrySession *session = self->session;
   g_autoptr(GVariant) value = NULL;
-  g_autoptr(FerryCatalogueRow) row = NULL;
-  guint8 digest[FERRY_SHA256_SIZE];
   GError *error = NULL;
 
   if (!(value = ferry_message_parse (frame, &error)))
@@ -451,12 +469,38 @@ handle_end (FerrySessionUpload *self,
 
   if (self->folder_parser && !ferry_folder_parser_check_done (self->folder_parser, &error))
     {
-      ferry_session_fail (session, error);
+      ferry_session_fail (self->session, error);
       return;
     }
 
-  ferry_checksum_finish (self->upload_checksum, digest);
-  if (memcmp (digest, ferry_msg_end_get_sha256 (value), FERRY_SHA256_SIZE) != 0)
+  /* The chunks still queued are written and hashed first. */
+  memcpy (self->end_sha256, ferry_msg_end_get_sha256 (value), FERRY_SHA256_SIZE);
+  ferry_chunk_writer_flush_async (self->upload_writer, self->cancellable,
+                                  flushed_cb, g_object_ref (self));
+}
+
+static void
+flushed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FerrySessionUpload) self = user_data;
+  FerrySession *session = self->session;
+  g_autoptr(FerryCatalogueRow) row = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 digest[FERRY_SHA256_SIZE];
+
+  if (!ferry_chunk_writer_flush_finish (FERRY_CHUNK_WRITER (object), result, &error))
+    {
+      if (self->phase != UPLOAD_DONE)
+        fail_write (self, error);
+      return;
+    }
+  if (self->phase == UPLOAD_DONE)
+    return;
+
+  ferry_chunk_writer_get_digest (self->upload_writer, digest);
+  if (memcmp (digest, self->end_sha256, FERRY_SHA256_SIZE) != 0)
     {
       ferry_session_fail (session, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
                                                         _("The file arrived damaged: checksum "
