@@ -259,6 +259,14 @@ begin_data_reset (BeginData *data)
                                             data->want->folder_content, FALSE);
 }
 
+/* Under self->lock: @row's upload is on a connection. */
+static void
+take_in_use (FerryPartials   *self,
+             FerryPartialRow *row)
+{
+  g_hash_table_insert (self->in_use, row->token, row);
+}
+
 /* Thread-safe: @token is neither recorded nor on a connection any more. */
 static void
 forget (FerryPartials *self,
@@ -341,7 +349,7 @@ resume_in_thread (FerryPartials *self,
     {
       g_free (row->name);
       row->name = g_strdup (data->want->name);
-      g_hash_table_insert (self->in_use, row->token, g_steal_pointer (&row));
+      take_in_use (self, g_steal_pointer (&row));
     }
   g_mutex_unlock (&self->lock);
 
@@ -398,7 +406,7 @@ record_thread (GTask        *task,
   g_mutex_lock (&self->lock);
   ok = ferry_catalogue_put_partial (self->catalogue, row, &error);
   if (ok)
-    g_hash_table_insert (self->in_use, row->token, g_steal_pointer (&row));
+    take_in_use (self, g_steal_pointer (&row));
   g_mutex_unlock (&self->lock);
 
   if (!ok)
