@@ -196,6 +196,7 @@ ferry_session_upload_can_abort (FerrySessionHandler *handler)
 /* Uploads. */
 
 static void commit_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static void check_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 static void flushed_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
 /* The bytes all uploads hold queued behind the disk. Past this, each upload queues only one
@@ -211,7 +212,6 @@ begin_upload_cb (GObject      *object,
   g_autoptr(FerryBlobUpload) upload = NULL;
   g_autoptr(FerryChecksum) checksum = NULL;
   GError *error = NULL;
-  guint64 offset;
 
   upload = ferry_partials_begin_finish (FERRY_PARTIALS (object), result, &checksum,
                                         &self->folder_parser, &error);
@@ -246,8 +246,34 @@ begin_upload_cb (GObject      *object,
   ferry_chunk_writer_set_writeback (self->upload_writer, 8 * 1024 * 1024);
   /* A continued upload: the SHA-256 goes on from the bytes the server holds. */
   ferry_chunk_writer_take_checksum (self->upload_writer, g_steal_pointer (&checksum));
-  offset = ferry_blob_upload_get_offset (self->upload_blob);
-  self->upload_received = offset;
+  self->upload_received = ferry_blob_upload_get_offset (self->upload_blob);
+  /* Refused for room, a continued upload stays kept; a fresh one goes. */
+  self->discard = self->upload_received == 0;
+
+  /* What is still to come must fit; nothing is reserved yet: room is reserved as the data
+   * arrives (write_or_reserve). */
+  ferry_store_check_upload_async (self->store, self->upload_size - self->upload_received,
+                                  self->cancellable, check_cb, g_object_ref (self));
+}
+
+static void
+check_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(FerrySessionUpload) self = user_data;
+  GError *error = NULL;
+  guint64 offset = self->upload_received;
+
+  if (!ferry_store_check_upload_finish (FERRY_STORE (object), result, &error))
+    {
+      ferry_session_fail (self->session, error);
+      return;
+    }
+  if (self->phase == UPLOAD_DONE)
+    return;
+
+  self->discard = FALSE;
   self->phase = UPLOAD_RECEIVING;
   self->session->answered = TRUE;
   ferry_session_set_timeout (self->session, FERRY_TRANSFER_TIMEOUT_S);
@@ -261,39 +287,13 @@ begin_upload_cb (GObject      *object,
 }
 
 static void
-check_cb (GObject      *object,
-          GAsyncResult *result,
-          gpointer      user_data)
-{
-  g_autoptr(FerrySessionUpload) self = user_data;
-  FerryPartialRow want = { 0 };
-  GError *error = NULL;
-
-  if (!ferry_store_check_upload_finish (FERRY_STORE (object), result, &error))
-    {
-      ferry_session_fail (self->session, error);
-      return;
-    }
-  if (self->phase == UPLOAD_DONE)
-    return;
-
-  want.name = self->upload_name;
-  want.size = self->upload_size;
-  want.is_folder = self->is_folder;
-  want.folder_files = self->folder_files;
-  want.folder_content = self->folder_content;
-  memcpy (want.owner_hash, self->session->owner_hash, FERRY_SHA256_SIZE);
-  ferry_partials_begin_async (ferry_store_get_partials (self->store), self->resume_token, &want,
-                              self->cancellable, begin_upload_cb, g_object_ref (self));
-}
-
-static void
 ferry_session_upload_start (FerrySessionHandler *handler,
                             FerryFrame          *frame)
 {
   FerrySessionUpload *self = FERRY_SESSION_UPLOAD (handler);
   guint64 max_file_size = self->session->config.max_file_size;
   g_autoptr(GVariant) value = NULL;
+  FerryPartialRow want = { 0 };
   GError *error = NULL;
   const char *name;
   const char *token;
@@ -334,9 +334,14 @@ ferry_session_upload_start (FerrySessionHandler *handler,
   self->phase = UPLOAD_PREPARING;
   ferry_session_set_timeout (self->session, 0);
 
-  /* Nothing is reserved yet: room is reserved as the data arrives (write_or_reserve). */
-  ferry_store_check_upload_async (self->store, size, self->cancellable,
-                                  check_cb, g_object_ref (self));
+  want.name = self->upload_name;
+  want.size = self->upload_size;
+  want.is_folder = self->is_folder;
+  want.folder_files = self->folder_files;
+  want.folder_content = self->folder_content;
+  memcpy (want.owner_hash, self->session->owner_hash, FERRY_SHA256_SIZE);
+  ferry_partials_begin_async (ferry_store_get_partials (self->store), self->resume_token, &want,
+                              self->cancellable, begin_upload_cb, g_object_ref (self));
 }
 
 static void
