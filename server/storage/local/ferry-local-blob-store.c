@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "ferry-local-blob-store.h"
+#include "ferry-local-blob-store-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,8 +17,6 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 #include <gio/gfiledescriptorbased.h>
-#include <gio/gunixinputstream.h>
-#include <gio/gunixoutputstream.h>
 
 #include "ferry-error.h"
 #include "ferry-message.h"
@@ -105,9 +104,15 @@ ferry_local_blob_store_new (const char  *data_dir,
   return g_steal_pointer (&self);
 }
 
-static char *
-partial_path (FerryLocalBlobStore *self,
-              const char          *token)
+const char *
+ferry_local_partial_dir (FerryLocalBlobStore *self)
+{
+  return self->partial_path;
+}
+
+char *
+ferry_local_partial_path (FerryLocalBlobStore *self,
+                          const char          *token)
 {
   return g_build_filename (self->partial_path, token, NULL);
 }
@@ -121,12 +126,12 @@ blob_path (FerryLocalBlobStore *self,
 
 /* Logs what went wrong with @path and sets @error to @sentence, which names no path: the
  * client is told what failed, the operator where. */
-static void
-set_error_logged (GError     **error,
-                  int          code,
-                  const char  *sentence,
-                  const char  *path,
-                  const char  *reason)
+void
+ferry_local_set_error (GError     **error,
+                       int          code,
+                       const char  *sentence,
+                       const char  *path,
+                       const char  *reason)
 {
   g_warning ("%s (%s: %s)", sentence, path, reason);
   g_set_error_literal (error, FERRY_ERROR, code, sentence);
@@ -173,9 +178,9 @@ create_cb (GObject      *object,
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      set_error_logged (&sentence, FERRY_ERROR_INTERNAL,
-                        _("The server could not start the upload."),
-                        g_file_peek_path (G_FILE (object)), error->message);
+      ferry_local_set_error (&sentence, FERRY_ERROR_INTERNAL,
+                             _("The server could not start the upload."),
+                             g_file_peek_path (G_FILE (object)), error->message);
       g_task_return_error (task, sentence);
       return;
     }
@@ -195,7 +200,7 @@ local_begin_upload_async (FerryBlobStore      *store,
                           gpointer             user_data)
 {
   FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
-  g_autofree char *path = partial_path (self, token);
+  g_autofree char *path = ferry_local_partial_path (self, token);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   GTask *task;
 
@@ -244,7 +249,8 @@ local_commit_upload (FerryBlobStore   *store,
 {
   FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
   const char *sentence = _("The server could not store the file.");
-  g_autofree char *partial = partial_path (self, ferry_blob_upload_get_token (upload));
+  const char *token = ferry_blob_upload_get_token (upload);
+  g_autofree char *partial = ferry_local_partial_path (self, token);
   g_autofree char *blob = blob_path (self, id);
   g_autoptr(GError) close_error = NULL;
   GOutputStream *stream = ferry_blob_upload_get_stream (upload);
@@ -255,13 +261,13 @@ local_commit_upload (FerryBlobStore   *store,
     {
       if (fd >= 0)
         errsv = errno;
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, partial, g_strerror (errsv));
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, partial, g_strerror (errsv));
       return FALSE;
     }
 
   if (!g_output_stream_close (stream, NULL, &close_error))
     {
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, partial, close_error->message);
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, partial, close_error->message);
       return FALSE;
     }
 
@@ -271,14 +277,14 @@ local_commit_upload (FerryBlobStore   *store,
 
       errsv = errno;
       reason = g_strdup_printf ("moving it to %s: %s", blob, g_strerror (errsv));
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, partial, reason);
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, partial, reason);
       return FALSE;
     }
 
   if (!fsync_path (self->blobs_path, TRUE, &errsv))
     {
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, self->blobs_path,
-                        g_strerror (errsv));
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, self->blobs_path,
+                             g_strerror (errsv));
       g_unlink (blob);
       return FALSE;
     }
@@ -291,7 +297,8 @@ local_abort_upload (FerryBlobStore  *store,
                     FerryBlobUpload *upload)
 {
   FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
-  g_autofree char *partial = partial_path (self, ferry_blob_upload_get_token (upload));
+  const char *token = ferry_blob_upload_get_token (upload);
+  g_autofree char *partial = ferry_local_partial_path (self, token);
   int fd = stream_fd (ferry_blob_upload_get_stream (upload));
 
   /* An open file keeps its blocks after the unlink, until its last descriptor is closed, which
@@ -314,8 +321,9 @@ local_remove (FerryBlobStore  *store,
 
   if (g_unlink (blob) != 0 && errno != ENOENT)
     {
-      set_error_logged (error, FERRY_ERROR_INTERNAL, _("The server could not remove the file."),
-                        blob, g_strerror (errno));
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL,
+                             _("The server could not remove the file."),
+                             blob, g_strerror (errno));
       return FALSE;
     }
   return TRUE;
@@ -344,9 +352,9 @@ read_cb (GObject      *object,
                                  _("No file with that id is shared."));
       else
         {
-          set_error_logged (&sentence, FERRY_ERROR_INTERNAL,
-                            _("The server could not open the file."),
-                            g_file_peek_path (G_FILE (object)), error->message);
+          ferry_local_set_error (&sentence, FERRY_ERROR_INTERNAL,
+                                 _("The server could not open the file."),
+                                 g_file_peek_path (G_FILE (object)), error->message);
           g_task_return_error (task, sentence);
         }
       return;
@@ -356,8 +364,9 @@ read_cb (GObject      *object,
   if (offset > 0 &&
       !g_seekable_seek (G_SEEKABLE (stream), (goffset) offset, G_SEEK_SET, NULL, &error))
     {
-      set_error_logged (&sentence, FERRY_ERROR_INTERNAL, _("The server could not open the file."),
-                        g_file_peek_path (G_FILE (object)), error->message);
+      ferry_local_set_error (&sentence, FERRY_ERROR_INTERNAL,
+                             _("The server could not open the file."),
+                             g_file_peek_path (G_FILE (object)), error->message);
       g_task_return_error (task, sentence);
       return;
     }
@@ -435,143 +444,6 @@ local_query_space_async (FerryBlobStore      *store,
                                       G_FILE_ATTRIBUTE_FILESYSTEM_SIZE,
                                       G_PRIORITY_DEFAULT, cancellable,
                                       filesystem_info_cb, task);
-}
-
-/* Partial uploads kept for resuming. */
-
-/* Opens partial @token (a regular file, never through a link) with @flags; returns the
- * descriptor and its length, or -1 with @error set. */
-static int
-open_partial (FerryLocalBlobStore  *self,
-              const char           *token,
-              int                   flags,
-              guint64              *length,
-              GError              **error)
-{
-  g_autofree char *path = partial_path (self, token);
-  struct stat st;
-  int fd;
-
-  fd = g_open (path, flags | O_CLOEXEC | O_NOFOLLOW, 0);
-  if (fd < 0 || fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
-    {
-      int errsv = errno;
-
-      if (fd >= 0)
-        close (fd);
-      else if (errsv == ENOENT)
-        {
-          g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                               _("The unfinished upload is gone."));
-          return -1;
-        }
-      set_error_logged (error, FERRY_ERROR_INTERNAL,
-                        _("The server could not open the unfinished upload."), path,
-                        fd >= 0 ? "not a regular file" : g_strerror (errsv));
-      return -1;
-    }
-  *length = (guint64) st.st_size;
-  return fd;
-}
-
-/* In a worker thread. Not O_APPEND: a write of the connection before, still in flight, lands
- * where it belongs, and this upload writes over it. */
-static FerryBlobUpload *
-local_reopen_upload (FerryBlobStore  *store,
-                     const char      *token,
-                     GError         **error)
-{
-  FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
-  g_autoptr(GOutputStream) stream = NULL;
-  guint64 length = 0;
-  int fd;
-
-  fd = open_partial (self, token, O_WRONLY, &length, error);
-  if (fd < 0)
-    return NULL;
-  if (lseek (fd, (off_t) length, SEEK_SET) < 0)
-    {
-      g_autofree char *path = partial_path (self, token);
-
-      set_error_logged (error, FERRY_ERROR_INTERNAL,
-                        _("The server could not open the unfinished upload."), path,
-                        g_strerror (errno));
-      close (fd);
-      return NULL;
-    }
-  stream = g_unix_output_stream_new (fd, TRUE);
-  return ferry_blob_upload_new (store, token, stream, length);
-}
-
-/* In a worker thread. */
-static GInputStream *
-local_read_partial (FerryBlobStore  *store,
-                    const char      *token,
-                    GError         **error)
-{
-  guint64 length = 0;
-  int fd;
-
-  fd = open_partial (FERRY_LOCAL_BLOB_STORE (store), token, O_RDONLY, &length, error);
-  return fd < 0 ? NULL : g_unix_input_stream_new (fd, TRUE);
-}
-
-/* In a worker thread. */
-static void
-local_keep_upload (FerryBlobStore  *store,
-                   FerryBlobUpload *upload)
-{
-  g_autoptr(GError) error = NULL;
-  GOutputStream *stream = ferry_blob_upload_get_stream (upload);
-
-  /* A write still in flight keeps the stream busy: it is closed when its last reference
-   * goes. */
-  if (!g_output_stream_is_closed (stream) && !g_output_stream_close (stream, NULL, &error))
-    g_debug ("Closing the unfinished upload %s: %s", ferry_blob_upload_get_token (upload),
-             error->message);
-}
-
-/* In a worker thread. */
-static void
-local_remove_partial (FerryBlobStore *store,
-                      const char     *token)
-{
-  g_autofree char *path = partial_path (FERRY_LOCAL_BLOB_STORE (store), token);
-
-  if (g_unlink (path) != 0 && errno != ENOENT)
-    g_warning ("Could not remove the unfinished upload %s: %s", path, g_strerror (errno));
-}
-
-/* In a worker thread: partial/'s regular files named like tokens; anything else there is
- * removed. */
-static GHashTable *
-local_list_partials (FerryBlobStore  *store,
-                     GError         **error)
-{
-  FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
-  g_autoptr(GHashTable) partials = NULL;
-  g_autoptr(GDir) dir = NULL;
-  const char *name;
-
-  dir = g_dir_open (self->partial_path, 0, error);
-  if (!dir)
-    return NULL;
-  partials = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *path = g_build_filename (self->partial_path, name, NULL);
-      GStatBuf st;
-
-      if (ferry_id_is_valid (name) && g_lstat (path, &st) == 0 && S_ISREG (st.st_mode))
-        {
-          guint64 length = (guint64) st.st_size;
-
-          g_hash_table_insert (partials, g_strdup (name), g_memdup2 (&length, sizeof length));
-        }
-      else if (g_unlink (path) != 0)
-        g_warning ("Could not remove %s: %s", path, g_strerror (errno));
-    }
-  return g_steal_pointer (&partials);
 }
 
 /* Startup reconciliation. */
@@ -709,9 +581,5 @@ blob_store_iface_init (FerryBlobStoreInterface *iface)
   iface->abort_upload = local_abort_upload;
   iface->remove = local_remove;
   iface->reconcile = local_reconcile;
-  iface->reopen_upload = local_reopen_upload;
-  iface->read_partial = local_read_partial;
-  iface->keep_upload = local_keep_upload;
-  iface->remove_partial = local_remove_partial;
-  iface->list_partials = local_list_partials;
+  ferry_local_blob_store_partials_init (iface);
 }
