@@ -15,6 +15,7 @@
 
 #include "ferry-test-harness.h"
 #include "ferry-checksum.h"
+#include "ferry-client.h"
 #include "ferry-error.h"
 #include "ferry-frame.h"
 #include "ferry-message.h"
@@ -494,11 +495,161 @@ test_keep_none (Fixture       *f,
   g_assert_cmpuint (offset, ==, 0);
 }
 
+/* The real engine: an upload cancelled half-way is continued by the next upload of the same
+ * file (its token kept in $XDG_STATE_HOME/ferry/uploads), from where the server stopped. */
+
+/* Big enough that the first progress report comes with more to send. */
+#define ENGINE_SIZE ((guint64) 128 * 1024 * 1024 + 5)
+
+/* Cancels at the first progress report, with bytes moving and more to come. */
+static void
+cancel_at_progress_cb (FerryTransfer *transfer,
+                       GParamSpec    *pspec,
+                       gpointer       user_data)
+{
+  if (ferry_transfer_get_bytes_done (transfer) > 0 && !ferry_transfer_is_finished (transfer))
+    ferry_transfer_cancel (transfer);
+}
+
+static gboolean
+partial_has_bytes (gpointer data)
+{
+  Fixture *f = data;
+  g_autofree char *dir = g_build_filename (f->server->data_dir, "partial", NULL);
+  g_autoptr(GDir) listing = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (listing && (name = g_dir_read_name (listing)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+      GStatBuf st;
+
+      if (g_stat (path, &st) == 0 && st.st_size > 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Uploads @path with the engine, cancelled half-way; returns the client. */
+static FerryClient *
+engine_cut (Fixture    *f,
+            const char *path)
+{
+  g_autofree char *config = g_build_filename (f->tmp, "config", NULL);
+  FerryClient *client = ferry_test_client_new (f->server, config, "Engine");
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(FerryTransfer) cut = NULL;
+  g_autoptr(GError) error = NULL;
+
+  ferry_test_client_connect (client);
+  cut = ferry_client_upload (client, file, NULL);
+  g_signal_connect (cut, "notify::bytes-done", G_CALLBACK (cancel_at_progress_cb), NULL);
+  error = ferry_test_run_transfer (cut);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  /* The CLI says "Run the same command again to resume." on this. */
+  g_assert_true (ferry_transfer_get_resumable (cut));
+  ferry_test_wait_for (partial_has_bytes, f, 30);
+  return client;
+}
+
+/* Uploads @path again (with @resume), and asserts the stored blob. */
+static void
+engine_again (Fixture     *f,
+              gboolean     resume,
+              FerryClient *client,
+              const char  *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(FerryTransfer) again = ferry_client_upload (client, file, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *blob = NULL;
+  g_autofree char *stored = NULL;
+  g_autofree char *wanted = ferry_test_sha256_file (path);
+
+  ferry_transfer_set_resume (again, resume);
+  error = ferry_test_run_transfer (again);
+  g_assert_no_error (error);
+  g_assert_false (ferry_transfer_get_resumable (again));
+  blob = g_build_filename (f->server->data_dir, "blobs",
+                           ferry_offer_get_id (ferry_transfer_get_offer (again)), NULL);
+  stored = ferry_test_sha256_file (blob);
+  g_assert_cmpstr (stored, ==, wanted);
+}
+
+static guint
+count_partials (Fixture *f)
+{
+  g_autofree char *dir = g_build_filename (f->server->data_dir, "partial", NULL);
+
+  return ferry_test_count_dir (dir);
+}
+
+static void
+test_engine_resumes (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *path = ferry_test_make_file (f->tmp, "engine.bin", ENGINE_SIZE);
+  g_autoptr(FerryClient) client = engine_cut (f, path);
+
+  /* Continued: the partial the cut left is what was committed, none is left. */
+  engine_again (f, TRUE, client, path);
+  ferry_test_wait_for (partial_dir_empty, f, 30);
+}
+
+/* The file changed, but its size and modification time did not: the continued upload gets
+ * CHECKSUM and the engine starts over once, by itself. */
+static void
+test_engine_changed_file (Fixture       *f,
+                          gconstpointer  data)
+{
+  g_autofree char *path = ferry_test_make_file (f->tmp, "changing.bin", ENGINE_SIZE);
+  g_autoptr(FerryClient) client = engine_cut (f, path);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  info = g_file_query_info (file, G_FILE_ATTRIBUTE_TIME_MODIFIED, G_FILE_QUERY_INFO_NONE,
+                            NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (path, &contents, &len, NULL));
+  contents[10] ^= 0x5a;
+  g_assert_true (g_file_set_contents (path, contents, (gssize) len, NULL));
+  g_assert_true (g_file_set_attribute_uint64 (file, G_FILE_ATTRIBUTE_TIME_MODIFIED,
+                                              g_file_info_get_attribute_uint64 (
+                                                info, G_FILE_ATTRIBUTE_TIME_MODIFIED),
+                                              G_FILE_QUERY_INFO_NONE, NULL, &error));
+  g_assert_no_error (error);
+
+  engine_again (f, TRUE, client, path);
+  ferry_test_wait_for (partial_dir_empty, f, 30);
+}
+
+/* --no-resume (ferry_transfer_set_resume FALSE) starts over: the cut upload's partial is
+ * left alone. */
+static void
+test_engine_no_resume (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *path = ferry_test_make_file (f->tmp, "over.bin", ENGINE_SIZE);
+  g_autoptr(FerryClient) client = engine_cut (f, path);
+
+  g_assert_cmpuint (count_partials (f), ==, 1);
+  engine_again (f, FALSE, client, path);
+  g_assert_cmpuint (count_partials (f), ==, 1);
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *state = NULL;
+
   g_test_init (&argc, &argv, NULL);
+  /* The engine's upload tokens go to a place of this run. */
+  state = g_dir_make_tmp ("ferry-upload-state-XXXXXX", NULL);
+  g_setenv ("XDG_STATE_HOME", state, TRUE);
 
 #define ADD(path, func) \
   g_test_add ("/upload-resume/" path, Fixture, NULL, setup, func, teardown)
@@ -511,7 +662,15 @@ main (int   argc,
   ADD ("expiry-returns-space", test_expiry_returns_space);
   ADD ("kept-bytes-count", test_kept_bytes_count);
   ADD ("keep-none", test_keep_none);
+  ADD ("engine-resumes", test_engine_resumes);
+  ADD ("engine-changed-file", test_engine_changed_file);
+  ADD ("engine-no-resume", test_engine_no_resume);
 #undef ADD
 
-  return g_test_run ();
+  {
+    int status = g_test_run ();
+
+    ferry_test_rm_rf (state);
+    return status;
+  }
 }
