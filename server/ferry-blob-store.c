@@ -167,13 +167,13 @@ ferry_blob_store_read_partial (FerryBlobStore  *self,
   return FERRY_BLOB_STORE_GET_IFACE (self)->read_partial (self, token, error);
 }
 
-void
+guint64
 ferry_blob_store_keep_upload (FerryBlobStore  *self,
                               FerryBlobUpload *upload)
 {
-  g_return_if_fail (FERRY_IS_BLOB_STORE (self));
-  g_return_if_fail (FERRY_IS_BLOB_UPLOAD (upload));
-  FERRY_BLOB_STORE_GET_IFACE (self)->keep_upload (self, upload);
+  g_return_val_if_fail (FERRY_IS_BLOB_STORE (self), 0);
+  g_return_val_if_fail (FERRY_IS_BLOB_UPLOAD (upload), 0);
+  return FERRY_BLOB_STORE_GET_IFACE (self)->keep_upload (self, upload);
 }
 
 void

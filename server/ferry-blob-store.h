@@ -70,7 +70,7 @@ struct _FerryBlobStoreInterface
   GInputStream    *(*read_partial)        (FerryBlobStore       *self,
                                            const char           *token,
                                            GError              **error);
-  void             (*keep_upload)         (FerryBlobStore       *self,
+  guint64          (*keep_upload)         (FerryBlobStore       *self,
                                            FerryBlobUpload      *upload);
   void             (*remove_partial)      (FerryBlobStore       *self,
                                            const char           *token);
@@ -119,8 +119,8 @@ gboolean         ferry_blob_store_remove              (FerryBlobStore       *sel
                                                        GError              **error);
 /* Partial uploads, by token; blocking, for worker threads. reopen_upload continues partial
  * @token where it ends (ferry_blob_upload_get_offset: its length), FERRY_ERROR_NOT_FOUND when
- * there is none; read_partial reads it from its start; keep_upload lets go of @upload and keeps
- * what it wrote; remove_partial throws partial @token away (no error if it is gone already);
+ * there is none; read_partial reads it from its start; keep_upload lets go of @upload, keeps
+ * what it wrote and returns its length; remove_partial throws partial @token away (no error if it is gone already);
  * list_partials returns every partial's token → its length (a guint64 *). */
 FerryBlobUpload *ferry_blob_store_reopen_upload       (FerryBlobStore       *self,
                                                        const char           *token,
@@ -128,7 +128,7 @@ FerryBlobUpload *ferry_blob_store_reopen_upload       (FerryBlobStore       *sel
 GInputStream    *ferry_blob_store_read_partial        (FerryBlobStore       *self,
                                                        const char           *token,
                                                        GError              **error);
-void             ferry_blob_store_keep_upload         (FerryBlobStore       *self,
+guint64          ferry_blob_store_keep_upload         (FerryBlobStore       *self,
                                                        FerryBlobUpload      *upload);
 void             ferry_blob_store_remove_partial      (FerryBlobStore       *self,
                                                        const char           *token);

@@ -372,7 +372,7 @@ ferry_partials_begin_finish (FerryPartials      *self,
 typedef struct
 {
   FerryBlobUpload *upload;
-  guint64          length;
+  guint64          length;    /* what was kept */
   gboolean         keep;
 } EndData;
 
@@ -402,7 +402,7 @@ end_thread (GTask        *task,
       return;
     }
 
-  ferry_blob_store_keep_upload (self->blob_store, data->upload);
+  data->length = ferry_blob_store_keep_upload (self->blob_store, data->upload);
   g_mutex_lock (&self->lock);
   row = g_hash_table_lookup (self->in_use, token);
   if (row)
@@ -416,10 +416,24 @@ end_thread (GTask        *task,
   g_task_return_boolean (task, TRUE);
 }
 
+static void
+end_cb (GObject      *object,
+        GAsyncResult *result,
+        gpointer      user_data)
+{
+  FerryPartials *self = FERRY_PARTIALS (object);
+  EndData *data = g_task_get_task_data (G_TASK (result));
+  guint64 offset = ferry_blob_upload_get_offset (data->upload);
+
+  g_task_propagate_boolean (G_TASK (result), NULL);
+  /* The bytes kept before this connection were counted as kept already. */
+  if (data->keep)
+    ferry_catalogue_count (self->catalogue, data->length - MIN (data->length, offset), 0);
+}
+
 void
 ferry_partials_end (FerryPartials   *self,
                     FerryBlobUpload *upload,
-                    guint64          length,
                     gboolean         keep)
 {
   g_autoptr(GTask) task = NULL;
@@ -429,19 +443,17 @@ ferry_partials_end (FerryPartials   *self,
   g_return_if_fail (FERRY_IS_PARTIALS (self));
   g_return_if_fail (FERRY_IS_BLOB_UPLOAD (upload));
 
-  /* The bytes kept before this connection were counted as kept; now these are. */
+  /* The bytes kept before this connection were counted as kept: they go with the upload, or
+   * the kept count grows by what arrived (end_cb). */
   offset = ferry_blob_upload_get_offset (upload);
   keep = keep && self->keep > 0;
-  if (keep)
-    ferry_catalogue_count (self->catalogue, length - MIN (length, offset), 0);
-  else
+  if (!keep)
     ferry_catalogue_count (self->catalogue, 0, offset);
 
   data = g_new0 (EndData, 1);
   data->upload = g_object_ref (upload);
-  data->length = length;
   data->keep = keep;
-  task = g_task_new (self, NULL, NULL, NULL);
+  task = g_task_new (self, NULL, end_cb, NULL);
   g_task_set_source_tag (task, ferry_partials_end);
   g_task_set_task_data (task, data, (GDestroyNotify) end_data_free);
   g_task_run_in_thread (task, end_thread);
@@ -452,5 +464,5 @@ ferry_partials_committed (FerryPartials   *self,
                           FerryBlobUpload *upload)
 {
   g_return_if_fail (FERRY_IS_PARTIALS (self));
-  ferry_partials_end (self, upload, ferry_blob_upload_get_offset (upload), FALSE);
+  ferry_partials_end (self, upload, FALSE);
 }

@@ -54,11 +54,10 @@ FerryBlobUpload *ferry_partials_begin_finish (FerryPartials         *self,
                                               FerryChecksum        **checksum,
                                               FerryFolderParser    **parser,
                                               GError               **error);
-/* The connection of @upload ended before a commit, holding @length bytes: keeps it for
- * resuming when @keep and the server keeps partials, or throws it away. */
+/* The connection of @upload ended before a commit: keeps it for resuming when @keep and the
+ * server keeps partials (its record only: the caller throws the bytes away otherwise). */
 void             ferry_partials_end          (FerryPartials         *self,
                                               FerryBlobUpload       *upload,
-                                              guint64                length,
                                               gboolean               keep);
 /* @upload was committed: its record goes, and its earlier bytes leave the kept count. */
 void             ferry_partials_committed    (FerryPartials         *self,

@@ -142,7 +142,7 @@ end_upload (FerrySessionUpload *self,
   g_autoptr(FerryBlobUpload) upload = g_steal_pointer (&self->upload_blob);
 
   keep = keep && ferry_partials_get_keep (partials) > 0;
-  ferry_partials_end (partials, upload, self->upload_received, keep);
+  ferry_partials_end (partials, upload, keep);
   if (keep)
     {
       g_debug ("%s: keeping the unfinished upload %s", self->session->peer,

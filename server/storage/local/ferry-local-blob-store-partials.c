@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
+#include <gio/gfiledescriptorbased.h>
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>
 
@@ -98,18 +99,25 @@ local_read_partial (FerryBlobStore  *store,
 }
 
 /* In a worker thread. */
-static void
+static guint64
 local_keep_upload (FerryBlobStore  *store,
                    FerryBlobUpload *upload)
 {
   g_autoptr(GError) error = NULL;
   GOutputStream *stream = ferry_blob_upload_get_stream (upload);
+  int fd = G_IS_FILE_DESCRIPTOR_BASED (stream)
+           ? g_file_descriptor_based_get_fd (G_FILE_DESCRIPTOR_BASED (stream)) : -1;
+  struct stat st;
+  guint64 length = ferry_blob_upload_get_offset (upload);
 
+  if (fd >= 0 && !g_output_stream_is_closed (stream) && fstat (fd, &st) == 0)
+    length = (guint64) st.st_size;
   /* A write still in flight keeps the stream busy: it is closed when its last reference
    * goes. */
   if (!g_output_stream_is_closed (stream) && !g_output_stream_close (stream, NULL, &error))
     g_debug ("Closing the unfinished upload %s: %s", ferry_blob_upload_get_token (upload),
              error->message);
+  return length;
 }
 
 /* In a worker thread. */

@@ -352,10 +352,18 @@ memory_read_partial (FerryBlobStore  *store,
   return input;
 }
 
-static void
+static guint64
 memory_keep_upload (FerryBlobStore  *store,
                     FerryBlobUpload *upload)
 {
+  FerryMemoryBlobStore *self = FERRY_MEMORY_BLOB_STORE (store);
+  guint64 length;
+
+  g_mutex_lock (&self->lock);
+  length = g_memory_output_stream_get_data_size (
+    G_MEMORY_OUTPUT_STREAM (ferry_blob_upload_get_stream (upload)));
+  g_mutex_unlock (&self->lock);
+  return length;
 }
 
 static void
