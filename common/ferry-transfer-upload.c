@@ -61,7 +61,20 @@ upload_settle (FerryTransfer *self)
       return;
     }
   if (self->reply_error && !self->chain_pending)
-    ferry_transfer_fail (self, g_steal_pointer (&self->reply_error));
+    {
+      /* A failed check: the server threw the partial upload away, its token is worth
+       * nothing. */
+      if (self->part_kept && self->reply_error->domain == FERRY_ERROR &&
+          (self->reply_error->code == FERRY_ERROR_CHECKSUM ||
+           self->reply_error->code == FERRY_ERROR_SIZE_MISMATCH ||
+           self->reply_error->code == FERRY_ERROR_MALFORMED ||
+           self->reply_error->code == FERRY_ERROR_NO_SPACE))
+        {
+          ferry_transfer_upload_save_token (self, NULL);
+          self->part_kept = FALSE;
+        }
+      ferry_transfer_fail (self, g_steal_pointer (&self->reply_error));
+    }
   else if (self->send_error && !self->reply_pending && !self->chain_pending)
     ferry_transfer_fail (self, g_steal_pointer (&self->send_error));
 }

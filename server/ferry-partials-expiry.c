@@ -101,7 +101,7 @@ sweep_thread (GTask        *task,
   g_mutex_unlock (&self->lock);
 
   if (error)
-    g_warning ("Could not remove expired unfinished uploads: %s", error->message);
+    g_message ("Could not remove expired unfinished uploads: %s", error->message);
   if (n_expired > 0)
     g_message ("Removed %u expired unfinished upload(s)", n_expired);
   g_task_return_int (task, (gssize) MIN (freed, (guint64) G_MAXSSIZE));

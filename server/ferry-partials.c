@@ -113,8 +113,10 @@ ferry_partials_forget (FerryPartials *self,
   g_autoptr(GError) error = NULL;
 
   g_mutex_lock (&self->lock);
+  /* A record left behind (the catalogue closed as the server stops, a failed write) only
+   * names a file that is gone: the next start removes it. */
   if (!ferry_catalogue_remove_partial (self->catalogue, token, &error))
-    g_warning ("%s", error->message);
+    g_message ("Unfinished upload %s: %s", token, error->message);
   g_hash_table_remove (self->in_use, token);
   g_mutex_unlock (&self->lock);
 }
@@ -408,8 +410,9 @@ end_thread (GTask        *task,
   if (row)
     {
       row->active = g_get_real_time () / G_USEC_PER_SEC;
+      /* The record from before ACCEPT stays, with its older activity. */
       if (!ferry_catalogue_put_partial (self->catalogue, row, &error))
-        g_warning ("%s", error->message);
+        g_message ("Unfinished upload %s: %s", token, error->message);
     }
   g_hash_table_remove (self->in_use, token);
   g_mutex_unlock (&self->lock);
