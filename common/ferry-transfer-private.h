@@ -146,6 +146,11 @@ void           ferry_transfer_upload_skip_async    (FerryTransfer       *self,
 FerryChecksum *ferry_transfer_upload_skip_finish   (FerryTransfer       *self,
                                                     GAsyncResult        *result,
                                                     GError             **error);
+/* The server's ERROR @error ended the upload: forgets a token the server threw away, and
+ * returns TRUE when the upload should start over from byte 0 (a continued upload got
+ * CHECKSUM once; the input is back at its start). */
+gboolean       ferry_transfer_upload_verdict       (FerryTransfer       *self,
+                                                    const GError        *error);
 
 /* ferry-transfer-resume.c. Before the request: the NAME.part and sidecar an earlier run left
  * for this download (opened and locked, its good prefix hashed), or a new sidecar record. */

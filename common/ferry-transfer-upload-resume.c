@@ -187,3 +187,32 @@ ferry_transfer_upload_skip_finish (FerryTransfer  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+gboolean
+ferry_transfer_upload_verdict (FerryTransfer *self,
+                               const GError  *error)
+{
+  gboolean thrown_away = error->domain == FERRY_ERROR &&
+                         (error->code == FERRY_ERROR_CHECKSUM ||
+                          error->code == FERRY_ERROR_SIZE_MISMATCH ||
+                          error->code == FERRY_ERROR_MALFORMED ||
+                          error->code == FERRY_ERROR_NO_SPACE);
+
+  if (!thrown_away || !self->part_kept)
+    return FALSE;
+  /* The server threw the partial upload away: its token is worth nothing. */
+  ferry_transfer_upload_save_token (self, NULL);
+  self->part_kept = FALSE;
+  g_clear_pointer (&self->upload_token, g_free);
+
+  /* A continued upload whose bytes do not add up: the file changed since the cut (its size
+   * and time did not). Once more, from its first byte. */
+  if (self->resumed_from == 0 || error->code != FERRY_ERROR_CHECKSUM ||
+      !G_IS_SEEKABLE (self->input) || !g_seekable_can_seek (G_SEEKABLE (self->input)) ||
+      !g_seekable_seek (G_SEEKABLE (self->input), 0, G_SEEK_SET, NULL, NULL))
+    return FALSE;
+  g_debug ("“%s” changed since its upload was cut; starting over", self->name);
+  self->resumed_from = 0;
+  self->no_resume = TRUE;
+  return TRUE;
+}

@@ -37,41 +37,22 @@ upload_settle (FerryTransfer *self)
 {
   if (!self->task)
     return;
-  if (self->reply_error && !self->chain_pending && self->resumed_from > 0 &&
-      g_error_matches (self->reply_error, FERRY_ERROR, FERRY_ERROR_CHECKSUM) &&
-      g_seekable_can_seek (G_SEEKABLE (self->input)) &&
-      g_seekable_seek (G_SEEKABLE (self->input), 0, G_SEEK_SET, NULL, NULL))
-    {
-      /* The file changed since the upload was cut: once more, from the first byte. */
-      g_debug ("“%s” changed since its upload was cut; starting over", self->name);
-      g_clear_error (&self->reply_error);
-      g_clear_error (&self->send_error);
-      g_clear_object (&self->reader);
-      g_clear_pointer (&self->chunk, g_bytes_unref);
-      if (self->connection)
-        ferry_connection_abort (self->connection);
-      g_clear_object (&self->connection);
-      g_clear_pointer (&self->upload_token, g_free);
-      ferry_transfer_upload_save_token (self, NULL);
-      self->end_sent = FALSE;
-      self->bytes_done = 0;
-      self->resumed_from = 0;
-      self->no_resume = TRUE;
-      ferry_transfer_upload_connect (self);
-      return;
-    }
   if (self->reply_error && !self->chain_pending)
     {
-      /* A failed check: the server threw the partial upload away, its token is worth
-       * nothing. */
-      if (self->part_kept && self->reply_error->domain == FERRY_ERROR &&
-          (self->reply_error->code == FERRY_ERROR_CHECKSUM ||
-           self->reply_error->code == FERRY_ERROR_SIZE_MISMATCH ||
-           self->reply_error->code == FERRY_ERROR_MALFORMED ||
-           self->reply_error->code == FERRY_ERROR_NO_SPACE))
+      if (ferry_transfer_upload_verdict (self, self->reply_error))
         {
-          ferry_transfer_upload_save_token (self, NULL);
-          self->part_kept = FALSE;
+          /* Starting over: the file changed since the upload was cut. */
+          g_clear_error (&self->reply_error);
+          g_clear_error (&self->send_error);
+          g_clear_object (&self->reader);
+          g_clear_pointer (&self->chunk, g_bytes_unref);
+          if (self->connection)
+            ferry_connection_abort (self->connection);
+          g_clear_object (&self->connection);
+          self->end_sent = FALSE;
+          self->bytes_done = 0;
+          ferry_transfer_upload_connect (self);
+          return;
         }
       ferry_transfer_fail (self, g_steal_pointer (&self->reply_error));
     }
