@@ -106,8 +106,17 @@ ferry_offer_row_update (FerryOfferRow *self)
     }
 
   name = ferry_offer_get_name (self->offer);
-  size = g_format_size (ferry_offer_get_size (self->offer));
-  icon = symbolic_icon_for_type (ferry_offer_get_content_type (self->offer));
+  if (ferry_offer_is_folder (self->offer))
+    {
+      size = ferry_format_folder (ferry_offer_get_folder_files (self->offer),
+                                  ferry_offer_get_folder_bytes (self->offer));
+      icon = g_themed_icon_new ("folder-symbolic");
+    }
+  else
+    {
+      size = g_format_size (ferry_offer_get_size (self->offer));
+      icon = symbolic_icon_for_type (ferry_offer_get_content_type (self->offer));
+    }
 
   gtk_image_set_from_gicon (self->icon, icon);
   gtk_label_set_label (self->name_label, name);

@@ -22,6 +22,7 @@ struct _FerryTransferRow
   GtkLabel       *status_label;
   GtkButton      *cancel_button;
   GtkButton      *open_button;
+  GtkButton      *resume_button;
 
   /* owned references */
   FerryTransfer  *transfer;
@@ -34,6 +35,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  RESUME,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (FerryTransferRow, ferry_transfer_row, ADW_TYPE_BIN)
 
@@ -54,7 +62,7 @@ ferry_transfer_row_dup_name (FerryTransferRow *self)
 }
 
 static char *
-ferry_transfer_row_dup_status (FerryTransferRow *self)
+ferry_transfer_row_dup_state_status (FerryTransferRow *self)
 {
   FerryTransfer *t = self->transfer;
   FerryTransferDirection direction = ferry_transfer_get_direction (t);
@@ -63,6 +71,7 @@ ferry_transfer_row_dup_status (FerryTransferRow *self)
   g_autofree char *rate = NULL;
   g_autofree char *left = NULL;
   const GError *error;
+  FerryOffer *offer;
   gint64 seconds;
 
   switch (ferry_transfer_get_state (t))
@@ -97,7 +106,12 @@ ferry_transfer_row_dup_status (FerryTransferRow *self)
       return g_strdup (_("Checking the file…"));
 
     case FERRY_TRANSFER_DONE:
-      total = g_format_size (ferry_transfer_get_total (t));
+      offer = ferry_transfer_get_offer (t);
+      if (offer && ferry_offer_is_folder (offer))
+        total = ferry_format_folder (ferry_offer_get_folder_files (offer),
+                                     ferry_offer_get_folder_bytes (offer));
+      else
+        total = g_format_size (ferry_transfer_get_total (t));
       if (direction == FERRY_TRANSFER_UPLOAD)
         /* Translators: a finished upload; %s is its size */
         return g_strdup_printf (_("Shared · %s"), total);
@@ -118,6 +132,42 @@ ferry_transfer_row_dup_status (FerryTransferRow *self)
     }
 }
 
+/* What a folder upload left out (links, devices…), or NULL. */
+static char *
+ferry_transfer_row_dup_skipped (FerryTransferRow *self)
+{
+  const char *first = NULL;
+  guint skipped;
+
+  if (!ferry_transfer_get_is_folder (self->transfer))
+    return NULL;
+  skipped = ferry_transfer_get_folder_skipped (self->transfer, &first);
+  if (skipped == 0)
+    return NULL;
+  if (skipped == 1 && first)
+    /* Translators: in a folder upload's status; %s is a path inside the folder, such as
+     * “photos/latest” (a symbolic link, left out) */
+    return g_strdup_printf (_("“%s” left out"), first);
+  /* Translators: in a folder upload's status; %u is how many entries (symbolic links,
+   * devices…) were left out, %s the first one's path inside the folder */
+  return g_strdup_printf (ngettext ("%u item left out, such as “%s”",
+                                    "%u items left out, such as “%s”", skipped),
+                          skipped, first ? first : "");
+}
+
+static char *
+ferry_transfer_row_dup_status (FerryTransferRow *self)
+{
+  g_autofree char *status = ferry_transfer_row_dup_state_status (self);
+  g_autofree char *skipped = ferry_transfer_row_dup_skipped (self);
+  FerryTransferState state = ferry_transfer_get_state (self->transfer);
+
+  if (!skipped || state == FERRY_TRANSFER_FAILED || state == FERRY_TRANSFER_CANCELLED)
+    return g_steal_pointer (&status);
+  /* Translators: a folder upload's status, then what it left out */
+  return g_strdup_printf (_("%s · %s"), status, skipped);
+}
+
 static void
 ferry_transfer_row_update (FerryTransferRow *self)
 {
@@ -125,19 +175,29 @@ ferry_transfer_row_update (FerryTransferRow *self)
   g_autofree char *status = NULL;
   g_autofree char *cancel_label = NULL;
   g_autofree char *open_label = NULL;
+  g_autofree char *resume_label = NULL;
   FerryTransferState state;
   gboolean upload;
+  gboolean folder;
+  gboolean resumable;
+  gboolean stopped;
 
   if (!self->transfer)
     return;
 
   state = ferry_transfer_get_state (self->transfer);
   upload = ferry_transfer_get_direction (self->transfer) == FERRY_TRANSFER_UPLOAD;
+  folder = ferry_transfer_get_is_folder (self->transfer);
+  resumable = ferry_transfer_get_resumable (self->transfer);
+  stopped = state == FERRY_TRANSFER_FAILED || state == FERRY_TRANSFER_CANCELLED;
   name = ferry_transfer_row_dup_name (self);
   status = ferry_transfer_row_dup_status (self);
 
-  gtk_image_set_from_icon_name (self->icon,
-                                upload ? "document-send-symbolic" : "folder-download-symbolic");
+  if (folder)
+    gtk_image_set_from_icon_name (self->icon, "folder-symbolic");
+  else
+    gtk_image_set_from_icon_name (self->icon,
+                                  upload ? "document-send-symbolic" : "folder-download-symbolic");
   gtk_label_set_label (self->name_label, name);
   gtk_label_set_label (self->status_label, status);
   gtk_progress_bar_set_fraction (self->progress_bar,
@@ -146,13 +206,29 @@ ferry_transfer_row_update (FerryTransferRow *self)
 
   /* A finished transfer keeps its full bar: the bar visibly reaches the end, and the row keeps
    * its height. Failed and cancelled ones say so in words instead. */
-  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar),
-                          state != FERRY_TRANSFER_FAILED && state != FERRY_TRANSFER_CANCELLED);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), !stopped);
   gtk_widget_set_visible (GTK_WIDGET (self->cancel_button),
                           !ferry_transfer_is_finished (self->transfer));
   gtk_widget_set_visible (GTK_WIDGET (self->open_button),
                           !upload && state == FERRY_TRANSFER_DONE
                           && ferry_transfer_get_file (self->transfer));
+
+  /* A stopped transfer goes on from where it stopped when the engine kept what it had
+   * (Resume), or starts over (Retry). */
+  gtk_widget_set_visible (GTK_WIDGET (self->resume_button), stopped);
+  gtk_button_set_icon_name (self->resume_button,
+                            resumable ? "media-playback-start-symbolic" : "view-refresh-symbolic");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->resume_button),
+                               resumable ? _("Resume") : _("Retry"));
+  if (resumable)
+    /* Translators: the accessible name of a transfer's button; %s is a file name */
+    resume_label = g_strdup_printf (_("Resume %s"), name);
+  else
+    /* Translators: the accessible name of a transfer's button; %s is a file name */
+    resume_label = g_strdup_printf (_("Retry %s"), name);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->resume_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, resume_label,
+                                  -1);
 
   if (state == FERRY_TRANSFER_FAILED)
     gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "error");
@@ -191,6 +267,17 @@ ferry_transfer_row_cancel_action (GtkWidget  *widget,
 
   if (self->transfer)
     ferry_transfer_cancel (self->transfer);
+}
+
+static void
+ferry_transfer_row_resume_action (GtkWidget  *widget,
+                                  const char *action_name,
+                                  GVariant   *param)
+{
+  FerryTransferRow *self = FERRY_TRANSFER_ROW (widget);
+
+  if (self->transfer && ferry_transfer_is_finished (self->transfer))
+    g_signal_emit (self, signals[RESUME], 0, self->transfer);
 }
 
 static void
@@ -271,6 +358,12 @@ ferry_transfer_row_class_init (FerryTransferRowClass *klass)
                          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* "resume" (FerryTransferRow *, FerryTransfer *): the person asked to resume or retry the
+   * row's stopped transfer (ferry_client_resume_transfer()). */
+  signals[RESUME] =
+    g_signal_new ("resume", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, FERRY_TYPE_TRANSFER);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/ferry/Ferry/ferry-transfer-row.ui");
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, icon);
@@ -279,11 +372,14 @@ ferry_transfer_row_class_init (FerryTransferRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, status_label);
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, open_button);
+  gtk_widget_class_bind_template_child (widget_class, FerryTransferRow, resume_button);
 
   gtk_widget_class_install_action (widget_class, "transfer.cancel", NULL,
                                    ferry_transfer_row_cancel_action);
   gtk_widget_class_install_action (widget_class, "transfer.open", NULL,
                                    ferry_transfer_row_open_action);
+  gtk_widget_class_install_action (widget_class, "transfer.resume", NULL,
+                                   ferry_transfer_row_resume_action);
 
   gtk_widget_class_set_css_name (widget_class, "ferrytransferrow");
 }

@@ -34,17 +34,36 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  RESUME,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (FerryTransfersPanel, ferry_transfers_panel, ADW_TYPE_BIN)
+
+static void
+row_resume_cb (FerryTransfersPanel *self,
+               FerryTransfer       *transfer,
+               FerryTransferRow    *row)
+{
+  g_signal_emit (self, signals[RESUME], 0, transfer);
+}
 
 static GtkWidget *
 create_row_cb (gpointer item,
                gpointer user_data)
 {
+  FerryTransfersPanel *self = FERRY_TRANSFERS_PANEL (user_data);
   GtkWidget *row = gtk_list_box_row_new ();
+  GtkWidget *child = ferry_transfer_row_new (item);
 
+  g_signal_connect_object (child, "resume", G_CALLBACK (row_resume_cb), self,
+                           G_CONNECT_SWAPPED);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_widget_set_focusable (row, FALSE);
-  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), ferry_transfer_row_new (item));
+  gtk_list_box_row_set_child (GTK_LIST_BOX_ROW (row), child);
   return row;
 }
 
@@ -184,6 +203,11 @@ ferry_transfers_panel_class_init (FerryTransfersPanelClass *klass)
                           G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  /* "resume" (FerryTransfersPanel *, FerryTransfer *): a row's Resume (or Retry) button. */
+  signals[RESUME] =
+    g_signal_new ("resume", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 1, FERRY_TYPE_TRANSFER);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/ferry/Ferry/ferry-transfers-panel.ui");
   gtk_widget_class_bind_template_child (widget_class, FerryTransfersPanel, list_box);
@@ -234,7 +258,7 @@ ferry_transfers_panel_set_transfers (FerryTransfersPanel *self,
       ferry_transfers_panel_watch (self, 0, g_list_model_get_n_items (transfers));
     }
 
-  gtk_list_box_bind_model (self->list_box, transfers, create_row_cb, NULL, NULL);
+  gtk_list_box_bind_model (self->list_box, transfers, create_row_cb, self, NULL);
   ferry_transfers_panel_update_has_finished (self);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TRANSFERS]);
 }

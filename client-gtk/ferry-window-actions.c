@@ -30,17 +30,25 @@ upload_chooser_response_cb (FerryWindow          *self,
   g_object_unref (chooser);
 }
 
+/* GTK 4.8's chooser picks files or folders, never both: Upload and Upload Folder are two
+ * actions, and a drop takes either (ferry-window-dnd.c). A folder is shared as one offer. */
 static void
 ferry_window_upload_action (GtkWidget  *widget,
                             const char *action_name,
                             GVariant   *param)
 {
   FerryWindow *self = FERRY_WINDOW (widget);
+  gboolean folders = g_strcmp0 (action_name, "win.upload-folder") == 0;
   GtkFileChooserNative *chooser;
 
-  chooser = gtk_file_chooser_native_new (_("Upload Files"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Upload"), _("_Cancel"));
+  if (folders)
+    chooser = gtk_file_chooser_native_new (_("Upload Folders"), GTK_WINDOW (self),
+                                           GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                           _("_Upload"), _("_Cancel"));
+  else
+    chooser = gtk_file_chooser_native_new (_("Upload Files"), GTK_WINDOW (self),
+                                           GTK_FILE_CHOOSER_ACTION_OPEN,
+                                           _("_Upload"), _("_Cancel"));
   gtk_file_chooser_set_select_multiple (GTK_FILE_CHOOSER (chooser), TRUE);
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   g_signal_connect_object (chooser, "response",
@@ -72,10 +80,15 @@ download_chooser_response_cb (GtkFileChooserNative *chooser,
   if (response == GTK_RESPONSE_ACCEPT && self)
     {
       g_autoptr(GFile) file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser));
+      gboolean into = gtk_file_chooser_get_action (GTK_FILE_CHOOSER (chooser))
+                      == GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER;
 
-      /* The save dialog confirmed replacing an existing file. */
+      /* The save dialog confirmed replacing an existing file; a folder goes into the one
+       * picked. */
       if (file)
-        ferry_window_start_download (self, offer_id, file, FERRY_DOWNLOAD_OVERWRITE);
+        ferry_window_start_download (self, offer_id, file,
+                                     into ? FERRY_DOWNLOAD_INTO_DIRECTORY
+                                          : FERRY_DOWNLOAD_OVERWRITE);
     }
 
   gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (chooser));
@@ -107,14 +120,25 @@ download_folder_info_cb (GObject      *object,
       return;
     }
 
-  safe_name = ferry_filename_make_safe (ferry_offer_get_name (offer));
-  chooser = gtk_file_chooser_native_new (_("Save File"), GTK_WINDOW (self),
-                                         GTK_FILE_CHOOSER_ACTION_SAVE,
-                                         _("_Save"), _("_Cancel"));
+  /* A folder is saved into a folder the person picks, under its own name (or a free
+   * “NAME (N)”: a folder never replaces anything). */
+  if (ferry_offer_is_folder (offer))
+    {
+      chooser = gtk_file_chooser_native_new (_("Save Folder Into"), GTK_WINDOW (self),
+                                             GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER,
+                                             _("_Save Here"), _("_Cancel"));
+    }
+  else
+    {
+      safe_name = ferry_filename_make_safe (ferry_offer_get_name (offer));
+      chooser = gtk_file_chooser_native_new (_("Save File"), GTK_WINDOW (self),
+                                             GTK_FILE_CHOOSER_ACTION_SAVE,
+                                             _("_Save"), _("_Cancel"));
+      gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), safe_name);
+    }
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
   if (info && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
     gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), G_FILE (object), NULL);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), safe_name);
   g_object_set_data_full (G_OBJECT (chooser), "ferry-offer-id", g_strdup (offer_id), g_free);
   g_signal_connect (chooser, "response", G_CALLBACK (download_chooser_response_cb), NULL);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
@@ -314,6 +338,8 @@ ferry_window_class_actions_init (FerryWindowClass *klass)
 
   gtk_widget_class_install_action (widget_class, "win.upload", NULL,
                                    ferry_window_upload_action);
+  gtk_widget_class_install_action (widget_class, "win.upload-folder", NULL,
+                                   ferry_window_upload_action);
   gtk_widget_class_install_action (widget_class, "win.search", NULL,
                                    ferry_window_search_action);
   gtk_widget_class_install_action (widget_class, "win.download", "s",
@@ -330,6 +356,9 @@ ferry_window_class_actions_init (FerryWindowClass *klass)
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_u, GDK_CONTROL_MASK,
                                        "win.upload", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_U,
+                                       GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "win.upload-folder", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_f, GDK_CONTROL_MASK,
                                        "win.search", NULL);
 }

@@ -1,4 +1,5 @@
-/* ferry-window-dnd.c: files dropped on the files panel are uploaded
+/* ferry-window-dnd.c: files and folders dropped on the files panel are uploaded (a folder as
+ * one offer)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */

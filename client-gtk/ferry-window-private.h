@@ -40,9 +40,11 @@ struct _FerryWindow
   FerryClient          *client;
   GCancellable         *cancellable;   /* the window's lifetime: cancelled in dispose */
   GPtrArray            *deletes;       /* one GCancellable per delete under way */
+  GPtrArray            *interrupted;   /* FerryTransfer cut by a lost connection, to resume */
   char                 *sort_by;
 
   guint                 name_toasts_id;
+  guint                 resume_id;
   gboolean              show_transfers;
   gboolean              was_connected;
   gboolean              lost_connection;
@@ -62,10 +64,16 @@ void ferry_window_actions_dispose    (FerryWindow        *self);
 /* ferry-window-dnd.c: files dropped on the files panel */
 void ferry_window_dnd_init           (FerryWindow        *self);
 
-/* ferry-window-transfers.c: starting uploads and downloads, and telling how they ended */
+/* ferry-window-transfers.c: starting uploads and downloads, telling how they ended, and
+ * resuming them */
 void ferry_window_start_download     (FerryWindow        *self,
                                      const char         *offer_id,
                                      GFile              *destination,
                                      FerryDownloadFlags  flags);
+void ferry_window_transfers_init     (FerryWindow        *self);
+void ferry_window_transfers_dispose  (FerryWindow        *self);
+/* After self->client changed: forgets the transfers waiting to resume, and watches the new
+ * client's state to resume them once connected again. */
+void ferry_window_transfers_set_client (FerryWindow      *self);
 
 G_END_DECLS

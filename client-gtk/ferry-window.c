@@ -299,6 +299,8 @@ ferry_window_update_state (FerryWindow *self)
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.upload",
                                  state == FERRY_CLIENT_CONNECTED);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.upload-folder",
+                                 state == FERRY_CLIENT_CONNECTED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.download",
                                  state == FERRY_CLIENT_CONNECTED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete",
@@ -399,6 +401,7 @@ ferry_window_set_client (FerryWindow *self,
     }
 
   ferry_transfers_panel_set_transfers (self->transfers_panel, transfers);
+  ferry_window_transfers_set_client (self);
   gtk_widget_set_visible (GTK_WIDGET (self->transfers_button),
                           transfers && g_list_model_get_n_items (transfers) > 0);
   ferry_window_update_state (self);
@@ -455,6 +458,7 @@ ferry_window_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   ferry_window_actions_dispose (self);
+  ferry_window_transfers_dispose (self);
   g_clear_handle_id (&self->name_toasts_id, g_source_remove);
   ferry_window_forget_dialog (&self->trust_dialog);
   ferry_window_forget_dialog (&self->password_dialog);
@@ -595,6 +599,7 @@ ferry_window_init (FerryWindow *self)
                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY);
 
   ferry_window_actions_init (self);
+  ferry_window_transfers_init (self);
   ferry_window_dnd_init (self);
 }
 

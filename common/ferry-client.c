@@ -679,3 +679,22 @@ ferry_client_download (FerryClient        *self,
                                       ferry_subscription_lookup_offer (self->subscription, offer_id),
                                       destination, flags);
 }
+
+FerryTransfer *
+ferry_client_resume_transfer (FerryClient   *self,
+                              FerryTransfer *transfer)
+{
+  FerryTransfer *again;
+
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (FERRY_IS_TRANSFER (transfer), NULL);
+  g_return_val_if_fail (ferry_transfer_is_finished (transfer), NULL);
+
+  if (transfer->direction == FERRY_TRANSFER_UPLOAD)
+    again = ferry_transfer_new_upload (self->queue, transfer->file, transfer->name);
+  else
+    again = ferry_client_download (self, transfer->offer_id, transfer->destination,
+                                   transfer->flags & ~FERRY_DOWNLOAD_NO_RESUME);
+  ferry_transfer_queue_replace_on_run (self->queue, again, transfer);
+  return again;
+}

@@ -201,5 +201,13 @@ FerryTransfer    *ferry_client_download                (FerryClient          *se
                                                         const char           *offer_id,
                                                         GFile                *destination,
                                                         FerryDownloadFlags    flags);
+/* Resume or retry: a new transfer, not started, that makes the same request as @transfer
+ * (finished: failed or cancelled), an upload of the same file or folder, or a download of
+ * the same offer into the same place. It goes on from what the earlier run left where the
+ * engine can (ferry_transfer_get_resumable(): a download's NAME.part and sidecar), and starts
+ * over otherwise. When it runs, it takes @transfer's place in the transfers model, so that a
+ * list shows one row for the two. */
+FerryTransfer    *ferry_client_resume_transfer         (FerryClient          *self,
+                                                        FerryTransfer        *transfer);
 
 G_END_DECLS

@@ -6,9 +6,11 @@
 
 #include "config.h"
 
+#include "ferry-error.h"
+
 #include <string.h>
 
-#include "ferry-error.h"
+#include <gio/gio.h>
 
 G_DEFINE_QUARK (ferry-error-quark, ferry_error)
 
@@ -41,4 +43,36 @@ ferry_error_reason (const char *message)
   if (len > 0 && reason[len - 1] == '.')
     reason[len - 1] = '\0';
   return reason;
+}
+
+gboolean
+ferry_error_is_connection_lost (const GError *error)
+{
+  if (!error)
+    return FALSE;
+
+  if (error->domain == FERRY_ERROR)
+    return error->code == FERRY_ERROR_CLOSED || error->code == FERRY_ERROR_CONNECT ||
+           error->code == FERRY_ERROR_TIMEOUT || error->code == FERRY_ERROR_BUSY;
+  if (error->domain == G_RESOLVER_ERROR)
+    return TRUE;
+  if (error->domain == G_TLS_ERROR)
+    return error->code == G_TLS_ERROR_EOF;
+  if (error->domain != G_IO_ERROR)
+    return FALSE;
+
+  switch (error->code)
+    {
+    case G_IO_ERROR_CONNECTION_CLOSED:
+    case G_IO_ERROR_CONNECTION_REFUSED:
+    case G_IO_ERROR_HOST_NOT_FOUND:
+    case G_IO_ERROR_HOST_UNREACHABLE:
+    case G_IO_ERROR_NETWORK_UNREACHABLE:
+    case G_IO_ERROR_NOT_CONNECTED:
+    case G_IO_ERROR_TIMED_OUT:
+    case G_IO_ERROR_PROXY_FAILED:
+      return TRUE;
+    default:
+      return FALSE;
+    }
 }

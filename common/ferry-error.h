@@ -41,5 +41,9 @@ FerryError  ferry_error_from_wire      (guint32 code);
 guint32     ferry_error_to_wire        (const GError *error);
 /* @message without a final full stop, for quoting inside a sentence of our own. */
 char       *ferry_error_reason         (const char   *message);
+/* TRUE when @error says that the connection to the server was lost or could not be made
+ * (closed, reset, refused, unreachable, timed out, busy): a failure that trying again once
+ * the server is back can fix, unlike a refusal, a checksum mismatch or a local disk error. */
+gboolean    ferry_error_is_connection_lost (const GError *error);
 
 G_END_DECLS

@@ -260,24 +260,63 @@ download_checkpoint (FerryTransfer *self)
   ferry_transfer_checkpoint_async (self, download_checkpointed_cb, NULL);
 }
 
+/* A chunk is written, then hashed, in a worker thread: the main loop goes on reading and
+ * decrypting the next frame meanwhile. One chunk at a time, so the checksum sees the bytes
+ * in order, and it counts exactly the bytes that reached NAME.part, even when a write fails
+ * half-way (the sidecar left behind then still matches the file). */
+typedef struct
+{
+  GOutputStream *output;
+  FerryChecksum *checksum;   /* the transfer's, untouched by the main loop while writing */
+  const guint8  *data;       /* in the transfer's buffer, kept until the write is back */
+  gsize          len;
+  gsize          written;
+} WriteChunk;
+
+static void
+write_chunk_free (WriteChunk *chunk)
+{
+  g_object_unref (chunk->output);
+  g_free (chunk);
+}
+
+static void
+write_chunk_thread (GTask        *task,
+                    gpointer      source_object,
+                    gpointer      task_data,
+                    GCancellable *cancellable)
+{
+  WriteChunk *chunk = task_data;
+  GError *error = NULL;
+  gboolean ok;
+
+  ok = g_output_stream_write_all (chunk->output, chunk->data, chunk->len, &chunk->written,
+                                  cancellable, &error);
+  ferry_checksum_update (chunk->checksum, chunk->data, chunk->written);
+  if (ok)
+    g_task_return_boolean (task, TRUE);
+  else
+    g_task_return_error (task, error);
+}
+
 static void
 download_written_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
 {
-  g_autoptr(FerryTransfer) self = user_data;
+  g_autoptr(FerryTransfer) self = FERRY_TRANSFER (g_object_ref (object));
+  WriteChunk *chunk = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
-  gsize written = 0;
 
   self->n_running--;
   self->writing = FALSE;
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (object), result, &written, &error))
+  /* Counted even when the transfer is stopping: the sidecar it leaves covers these bytes. */
+  ferry_transfer_add_progress (self, chunk->written);
+  if (!g_task_propagate_boolean (G_TASK (result), &error))
     {
       download_fail (self, error);
       return;
     }
-  /* Counted even when the transfer is stopping: the sidecar it leaves covers these bytes. */
-  ferry_transfer_add_progress (self, written);
   if (self->bulk_error)
     {
       download_finish_if_idle (self);
@@ -289,6 +328,28 @@ download_written_cb (GObject      *object,
       return;
     }
   download_take_waiting (self);
+}
+
+static void
+download_write_chunk (FerryTransfer *self,
+                      const guint8  *data,
+                      gsize          len)
+{
+  g_autoptr(GTask) task = NULL;
+  WriteChunk *chunk = g_new0 (WriteChunk, 1);
+
+  chunk->output = g_object_ref (self->output);
+  chunk->checksum = self->checksum;
+  chunk->data = data;
+  chunk->len = len;
+  self->writing = TRUE;
+  self->n_running++;
+  task = g_task_new (self, self->cancellable, download_written_cb, NULL);
+  g_task_set_source_tag (task, download_write_chunk);
+  g_task_set_task_data (task, chunk, (GDestroyNotify) write_chunk_free);
+  /* The bytes written count even if a cancel came meanwhile. */
+  g_task_set_check_cancellable (task, FALSE);
+  g_task_run_in_thread (task, write_chunk_thread);
 }
 
 /* Called with no write in flight and no read in flight. */
@@ -332,17 +393,13 @@ download_handle_frame (FerryTransfer *self,
       return;
     }
 
-  ferry_checksum_update (self->checksum, data, len);
   self->next_offset += len;
   /* The frame's payload stays alive in the buffer we hand to the write; the previous write
    * is back, so its buffer can go. */
   g_clear_pointer (&self->buffer, g_free);
   self->buffer = g_bytes_unref_to_data (g_steal_pointer (&frame->payload), &len);
-  self->writing = TRUE;
-  self->n_running++;
-  g_output_stream_write_all_async (self->output, self->buffer + FERRY_DATA_HEADER_SIZE,
-                                   len - FERRY_DATA_HEADER_SIZE, G_PRIORITY_DEFAULT,
-                                   self->cancellable, download_written_cb, g_object_ref (self));
+  download_write_chunk (self, self->buffer + FERRY_DATA_HEADER_SIZE,
+                        len - FERRY_DATA_HEADER_SIZE);
   download_read_next (self);
 }
 

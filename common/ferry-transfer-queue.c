@@ -23,6 +23,7 @@ struct _FerryTransferQueue
   GListStore   *transfers;
   GQueue        queued;     /* FerryTransfer, owned, waiting for a slot */
   GHashTable   *active;     /* FerryTransfer, borrowed, running */
+  GHashTable   *replacing;  /* FerryTransfer (not run yet) -> the one it takes the place of */
 };
 
 enum {
@@ -52,6 +53,7 @@ ferry_transfer_queue_finalize (GObject *object)
   FerryTransferQueue *self = FERRY_TRANSFER_QUEUE (object);
 
   g_clear_pointer (&self->active, g_hash_table_unref);
+  g_clear_pointer (&self->replacing, g_hash_table_unref);
   g_queue_clear_full (&self->queued, g_object_unref);
   g_clear_object (&self->transfers);
   g_clear_object (&self->dialer);
@@ -116,6 +118,7 @@ ferry_transfer_queue_init (FerryTransferQueue *self)
 {
   self->transfers = g_list_store_new (FERRY_TYPE_TRANSFER);
   self->active = g_hash_table_new (NULL, NULL);
+  self->replacing = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
   g_queue_init (&self->queued);
 }
 
@@ -161,8 +164,34 @@ void
 ferry_transfer_queue_track (FerryTransferQueue *self,
                             FerryTransfer      *transfer)
 {
+  g_autoptr(FerryTransfer) old = NULL;
+  gpointer key = NULL;
+  gpointer value = NULL;
+  guint position;
+
   g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
-  g_list_store_append (self->transfers, transfer);
+
+  if (g_hash_table_steal_extended (self->replacing, transfer, &key, &value))
+    {
+      g_object_unref (key);
+      old = value;
+    }
+  if (old && g_list_store_find (self->transfers, old, &position))
+    g_list_store_splice (self->transfers, position, 1, (gpointer *) &transfer, 1);
+  else
+    g_list_store_append (self->transfers, transfer);
+}
+
+void
+ferry_transfer_queue_replace_on_run (FerryTransferQueue *self,
+                                     FerryTransfer      *transfer,
+                                     FerryTransfer      *old)
+{
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
+  g_return_if_fail (FERRY_IS_TRANSFER (transfer));
+  g_return_if_fail (FERRY_IS_TRANSFER (old));
+
+  g_hash_table_replace (self->replacing, g_object_ref (transfer), g_object_ref (old));
 }
 
 void

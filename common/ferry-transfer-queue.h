@@ -52,6 +52,10 @@ gboolean            ferry_transfer_queue_delete_finish     (FerryTransferQueue  
  * ferry_transfer_begin() is called when it has one; it gives the slot back when it ends. */
 void                ferry_transfer_queue_track             (FerryTransferQueue   *self,
                                                             FerryTransfer        *transfer);
+/* When @transfer is run, it takes @old's place in the model (if @old is still there). */
+void                ferry_transfer_queue_replace_on_run    (FerryTransferQueue   *self,
+                                                            FerryTransfer        *transfer,
+                                                            FerryTransfer        *old);
 void                ferry_transfer_queue_schedule          (FerryTransferQueue   *self,
                                                             FerryTransfer        *transfer);
 void                ferry_transfer_queue_done              (FerryTransferQueue   *self,

@@ -21,8 +21,11 @@ ferry_transfer_sidecar_now (FerryTransfer *self)
 {
   FerrySidecar *now = ferry_sidecar_copy (self->sidecar);
 
-  if (self->checksum && self->state == FERRY_TRANSFER_RUNNING &&
-      self->bytes_done == self->next_offset)
+  /* Only with no write in flight (every byte received is in NAME.part and hashed), and
+   * before END finished the checksum: otherwise the last checkpoint stands, which NAME.part
+   * covers too. The state may be FAILED already: a stop saves what was written. */
+  if (self->checksum && self->bytes_done == self->next_offset &&
+      self->bytes_done < self->total)
     {
       now->count = self->bytes_done;
       ferry_checksum_peek (self->checksum, now->count_sha256);

@@ -294,3 +294,13 @@ ferry_format_rate (double bytes_per_second)
   /* TRANSLATORS: a transfer rate; %s is a size such as "12.5 MB" */
   return g_strdup_printf (_("%s/s"), size);
 }
+
+char *
+ferry_format_folder (guint   files,
+                     guint64 bytes)
+{
+  g_autofree char *size = g_format_size (bytes);
+
+  /* Translators: a shared folder's contents, such as “12 files · 3.4 MB” */
+  return g_strdup_printf (ngettext ("%u file · %s", "%u files · %s", files), files, size);
+}

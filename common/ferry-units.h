@@ -29,5 +29,8 @@ char     *ferry_format_age        (gint64       unix_time,
                                    gint64       now);
 /* "123.4 MB/s" */
 char     *ferry_format_rate       (double       bytes_per_second);
+/* A folder's contents: "12 files · 3.4 MB" */
+char     *ferry_format_folder     (guint        files,
+                                   guint64      bytes);
 
 G_END_DECLS

@@ -227,6 +227,7 @@ ferry_session_download_start (FerrySessionHandler *handler,
 
   self->download_row = ferry_catalogue_row_ref (row);
   self->download_offset = offset;
+  g_debug ("%s: download of %s from byte %" G_GUINT64_FORMAT, session->peer, row->id, offset);
   session->answered = TRUE;
   ferry_session_set_timeout (session, FERRY_TRANSFER_TIMEOUT_S);
 

@@ -29,6 +29,7 @@ config.logDebugToFile = False
 config.logDebugToStdOut = False
 from dogtail import rawinput  # noqa: E402
 import pyatspi  # noqa: E402
+from gi.repository import GLib  # noqa: E402
 
 SERVER = os.environ['FERRY_SERVER']
 APP = os.environ['FERRY_APP']
@@ -37,6 +38,7 @@ SHOTS = os.path.join(BUILD_DIR, 'meson-logs', 'gui-screenshots')
 ONLY = sys.argv[1] if len(sys.argv) > 1 else None
 
 TIMEOUT = 20
+DRAG_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drag-source.py')
 
 tmp = tempfile.mkdtemp(prefix='ferry-e2e-')
 processes = []
@@ -87,7 +89,7 @@ def hex_only(text):
 
 
 class Server:
-    def __init__(self, data_dir, port=0, extra=()):
+    def __init__(self, data_dir, port=0, extra=(), env=None):
         self.data_dir = data_dir
         os.makedirs(data_dir, exist_ok=True)
         # Without TLS there is nothing to pin.
@@ -96,7 +98,7 @@ class Server:
             [SERVER, '--bind', '127.0.0.1', '--port', str(port), '--data-dir', data_dir]
             + list(extra),
             stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, 'server.log'), 'a'),
-            text=True)
+            text=True, env=dict(os.environ, **(env or {})))
         processes.append(self.proc)
         line = self.proc.stdout.readline()
         m = re.search(r'listening on .*:(\d+)', line)
@@ -107,6 +109,11 @@ class Server:
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=20)
+
+    def kill(self):
+        """kill -9: no goodbye to anyone, partial files left as they are."""
+        self.proc.kill()
         self.proc.wait(timeout=20)
 
 
@@ -466,6 +473,256 @@ def test_server_restart():
     wait_for(lambda: not bob.has_file('first.txt'), 'first.txt to leave Bob’s panel')
     assert bob.count('Download second.txt') == 1
     screenshot('after-restart')
+
+
+RESUME_DEBUG = {'G_MESSAGES_DEBUG': 'ferry-session'}
+
+
+def share_random(server, app, name, size):
+    """Alice shares @size random bytes (content that a resume at the wrong byte can't hide)
+    with the CLI; returns their SHA-256 and the offer's id once @app lists it."""
+    src = os.path.join(tmp, name)
+    digest = hashlib.sha256()
+    with open(src, 'wb') as f:
+        for _ in range(size // (4 * 1024 * 1024)):
+            block = os.urandom(4 * 1024 * 1024)
+            digest.update(block)
+            f.write(block)
+    cli(server, 'Alice', 'upload', src)
+    wait_for(lambda: app.has_file(name), name + ' in %s’s panel' % app.name)
+    offers = json.loads(cli(server, 'Alice', 'list', '--json'))
+    return digest.hexdigest(), next(o['id'] for o in offers if o['name'] == name)
+
+
+def file_size(path):
+    try:
+        return os.path.getsize(path)
+    except FileNotFoundError:
+        return 0
+
+
+def start_download_and_wait(app, name, dest, at_least):
+    """Downloads @name to @dest through the save dialog; returns once NAME.part holds
+    @at_least bytes, well before the end."""
+    app.click_button('Download ' + name)
+    type_path(app.dialog('Save File'), dest)
+    deadline = time.monotonic() + 60
+    while file_size(dest + '.part') < at_least:
+        assert time.monotonic() < deadline, 'the download did not start'
+        assert not os.path.exists(dest), 'the download ended before it could be cut'
+        time.sleep(0.002)
+
+
+def download_starts(offer_id):
+    """The bytes each DOWNLOAD of @offer_id started at, from the server's debug log."""
+    return [int(m.group(1)) for m in re.finditer(
+        r'download of %s from byte (\d+)' % re.escape(offer_id),
+        open(os.path.join(tmp, 'server.log'), errors='replace').read())]
+
+
+def test_resume_download():
+    """A big download from the app is cut by kill -9 of the server half-way; the server comes
+    back on the same data directory and port; the app reconnects by itself and the download
+    goes on from its NAME.part (the server's debug log shows where each DOWNLOAD started) to
+    the right bytes, with no error shown."""
+    data_dir = os.path.join(tmp, 'server-resume')
+    server = Server(data_dir, env=RESUME_DEBUG)
+    bob = App('Bob', server)
+    wait_for(bob.connected, 'Bob to connect')
+    name = 'random-256MiB.bin'
+    size = 256 * 1024 * 1024
+    digest, offer_id = share_random(server, bob, name, size)
+
+    dest_dir = os.path.join(tmp, 'bob-resume')
+    os.makedirs(dest_dir)
+    dest = os.path.join(dest_dir, name)
+    part = dest + '.part'
+    start_download_and_wait(bob, name, dest, 8 * 1024 * 1024)
+    server.kill()
+    wait_for(lambda: not bob.connected(), 'Bob to notice the server is gone')
+    wait_for(lambda: bob.find(name='Resume ' + name, role=pyatspi.ROLE_PUSH_BUTTON),
+             'the stopped download’s Resume button')
+    screenshot('resume-button')
+    # What the app wrote before it stopped: the resumed request starts at most there.
+    cut_at = file_size(part)
+    log('server killed; %d bytes in %s' % (cut_at, os.path.basename(part)))
+    assert 0 < cut_at < size, 'the download ended before it could be cut'
+    assert os.path.exists(part + '.ferry'), 'no sidecar kept beside the .part'
+
+    server = Server(data_dir, server.port, env=RESUME_DEBUG)
+    wait_for(bob.connected, 'Bob to reconnect', timeout=60)
+    wait_for(lambda: bob.find(name='“%s” downloaded' % name, role=pyatspi.ROLE_LABEL),
+             'Bob: the download toast', timeout=120)
+    screenshot('resumed-download')
+    assert sha256(dest) == digest, 'the resumed download’s bytes are wrong'
+    assert sorted(os.listdir(dest_dir)) == [name], os.listdir(dest_dir)
+    assert not any(w is not None and 'Was Not Downloaded' in walk_names(w)
+                   for w in bob.windows()), 'an error was shown for the cut download'
+
+    starts = download_starts(offer_id)
+    log('DOWNLOAD requests started at bytes %r' % starts)
+    assert starts[0] == 0, starts
+    assert len(starts) >= 2 and 0 < starts[-1] <= cut_at, \
+        'the download restarted instead of resuming: %r' % starts
+    # One row for the download, not one per attempt.
+    transfers = bob.find(name='Transfers', role=pyatspi.ROLE_LIST)
+    bars = [n for n in walk(transfers) if n.getRole() == pyatspi.ROLE_PROGRESS_BAR]
+    assert len(bars) == 1, 'the resumed download has %d rows' % len(bars)
+
+
+def test_resume_after_restart():
+    """A download cancelled half-way keeps its NAME.part; the app is killed and started again,
+    and downloading the same file to the same place goes on from there."""
+    server = Server(os.path.join(tmp, 'server-resume-restart'), env=RESUME_DEBUG)
+    bob = App('Bob', server)
+    wait_for(bob.connected, 'Bob to connect')
+    name = 'random-128MiB.bin'
+    digest, offer_id = share_random(server, bob, name, 128 * 1024 * 1024)
+    dest = os.path.join(tmp, 'bob-restart', name)
+    os.makedirs(os.path.dirname(dest))
+
+    start_download_and_wait(bob, name, dest, 4 * 1024 * 1024)
+    # Frozen, the server sends no more, so the Cancel button is there to press.
+    os.kill(server.proc.pid, signal.SIGSTOP)
+    try:
+        bob.click_button('Cancel ' + name)
+        bob.wait('the cancelled download', name='Cancelled', role=pyatspi.ROLE_LABEL)
+    finally:
+        os.kill(server.proc.pid, signal.SIGCONT)
+    # Cancelled with its bytes kept: the row offers Resume, not Retry.
+    bob.wait('the Resume button', name='Resume ' + name, role=pyatspi.ROLE_PUSH_BUTTON)
+    cut_at = file_size(dest + '.part')
+    assert cut_at > 0 and os.path.exists(dest + '.part.ferry'), 'nothing kept to resume'
+    bob.proc.kill()
+    bob.proc.wait(timeout=TIMEOUT)
+
+    bob = App('Bob', server)
+    wait_for(bob.connected, 'Bob to connect again')
+    wait_for(lambda: bob.has_file(name), name + ' in Bob’s panel again')
+    bob.click_button('Download ' + name)
+    type_path(bob.dialog('Save File'), dest)
+    wait_for(lambda: bob.find(name='“%s” downloaded' % name, role=pyatspi.ROLE_LABEL),
+             'Bob: the download toast', timeout=120)
+    assert sha256(dest) == digest, 'the resumed download’s bytes are wrong'
+    assert sorted(os.listdir(os.path.dirname(dest))) == [name]
+    starts = download_starts(offer_id)
+    log('DOWNLOAD requests started at bytes %r' % starts)
+    assert len(starts) == 2 and starts[0] == 0 and 0 < starts[1] <= cut_at, \
+        'the download after the restart did not go on from the .part: %r' % starts
+
+
+def walk_names(node):
+    return ' '.join(n.name or '' for n in walk(node))
+
+
+def make_tree(root):
+    """A folder with files in subfolders, an empty folder and a symbolic link (left out)."""
+    os.makedirs(os.path.join(root, 'sub', 'deeper'))
+    os.makedirs(os.path.join(root, 'empty'))
+    make_file(os.path.join(root, 'a.txt'), 1000, 'a')
+    make_file(os.path.join(root, 'sub', 'b.bin'), 300 * 1024 + 5, 'b')
+    make_file(os.path.join(root, 'sub', 'deeper', 'c d.txt'), 17, 'c')
+    os.symlink('a.txt', os.path.join(root, 'link'))
+
+
+def tree_of(root):
+    """{relative path: sha256 or 'dir' or 'link'} of everything under @root."""
+    found = {}
+    for top, dirs, files in os.walk(root):
+        for d in dirs:
+            path = os.path.join(top, d)
+            found[os.path.relpath(path, root)] = 'link' if os.path.islink(path) else 'dir'
+        for f in files:
+            path = os.path.join(top, f)
+            found[os.path.relpath(path, root)] = 'link' if os.path.islink(path) else sha256(path)
+    return found
+
+
+def test_folder_dnd():
+    """A folder dragged from another window and dropped on Alice's files panel is shared as
+    one offer; Bob sees one folder row (its file count and size) and saves the same tree. Then
+    a folder picked in the Upload Folder chooser is shared too."""
+    server = Server(os.path.join(tmp, 'server-folder'))
+    # No window manager: windows stack in the order they map, all at 0,0. Bob first, then
+    # Alice above him, then the drag source above her top-left corner.
+    bob = App('Bob', server)
+    alice = App('Alice', server)
+    wait_for(lambda: alice.connected() and bob.connected(), 'both apps to connect')
+    wait_for(lambda: alice.find(name='No Shared Files'), 'Alice’s empty state')
+
+    name = 'Holiday photos'
+    tree = os.path.join(tmp, 'dnd', name)
+    make_tree(tree)
+    source_proc = subprocess.Popen(['/usr/bin/python3', DRAG_SOURCE, tree],
+                                   stdout=open(os.path.join(tmp, 'drag-source.log'), 'a'),
+                                   stderr=subprocess.STDOUT)
+    processes.append(source_proc)
+
+    def source_label():
+        desktop = pyatspi.Registry.getDesktop(0)
+        for i in range(desktop.childCount):
+            a = desktop.getChildAtIndex(i)
+            if a is not None and a.get_process_id() == source_proc.pid:
+                for n in walk(a):
+                    if n.getRole() == pyatspi.ROLE_LABEL and n.name == 'Drag me' \
+                            and on_screen(n):
+                        return n
+        return None
+    label = wait_for(source_label, 'the drag source window')
+    screenshot('drag-source')
+
+    # A real drag with the X pointer: press on the source, move in steps onto the middle of
+    # Alice's window, release. X's drag and drop protocol carries the folder's URI to GTK,
+    # which hands the app's drop target a file list.
+    src = label.queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    win = alice.main_window().queryComponent().getExtents(pyatspi.DESKTOP_COORDS)
+    x0, y0 = src.x + src.width // 2, src.y + src.height // 2
+    x1, y1 = win.x + win.width // 2, win.y + win.height * 2 // 3
+    rawinput.absoluteMotion(x0, y0)
+    time.sleep(0.2)
+    rawinput.press(x0, y0)
+    steps = 20
+    for i in range(1, steps + 1):
+        rawinput.absoluteMotion(x0 + (x1 - x0) * i // steps, y0 + (y1 - y0) * i // steps)
+        time.sleep(0.05)
+    time.sleep(0.3)
+    rawinput.release(x1, y1)
+    log('dropped at %d,%d' % (x1, y1))
+
+    wait_for(lambda: alice.has_file(name), 'the dropped folder in Alice’s panel', timeout=60)
+    wait_for(lambda: bob.has_file(name), 'the folder in Bob’s panel')
+    assert alice.listed_files() == [name], 'not one offer: %r' % alice.listed_files()
+    content = 1000 + 300 * 1024 + 5 + 17
+    detail = '3 files · %s' % GLib.format_size(content)
+    wait_for(lambda: bob.find(name=detail, role=pyatspi.ROLE_LABEL),
+             'the folder row’s “%s”' % detail)
+    # Alice's transfer row says what was left out.
+    alice.wait('the left-out link', prefix='Shared · ', role=pyatspi.ROLE_LABEL)
+    assert alice.find(role=pyatspi.ROLE_LABEL, prefix='Shared · ').name.endswith(
+        '“link” left out'), alice.find(role=pyatspi.ROLE_LABEL, prefix='Shared · ').name
+    screenshot('folder-row-alice')
+    source_proc.terminate()
+
+    dest_dir = os.path.join(tmp, 'bob-folders')
+    os.makedirs(dest_dir)
+    bob.click_button('Download ' + name)
+    type_path(bob.dialog('Save Folder Into'), dest_dir)
+    bob.wait('the download toast', name='“%s” downloaded' % name, role=pyatspi.ROLE_LABEL)
+    screenshot('folder-row-bob')
+    expected = tree_of(tree)
+    del expected['link']
+    assert tree_of(os.path.join(dest_dir, name)) == expected, \
+        'the saved tree differs: %r' % tree_of(os.path.join(dest_dir, name))
+    assert os.listdir(dest_dir) == [name], os.listdir(dest_dir)
+
+    # The folder chooser (Upload Folder…, Ctrl+Shift+U) shares a folder the same way.
+    second = os.path.join(tmp, 'chosen', 'Chosen folder')
+    make_tree(second)
+    focus(alice.main_window())
+    rawinput.keyCombo('<Control><Shift>u')
+    type_path(alice.dialog('Upload Folders'), second)
+    wait_for(lambda: bob.has_file('Chosen folder'), 'the chosen folder in Bob’s panel')
+    assert alice.listed_files() == sorted([name, 'Chosen folder']), alice.listed_files()
 
 
 def read_keyfile_settings(path):
@@ -1076,6 +1333,11 @@ TESTS = [
     ('a 1 GiB upload: the window answers and the bar moves to 100%', test_big_upload),
     ('a password server: asked, asked again when wrong, connected when right', test_password),
     ('a --no-tls server: the reason is shown, and ferry --no-tls connects', test_no_tls),
+    ('a download cut by kill -9 of the server resumes once it is back', test_resume_download),
+    ('after an app restart a download to the same place goes on from its .part',
+     test_resume_after_restart),
+    ('a folder dropped on the files panel is one offer, saved as the same tree',
+     test_folder_dnd),
 ]
 
 

@@ -388,6 +388,14 @@ test_transfer_row_progress (void)
 }
 
 static void
+resume_cb (FerryTransferRow  *row,
+           FerryTransfer     *transfer,
+           FerryTransfer    **resumed)
+{
+  *resumed = transfer;
+}
+
+static void
 test_transfer_row_failure (void)
 {
   FerryTestServer *server;
@@ -396,6 +404,8 @@ test_transfer_row_failure (void)
   g_autoptr(FerryTransfer) transfer = NULL;
   g_autoptr(GFile) dest = NULL;
   ProgressWatch watch = { 0 };
+  FerryTransfer *resumed = NULL;
+  GtkWidget *resume;
   GtkWidget *row;
   const GError *error;
 
@@ -424,6 +434,16 @@ test_transfer_row_failure (void)
   g_assert_cmpstr (ferry_transfer_row_get_shown_status (watch.row), ==, error->message);
   g_assert_false (gtk_widget_get_visible (find_button (row, "transfer.cancel")));
   g_assert_false (gtk_widget_get_visible (find_button (row, "transfer.open")));
+
+  /* Nothing was kept, so the row offers to try again from the start; the button asks the
+   * window (through the "resume" signal) to run the same request again. */
+  g_assert_false (ferry_transfer_get_resumable (transfer));
+  resume = find_button (row, "transfer.resume");
+  g_assert_true (gtk_widget_get_visible (resume));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (resume), ==, "Retry");
+  g_signal_connect (row, "resume", G_CALLBACK (resume_cb), &resumed);
+  gtk_widget_activate_action (row, "transfer.resume", NULL);
+  g_assert_true (resumed == transfer);
 
   g_object_unref (row);
   g_clear_object (&transfer);
@@ -717,9 +737,11 @@ test_window_drop (void)
   AppFixture fixture = { 0 };
   g_autofree char *path = NULL;
   g_autofree char *folder = NULL;
+  g_autofree char *empty = NULL;
   g_autofree char *cli_dir = NULL;
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFile) folder_file = NULL;
+  g_autoptr(GFile) empty_file = NULL;
   g_autoptr(GSList) files = NULL;
   OfferWait wait;
   FerryOffer *offer;
@@ -758,16 +780,30 @@ test_window_drop (void)
       g_object_unref (offer);
     }
 
-  /* A dropped folder is refused with a dialog, and nothing is sent. */
+  /* A dropped folder is shared as one offer. */
   folder = g_build_filename (fixture.dir, "a folder", NULL);
   g_assert_cmpint (g_mkdir (folder, 0700), ==, 0);
+  g_free (ferry_test_make_file (folder, "inside.txt", 1000));
   folder_file = g_file_new_for_path (folder);
   g_clear_pointer (&files, g_slist_free);
   files = g_slist_append (files, folder_file);
   g_assert_true (drop_files (fixture.window, files));
-  ferry_test_wait_for (message_dialog_shown, (gpointer) "a folder", 30);
-  dialog = find_message_dialog ("a folder");
-  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 1);
+  wait.name = "a folder";
+  ferry_test_wait_for (has_offer, &wait, 30);
+  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, 2);
+  g_assert_true (offer_listed_by_cli (fixture.server, cli_dir, "a folder"));
+
+  /* An empty folder holds nothing to share: a dialog says so, naming it. */
+  empty = g_build_filename (fixture.dir, "empty folder", NULL);
+  g_assert_cmpint (g_mkdir (empty, 0700), ==, 0);
+  empty_file = g_file_new_for_path (empty);
+  g_clear_pointer (&files, g_slist_free);
+  files = g_slist_append (files, empty_file);
+  g_assert_true (drop_files (fixture.window, files));
+  ferry_test_wait_for (message_dialog_shown, (gpointer) "empty folder", 30);
+  dialog = find_message_dialog ("empty folder");
+  g_test_message ("an empty folder: %s",
+                  adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)));
   gtk_window_destroy (dialog);
 
   app_fixture_tear_down (&fixture);

@@ -383,6 +383,8 @@ test_download_server_killed (Fixture       *f,
   g_test_message ("the download ended with: %s", error ? error->message : "success");
   g_assert_true (k.killed);
   g_assert_nonnull (error);
+  /* What the app resumes by itself once connected again. */
+  g_assert_true (ferry_error_is_connection_lost (error));
   g_assert_true (ferry_transfer_get_resumable (down));
   g_assert_cmpuint (ferry_test_count_dir (f->out), ==, 2);
 
@@ -398,6 +400,87 @@ test_download_server_killed (Fixture       *f,
   g_assert_no_error (error);
   g_assert_cmpint (started, >=, 2 * FERRY_CHUNK_SIZE);
   assert_saved_whole (f);
+}
+
+typedef struct
+{
+  Fixture       *f;
+  FerryTransfer *down;
+  gboolean       frozen;
+} Canceller;
+
+/* Once NAME.part holds two chunks, with more to come, freezes the server (SIGSTOP), so that
+ * nothing more arrives; once the bytes received are all written, cancels the download, and
+ * lets the server go on. (A cancel while a write is in flight keeps only the last checkpoint.) */
+static gboolean
+cancel_download_cb (gpointer user_data)
+{
+  Canceller *c = user_data;
+  g_autofree char *part = g_build_filename (c->f->out, "report.bin.part", NULL);
+  int pid = atoi (g_subprocess_get_identifier (c->f->server->process));
+  GStatBuf st;
+
+  if (g_stat (part, &st) != 0 || st.st_size < 2 * FERRY_CHUNK_SIZE)
+    return G_SOURCE_CONTINUE;
+  if (!c->frozen)
+    {
+      g_assert_no_errno (kill (pid, SIGSTOP));
+      c->frozen = TRUE;
+      return G_SOURCE_CONTINUE;
+    }
+  if (ferry_transfer_get_bytes_done (c->down) != (guint64) st.st_size)
+    return G_SOURCE_CONTINUE;
+  ferry_transfer_cancel (c->down);
+  g_assert_no_errno (kill (pid, SIGCONT));
+  return G_SOURCE_REMOVE;
+}
+
+/* ferry_client_resume_transfer(): the app's Resume button. The new transfer makes the same
+ * request, goes on from the kept NAME.part, and takes the stopped one's place in the
+ * transfers model. */
+static void
+test_download_resume_transfer (Fixture       *f,
+                               gconstpointer  data)
+{
+  g_autoptr(GFile) dest = g_file_new_for_path (f->out);
+  g_autoptr(FerryTransfer) down = NULL;
+  g_autoptr(FerryTransfer) again = NULL;
+  g_autoptr(FerryTransfer) item = NULL;
+  g_autoptr(GError) error = NULL;
+  GListModel *transfers = ferry_client_get_transfers (f->client);
+  Canceller canceller = { f, NULL, FALSE };
+  gint64 started = -1;
+  guint position;
+  guint n;
+
+  share_big (f, BIG);
+  down = ferry_client_download (f->client, f->id, dest, FERRY_DOWNLOAD_INTO_DIRECTORY);
+  canceller.down = down;
+  g_timeout_add (1, cancel_download_cb, &canceller);
+  error = ferry_test_run_transfer (down);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (ferry_error_is_connection_lost (error));
+  g_assert_true (ferry_transfer_get_resumable (down));
+  n = g_list_model_get_n_items (transfers);
+  position = n - 1;
+  item = g_list_model_get_item (transfers, position);
+  g_assert_true (item == down);
+  g_clear_object (&item);
+
+  again = ferry_client_resume_transfer (f->client, down);
+  g_assert_true (again != down);
+  g_assert_cmpint (ferry_transfer_get_state (again), ==, FERRY_TRANSFER_PENDING);
+  g_signal_connect (again, "notify::state", G_CALLBACK (running_cb), &started);
+  g_clear_error (&error);
+  error = ferry_test_run_transfer (again);
+  g_assert_no_error (error);
+  g_assert_cmpint (started, >=, 2 * FERRY_CHUNK_SIZE);
+  assert_saved_whole (f);
+
+  /* One entry for the two runs, where the first one was. */
+  g_assert_cmpuint (g_list_model_get_n_items (transfers), ==, n);
+  item = g_list_model_get_item (transfers, position);
+  g_assert_true (item == again);
 }
 
 static GSubprocess *
@@ -513,6 +596,7 @@ main (int    argc,
   ADD ("/resume/download/foreign-part", test_download_foreign_part);
   ADD ("/resume/download/twice-at-once", test_download_twice_at_once);
   ADD ("/resume/download/server-killed", test_download_server_killed);
+  ADD ("/resume/download/resume-transfer", test_download_resume_transfer);
   ADD ("/resume/download/cli-interrupted", test_cli_interrupted);
   ADD ("/resume/download/cli-killed", test_cli_killed);
 

@@ -1,4 +1,4 @@
-/* test-units.c: sizes and durations as people write them
+/* test-units.c: sizes and durations as people write them; which errors a lost connection explains
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -10,7 +10,10 @@
 #include <math.h>
 #include <string.h>
 
+#include "ferry-error.h"
 #include "ferry-units.h"
+
+#include <gio/gio.h>
 
 #define KiB (G_GUINT64_CONSTANT (1) << 10)
 #define MiB (G_GUINT64_CONSTANT (1) << 20)
@@ -241,6 +244,48 @@ test_format_rate (void)
   assert_string_free (ferry_format_rate (1e30), "18.4" NBSP "EB/s");
 }
 
+static void
+test_format_folder (void)
+{
+  assert_string_free (ferry_format_folder (1, 17), "1 file · 17 bytes");
+  assert_string_free (ferry_format_folder (3, 308241), "3 files · 308.2" NBSP "kB");
+  assert_string_free (ferry_format_folder (0, 0), "0 files · 0 bytes");
+}
+
+/* Which failures a lost connection explains, so that trying again once connected helps. */
+static void
+test_error_connection_lost (void)
+{
+  struct { GQuark domain; int code; gboolean lost; } cases[] = {
+    { FERRY_ERROR, FERRY_ERROR_CLOSED, TRUE },
+    { FERRY_ERROR, FERRY_ERROR_CONNECT, TRUE },
+    { FERRY_ERROR, FERRY_ERROR_TIMEOUT, TRUE },
+    { FERRY_ERROR, FERRY_ERROR_BUSY, TRUE },
+    { G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED, TRUE },
+    { G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED, TRUE },
+    { G_IO_ERROR, G_IO_ERROR_TIMED_OUT, TRUE },
+    { G_TLS_ERROR, G_TLS_ERROR_EOF, TRUE },
+    { G_RESOLVER_ERROR, G_RESOLVER_ERROR_TEMPORARY_FAILURE, TRUE },
+    { FERRY_ERROR, FERRY_ERROR_CHECKSUM, FALSE },
+    { FERRY_ERROR, FERRY_ERROR_NOT_FOUND, FALSE },
+    { FERRY_ERROR, FERRY_ERROR_TOO_LARGE, FALSE },
+    { FERRY_ERROR, FERRY_ERROR_UNTRUSTED, FALSE },
+    { FERRY_ERROR, FERRY_ERROR_AUTH, FALSE },
+    { G_IO_ERROR, G_IO_ERROR_NO_SPACE, FALSE },
+    { G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, FALSE },
+    { G_IO_ERROR, G_IO_ERROR_CANCELLED, FALSE },
+    { G_TLS_ERROR, G_TLS_ERROR_BAD_CERTIFICATE, FALSE },
+  };
+
+  g_assert_false (ferry_error_is_connection_lost (NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = g_error_new_literal (cases[i].domain, cases[i].code, "x");
+
+      g_assert_cmpint (ferry_error_is_connection_lost (error), ==, cases[i].lost);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -259,6 +304,8 @@ main (int   argc,
   g_test_add_func ("/units/format/duration", test_format_duration);
   g_test_add_func ("/units/format/age", test_format_age);
   g_test_add_func ("/units/format/rate", test_format_rate);
+  g_test_add_func ("/units/format/folder", test_format_folder);
+  g_test_add_func ("/error/connection-lost", test_error_connection_lost);
 
   return g_test_run ();
 }
