@@ -167,8 +167,12 @@ batch_run (FerryClient *client,
       ref->batch = batch;
       ref->index = i;
       if (item->attempt.file)
-        item->attempt.transfer = ferry_client_upload (client, item->attempt.file,
-                                                      item->attempt.name);
+        {
+          item->attempt.transfer = ferry_client_upload (client, item->attempt.file,
+                                                        item->attempt.name);
+          ferry_transfer_set_resume (item->attempt.transfer,
+                                     !(item->attempt.flags & FERRY_DOWNLOAD_NO_RESUME));
+        }
       else
         item->attempt.transfer = ferry_client_download (client, item->attempt.offer_id,
                                                         item->attempt.destination,
@@ -275,9 +279,12 @@ ferry_cli_upload (FerryClient  *client,
                   char        **argv)
 {
   g_autofree char *name = NULL;
+  gboolean no_resume = FALSE;
   GOptionEntry entries[] = {
     { "name", 0, 0, G_OPTION_ARG_STRING, &name,
       N_("The name to share standard input (“-”) as"), N_("NAME") },
+    { "no-resume", 0, 0, G_OPTION_ARG_NONE, &no_resume,
+      N_("Start over instead of continuing an interrupted upload"), NULL },
     { NULL }
   };
   g_autoptr(Batch) batch = batch_new (TRUE);
@@ -314,6 +321,7 @@ ferry_cli_upload (FerryClient  *client,
         {
           item.attempt.file = g_file_new_for_commandline_arg (argv[i]);
         }
+      item.attempt.flags = no_resume ? FERRY_DOWNLOAD_NO_RESUME : 0;
       item.shown = g_filename_display_name (argv[i]);
       g_array_append_val (batch->items, item);
     }

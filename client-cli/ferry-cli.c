@@ -360,7 +360,11 @@ ferry_cli_transfer_attempt (FerryClient  *client,
 
   g_clear_object (&attempt->transfer);
   if (attempt->file)
-    attempt->transfer = ferry_client_upload (client, attempt->file, attempt->name);
+    {
+      attempt->transfer = ferry_client_upload (client, attempt->file, attempt->name);
+      ferry_transfer_set_resume (attempt->transfer,
+                                 !(attempt->flags & FERRY_DOWNLOAD_NO_RESUME));
+    }
   else
     attempt->transfer = ferry_client_download (client, attempt->offer_id,
                                                attempt->destination, attempt->flags);

@@ -98,6 +98,18 @@ ferry_chunk_reader_new (GInputStream *stream,
   return self;
 }
 
+void
+ferry_chunk_reader_take_checksum (FerryChunkReader *self,
+                                  FerryChecksum    *checksum)
+{
+  g_return_if_fail (FERRY_IS_CHUNK_READER (self));
+  g_return_if_fail (checksum != NULL);
+  g_return_if_fail (!self->reading && self->scheduled == 0);
+
+  g_clear_pointer (&self->checksum, ferry_checksum_free);
+  self->checksum = checksum;
+}
+
 /* Runs on a worker thread: one chunk, read whole and hashed. */
 static void
 read_thread (GTask        *task,

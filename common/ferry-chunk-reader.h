@@ -25,6 +25,10 @@ FerryChunkReader *ferry_chunk_reader_new         (GInputStream         *stream,
                                                   gsize                 chunk_size,
                                                   guint                 depth,
                                                   gboolean              hash);
+/* Hashing goes on from @checksum (taken), which holds the bytes before the stream's position:
+ * for a file sent from an offset. Before the first read. */
+void              ferry_chunk_reader_take_checksum (FerryChunkReader   *self,
+                                                    FerryChecksum      *checksum);
 /* The next chunk, or NULL with no error once @length bytes were read. A stream that ends early
  * fails with G_IO_ERROR_PARTIAL_INPUT. Only one call at a time. */
 void              ferry_chunk_reader_next_async  (FerryChunkReader     *self,

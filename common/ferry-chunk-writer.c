@@ -119,6 +119,18 @@ ferry_chunk_writer_new (GOutputStream    *stream,
   return self;
 }
 
+void
+ferry_chunk_writer_take_checksum (FerryChunkWriter *self,
+                                  FerryChecksum    *checksum)
+{
+  g_return_if_fail (FERRY_IS_CHUNK_WRITER (self));
+  g_return_if_fail (checksum != NULL);
+  g_return_if_fail (self->queued == 0 && !self->finished);
+
+  g_clear_pointer (&self->checksum, ferry_checksum_free);
+  self->checksum = checksum;
+}
+
 /* On the writing thread: asks the kernel to start writing out what this writer wrote, every
  * @writeback bytes, so that a final fsync finds little left to do. Without it the whole file
  * waits in the page cache, and the fsync writes it all at once at the end. */

@@ -30,6 +30,10 @@ FerryChunkWriter *ferry_chunk_writer_new          (GOutputStream        *stream,
                                                    gsize                 max_queued,
                                                    FerryChunkBudget     *budget,
                                                    gboolean              hash);
+/* Hashing goes on from @checksum (taken), which holds the bytes the stream already has: for
+ * a file continued where it ends. Before the first push. */
+void              ferry_chunk_writer_take_checksum (FerryChunkWriter   *self,
+                                                    FerryChecksum      *checksum);
 /* Queues @chunk, then completes once there is room for another one, or with the first write
  * error. Only one push or close at a time. */
 void              ferry_chunk_writer_push_async   (FerryChunkWriter     *self,

@@ -388,6 +388,13 @@ ferry_dialer_get_max_file_size (FerryDialer *self)
   return self->max_file_size;
 }
 
+guint64
+ferry_dialer_get_keep_partial (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), 0);
+  return self->keep_partial;
+}
+
 void
 ferry_dialer_set_max_file_size (FerryDialer *self,
                                 guint64      max_file_size)

@@ -59,6 +59,8 @@ gboolean          ferry_dialer_forget_server          (FerryDialer            *s
 void              ferry_dialer_flush                  (FerryDialer            *self);
 /* From the last WELCOME; 0 until an open succeeded. */
 guint64           ferry_dialer_get_max_file_size      (FerryDialer            *self);
+/* The last WELCOME's keep-partial: seconds the server keeps an unfinished upload (0: none). */
+guint64           ferry_dialer_get_keep_partial       (FerryDialer            *self);
 /* TRUE while any open of this dialer waits to ask a busy server again. */
 gboolean          ferry_dialer_get_server_busy        (FerryDialer            *self);
 /* How long one open keeps asking a busy server: 60 s by default, 0 for never again. */

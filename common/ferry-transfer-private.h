@@ -85,6 +85,14 @@ struct _FerryTransfer
   FerryDialer        *dialer;         /* download: kept while the resume state is looked for */
   gint64              sidecar_saved_usec;
   gboolean            part_kept;      /* the run stopped and kept its partial data */
+
+  /* An upload sends the token of an earlier, unfinished one of the same file to the same
+   * server (ferry-upload-tokens.h), and goes on from the offset ACCEPT names
+   * (ferry-transfer-upload-resume.c). */
+  char               *upload_token;
+  gint64              upload_mtime;
+  guint64             resumed_from;   /* ACCEPT's offset */
+  gboolean            no_resume;
 };
 
 /* The upload pre-checks, the only copy: @file is a regular file (not a folder, not a device),
@@ -121,6 +129,29 @@ void      ferry_transfer_start_upload   (FerryTransfer      *self,
                                          FerryDialer        *dialer);
 void      ferry_transfer_start_download (FerryTransfer      *self,
                                          FerryDialer        *dialer);
+/* ferry-transfer-upload-resume.c. Before UPLOAD: the token saved for this file (into
+ * upload_token), unless no_resume. After ACCEPT: saves or forgets the token, and reads the
+ * first @offset bytes of the input, returning their SHA-256 state. */
+void           ferry_transfer_upload_locate_async  (FerryTransfer       *self,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+void           ferry_transfer_upload_locate_finish (FerryTransfer       *self,
+                                                    GAsyncResult        *result);
+void           ferry_transfer_upload_save_token    (FerryTransfer       *self,
+                                                    const char          *token);
+void           ferry_transfer_upload_skip_async    (FerryTransfer       *self,
+                                                    guint64              offset,
+                                                    GAsyncReadyCallback  callback,
+                                                    gpointer             user_data);
+FerryChecksum *ferry_transfer_upload_skip_finish   (FerryTransfer       *self,
+                                                    GAsyncResult        *result,
+                                                    GError             **error);
+/* The server's ERROR @error ended the upload: forgets a token the server threw away, and
+ * returns TRUE when the upload should start over from byte 0 (a continued upload got
+ * CHECKSUM once; the input is back at its start). */
+gboolean       ferry_transfer_upload_verdict       (FerryTransfer       *self,
+                                                    const GError        *error);
+
 /* ferry-transfer-resume.c. Before the request: the NAME.part and sidecar an earlier run left
  * for this download (opened and locked, its good prefix hashed), or a new sidecar record. */
 void      ferry_transfer_locate_async   (FerryTransfer      *self,

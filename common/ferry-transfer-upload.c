@@ -18,6 +18,8 @@
 #define SEND_ERROR_GRACE_SECONDS 3
 
 static void upload_read_next (FerryTransfer *self);
+static void upload_skipped_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static void upload_send_from (FerryTransfer *self, FerryChecksum *checksum);
 static GError *too_large_error (const char *name, guint64 size, guint64 limit);
 
 /* An ERROR frame from the server (any wire code), as opposed to a local or socket failure. */
@@ -36,7 +38,24 @@ upload_settle (FerryTransfer *self)
   if (!self->task)
     return;
   if (self->reply_error && !self->chain_pending)
-    ferry_transfer_fail (self, g_steal_pointer (&self->reply_error));
+    {
+      if (ferry_transfer_upload_verdict (self, self->reply_error))
+        {
+          /* Starting over: the file changed since the upload was cut. */
+          g_clear_error (&self->reply_error);
+          g_clear_error (&self->send_error);
+          g_clear_object (&self->reader);
+          g_clear_pointer (&self->chunk, g_bytes_unref);
+          if (self->connection)
+            ferry_connection_abort (self->connection);
+          g_clear_object (&self->connection);
+          self->end_sent = FALSE;
+          self->bytes_done = 0;
+          ferry_transfer_upload_connect (self);
+          return;
+        }
+      ferry_transfer_fail (self, g_steal_pointer (&self->reply_error));
+    }
   else if (self->send_error && !self->reply_pending && !self->chain_pending)
     ferry_transfer_fail (self, g_steal_pointer (&self->send_error));
 }
@@ -89,6 +108,9 @@ upload_reply_cb (GObject      *object,
 
   offer = ferry_offer_new_from_variant (v);
   ferry_transfer_set_offer (self, offer);
+  if (self->part_kept)
+    ferry_transfer_upload_save_token (self, NULL);
+  self->part_kept = FALSE;
   ferry_transfer_finish (self, NULL);
 }
 
@@ -215,6 +237,7 @@ upload_accepted_cb (GObject      *object,
   g_autoptr(FerryTransfer) self = user_data;
   g_autoptr(GVariant) v = NULL;
   GError *error = NULL;
+  const char *token;
   guint64 offset;
   guint64 limit;
 
@@ -233,19 +256,58 @@ upload_accepted_cb (GObject      *object,
       return;
     }
 
-  ferry_msg_accept_get (v, NULL, &offset);
-  if (offset != 0)
+  ferry_msg_accept_get (v, &token, &offset);
+  if (offset > self->total || (offset > 0 && self->is_folder))
     {
-      /* Resume arrives in a later version; version 1 servers always start at 0. */
       ferry_transfer_fail (self,
                            g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
-                                                _("The server asked to resume an upload, which "
-                                                  "this version of Ferry cannot do yet.")));
+                                                _("The server asked to continue the upload "
+                                                  "from a point the file does not have.")));
       return;
     }
+  /* The server keeps what arrives if the upload is cut: the token continues it. */
+  if (ferry_dialer_get_keep_partial (FERRY_DIALER (object)) > 0 && !self->is_folder)
+    {
+      ferry_transfer_upload_save_token (self, token);
+      self->part_kept = TRUE;
+    }
+  self->resumed_from = offset;
+  if (offset == 0)
+    {
+      upload_send_from (self, NULL);
+      return;
+    }
+  ferry_transfer_upload_skip_async (self, offset, upload_skipped_cb, g_object_ref (self));
+}
 
-  self->reader = ferry_chunk_reader_new (self->input, self->total, FERRY_CHUNK_SIZE,
-                                         FERRY_CHUNK_DEPTH, TRUE);
+static void
+upload_skipped_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+  FerryChecksum *checksum;
+  GError *error = NULL;
+
+  checksum = ferry_transfer_upload_skip_finish (self, result, &error);
+  if (!checksum)
+    {
+      ferry_transfer_fail (self, error);
+      return;
+    }
+  upload_send_from (self, checksum);
+}
+
+/* Sends the file from self->resumed_from on; @checksum (taken) holds the bytes before. */
+static void
+upload_send_from (FerryTransfer *self,
+                  FerryChecksum *checksum)
+{
+  self->reader = ferry_chunk_reader_new (self->input, self->total - self->resumed_from,
+                                         FERRY_CHUNK_SIZE, FERRY_CHUNK_DEPTH, TRUE);
+  if (checksum)
+    ferry_chunk_reader_take_checksum (self->reader, checksum);
+  self->bytes_done = self->resumed_from;
   self->last_notify_usec = g_get_monotonic_time ();
   ferry_transfer_set_state (self, FERRY_TRANSFER_RUNNING);
 
@@ -410,6 +472,17 @@ ferry_file_display_basename (GFile *file)
 }
 
 static void
+upload_located_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FerryTransfer) self = user_data;
+
+  ferry_transfer_upload_locate_finish (self, result);
+  ferry_transfer_upload_connect (self);
+}
+
+static void
 upload_file_info_cb (GObject      *object,
                      GAsyncResult *result,
                      gpointer      user_data)
@@ -425,7 +498,9 @@ upload_file_info_cb (GObject      *object,
       return;
     }
   ferry_transfer_set_total (self, (guint64) g_file_info_get_size (info));
-  ferry_transfer_upload_connect (self);
+  self->upload_mtime = (gint64) g_file_info_get_attribute_uint64 (info,
+                                                                  G_FILE_ATTRIBUTE_TIME_MODIFIED);
+  ferry_transfer_upload_locate_async (self, upload_located_cb, g_object_ref (self));
 }
 
 void
@@ -453,7 +528,8 @@ ferry_transfer_upload_connect (FerryTransfer *self)
 
   /* The server refuses a file over its limit (TOO_LARGE) before ACCEPT, if the limit was not
    * known yet. */
-  ferry_dialer_request_async (dialer, ferry_msg_upload_new (self->name, self->total, "",
+  ferry_dialer_request_async (dialer, ferry_msg_upload_new (self->name, self->total,
+                                                    self->upload_token ? self->upload_token : "",
                                                     self->folder_files, self->folder_content),
                               ferry_transfer_set_server_busy, self, self->cancellable,
                               upload_accepted_cb, g_object_ref (self));
@@ -476,7 +552,8 @@ upload_file_opened_cb (GObject      *object,
 
   /* The size of what was opened, which is what will be sent. */
   g_file_input_stream_query_info_async (G_FILE_INPUT_STREAM (self->input),
-                                        G_FILE_ATTRIBUTE_STANDARD_SIZE, G_PRIORITY_DEFAULT,
+                                        G_FILE_ATTRIBUTE_STANDARD_SIZE ","
+                                        G_FILE_ATTRIBUTE_TIME_MODIFIED, G_PRIORITY_DEFAULT,
                                         self->cancellable, upload_file_info_cb,
                                         g_object_ref (self));
 }

@@ -68,6 +68,7 @@ ferry_transfer_finalize (GObject *object)
 {
   FerryTransfer *self = FERRY_TRANSFER (object);
 
+  g_clear_pointer (&self->upload_token, g_free);
   g_weak_ref_clear (&self->queue);
   g_clear_object (&self->file);
   g_clear_object (&self->destination);
@@ -327,6 +328,14 @@ ferry_transfer_get_resumable (FerryTransfer *self)
 {
   g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
   return self->part_kept;
+}
+
+void
+ferry_transfer_set_resume (FerryTransfer *self,
+                           gboolean       resume)
+{
+  g_return_if_fail (FERRY_IS_TRANSFER (self));
+  self->no_resume = !resume;
 }
 
 gboolean

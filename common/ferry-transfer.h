@@ -74,6 +74,10 @@ const GError          *ferry_transfer_get_error            (FerryTransfer       
  * after the bytes that are still good, unless FERRY_DOWNLOAD_NO_RESUME. This is TRUE when the
  * finished transfer left such state, so that running it again continues it. */
 gboolean               ferry_transfer_get_resumable        (FerryTransfer        *self);
+/* An upload continues an earlier one of the same file to the same server that was cut off,
+ * unless this is set to FALSE before it starts. */
+void                   ferry_transfer_set_resume           (FerryTransfer        *self,
+                                                            gboolean              resume);
 gboolean               ferry_transfer_is_finished          (FerryTransfer        *self);
 /* A folder: uploaded (ferry_client_upload() of a folder) or downloaded (an offer whose
  * ferry_offer_is_folder() is TRUE) as one offer, the tree under one name. */

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-# The app's listing (metainfo, desktop file) promises only what Ferry does. Downloads resume
-# (tests/integration/test-resume.c) and the README says so, with what does not yet (uploads);
-# but the app has no Resume button and uploads start over, so its listing may not claim that
+# The app's listing (metainfo, desktop file) promises only what Ferry does. Downloads and
+# uploads resume (test-resume.c, test-upload-resume.c) and the README says so; but the app
+# has no Resume button yet, so its listing may not claim that
 # transfers resume. Drop the rule when the app resumes both ways.
 import os
 import re

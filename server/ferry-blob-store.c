@@ -146,3 +146,49 @@ ferry_blob_store_reconcile (FerryBlobStore  *self,
 
   return FERRY_BLOB_STORE_GET_IFACE (self)->reconcile (self, catalogue, error);
 }
+
+FerryBlobUpload *
+ferry_blob_store_reopen_upload (FerryBlobStore  *self,
+                                const char      *token,
+                                GError         **error)
+{
+  g_return_val_if_fail (FERRY_IS_BLOB_STORE (self), NULL);
+  g_return_val_if_fail (ferry_id_is_valid (token), NULL);
+  return FERRY_BLOB_STORE_GET_IFACE (self)->reopen_upload (self, token, error);
+}
+
+GInputStream *
+ferry_blob_store_read_partial (FerryBlobStore  *self,
+                               const char      *token,
+                               GError         **error)
+{
+  g_return_val_if_fail (FERRY_IS_BLOB_STORE (self), NULL);
+  g_return_val_if_fail (ferry_id_is_valid (token), NULL);
+  return FERRY_BLOB_STORE_GET_IFACE (self)->read_partial (self, token, error);
+}
+
+guint64
+ferry_blob_store_keep_upload (FerryBlobStore  *self,
+                              FerryBlobUpload *upload)
+{
+  g_return_val_if_fail (FERRY_IS_BLOB_STORE (self), 0);
+  g_return_val_if_fail (FERRY_IS_BLOB_UPLOAD (upload), 0);
+  return FERRY_BLOB_STORE_GET_IFACE (self)->keep_upload (self, upload);
+}
+
+void
+ferry_blob_store_remove_partial (FerryBlobStore *self,
+                                 const char     *token)
+{
+  g_return_if_fail (FERRY_IS_BLOB_STORE (self));
+  g_return_if_fail (ferry_id_is_valid (token));
+  FERRY_BLOB_STORE_GET_IFACE (self)->remove_partial (self, token);
+}
+
+GHashTable *
+ferry_blob_store_list_partials (FerryBlobStore  *self,
+                                GError         **error)
+{
+  g_return_val_if_fail (FERRY_IS_BLOB_STORE (self), NULL);
+  return FERRY_BLOB_STORE_GET_IFACE (self)->list_partials (self, error);
+}

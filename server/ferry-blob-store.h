@@ -62,8 +62,23 @@ struct _FerryBlobStoreInterface
   gboolean         (*remove)              (FerryBlobStore       *self,
                                            const char           *id,
                                            GError              **error);
+  /* Partial uploads kept for resuming (PROTOCOL.md §5, Upload, Resume), by token. Blocking,
+   * for worker threads. */
+  FerryBlobUpload *(*reopen_upload)       (FerryBlobStore       *self,
+                                           const char           *token,
+                                           GError              **error);
+  GInputStream    *(*read_partial)        (FerryBlobStore       *self,
+                                           const char           *token,
+                                           GError              **error);
+  guint64          (*keep_upload)         (FerryBlobStore       *self,
+                                           FerryBlobUpload      *upload);
+  void             (*remove_partial)      (FerryBlobStore       *self,
+                                           const char           *token);
+  GHashTable      *(*list_partials)       (FerryBlobStore       *self,
+                                           GError              **error);
+
   /* At startup, before anything else: makes the blobs and @catalogue agree and returns the
-   * rows that have their blob, oldest first. */
+   * rows that have their blob, oldest first. Partial uploads are left alone. */
   GPtrArray       *(*reconcile)           (FerryBlobStore       *self,
                                            FerryCatalogue       *catalogue,
                                            GError              **error);
@@ -101,6 +116,23 @@ gboolean         ferry_blob_store_query_space_finish  (FerryBlobStore       *sel
 /* Removes blob @id; a blob that is already gone is no error. Blocking: for a worker thread. */
 gboolean         ferry_blob_store_remove              (FerryBlobStore       *self,
                                                        const char           *id,
+                                                       GError              **error);
+/* Partial uploads, by token; blocking, for worker threads. reopen_upload continues partial
+ * @token where it ends (ferry_blob_upload_get_offset: its length), FERRY_ERROR_NOT_FOUND when
+ * there is none; read_partial reads it from its start; keep_upload lets go of @upload, keeps
+ * what it wrote and returns its length; remove_partial throws partial @token away (no error if it is gone already);
+ * list_partials returns every partial's token → its length (a guint64 *). */
+FerryBlobUpload *ferry_blob_store_reopen_upload       (FerryBlobStore       *self,
+                                                       const char           *token,
+                                                       GError              **error);
+GInputStream    *ferry_blob_store_read_partial        (FerryBlobStore       *self,
+                                                       const char           *token,
+                                                       GError              **error);
+guint64          ferry_blob_store_keep_upload         (FerryBlobStore       *self,
+                                                       FerryBlobUpload      *upload);
+void             ferry_blob_store_remove_partial      (FerryBlobStore       *self,
+                                                       const char           *token);
+GHashTable      *ferry_blob_store_list_partials       (FerryBlobStore       *self,
                                                        GError              **error);
 /* Blocking; at startup only. */
 GPtrArray       *ferry_blob_store_reconcile           (FerryBlobStore       *self,

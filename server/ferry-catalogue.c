@@ -225,6 +225,44 @@ ferry_catalogue_random_id (void)
                           g_random_int (), g_random_int ());
 }
 
+char *
+ferry_catalogue_random_token (void)
+{
+  g_autofree char *first = ferry_catalogue_random_id ();
+  g_autofree char *second = ferry_catalogue_random_id ();
+
+  return g_strconcat (first, second, NULL);
+}
+
+FerryPartialRow *
+ferry_partial_row_new (void)
+{
+  return g_new0 (FerryPartialRow, 1);
+}
+
+FerryPartialRow *
+ferry_partial_row_copy (const FerryPartialRow *row)
+{
+  FerryPartialRow *copy;
+
+  g_return_val_if_fail (row != NULL, NULL);
+
+  copy = g_memdup2 (row, sizeof *row);
+  copy->token = g_strdup (row->token);
+  copy->name = g_strdup (row->name);
+  return copy;
+}
+
+void
+ferry_partial_row_free (FerryPartialRow *row)
+{
+  if (!row)
+    return;
+  g_free (row->token);
+  g_free (row->name);
+  g_free (row);
+}
+
 /* Rows. */
 
 GPtrArray *
@@ -310,6 +348,45 @@ ferry_catalogue_release_id (FerryCatalogue *self,
   g_return_if_fail (FERRY_IS_CATALOGUE (self));
   g_return_if_fail (id != NULL);
   FERRY_CATALOGUE_GET_IFACE (self)->release_id (self, id);
+}
+
+gboolean
+ferry_catalogue_put_partial (FerryCatalogue         *self,
+                             const FerryPartialRow  *row,
+                             GError                **error)
+{
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), FALSE);
+  g_return_val_if_fail (row != NULL && row->token && row->name, FALSE);
+  g_return_val_if_fail (row->size <= G_MAXINT64, FALSE);
+  return FERRY_CATALOGUE_GET_IFACE (self)->put_partial (self, row, error);
+}
+
+FerryPartialRow *
+ferry_catalogue_lookup_partial (FerryCatalogue  *self,
+                                const char      *token,
+                                GError         **error)
+{
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
+  g_return_val_if_fail (token != NULL, NULL);
+  return FERRY_CATALOGUE_GET_IFACE (self)->lookup_partial (self, token, error);
+}
+
+gboolean
+ferry_catalogue_remove_partial (FerryCatalogue  *self,
+                                const char      *token,
+                                GError         **error)
+{
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), FALSE);
+  g_return_val_if_fail (token != NULL, FALSE);
+  return FERRY_CATALOGUE_GET_IFACE (self)->remove_partial (self, token, error);
+}
+
+GPtrArray *
+ferry_catalogue_list_partials (FerryCatalogue  *self,
+                               GError         **error)
+{
+  g_return_val_if_fail (FERRY_IS_CATALOGUE (self), NULL);
+  return FERRY_CATALOGUE_GET_IFACE (self)->list_partials (self, error);
 }
 
 void

@@ -43,8 +43,31 @@ void               ferry_catalogue_row_unref (FerryCatalogueRow *row);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (FerryCatalogueRow, ferry_catalogue_row_unref)
 
-/* 16 random lowercase hex digits: the form of offer ids and upload tokens. */
+/* 16 random lowercase hex digits: the form of offer ids. */
 char              *ferry_catalogue_random_id (void);
+/* 32 random lowercase hex digits: the form of upload tokens (PROTOCOL.md §5, Upload). */
+char              *ferry_catalogue_random_token (void);
+
+/* An unfinished upload kept for resuming (PROTOCOL.md §5, Upload, Resume): recorded before
+ * ACCEPT, so that it survives a restart. Its bytes are the blob store's partial TOKEN. */
+typedef struct
+{
+  char     *token;
+  guint8    owner_hash[FERRY_CATALOGUE_HASH_SIZE];
+  char     *name;
+  guint64   size;
+  gboolean  is_folder;
+  guint32   folder_files;
+  guint64   folder_content;
+  gint64    created;
+  gint64    active;      /* last activity (seconds since the epoch): expiry counts from it */
+} FerryPartialRow;
+
+FerryPartialRow   *ferry_partial_row_new     (void);
+FerryPartialRow   *ferry_partial_row_copy    (const FerryPartialRow *row);
+void               ferry_partial_row_free    (FerryPartialRow *row);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FerryPartialRow, ferry_partial_row_free)
 
 /* What an upload asks for. */
 typedef struct
@@ -95,6 +118,19 @@ struct _FerryCatalogueInterface
   void               (*release_id)   (FerryCatalogue          *self,
                                       const char              *id);
   void               (*close)        (FerryCatalogue          *self);
+
+  /* Partial uploads. Thread-safe and blocking, like rows. */
+  gboolean           (*put_partial)    (FerryCatalogue          *self,
+                                        const FerryPartialRow   *row,
+                                        GError                 **error);
+  FerryPartialRow   *(*lookup_partial) (FerryCatalogue          *self,
+                                        const char              *token,
+                                        GError                 **error);
+  gboolean           (*remove_partial) (FerryCatalogue          *self,
+                                        const char              *token,
+                                        GError                 **error);
+  GPtrArray         *(*list_partials)  (FerryCatalogue          *self,
+                                        GError                 **error);
 
   /* Space. Main thread only; they never block. The defaults keep the books in this process. */
   void               (*set_quota)    (FerryCatalogue          *self,
@@ -147,6 +183,22 @@ void               ferry_catalogue_release_id    (FerryCatalogue          *self,
                                                   const char              *id);
 /* The catalogue is useless afterwards: every call fails. */
 void               ferry_catalogue_close         (FerryCatalogue          *self);
+
+/* Inserts or replaces the record of partial upload @row->token, durably. */
+gboolean           ferry_catalogue_put_partial    (FerryCatalogue          *self,
+                                                   const FerryPartialRow   *row,
+                                                   GError                 **error);
+/* NULL without an error when no partial upload has @token. */
+FerryPartialRow   *ferry_catalogue_lookup_partial (FerryCatalogue          *self,
+                                                   const char              *token,
+                                                   GError                 **error);
+/* Removing a record that is already gone is no error. */
+gboolean           ferry_catalogue_remove_partial (FerryCatalogue          *self,
+                                                   const char              *token,
+                                                   GError                 **error);
+/* A new array of FerryPartialRow. */
+GPtrArray         *ferry_catalogue_list_partials  (FerryCatalogue          *self,
+                                                   GError                 **error);
 
 /* Quota and reservations. The quota (0: unlimited) counts committed offers, the bytes written
  * by uploads in progress and what they hold reserved ahead. */

@@ -285,6 +285,14 @@ ferry_server_set_expire (FerryServer *self,
   g_idle_add_once (expire_once_cb, self);
 }
 
+void
+ferry_server_set_keep_partial (FerryServer *self,
+                               guint64      seconds)
+{
+  g_return_if_fail (FERRY_IS_SERVER (self));
+  ferry_partials_set_keep (ferry_store_get_partials (self->store), seconds);
+}
+
 /* Connections. The listener hands over each connection once it is ready for frames, with its
  * admission slot; its HELLO makes it active, or is answered BUSY (ferry-admission.c). */
 
@@ -339,6 +347,7 @@ start_session (FerryListener *listener,
 
   config.max_file_size = self->max_file_size;
   config.expire_seconds = self->expire_seconds;
+  config.keep_partial = ferry_partials_get_keep (ferry_store_get_partials (self->store));
   config.admit = admit_session;
   config.admit_data = self;
   config.auth = self->auth;

@@ -27,6 +27,9 @@ void         ferry_server_set_quota            (FerryServer          *self,
 /* 0 disables expiry. */
 void         ferry_server_set_expire           (FerryServer          *self,
                                                 guint64               seconds);
+/* Seconds an unfinished upload is kept for resuming (default 24 h; 0: none). */
+void         ferry_server_set_keep_partial     (FerryServer          *self,
+                                                guint64               seconds);
 void         ferry_server_set_max_connections  (FerryServer          *self,
                                                 guint                 max_connections);
 void         ferry_server_set_max_connections_per_address

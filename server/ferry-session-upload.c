@@ -35,6 +35,7 @@ struct _FerrySessionUpload
   GCancellable   *cancellable;     /* file I/O; cancelled when the session closes */
   char           *upload_token;
   char           *upload_name;
+  char           *resume_token;    /* the UPLOAD's: a partial upload to continue */
   FerryBlobUpload *upload_blob;
   GOutputStream  *upload_stream;
   FerryChunkWriter *upload_writer; /* hashes and writes behind the socket */
@@ -51,6 +52,7 @@ struct _FerrySessionUpload
   guint64         upload_ahead;    /* reserved in the store ahead of upload_received */
   guint64         upload_written;  /* charged to the store as written, until released */
   guint8          end_sha256[FERRY_SHA256_SIZE];  /* what the uploader's END says */
+  gboolean        discard;         /* a failed check: the partial file goes, not kept */
   gboolean        is_folder;
   guint32         folder_files;
   guint64         folder_content;
@@ -73,6 +75,7 @@ ferry_session_upload_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_pointer (&self->upload_token, g_free);
   g_clear_pointer (&self->upload_name, g_free);
+  g_clear_pointer (&self->resume_token, g_free);
   g_clear_object (&self->upload_blob);
   g_clear_object (&self->upload_stream);
   g_clear_object (&self->upload_writer);
@@ -129,6 +132,37 @@ release_space (FerrySessionUpload *self)
   self->upload_written = 0;
 }
 
+/* Lets go of the upload that was not committed: keeps it for resuming (PROTOCOL.md §5,
+ * Upload, Resume) when @keep and the server keeps partial uploads, or throws it away. */
+static void
+end_upload (FerrySessionUpload *self,
+            gboolean            keep)
+{
+  FerryPartials *partials = ferry_store_get_partials (self->store);
+  g_autoptr(FerryBlobUpload) upload = g_steal_pointer (&self->upload_blob);
+
+  keep = keep && ferry_partials_get_keep (partials) > 0;
+  ferry_partials_end (partials, upload, keep);
+  if (keep)
+    {
+      g_debug ("%s: keeping the unfinished upload %s", self->session->peer,
+               ferry_blob_upload_get_token (upload));
+      return;
+    }
+  g_debug ("%s: discarding the unfinished upload %s", self->session->peer,
+           ferry_blob_upload_get_token (upload));
+  ferry_store_abort_upload_async (self->store, upload, abort_upload_cb, g_object_ref (self));
+}
+
+/* Fails the upload after a failed check: its partial file goes (PROTOCOL.md §5, Upload). */
+static void
+fail_discarding (FerrySessionUpload *self,
+                 GError             *error)
+{
+  self->discard = TRUE;
+  ferry_session_fail (self->session, error);
+}
+
 /* FerrySessionHandler.close: throws away an upload that was not committed, its blob and what
  * it holds in the store, and stops its I/O. */
 static void
@@ -148,10 +182,7 @@ ferry_session_upload_close (FerrySessionHandler *handler)
   if (!self->upload_blob)
     return;
 
-  g_debug ("%s: discarding the unfinished upload %s", self->session->peer, self->upload_token);
-  ferry_store_abort_upload_async (self->store, self->upload_blob,
-                                  abort_upload_cb, g_object_ref (self));
-  g_clear_object (&self->upload_blob);
+  end_upload (self, !self->discard);
 }
 
 /* FerrySessionHandler.can_abort: a verified upload being committed finishes, and its OFFER
@@ -165,6 +196,7 @@ ferry_session_upload_can_abort (FerrySessionHandler *handler)
 /* Uploads. */
 
 static void commit_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+static void check_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 static void flushed_cb (GObject *object, GAsyncResult *result, gpointer user_data);
 
 /* The bytes all uploads hold queued behind the disk. Past this, each upload queues only one
@@ -178,16 +210,22 @@ begin_upload_cb (GObject      *object,
 {
   g_autoptr(FerrySessionUpload) self = user_data;
   g_autoptr(FerryBlobUpload) upload = NULL;
+  g_autoptr(FerryChecksum) checksum = NULL;
   GError *error = NULL;
 
-  upload = ferry_store_begin_upload_finish (self->store, result, &error);
+  upload = ferry_partials_begin_finish (FERRY_PARTIALS (object), result, &checksum,
+                                        &self->folder_parser, &error);
 
   if (self->phase == UPLOAD_DONE)
     {
-      /* The upload exists if it won the race with the close: throw it away. */
+      /* The upload exists if it won the race with the close: a kept one stays kept, a fresh
+       * one (its token never sent) goes. */
       if (upload)
-        ferry_store_abort_upload_async (self->store, upload,
-                                        abort_upload_cb, g_object_ref (self));
+        {
+          self->upload_blob = g_steal_pointer (&upload);
+          self->upload_received = ferry_blob_upload_get_offset (self->upload_blob);
+          end_upload (self, self->upload_received > 0);
+        }
       g_clear_error (&error);
       return;
     }
@@ -206,13 +244,16 @@ begin_upload_cb (GObject      *object,
                                                 &write_behind_budget, TRUE);
   /* The commit fsyncs the file: have the disk write it as it comes, not all at the end. */
   ferry_chunk_writer_set_writeback (self->upload_writer, 8 * 1024 * 1024);
-  self->upload_received = 0;
-  self->phase = UPLOAD_RECEIVING;
-  self->session->answered = TRUE;
-  ferry_session_set_timeout (self->session, FERRY_TRANSFER_TIMEOUT_S);
+  /* A continued upload: the SHA-256 goes on from the bytes the server holds. */
+  ferry_chunk_writer_take_checksum (self->upload_writer, g_steal_pointer (&checksum));
+  self->upload_received = ferry_blob_upload_get_offset (self->upload_blob);
+  /* Refused for room, a continued upload stays kept; a fresh one goes. */
+  self->discard = self->upload_received == 0;
 
-  ferry_session_send_message (self->session, ferry_msg_accept_new (self->upload_token, 0));
-  ferry_session_read_next (self->session);
+  /* What is still to come must fit; nothing is reserved yet: room is reserved as the data
+   * arrives (write_or_reserve). */
+  ferry_store_check_upload_async (self->store, self->upload_size - self->upload_received,
+                                  self->cancellable, check_cb, g_object_ref (self));
 }
 
 static void
@@ -222,6 +263,7 @@ check_cb (GObject      *object,
 {
   g_autoptr(FerrySessionUpload) self = user_data;
   GError *error = NULL;
+  guint64 offset = self->upload_received;
 
   if (!ferry_store_check_upload_finish (FERRY_STORE (object), result, &error))
     {
@@ -231,8 +273,17 @@ check_cb (GObject      *object,
   if (self->phase == UPLOAD_DONE)
     return;
 
-  ferry_store_begin_upload_async (self->store, self->cancellable,
-                                  begin_upload_cb, g_object_ref (self));
+  self->discard = FALSE;
+  self->phase = UPLOAD_RECEIVING;
+  self->session->answered = TRUE;
+  ferry_session_set_timeout (self->session, FERRY_TRANSFER_TIMEOUT_S);
+  if (offset > 0)
+    g_debug ("%s: continuing the upload %s from byte %" G_GUINT64_FORMAT, self->session->peer,
+             self->upload_token, offset);
+
+  ferry_session_send_message (self->session,
+                              ferry_msg_accept_new (self->upload_token, offset));
+  ferry_session_read_next (self->session);
 }
 
 static void
@@ -242,8 +293,10 @@ ferry_session_upload_start (FerrySessionHandler *handler,
   FerrySessionUpload *self = FERRY_SESSION_UPLOAD (handler);
   guint64 max_file_size = self->session->config.max_file_size;
   g_autoptr(GVariant) value = NULL;
+  FerryPartialRow want = { 0 };
   GError *error = NULL;
   const char *name;
+  const char *token;
   guint64 size;
 
   if (!(value = ferry_message_parse (frame, &error)))
@@ -251,8 +304,7 @@ ferry_session_upload_start (FerrySessionHandler *handler,
       ferry_session_fail (self->session, error);
       return;
     }
-  /* v1: a resume token is accepted and answered with a fresh upload from 0. */
-  ferry_msg_upload_get (value, &name, &size, NULL, &self->folder_files,
+  ferry_msg_upload_get (value, &name, &size, &token, &self->folder_files,
                         &self->folder_content);
 
   if (size > max_file_size || size > G_MAXINT64)
@@ -271,6 +323,7 @@ ferry_session_upload_start (FerrySessionHandler *handler,
 
   self->upload_size = size;
   self->upload_name = g_strdup (name);
+  self->resume_token = *token ? g_strdup (token) : NULL;
   self->is_folder = self->folder_files > 0 || self->folder_content > 0;
   if (self->is_folder &&
       !ferry_folder_option_check (size, self->folder_files, self->folder_content, &error))
@@ -278,21 +331,24 @@ ferry_session_upload_start (FerrySessionHandler *handler,
       ferry_session_fail (self->session, error);
       return;
     }
-  if (self->is_folder)
-    self->folder_parser = ferry_folder_parser_new (size, self->folder_files,
-                                                   self->folder_content, FALSE);
   self->phase = UPLOAD_PREPARING;
   ferry_session_set_timeout (self->session, 0);
 
-  /* Nothing is reserved yet: room is reserved as the data arrives (write_or_reserve). */
-  ferry_store_check_upload_async (self->store, size, self->cancellable,
-                                  check_cb, g_object_ref (self));
+  want.name = self->upload_name;
+  want.size = self->upload_size;
+  want.is_folder = self->is_folder;
+  want.folder_files = self->folder_files;
+  want.folder_content = self->folder_content;
+  memcpy (want.owner_hash, self->session->owner_hash, FERRY_SHA256_SIZE);
+  ferry_partials_begin_async (ferry_store_get_partials (self->store), self->resume_token, &want,
+                              self->cancellable, begin_upload_cb, g_object_ref (self));
 }
 
 static void
 fail_write (FerrySessionUpload *self,
             const GError       *error)
 {
+  self->discard = TRUE;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
     ferry_session_fail (self->session,
                         g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
@@ -365,7 +421,7 @@ reserve_cb (GObject      *object,
   if (grant == 0)
     {
       g_clear_pointer (&self->upload_chunk, g_bytes_unref);
-      ferry_session_fail (self->session, error);
+      fail_discarding (self, error);
       return;
     }
 
@@ -407,26 +463,26 @@ handle_data (FerrySessionUpload *self,
 
   if (!ferry_data_parse (frame, &offset, &data, &len, &error))
     {
-      ferry_session_fail (self->session, error);
+      fail_discarding (self, error);
       return;
     }
 
   if (offset != self->upload_received)
     {
-      ferry_session_fail (self->session,
-                          g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                       _("The data arrived at offset %" G_GUINT64_FORMAT
-                                         " where the server expected offset %"
-                                         G_GUINT64_FORMAT "."),
-                                       offset, self->upload_received));
+      fail_discarding (self,
+                       g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                    _("The data arrived at offset %" G_GUINT64_FORMAT
+                                      " where the server expected offset %"
+                                      G_GUINT64_FORMAT "."),
+                                    offset, self->upload_received));
       return;
     }
   if (len > self->upload_size - self->upload_received)
     {
-      ferry_session_fail (self->session,
-                          g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                               _("More data arrived than the upload "
-                                                 "announced.")));
+      fail_discarding (self,
+                       g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                            _("More data arrived than the upload "
+                                              "announced.")));
       return;
     }
 
@@ -435,7 +491,7 @@ handle_data (FerrySessionUpload *self,
   if (self->folder_parser && !ferry_folder_parser_is_done (self->folder_parser) &&
       !ferry_folder_parser_feed (self->folder_parser, data, len, NULL, &error))
     {
-      ferry_session_fail (self->session, error);
+      fail_discarding (self, error);
       return;
     }
 
@@ -448,28 +504,27 @@ static void
 handle_end (FerrySessionUpload *self,
             FerryFrame         *frame)
 {
-  FerrySession *session = self->session;
   g_autoptr(GVariant) value = NULL;
   GError *error = NULL;
 
   if (!(value = ferry_message_parse (frame, &error)))
     {
-      ferry_session_fail (session, error);
+      fail_discarding (self, error);
       return;
     }
 
   if (self->upload_received != self->upload_size)
     {
-      ferry_session_fail (session, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                                _("The upload ended after %" G_GUINT64_FORMAT
-                                                  " of %" G_GUINT64_FORMAT " bytes."),
-                                                self->upload_received, self->upload_size));
+      fail_discarding (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                             _("The upload ended after %" G_GUINT64_FORMAT
+                                               " of %" G_GUINT64_FORMAT " bytes."),
+                                             self->upload_received, self->upload_size));
       return;
     }
 
   if (self->folder_parser && !ferry_folder_parser_check_done (self->folder_parser, &error))
     {
-      ferry_session_fail (self->session, error);
+      fail_discarding (self, error);
       return;
     }
 
@@ -502,9 +557,9 @@ flushed_cb (GObject      *object,
   ferry_chunk_writer_get_digest (self->upload_writer, digest);
   if (memcmp (digest, self->end_sha256, FERRY_SHA256_SIZE) != 0)
     {
-      ferry_session_fail (session, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
-                                                        _("The file arrived damaged: checksum "
-                                                          "mismatch.")));
+      fail_discarding (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
+                                                     _("The file arrived damaged: checksum "
+                                                       "mismatch.")));
       return;
     }
 
@@ -552,11 +607,7 @@ commit_cb (GObject      *object,
     {
       /* The unfinished blob may still be there. */
       if (self->upload_blob)
-        {
-          ferry_store_abort_upload_async (self->store, self->upload_blob,
-                                          abort_upload_cb, g_object_ref (self));
-          g_clear_object (&self->upload_blob);
-        }
+        end_upload (self, FALSE);
       if (ferry_session_is_closing (session))
         g_warning ("%s: %s", session->peer, error->message);
       else
@@ -564,6 +615,7 @@ commit_cb (GObject      *object,
       return;
     }
 
+  ferry_partials_committed (ferry_store_get_partials (self->store), self->upload_blob);
   g_clear_object (&self->upload_blob);
   {
     g_autofree char *user = ferry_session_log_name (session->user);

@@ -22,6 +22,7 @@ struct _FerryStore
   FerryBlobStore *blob_store;
   FerryCatalogue *catalogue;
   FerryCommitQueue *commit_queue;  /* the catalogue's inserts, grouped */
+  FerryPartials  *partials;
   GPtrArray      *space_waiters;     /* space checks (GTask) waiting for n_freeing to be 0 */
 
   guint           n_freeing;         /* unfinished uploads being thrown away */
@@ -39,6 +40,7 @@ ferry_store_finalize (GObject *object)
   g_clear_object (&self->blob_store);
   g_clear_object (&self->catalogue);
   g_clear_object (&self->commit_queue);
+  g_clear_object (&self->partials);
   g_clear_pointer (&self->space_waiters, g_ptr_array_unref);
 
   G_OBJECT_CLASS (ferry_store_parent_class)->finalize (object);
@@ -71,6 +73,7 @@ ferry_store_new_for (FerryBlobStore *blob_store,
   self->blob_store = g_object_ref (blob_store);
   self->catalogue = g_object_ref (catalogue);
   self->commit_queue = ferry_commit_queue_new (catalogue);
+  self->partials = ferry_partials_new (blob_store, catalogue);
   return self;
 }
 
@@ -110,6 +113,20 @@ ferry_store_reconcile (FerryStore  *self,
 
       ferry_catalogue_count (self->catalogue, row->size, 0);
     }
+  if (rows)
+    {
+      /* Kept partial uploads count as committed bytes do until they finish or expire. */
+      g_autoptr(GError) local_error = NULL;
+      guint64 kept = ferry_partials_reconcile (self->partials, &local_error);
+
+      if (local_error)
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          g_clear_pointer (&rows, g_ptr_array_unref);
+        }
+      else
+        ferry_catalogue_count (self->catalogue, kept, 0);
+    }
   return rows;
 }
 
@@ -125,6 +142,13 @@ ferry_store_get_catalogue (FerryStore *self)
 {
   g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
   return self->catalogue;
+}
+
+FerryPartials *
+ferry_store_get_partials (FerryStore *self)
+{
+  g_return_val_if_fail (FERRY_IS_STORE (self), NULL);
+  return self->partials;
 }
 
 FerryBlobStore *

@@ -8,6 +8,7 @@
 
 #include "ferry-blob-store.h"
 #include "ferry-catalogue.h"
+#include "ferry-partials.h"
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,8 @@ void            ferry_store_close             (FerryStore           *self);
 
 FerryCatalogue *ferry_store_get_catalogue     (FerryStore           *self);
 FerryBlobStore *ferry_store_get_blob_store    (FerryStore           *self);
+/* Unfinished uploads kept for resuming. */
+FerryPartials  *ferry_store_get_partials      (FerryStore           *self);
 
 /* Quota and space. An upload in progress holds what it has written so far plus a bounded
  * part ahead of it, reserved as its DATA arrives: an upload that was announced but sends nothing

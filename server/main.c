@@ -111,6 +111,7 @@ main (int   argc,
   g_autofree char *max_file_size_text = NULL;
   g_autofree char *quota_text = NULL;
   g_autofree char *expire_text = NULL;
+  g_autofree char *keep_partial_text = NULL;
   g_autofree char *listening = NULL;
   g_autofree char *tls_cert = NULL;
   g_autofree char *tls_key = NULL;
@@ -127,6 +128,7 @@ main (int   argc,
   guint64 max_file_size = FERRY_DEFAULT_MAX_FILE_SIZE;
   guint64 quota = FERRY_DEFAULT_QUOTA;
   guint64 expire = FERRY_DEFAULT_EXPIRE_S;
+  guint64 keep_partial = FERRY_DEFAULT_KEEP_PARTIAL_S;
   guint16 bound_port = 0;
   Context ctx = { 0 };
   /* Help that names a default from ferry-limits.h, formatted once the locale is set. */
@@ -146,6 +148,9 @@ main (int   argc,
       N_("Total size of all shared files (default unlimited)"), N_("SIZE") },
     { "expire", 0, 0, G_OPTION_ARG_STRING, &expire_text,
       N_("Delete offers older than this, such as 24h or 7d (default never)"), N_("DURATION") },
+    { "keep-partial", 0, 0, G_OPTION_ARG_STRING, &keep_partial_text,
+      N_("Keep unfinished uploads this long for resuming, such as 3600 or 2d; 0 keeps none "
+         "(default 24h)"), N_("DURATION") },
     { "max-connections", 0, 0, G_OPTION_ARG_INT, &max_connections,
       NULL, N_("N") },
     { "max-connections-per-address", 0, 0, G_OPTION_ARG_INT, &max_per_address,
@@ -270,6 +275,8 @@ main (int   argc,
     return usage_error (error->message);
   if (expire_text && expire == 0)
     return usage_error (_("The expiry time must be longer than zero."));
+  if (keep_partial_text && !ferry_parse_duration (keep_partial_text, &keep_partial, &error))
+    return usage_error (error->message);
 
   if (!data_dir || !*data_dir)
     {
@@ -344,6 +351,7 @@ main (int   argc,
   if (password)
     memset (password, 0, strlen (password));
   ferry_server_set_expire (server, expire);
+  ferry_server_set_keep_partial (server, keep_partial);
 
   if (!ferry_server_listen (server, address, (guint16) port, &bound_port, &error))
     {

@@ -114,12 +114,12 @@ run_with (FerryTransfer *transfer,
 }
 
 static gboolean
-partial_empty (gpointer data)
+partial_kept (gpointer data)
 {
   Fixture *f = data;
   g_autofree char *partial = g_build_filename (f->server->data_dir, "partial", NULL);
 
-  return ferry_test_count_dir (partial) == 0;
+  return ferry_test_count_dir (partial) == 1;
 }
 
 static void
@@ -155,10 +155,11 @@ upload_and_break (Fixture *f,
       break;
     }
 
-  /* The server keeps nothing of it. */
+  /* The server commits nothing of it, and keeps what arrived for resuming
+   * (test-upload-resume). */
   if (action != ACTION_KILL_SERVER)
     {
-      ferry_test_wait_for (partial_empty, f, 30);
+      ferry_test_wait_for (partial_kept, f, 30);
       g_assert_cmpuint (ferry_test_count_dir (blobs), ==, 0);
     }
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "ferry-local-blob-store.h"
+#include "ferry-local-blob-store-private.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -103,9 +104,15 @@ ferry_local_blob_store_new (const char  *data_dir,
   return g_steal_pointer (&self);
 }
 
-static char *
-partial_path (FerryLocalBlobStore *self,
-              const char          *token)
+const char *
+ferry_local_partial_dir (FerryLocalBlobStore *self)
+{
+  return self->partial_path;
+}
+
+char *
+ferry_local_partial_path (FerryLocalBlobStore *self,
+                          const char          *token)
 {
   return g_build_filename (self->partial_path, token, NULL);
 }
@@ -119,12 +126,12 @@ blob_path (FerryLocalBlobStore *self,
 
 /* Logs what went wrong with @path and sets @error to @sentence, which names no path: the
  * client is told what failed, the operator where. */
-static void
-set_error_logged (GError     **error,
-                  int          code,
-                  const char  *sentence,
-                  const char  *path,
-                  const char  *reason)
+void
+ferry_local_set_error (GError     **error,
+                       int          code,
+                       const char  *sentence,
+                       const char  *path,
+                       const char  *reason)
 {
   g_warning ("%s (%s: %s)", sentence, path, reason);
   g_set_error_literal (error, FERRY_ERROR, code, sentence);
@@ -171,9 +178,9 @@ create_cb (GObject      *object,
           g_task_return_error (task, g_steal_pointer (&error));
           return;
         }
-      set_error_logged (&sentence, FERRY_ERROR_INTERNAL,
-                        _("The server could not start the upload."),
-                        g_file_peek_path (G_FILE (object)), error->message);
+      ferry_local_set_error (&sentence, FERRY_ERROR_INTERNAL,
+                             _("The server could not start the upload."),
+                             g_file_peek_path (G_FILE (object)), error->message);
       g_task_return_error (task, sentence);
       return;
     }
@@ -193,7 +200,7 @@ local_begin_upload_async (FerryBlobStore      *store,
                           gpointer             user_data)
 {
   FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
-  g_autofree char *path = partial_path (self, token);
+  g_autofree char *path = ferry_local_partial_path (self, token);
   g_autoptr(GFile) file = g_file_new_for_path (path);
   GTask *task;
 
@@ -242,7 +249,8 @@ local_commit_upload (FerryBlobStore   *store,
 {
   FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
   const char *sentence = _("The server could not store the file.");
-  g_autofree char *partial = partial_path (self, ferry_blob_upload_get_token (upload));
+  const char *token = ferry_blob_upload_get_token (upload);
+  g_autofree char *partial = ferry_local_partial_path (self, token);
   g_autofree char *blob = blob_path (self, id);
   g_autoptr(GError) close_error = NULL;
   GOutputStream *stream = ferry_blob_upload_get_stream (upload);
@@ -253,13 +261,13 @@ local_commit_upload (FerryBlobStore   *store,
     {
       if (fd >= 0)
         errsv = errno;
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, partial, g_strerror (errsv));
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, partial, g_strerror (errsv));
       return FALSE;
     }
 
   if (!g_output_stream_close (stream, NULL, &close_error))
     {
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, partial, close_error->message);
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, partial, close_error->message);
       return FALSE;
     }
 
@@ -269,14 +277,14 @@ local_commit_upload (FerryBlobStore   *store,
 
       errsv = errno;
       reason = g_strdup_printf ("moving it to %s: %s", blob, g_strerror (errsv));
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, partial, reason);
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, partial, reason);
       return FALSE;
     }
 
   if (!fsync_path (self->blobs_path, TRUE, &errsv))
     {
-      set_error_logged (error, FERRY_ERROR_INTERNAL, sentence, self->blobs_path,
-                        g_strerror (errsv));
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL, sentence, self->blobs_path,
+                             g_strerror (errsv));
       g_unlink (blob);
       return FALSE;
     }
@@ -289,7 +297,8 @@ local_abort_upload (FerryBlobStore  *store,
                     FerryBlobUpload *upload)
 {
   FerryLocalBlobStore *self = FERRY_LOCAL_BLOB_STORE (store);
-  g_autofree char *partial = partial_path (self, ferry_blob_upload_get_token (upload));
+  const char *token = ferry_blob_upload_get_token (upload);
+  g_autofree char *partial = ferry_local_partial_path (self, token);
   int fd = stream_fd (ferry_blob_upload_get_stream (upload));
 
   /* An open file keeps its blocks after the unlink, until its last descriptor is closed, which
@@ -312,8 +321,9 @@ local_remove (FerryBlobStore  *store,
 
   if (g_unlink (blob) != 0 && errno != ENOENT)
     {
-      set_error_logged (error, FERRY_ERROR_INTERNAL, _("The server could not remove the file."),
-                        blob, g_strerror (errno));
+      ferry_local_set_error (error, FERRY_ERROR_INTERNAL,
+                             _("The server could not remove the file."),
+                             blob, g_strerror (errno));
       return FALSE;
     }
   return TRUE;
@@ -342,9 +352,9 @@ read_cb (GObject      *object,
                                  _("No file with that id is shared."));
       else
         {
-          set_error_logged (&sentence, FERRY_ERROR_INTERNAL,
-                            _("The server could not open the file."),
-                            g_file_peek_path (G_FILE (object)), error->message);
+          ferry_local_set_error (&sentence, FERRY_ERROR_INTERNAL,
+                                 _("The server could not open the file."),
+                                 g_file_peek_path (G_FILE (object)), error->message);
           g_task_return_error (task, sentence);
         }
       return;
@@ -354,8 +364,9 @@ read_cb (GObject      *object,
   if (offset > 0 &&
       !g_seekable_seek (G_SEEKABLE (stream), (goffset) offset, G_SEEK_SET, NULL, &error))
     {
-      set_error_logged (&sentence, FERRY_ERROR_INTERNAL, _("The server could not open the file."),
-                        g_file_peek_path (G_FILE (object)), error->message);
+      ferry_local_set_error (&sentence, FERRY_ERROR_INTERNAL,
+                             _("The server could not open the file."),
+                             g_file_peek_path (G_FILE (object)), error->message);
       g_task_return_error (task, sentence);
       return;
     }
@@ -489,7 +500,6 @@ local_reconcile (FerryBlobStore  *store,
   g_autoptr(GHashTable) known = NULL;
   g_autoptr(GDir) dir = NULL;
   const char *name;
-  guint n_partial = 0;
 
   rows = ferry_catalogue_list (catalogue, error);
   if (!rows)
@@ -558,21 +568,6 @@ local_reconcile (FerryBlobStore  *store,
     }
   g_clear_pointer (&dir, g_dir_close);
 
-  dir = g_dir_open (self->partial_path, 0, error);
-  if (!dir)
-    return NULL;
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *path = g_build_filename (self->partial_path, name, NULL);
-
-      if (g_unlink (path) != 0)
-        g_warning ("Could not remove %s: %s", path, g_strerror (errno));
-      else
-        n_partial++;
-    }
-  if (n_partial > 0)
-    g_message ("Removed %u unfinished upload(s) from %s", n_partial, self->partial_path);
-
   return g_steal_pointer (&kept);
 }
 
@@ -586,4 +581,5 @@ blob_store_iface_init (FerryBlobStoreInterface *iface)
   iface->abort_upload = local_abort_upload;
   iface->remove = local_remove;
   iface->reconcile = local_reconcile;
+  ferry_local_blob_store_partials_init (iface);
 }

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include "ferry-sqlite-catalogue.h"
+#include "ferry-sqlite-catalogue-private.h"
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -186,6 +187,7 @@ ferry_sqlite_catalogue_open (const char  *path,
       !exec (self, "PRAGMA synchronous=FULL;", error) ||
       !exec (self, SCHEMA, error) ||
       !add_folder_columns (self, error) ||
+      !ferry_sqlite_catalogue_partials_create (self->db, error) ||
       !exec (self, "CREATE INDEX IF NOT EXISTS offers_created ON offers (created);", error))
     return NULL;
 
@@ -543,4 +545,19 @@ catalogue_iface_init (FerryCatalogueInterface *iface)
   iface->insert_batch = catalogue_insert_batch;
   iface->remove = catalogue_remove;
   iface->close = catalogue_close;
+  ferry_sqlite_catalogue_partials_init (iface);
+}
+
+sqlite3 *
+ferry_sqlite_catalogue_lock (FerrySqliteCatalogue  *self,
+                             GError               **error)
+{
+  g_mutex_lock (&self->lock);
+  return check_open (self, error) ? self->db : NULL;
+}
+
+void
+ferry_sqlite_catalogue_unlock (FerrySqliteCatalogue *self)
+{
+  g_mutex_unlock (&self->lock);
 }

@@ -300,10 +300,103 @@ memory_reconcile (FerryBlobStore  *store,
   while (g_hash_table_iter_next (&iter, &id, NULL))
     if (!g_hash_table_contains (known, id))
       g_hash_table_iter_remove (&iter);
-  g_hash_table_remove_all (self->uploads);
   g_mutex_unlock (&self->lock);
 
   return g_steal_pointer (&kept);
+}
+
+/* Partial uploads: a kept upload's stream stays open in self->uploads. */
+
+static FerryBlobUpload *
+memory_reopen_upload (FerryBlobStore  *store,
+                      const char      *token,
+                      GError         **error)
+{
+  FerryMemoryBlobStore *self = FERRY_MEMORY_BLOB_STORE (store);
+  FerryBlobUpload *upload = NULL;
+  GMemoryOutputStream *stream;
+
+  g_mutex_lock (&self->lock);
+  stream = g_hash_table_lookup (self->uploads, token);
+  if (stream && !g_output_stream_is_closed (G_OUTPUT_STREAM (stream)))
+    upload = ferry_blob_upload_new (store, token, G_OUTPUT_STREAM (stream),
+                                    g_memory_output_stream_get_data_size (stream));
+  g_mutex_unlock (&self->lock);
+
+  if (!upload)
+    g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                         _("The unfinished upload is gone."));
+  return upload;
+}
+
+static GInputStream *
+memory_read_partial (FerryBlobStore  *store,
+                     const char      *token,
+                     GError         **error)
+{
+  FerryMemoryBlobStore *self = FERRY_MEMORY_BLOB_STORE (store);
+  GInputStream *input = NULL;
+  GMemoryOutputStream *stream;
+
+  g_mutex_lock (&self->lock);
+  stream = g_hash_table_lookup (self->uploads, token);
+  if (stream)
+    input = g_memory_input_stream_new_from_bytes (
+      g_bytes_new (g_memory_output_stream_get_data (stream),
+                   g_memory_output_stream_get_data_size (stream)));
+  g_mutex_unlock (&self->lock);
+
+  if (!input)
+    g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                         _("The unfinished upload is gone."));
+  return input;
+}
+
+static guint64
+memory_keep_upload (FerryBlobStore  *store,
+                    FerryBlobUpload *upload)
+{
+  FerryMemoryBlobStore *self = FERRY_MEMORY_BLOB_STORE (store);
+  guint64 length;
+
+  g_mutex_lock (&self->lock);
+  length = g_memory_output_stream_get_data_size (
+    G_MEMORY_OUTPUT_STREAM (ferry_blob_upload_get_stream (upload)));
+  g_mutex_unlock (&self->lock);
+  return length;
+}
+
+static void
+memory_remove_partial (FerryBlobStore *store,
+                       const char     *token)
+{
+  FerryMemoryBlobStore *self = FERRY_MEMORY_BLOB_STORE (store);
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_remove (self->uploads, token);
+  g_mutex_unlock (&self->lock);
+}
+
+static GHashTable *
+memory_list_partials (FerryBlobStore  *store,
+                      GError         **error)
+{
+  FerryMemoryBlobStore *self = FERRY_MEMORY_BLOB_STORE (store);
+  GHashTable *partials = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  GHashTableIter iter;
+  gpointer token;
+  gpointer stream;
+
+  g_mutex_lock (&self->lock);
+  g_hash_table_iter_init (&iter, self->uploads);
+  while (g_hash_table_iter_next (&iter, &token, &stream))
+    {
+      guint64 length = g_memory_output_stream_get_data_size (stream);
+
+      g_hash_table_insert (partials, g_strdup (token), g_memdup2 (&length, sizeof length));
+    }
+  g_mutex_unlock (&self->lock);
+  return partials;
 }
 
 static void
@@ -316,4 +409,9 @@ blob_store_iface_init (FerryBlobStoreInterface *iface)
   iface->abort_upload = memory_abort_upload;
   iface->remove = memory_remove;
   iface->reconcile = memory_reconcile;
+  iface->reopen_upload = memory_reopen_upload;
+  iface->read_partial = memory_read_partial;
+  iface->keep_upload = memory_keep_upload;
+  iface->remove_partial = memory_remove_partial;
+  iface->list_partials = memory_list_partials;
 }

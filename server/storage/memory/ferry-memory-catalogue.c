@@ -18,9 +18,10 @@ struct _FerryMemoryCatalogue
 
   /* owned */
   GPtrArray        *rows;          /* FerryCatalogueRow, in insertion order */
+  GHashTable       *partials;      /* token → FerryPartialRow */
 
   gboolean          closed;
-  GMutex            lock;          /* rows, closed */
+  GMutex            lock;          /* rows, partials, closed */
 };
 
 static void catalogue_iface_init (FerryCatalogueInterface *iface);
@@ -34,6 +35,7 @@ ferry_memory_catalogue_finalize (GObject *object)
   FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (object);
 
   g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->partials, g_hash_table_unref);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (ferry_memory_catalogue_parent_class)->finalize (object);
@@ -51,6 +53,8 @@ static void
 ferry_memory_catalogue_init (FerryMemoryCatalogue *self)
 {
   self->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_catalogue_row_unref);
+  self->partials = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+                                          (GDestroyNotify) ferry_partial_row_free);
   g_mutex_init (&self->lock);
 }
 
@@ -208,6 +212,85 @@ catalogue_remove (FerryCatalogue  *catalogue,
   return ok;
 }
 
+/* Partial uploads. */
+
+static gboolean
+catalogue_put_partial (FerryCatalogue         *catalogue,
+                       const FerryPartialRow  *row,
+                       GError                **error)
+{
+  FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (catalogue);
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = check_open (self, error);
+  if (ok)
+    {
+      FerryPartialRow *copy = ferry_partial_row_copy (row);
+
+      g_hash_table_replace (self->partials, copy->token, copy);
+    }
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static FerryPartialRow *
+catalogue_lookup_partial (FerryCatalogue  *catalogue,
+                          const char      *token,
+                          GError         **error)
+{
+  FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (catalogue);
+  FerryPartialRow *row = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (check_open (self, error))
+    {
+      FerryPartialRow *found = g_hash_table_lookup (self->partials, token);
+
+      row = found ? ferry_partial_row_copy (found) : NULL;
+    }
+  g_mutex_unlock (&self->lock);
+  return row;
+}
+
+static gboolean
+catalogue_remove_partial (FerryCatalogue  *catalogue,
+                          const char      *token,
+                          GError         **error)
+{
+  FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (catalogue);
+  gboolean ok;
+
+  g_mutex_lock (&self->lock);
+  ok = check_open (self, error);
+  if (ok)
+    g_hash_table_remove (self->partials, token);
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+static GPtrArray *
+catalogue_list_partials (FerryCatalogue  *catalogue,
+                         GError         **error)
+{
+  FerryMemoryCatalogue *self = FERRY_MEMORY_CATALOGUE (catalogue);
+  GPtrArray *rows = NULL;
+
+  g_mutex_lock (&self->lock);
+  if (check_open (self, error))
+    {
+      GHashTableIter iter;
+      gpointer value;
+
+      rows = g_ptr_array_new_with_free_func ((GDestroyNotify) ferry_partial_row_free);
+      g_hash_table_iter_init (&iter, self->partials);
+      while (g_hash_table_iter_next (&iter, NULL, &value))
+        g_ptr_array_add (rows, ferry_partial_row_copy (value));
+    }
+  g_mutex_unlock (&self->lock);
+  return rows;
+}
+
 static void
 catalogue_close (FerryCatalogue *catalogue)
 {
@@ -226,4 +309,8 @@ catalogue_iface_init (FerryCatalogueInterface *iface)
   iface->insert = catalogue_insert;
   iface->remove = catalogue_remove;
   iface->close = catalogue_close;
+  iface->put_partial = catalogue_put_partial;
+  iface->lookup_partial = catalogue_lookup_partial;
+  iface->remove_partial = catalogue_remove_partial;
+  iface->list_partials = catalogue_list_partials;
 }
