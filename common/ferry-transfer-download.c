@@ -12,7 +12,6 @@
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-filename.h"
-#include "ferry-folder-output-stream.h"
 #include "ferry-message.h"
 
 /* ---- download -------------------------------------------------------------------------- */
@@ -76,60 +75,6 @@ download_wanted_name (FerryTransfer  *self,
     }
 }
 
-typedef struct
-{
-  GFile              *part;
-  GFile              *final;
-  char               *name;
-  FerryDownloadFlags  flags;
-} CommitData;
-
-static void
-commit_data_free (CommitData *data)
-{
-  g_clear_object (&data->part);
-  g_clear_object (&data->final);
-  g_clear_pointer (&data->name, g_free);
-  g_free (data);
-}
-
-/* In a worker thread: NAME.part becomes NAME. Never over an existing file, unless the person
- * chose to replace it: if NAME appeared meanwhile, the next free "name (N).ext" is taken. */
-static void
-commit_thread (GTask        *task,
-               gpointer      source_object,
-               gpointer      task_data,
-               GCancellable *cancellable)
-{
-  CommitData *data = task_data;
-  GError *error = NULL;
-  GFile *saved;
-
-  if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
-    {
-      if (!g_file_move (data->part, data->final,
-                        G_FILE_COPY_OVERWRITE | G_FILE_COPY_NO_FALLBACK_FOR_MOVE,
-                        cancellable, NULL, NULL, &error))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      saved = g_object_ref (data->final);
-    }
-  else
-    {
-      saved = ferry_filename_rename_unique (data->part, data->final, data->name, cancellable,
-                                            &error);
-      if (!saved)
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-    }
-  ferry_sidecar_remove (data->part, NULL);
-  g_task_return_pointer (task, saved, g_object_unref);
-}
-
 static void
 download_committed_cb (GObject      *object,
                        GAsyncResult *result,
@@ -159,7 +104,7 @@ download_closed_cb (GObject      *object,
   g_autoptr(FerryTransfer) self = user_data;
   g_autoptr(GTask) task = NULL;
   GError *error = NULL;
-  CommitData *data;
+  FerryDownloadCommit *data;
 
   if (!g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, &error))
     {
@@ -168,7 +113,7 @@ download_closed_cb (GObject      *object,
     }
   g_clear_object (&self->output);
 
-  data = g_new0 (CommitData, 1);
+  data = g_new0 (FerryDownloadCommit, 1);
   data->part = g_object_ref (self->part);
   data->final = g_object_ref (self->file);
   data->flags = self->is_folder ? self->flags & ~FERRY_DOWNLOAD_OVERWRITE : self->flags;
@@ -176,10 +121,10 @@ download_closed_cb (GObject      *object,
 
   task = g_task_new (self, self->cancellable, download_committed_cb, NULL);
   g_task_set_source_tag (task, download_closed_cb);
-  g_task_set_task_data (task, data, (GDestroyNotify) commit_data_free);
+  g_task_set_task_data (task, data, (GDestroyNotify) ferry_download_commit_free);
   /* A rename that happened is reported as done, even if a cancel came meanwhile. */
   g_task_set_check_cancellable (task, FALSE);
-  g_task_run_in_thread (task, commit_thread);
+  g_task_run_in_thread (task, ferry_download_commit_thread);
 }
 
 static void
@@ -444,163 +389,13 @@ download_read_next (FerryTransfer *self)
                                download_frame_cb, g_object_ref (self));
 }
 
-typedef struct
-{
-  GFile              *dir;
-  GFile              *destination;
-  char               *name;
-  FerryDownloadFlags  flags;
-  FerryOffer         *offer;
-  FerrySidecar       *sidecar;      /* in: what @part holds, if resuming; out: what it holds */
-  GFile              *final;
-  GFile              *part;         /* in: NAME.part to resume, if any; out: NAME.part */
-  GOutputStream      *output;
-  gboolean            fresh;        /* out: @part starts empty */
-  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, not resumed yet */
-  gboolean            is_folder;
-  guint64             size;
-  guint32             folder_files;
-  guint64             folder_content;
-} PrepareData;
-
-static void
-prepare_data_free (PrepareData *data)
-{
-  g_clear_object (&data->dir);
-  g_clear_object (&data->destination);
-  g_clear_pointer (&data->name, g_free);
-  g_clear_object (&data->offer);
-  g_clear_pointer (&data->sidecar, ferry_sidecar_free);
-  g_clear_object (&data->final);
-  g_clear_object (&data->part);
-  g_clear_object (&data->output);
-  g_free (data);
-}
-
-/* In a worker thread: go on writing the NAME.part found (and locked) before the request, after the bytes
- * the server agreed to skip (all of them if the offer still has the content the sidecar
- * names, none otherwise). Its final name is NAME, or what the caller chose. */
-static gboolean
-prepare_resumed (PrepareData   *data,
-                 GCancellable  *cancellable,
-                 GError       **error)
-{
-  gboolean same = memcmp (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
-                          FERRY_SHA256_SIZE) == 0 &&
-                  data->sidecar->size == ferry_offer_get_size (data->offer);
-  guint64 keep = same ? data->sidecar->count : 0;
-
-  /* Opened and locked before the request (locate_thread()). */
-  if (!g_seekable_truncate (G_SEEKABLE (data->output), (goffset) keep, cancellable, error))
-    return FALSE;
-  data->fresh = keep == 0;
-  if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
-    {
-      g_autofree char *part_name = g_file_get_basename (data->part);
-
-      /* ferry_sidecar_find() only finds names that end in ".part". */
-      part_name[strlen (part_name) - strlen (".part")] = '\0';
-      data->final = g_file_get_child (data->dir, part_name);
-    }
-  else
-    data->final = g_object_ref (data->destination);
-  return TRUE;
-}
-
-/* In a worker thread: claim the final name and create NAME.part exclusively, so that two
- * downloads never pick the same name and nothing existing is touched; or, for a file the
- * person chose to replace, open its NAME.part; or go on with the NAME.part of an earlier run.
- * Then write the sidecar, so that NAME.part is known as ours from its first byte. */
-static void
-prepare_thread (GTask        *task,
-                gpointer      source_object,
-                gpointer      task_data,
-                GCancellable *cancellable)
-{
-  PrepareData *data = task_data;
-  GError *error = NULL;
-
-  if (!data->dir)
-    {
-      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_FAILED,
-                               _("Cannot save a download as the root folder."));
-      return;
-    }
-
-  /* Saving into a folder (the Downloads folder, say) makes the folder first when it is
-   * missing, here in the worker thread rather than in the caller's main loop. */
-  if ((data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY) &&
-      !g_file_make_directory_with_parents (data->dir, cancellable, &error))
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_EXISTS))
-        {
-          g_task_return_error (task, error);
-          return;
-        }
-      g_clear_error (&error);
-    }
-
-  if (data->is_folder)
-    {
-      /* A folder never replaces anything: it gets a free name. */
-      data->final = ferry_filename_unique_folder_in_dir (data->dir, data->name, &data->part,
-                                                         cancellable, &error);
-      if (data->final)
-        data->output = ferry_folder_output_stream_new (data->part, data->size,
-                                                       data->folder_files,
-                                                       data->folder_content, &error);
-    }
-  else if (data->part)
-    prepare_resumed (data, cancellable, &error);
-  else if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
-    {
-      data->final = g_object_ref (data->destination);
-      data->part = ferry_filename_part_for (data->final);
-      /* Written in place (not through g_file_replace()'s temporary file), so that what a
-       * stopped download wrote is in NAME.part for resuming. */
-      data->output = ferry_sidecar_open_part (data->part, cancellable, &error);
-      if (data->output)
-        g_seekable_truncate (G_SEEKABLE (data->output), 0, cancellable, &error);
-      data->fresh = TRUE;
-    }
-  else
-    {
-      GFileOutputStream *output = NULL;
-
-      data->final = ferry_filename_unique_in_dir (data->dir, data->name, &data->part,
-                                                  &output, cancellable, &error);
-      data->output = G_OUTPUT_STREAM (output);
-      data->fresh = TRUE;
-    }
-  if (!error && data->fresh && !(data->flags & FERRY_DOWNLOAD_OVERWRITE))
-    ferry_sidecar_lock_part (data->output, data->part, &error);
-
-  if (!error && data->fresh)
-    {
-      g_autoptr(FerryChecksum) empty = ferry_checksum_new ();
-
-      memcpy (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
-              FERRY_SHA256_SIZE);
-      data->sidecar->size = ferry_offer_get_size (data->offer);
-      data->sidecar->count = 0;
-      ferry_checksum_peek (empty, data->sidecar->count_sha256);
-    }
-  if (!error && !data->is_folder)
-    ferry_sidecar_save (data->sidecar, data->part, cancellable, &error);
-
-  if (error)
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
-
 static void
 download_prepared_cb (GObject      *object,
                       GAsyncResult *result,
                       gpointer      user_data)
 {
   g_autoptr(FerryTransfer) self = g_object_ref (FERRY_TRANSFER (object));
-  PrepareData *data = g_task_get_task_data (G_TASK (result));
+  FerryDownloadPlace *data = g_task_get_task_data (G_TASK (result));
   GError *error = NULL;
 
   /* A folder's NAME.part/, made before its writer failed, goes with the failed transfer. */
@@ -648,7 +443,7 @@ download_offer_cb (GObject      *object,
   g_autoptr(GVariant) v = NULL;
   g_autoptr(FerryOffer) offer = NULL;
   g_autoptr(GTask) task = NULL;
-  PrepareData *data;
+  FerryDownloadPlace *data;
   GError *error = NULL;
 
   v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_OFFER,
@@ -675,7 +470,7 @@ download_offer_cb (GObject      *object,
   self->folder_files = ferry_offer_get_folder_files (offer);
   self->folder_content = ferry_offer_get_folder_bytes (offer);
 
-  data = g_new0 (PrepareData, 1);
+  data = g_new0 (FerryDownloadPlace, 1);
   data->is_folder = self->is_folder;
   data->size = ferry_offer_get_size (offer);
   data->folder_files = self->folder_files;
@@ -690,8 +485,8 @@ download_offer_cb (GObject      *object,
 
   task = g_task_new (self, self->cancellable, download_prepared_cb, NULL);
   g_task_set_source_tag (task, download_offer_cb);
-  g_task_set_task_data (task, data, (GDestroyNotify) prepare_data_free);
-  g_task_run_in_thread (task, prepare_thread);
+  g_task_set_task_data (task, data, (GDestroyNotify) ferry_download_place_free);
+  g_task_run_in_thread (task, ferry_download_place_thread);
 }
 
 static void

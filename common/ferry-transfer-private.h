@@ -192,6 +192,47 @@ gboolean  ferry_transfer_delete_part_finish (FerryTransfer       *self,
                                              GAsyncResult        *result,
                                              GError             **error);
 
+/* ferry-transfer-landing.c: where a download lands, in worker threads. */
+/* Before the data: claims the final name and creates NAME.part (or reopens the one being
+ * resumed), and writes its sidecar. Task data: a FerryDownloadPlace. */
+typedef struct
+{
+  GFile              *dir;
+  GFile              *destination;
+  char               *name;
+  FerryDownloadFlags  flags;
+  FerryOffer         *offer;
+  FerrySidecar       *sidecar;      /* in: what @part holds, if resuming; out: what it holds */
+  GFile              *final;
+  GFile              *part;         /* in: NAME.part to resume, if any; out: NAME.part */
+  GOutputStream      *output;
+  gboolean            fresh;        /* out: @part starts empty */
+  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, not resumed yet */
+  gboolean            is_folder;
+  guint64             size;
+  guint32             folder_files;
+  guint64             folder_content;
+} FerryDownloadPlace;
+void      ferry_download_place_free    (FerryDownloadPlace *place);
+void      ferry_download_place_thread  (GTask              *task,
+                                        gpointer            source_object,
+                                        gpointer            task_data,
+                                        GCancellable       *cancellable);
+/* After END: NAME.part becomes NAME (or a free "NAME (N)"); returns the GFile saved. Task
+ * data: a FerryDownloadCommit. */
+typedef struct
+{
+  GFile              *part;
+  GFile              *final;
+  char               *name;
+  FerryDownloadFlags  flags;
+} FerryDownloadCommit;
+void      ferry_download_commit_free   (FerryDownloadCommit *commit);
+void      ferry_download_commit_thread (GTask              *task,
+                                        gpointer            source_object,
+                                        gpointer            task_data,
+                                        GCancellable       *cancellable);
+
 void      ferry_transfer_set_state      (FerryTransfer      *self,
                                          FerryTransferState  state);
 void      ferry_transfer_set_total      (FerryTransfer      *self,
