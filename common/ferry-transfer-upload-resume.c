@@ -48,7 +48,9 @@ token_data_new (FerryTransfer *self)
   g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
   TokenData *data;
 
-  if (!queue || !self->file || self->is_folder)
+  /* A file of one chunk or less gains nothing from resuming: it keeps no token, so a batch
+   * of small files costs no state file writes. */
+  if (!queue || !self->file || self->is_folder || self->total <= FERRY_CHUNK_SIZE)
     return NULL;
   data = g_new0 (TokenData, 1);
   data->server = g_strdup (ferry_dialer_get_address (ferry_transfer_queue_get_dialer (queue)));

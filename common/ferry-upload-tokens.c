@@ -9,6 +9,8 @@
 #include "ferry-upload-tokens.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
@@ -82,6 +84,59 @@ ferry_upload_tokens_lookup (const char *server,
   return token;
 }
 
+/* A new file beside @path renamed over it, so that readers in other processes see the old
+ * or the new list, never half of one. No fsync: a token lost to a power cut only means that
+ * upload starts over, and a batch of uploads should not cost a disk sync each. */
+static gboolean
+save_without_sync (GKeyFile    *keys,
+                   const char  *path,
+                   GError     **error)
+{
+  g_autofree char *text = NULL;
+  g_autofree char *tmp = g_strconcat (path, ".XXXXXX", NULL);
+  gsize len = 0;
+  int fd;
+
+  text = g_key_file_to_data (keys, &len, NULL);
+  fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", tmp,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  for (gsize done = 0; done < len;)
+    {
+      gssize n = write (fd, text + done, len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          int saved = errno;
+
+          close (fd);
+          g_unlink (tmp);
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", tmp,
+                       g_strerror (saved));
+          return FALSE;
+        }
+      done += (gsize) n;
+    }
+  if (close (fd) != 0 || g_rename (tmp, path) != 0)
+    {
+      int saved = errno;
+
+      g_unlink (tmp);
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "%s: %s", path,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 gboolean
 ferry_upload_tokens_store (const char  *server,
                            GFile       *file,
@@ -125,7 +180,7 @@ ferry_upload_tokens_store (const char  *server,
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "%s: %s", dir,
                  g_strerror (errno));
   else
-    ok = g_key_file_save_to_file (keys, path, error);
+    ok = save_without_sync (keys, path, error);
   g_mutex_unlock (&tokens_lock);
   return ok;
 }
