@@ -47,8 +47,9 @@ folder_scanned_cb (GObject      *object,
   self->folder_skipped = scan->n_skipped;
   self->folder_first_skipped = g_steal_pointer (&scan->first_skipped);
   ferry_transfer_set_total (self, ferry_folder_header_stream_size (scan->header));
+  self->upload_mtime = scan->newest_mtime;
   self->input = ferry_folder_input_stream_new (self->file, g_steal_pointer (&scan->header), 0);
-  ferry_transfer_upload_connect (self);
+  ferry_transfer_upload_prepare (self);
 }
 
 void

@@ -180,8 +180,11 @@ void      ferry_transfer_download_stop_finish (FerryTransfer      *self,
                                                GAsyncResult       *result);
 
 /* Folders (ferry-transfer-folder.c). Walks the folder self->file and opens its stream as
- * self->input, then goes on with ferry_transfer_upload_connect(). */
+ * self->input, then goes on with ferry_transfer_upload_prepare(). */
 void      ferry_transfer_start_folder_upload (FerryTransfer *self);
+/* With self->input open and self->total and self->upload_mtime set: looks up the saved token
+ * (ferry-transfer-upload-resume.c), then goes on with ferry_transfer_upload_connect(). */
+void      ferry_transfer_upload_prepare (FerryTransfer      *self);
 /* With self->input open and self->total set: connects and sends UPLOAD. */
 void      ferry_transfer_upload_connect (FerryTransfer      *self);
 /* Removes a download's NAME.part, a file or (self->is_folder) a tree, in a thread. */

@@ -48,7 +48,7 @@ token_data_new (FerryTransfer *self)
   g_autoptr(FerryTransferQueue) queue = g_weak_ref_get (&self->queue);
   TokenData *data;
 
-  if (!queue || !self->file || self->is_folder)
+  if (!queue || !self->file)
     return NULL;
   data = g_new0 (TokenData, 1);
   data->server = g_strdup (ferry_dialer_get_address (ferry_transfer_queue_get_dialer (queue)));

@@ -640,6 +640,44 @@ test_engine_no_resume (Fixture       *f,
   g_assert_cmpuint (count_partials (f), ==, 1);
 }
 
+/* A folder is one stream (PROTOCOL.md §5, Folders): its upload, cut half-way, is continued
+ * with its token like a file's, the folder input stream hashing the prefix it skips; the
+ * server commits only when the SHA-256 of the whole stream matches. */
+static void
+test_engine_resumes_folder (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *dir = g_build_filename (f->tmp, "tree", NULL);
+  g_autofree char *sub = g_build_filename (dir, "sub", NULL);
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *c = NULL;
+  g_autoptr(FerryClient) client = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (dir);
+  g_autoptr(FerryTransfer) again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *blob = NULL;
+  g_autofree char *stored = NULL;
+
+  g_assert_no_errno (g_mkdir_with_parents (sub, 0700));
+  a = ferry_test_make_file (dir, "a.bin", ENGINE_SIZE / 2);
+  b = ferry_test_make_file (sub, "b.bin", 1000);
+  c = ferry_test_make_file (sub, "c.bin", ENGINE_SIZE / 2 + 7);
+  client = engine_cut (f, dir);
+  g_assert_cmpuint (count_partials (f), ==, 1);
+
+  again = ferry_client_upload (client, file, NULL);
+  error = ferry_test_run_transfer (again);
+  g_assert_no_error (error);
+  g_assert_true (ferry_transfer_get_is_folder (again));
+  /* Continued, not started over: the partial the cut left is the one committed. */
+  ferry_test_wait_for (partial_dir_empty, f, 30);
+  blob = g_build_filename (f->server->data_dir, "blobs",
+                           ferry_offer_get_id (ferry_transfer_get_offer (again)), NULL);
+  stored = ferry_test_sha256_file (blob);
+  g_assert_cmpstr (stored, ==, ferry_offer_get_sha256_hex (ferry_transfer_get_offer (again)));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -665,6 +703,7 @@ main (int   argc,
   ADD ("engine-resumes", test_engine_resumes);
   ADD ("engine-changed-file", test_engine_changed_file);
   ADD ("engine-no-resume", test_engine_no_resume);
+  ADD ("engine-resumes-folder", test_engine_resumes_folder);
 #undef ADD
 
   {
