@@ -187,14 +187,6 @@ void      ferry_transfer_start_folder_upload (FerryTransfer *self);
 void      ferry_transfer_upload_prepare (FerryTransfer      *self);
 /* With self->input open and self->total set: connects and sends UPLOAD. */
 void      ferry_transfer_upload_connect (FerryTransfer      *self);
-/* Removes a download's NAME.part, a file or (self->is_folder) a tree, in a thread. */
-void      ferry_transfer_delete_part_async  (FerryTransfer       *self,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data);
-gboolean  ferry_transfer_delete_part_finish (FerryTransfer       *self,
-                                             GAsyncResult        *result,
-                                             GError             **error);
-
 /* ferry-transfer-landing.c: where a download lands, in worker threads. */
 /* Before the data: claims the final name and creates NAME.part (or reopens the one being
  * resumed), and writes its sidecar. Task data: a FerryDownloadPlace. */
