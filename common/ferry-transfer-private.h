@@ -202,7 +202,8 @@ typedef struct
   GFile              *part;         /* in: NAME.part to resume, if any; out: NAME.part */
   GOutputStream      *output;
   gboolean            fresh;        /* out: @part starts empty */
-  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, not resumed yet */
+  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, resumed from its
+   * sidecar (ferry-transfer-resume.c) */
   gboolean            is_folder;
   guint64             size;
   guint32             folder_files;
