@@ -8,6 +8,8 @@
 
 #include "ferry-download-sidecar.h"
 
+#include "ferry-folder-header.h"
+
 #include <errno.h>
 #include <string.h>
 #include <sys/file.h>
@@ -29,6 +31,8 @@ ferry_sidecar_copy (const FerrySidecar *self)
   copy = g_memdup2 (self, sizeof *self);
   copy->server = g_strdup (self->server);
   copy->offer_id = g_strdup (self->offer_id);
+  if (self->folder_header)
+    copy->folder_header = g_bytes_ref (self->folder_header);
   return copy;
 }
 
@@ -39,6 +43,7 @@ ferry_sidecar_free (FerrySidecar *self)
     return;
   g_free (self->server);
   g_free (self->offer_id);
+  g_clear_pointer (&self->folder_header, g_bytes_unref);
   g_free (self);
 }
 
@@ -74,6 +79,16 @@ ferry_sidecar_save (const FerrySidecar *self,
   g_key_file_set_uint64 (keys, GROUP, "size", self->size);
   g_key_file_set_uint64 (keys, GROUP, "count", self->count);
   g_key_file_set_string (keys, GROUP, "count-sha256", count_sha256);
+  if (self->folder_header)
+    {
+      gsize header_len = 0;
+      const guint8 *header = g_bytes_get_data (self->folder_header, &header_len);
+      g_autofree char *encoded = g_base64_encode (header, header_len);
+
+      g_key_file_set_uint64 (keys, GROUP, "folder-files", self->folder_files);
+      g_key_file_set_uint64 (keys, GROUP, "folder-bytes", self->folder_content);
+      g_key_file_set_string (keys, GROUP, "folder-header", encoded);
+    }
   text = g_key_file_to_data (keys, &len, NULL);
 
   /* g_file_replace_contents() writes a temporary file and renames it over the old one. */
@@ -94,7 +109,6 @@ ferry_sidecar_remove (GFile        *part,
     g_warning ("Could not remove %s: %s", g_file_peek_path (file), error->message);
 }
 
-/* Reads a sidecar; NULL when it is missing or is not one of ours. */
 /* A key of digits only, as g_key_file_set_uint64() writes it ("-1" is not 2^64 - 1). */
 static gboolean
 get_count (GKeyFile   *keys,
@@ -104,6 +118,32 @@ get_count (GKeyFile   *keys,
   g_autofree char *text = g_key_file_get_string (keys, GROUP, key, NULL);
 
   return text && g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, out, NULL);
+}
+
+/* A folder's keys (PROTOCOL.md §5, Folders, Resume): the header in base64, at most the
+ * protocol's 16 MiB, and the offer's file count and content bytes. */
+static gboolean
+load_folder (FerrySidecar *self,
+             GKeyFile     *keys)
+{
+  g_autofree char *encoded = g_key_file_get_string (keys, GROUP, "folder-header", NULL);
+  guint64 files = 0;
+  guchar *header;
+  gsize len = 0;
+
+  if (!encoded || strlen (encoded) > (FERRY_FOLDER_MAX_HEADER / 3 + 1) * 4 ||
+      !get_count (keys, "folder-files", &files) || files > G_MAXUINT32 ||
+      !get_count (keys, "folder-bytes", &self->folder_content))
+    return FALSE;
+  header = g_base64_decode (encoded, &len);
+  if (len == 0 || len > FERRY_FOLDER_MAX_HEADER || len > self->count)
+    {
+      g_free (header);
+      return FALSE;
+    }
+  self->folder_header = g_bytes_new_take (header, len);
+  self->folder_files = (guint32) files;
+  return TRUE;
 }
 
 /* Reads a sidecar; NULL when it is missing or is not one of ours. */
@@ -128,6 +168,9 @@ sidecar_load (GFile *file)
       !ferry_sha256_from_hex (count_sha256, self->count_sha256) ||
       self->count > self->size)
     return NULL;
+  if (g_key_file_has_key (keys, GROUP, "folder-header", NULL) &&
+      !load_folder (self, keys))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -140,13 +183,15 @@ sidecar_matches (const FerrySidecar *self,
          g_strcmp0 (self->offer_id, offer_id) == 0;
 }
 
-/* NAME.part is a regular file, not a symbolic link that would send the bytes elsewhere. */
+/* NAME.part is a regular file (a folder for a folder's sidecar), not a symbolic link that
+ * would send the bytes elsewhere. */
 static gboolean
-is_regular_file (GFile        *part,
-                 GCancellable *cancellable)
+is_part_of (const FerrySidecar *self,
+            GFile              *part,
+            GCancellable       *cancellable)
 {
   return g_file_query_file_type (part, G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, cancellable) ==
-         G_FILE_TYPE_REGULAR;
+         (self->folder_header ? G_FILE_TYPE_DIRECTORY : G_FILE_TYPE_REGULAR);
 }
 
 GFile *
@@ -166,7 +211,8 @@ ferry_sidecar_find (GFile         *dir,
       g_autoptr(GFile) file = ferry_sidecar_file_for (candidate);
       g_autoptr(FerrySidecar) sidecar = sidecar_load (file);
 
-      if (!sidecar_matches (sidecar, server, offer_id) || !is_regular_file (candidate, cancellable))
+      if (!sidecar_matches (sidecar, server, offer_id) ||
+          !is_part_of (sidecar, candidate, cancellable))
         return NULL;
       *out_sidecar = g_steal_pointer (&sidecar);
       return g_object_ref (candidate);
@@ -195,7 +241,7 @@ ferry_sidecar_find (GFile         *dir,
         continue;
       part_name = g_strndup (name, strlen (name) - strlen (SIDECAR_SUFFIX));
       part = g_file_get_child (dir, part_name);
-      if (!is_regular_file (part, cancellable))
+      if (!is_part_of (sidecar, part, cancellable))
         continue;
       *out_sidecar = g_steal_pointer (&sidecar);
       return g_steal_pointer (&part);

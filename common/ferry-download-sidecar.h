@@ -22,6 +22,11 @@ typedef struct
   guint64  size;                             /* the offer's size */
   guint64  count;                            /* bytes of NAME.part known good */
   guint8   count_sha256[FERRY_SHA256_SIZE];  /* the SHA-256 of those bytes */
+  /* A folder (NAME.part/ is a folder): its header's bytes, once they have all arrived, and
+   * the offer's file count and content bytes; NULL and 0 for a file. */
+  GBytes  *folder_header;
+  guint32  folder_files;
+  guint64  folder_content;
 } FerrySidecar;
 
 FerrySidecar *ferry_sidecar_copy        (const FerrySidecar *self);
@@ -41,7 +46,7 @@ void          ferry_sidecar_remove      (GFile              *part,
 
 /* The NAME.part in @dir whose sidecar names @offer_id on @server: only @candidate (a
  * NAME.part) when it is given, otherwise every *.part.ferry of @dir. NAME.part must be a
- * regular file (not a symbolic link). Returns NULL when there is none; sets @out_sidecar
+ * regular file, or a folder when the sidecar holds a folder header (never a symbolic link). Returns NULL when there is none; sets @out_sidecar
  * otherwise. A sidecar that does not parse is not ours and is ignored. */
 GFile        *ferry_sidecar_find        (GFile              *dir,
                                          GFile              *candidate,

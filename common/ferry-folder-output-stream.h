@@ -43,7 +43,8 @@ GOutputStream *ferry_folder_output_stream_new_at (GFile           *dir,
                                                   FerryChecksum   *checksum,
                                                   GCancellable    *cancellable,
                                                   GError         **error);
-/* The header's bytes once they have all been written (for a resume sidecar), else NULL. */
+/* The header's bytes once they have all been written (for a resume sidecar), else NULL.
+ * Transfer none. */
 GBytes        *ferry_folder_output_stream_get_header (FerryFolderOutputStream *self);
 /* Whether the whole stream has been written. */
 gboolean       ferry_folder_output_stream_is_complete (FerryFolderOutputStream *self);

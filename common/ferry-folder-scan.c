@@ -82,6 +82,7 @@ scan_dir (int               dirfd,
           goto fail;
         }
 
+      scan->newest_mtime = MAX (scan->newest_mtime, (gint64) st.st_mtime);
       if (S_ISREG (st.st_mode))
         ferry_folder_header_add (scan->header, FERRY_FOLDER_ENTRY_FILE,
                                  (st.st_mode & S_IXUSR) ? FERRY_FOLDER_FLAG_EXECUTABLE : 0,

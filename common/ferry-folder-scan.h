@@ -16,6 +16,8 @@ typedef struct
   FerryFolderHeader *header;
   guint              n_skipped;       /* links, sockets, devices, FIFOs, unreadable names */
   char              *first_skipped;   /* its path inside the folder, for display */
+  gint64             newest_mtime;    /* the newest modification time in the tree, in seconds:
+                                       * with the stream's size, what tells a changed folder */
 } FerryFolderScan;
 
 void               ferry_folder_scan_free       (FerryFolderScan    *scan);

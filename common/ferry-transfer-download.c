@@ -267,7 +267,7 @@ download_written_cb (GObject      *object,
       download_finish_if_idle (self);
       return;
     }
-  if (!self->is_folder && g_get_monotonic_time () - self->sidecar_saved_usec >= G_USEC_PER_SEC)
+  if (g_get_monotonic_time () - self->sidecar_saved_usec >= G_USEC_PER_SEC)
     {
       download_checkpoint (self);
       return;

@@ -1,5 +1,6 @@
-/* ferry-transfer-folder.c: what a folder adds to a transfer — the walk before an upload, and
- * the NAME.part/ tree of a download (PROTOCOL.md §5, Folders)
+/* ferry-transfer-folder.c: what a folder adds to a transfer — the walk before an upload
+ * (PROTOCOL.md §5, Folders; a download's NAME.part/ tree lives in ferry-transfer-landing.c
+ * and ferry-transfer-resume.c)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -12,7 +13,6 @@
 
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
-#include "ferry-folder-fs.h"
 #include "ferry-folder-input-stream.h"
 #include "ferry-folder-scan.h"
 
@@ -47,8 +47,9 @@ folder_scanned_cb (GObject      *object,
   self->folder_skipped = scan->n_skipped;
   self->folder_first_skipped = g_steal_pointer (&scan->first_skipped);
   ferry_transfer_set_total (self, ferry_folder_header_stream_size (scan->header));
+  self->upload_mtime = scan->newest_mtime;
   self->input = ferry_folder_input_stream_new (self->file, g_steal_pointer (&scan->header), 0);
-  ferry_transfer_upload_connect (self);
+  ferry_transfer_upload_prepare (self);
 }
 
 void
@@ -74,51 +75,4 @@ ferry_transfer_get_is_folder (FerryTransfer *self)
 {
   g_return_val_if_fail (FERRY_IS_TRANSFER (self), FALSE);
   return self->is_folder;
-}
-
-/* ---- NAME.part ------------------------------------------------------------------------- */
-
-static void
-delete_part_thread (GTask        *task,
-                    gpointer      source_object,
-                    gpointer      task_data,
-                    GCancellable *cancellable)
-{
-  FerryTransfer *self = source_object;
-  GError *error = NULL;
-  gboolean ok;
-
-  if (self->is_folder)
-    ok = ferry_folder_remove_tree (task_data, &error);
-  else
-    ok = g_file_delete (task_data, NULL, &error) ||
-         g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND);
-  if (ok)
-    {
-      g_clear_error (&error);
-      g_task_return_boolean (task, TRUE);
-    }
-  else
-    g_task_return_error (task, error);
-}
-
-void
-ferry_transfer_delete_part_async (FerryTransfer       *self,
-                                  GAsyncReadyCallback  callback,
-                                  gpointer             user_data)
-{
-  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
-
-  g_task_set_source_tag (task, ferry_transfer_delete_part_async);
-  g_task_set_task_data (task, g_object_ref (self->part), g_object_unref);
-  g_task_run_in_thread (task, delete_part_thread);
-}
-
-gboolean
-ferry_transfer_delete_part_finish (FerryTransfer  *self,
-                                   GAsyncResult   *result,
-                                   GError        **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  return g_task_propagate_boolean (G_TASK (result), error);
 }

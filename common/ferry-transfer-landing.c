@@ -15,6 +15,7 @@
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-filename.h"
+#include "ferry-folder-fs.h"
 #include "ferry-folder-output-stream.h"
 
 void
@@ -34,20 +35,19 @@ ferry_download_place_free (FerryDownloadPlace *data)
 /* In a worker thread: go on writing the NAME.part found (and locked) before the request, after the bytes
  * the server agreed to skip (all of them if the offer still has the content the sidecar
  * names, none otherwise). Its final name is NAME, or what the caller chose. */
+/* Whether the offer still has the content the sidecar names. */
 static gboolean
-place_resumed (FerryDownloadPlace   *data,
-                 GCancellable  *cancellable,
-                 GError       **error)
+place_same_offer (FerryDownloadPlace *data)
 {
-  gboolean same = memcmp (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
-                          FERRY_SHA256_SIZE) == 0 &&
-                  data->sidecar->size == ferry_offer_get_size (data->offer);
-  guint64 keep = same ? data->sidecar->count : 0;
+  return memcmp (data->sidecar->offer_sha256, ferry_offer_get_sha256 (data->offer),
+                 FERRY_SHA256_SIZE) == 0 &&
+         data->sidecar->size == ferry_offer_get_size (data->offer);
+}
 
-  /* Opened and locked before the request (locate_thread()). */
-  if (!g_seekable_truncate (G_SEEKABLE (data->output), (goffset) keep, cancellable, error))
-    return FALSE;
-  data->fresh = keep == 0;
+/* The final name of a NAME.part found before the request: NAME, or what the caller chose. */
+static void
+place_resumed_final (FerryDownloadPlace *data)
+{
   if (data->flags & FERRY_DOWNLOAD_INTO_DIRECTORY)
     {
       g_autofree char *part_name = g_file_get_basename (data->part);
@@ -58,7 +58,54 @@ place_resumed (FerryDownloadPlace   *data,
     }
   else
     data->final = g_object_ref (data->destination);
+}
+
+static gboolean
+place_resumed (FerryDownloadPlace   *data,
+                 GCancellable  *cancellable,
+                 GError       **error)
+{
+  guint64 keep = place_same_offer (data) ? data->sidecar->count : 0;
+
+  /* Opened and locked before the request (locate_thread()). */
+  if (!g_seekable_truncate (G_SEEKABLE (data->output), (goffset) keep, cancellable, error))
+    return FALSE;
+  data->fresh = keep == 0;
+  place_resumed_final (data);
   return TRUE;
+}
+
+/* A folder goes on in the NAME.part/ found before the request, its writer rebuilt there
+ * (locate_folder()), when the offer is the same and the server continues; otherwise the old
+ * tree goes and the folder gets a free name, as new. */
+static void
+place_folder (FerryDownloadPlace   *data,
+              GCancellable         *cancellable,
+              GError              **error)
+{
+  if (data->part && data->output && data->sidecar->count > 0 && place_same_offer (data))
+    {
+      place_resumed_final (data);
+      return;
+    }
+  if (data->part)
+    {
+      if (data->output)
+        g_output_stream_close (data->output, NULL, NULL);
+      g_clear_object (&data->output);
+      if (!ferry_folder_remove_tree (data->part, error))
+        return;
+      ferry_sidecar_remove (data->part, cancellable);
+      g_clear_object (&data->part);
+    }
+  g_clear_pointer (&data->sidecar->folder_header, g_bytes_unref);
+  data->fresh = TRUE;
+  /* A folder never replaces anything: it gets a free name. */
+  data->final = ferry_filename_unique_folder_in_dir (data->dir, data->name, &data->part,
+                                                     cancellable, error);
+  if (data->final)
+    data->output = ferry_folder_output_stream_new (data->part, data->size, data->folder_files,
+                                                   data->folder_content, error);
 }
 
 /* In a worker thread: claim the final name and create NAME.part exclusively, so that two
@@ -95,15 +142,7 @@ ferry_download_place_thread (GTask        *task,
     }
 
   if (data->is_folder)
-    {
-      /* A folder never replaces anything: it gets a free name. */
-      data->final = ferry_filename_unique_folder_in_dir (data->dir, data->name, &data->part,
-                                                         cancellable, &error);
-      if (data->final)
-        data->output = ferry_folder_output_stream_new (data->part, data->size,
-                                                       data->folder_files,
-                                                       data->folder_content, &error);
-    }
+    place_folder (data, cancellable, &error);
   else if (data->part)
     place_resumed (data, cancellable, &error);
   else if (data->flags & FERRY_DOWNLOAD_OVERWRITE)
@@ -126,7 +165,7 @@ ferry_download_place_thread (GTask        *task,
       data->output = G_OUTPUT_STREAM (output);
       data->fresh = TRUE;
     }
-  if (!error && data->fresh && !(data->flags & FERRY_DOWNLOAD_OVERWRITE))
+  if (!error && data->fresh && !data->is_folder && !(data->flags & FERRY_DOWNLOAD_OVERWRITE))
     ferry_sidecar_lock_part (data->output, data->part, &error);
 
   if (!error && data->fresh)

@@ -180,18 +180,13 @@ void      ferry_transfer_download_stop_finish (FerryTransfer      *self,
                                                GAsyncResult       *result);
 
 /* Folders (ferry-transfer-folder.c). Walks the folder self->file and opens its stream as
- * self->input, then goes on with ferry_transfer_upload_connect(). */
+ * self->input, then goes on with ferry_transfer_upload_prepare(). */
 void      ferry_transfer_start_folder_upload (FerryTransfer *self);
+/* With self->input open and self->total and self->upload_mtime set: looks up the saved token
+ * (ferry-transfer-upload-resume.c), then goes on with ferry_transfer_upload_connect(). */
+void      ferry_transfer_upload_prepare (FerryTransfer      *self);
 /* With self->input open and self->total set: connects and sends UPLOAD. */
 void      ferry_transfer_upload_connect (FerryTransfer      *self);
-/* Removes a download's NAME.part, a file or (self->is_folder) a tree, in a thread. */
-void      ferry_transfer_delete_part_async  (FerryTransfer       *self,
-                                             GAsyncReadyCallback  callback,
-                                             gpointer             user_data);
-gboolean  ferry_transfer_delete_part_finish (FerryTransfer       *self,
-                                             GAsyncResult        *result,
-                                             GError             **error);
-
 /* ferry-transfer-landing.c: where a download lands, in worker threads. */
 /* Before the data: claims the final name and creates NAME.part (or reopens the one being
  * resumed), and writes its sidecar. Task data: a FerryDownloadPlace. */
@@ -207,7 +202,8 @@ typedef struct
   GFile              *part;         /* in: NAME.part to resume, if any; out: NAME.part */
   GOutputStream      *output;
   gboolean            fresh;        /* out: @part starts empty */
-  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, not resumed yet */
+  /* a folder: NAME.part/ is a tree, written by a FerryFolderOutputStream, resumed from its
+   * sidecar (ferry-transfer-resume.c) */
   gboolean            is_folder;
   guint64             size;
   guint32             folder_files;

@@ -13,6 +13,42 @@
 #include "ferry-transfer-private.h"
 #include "ferry-error.h"
 #include "ferry-filename.h"
+#include "ferry-folder-fs.h"
+#include "ferry-folder-output-stream.h"
+
+/* A folder's bytes are worth keeping only with its header, which rebuilds the writer
+ * (PROTOCOL.md §5, Folders, Resume): @now gets it from the writer once it is whole, with at
+ * least the header's bytes as its count (they are the stream's first bytes, whatever came
+ * after). Called with no write in flight (after a write, or once the transfer is idle).
+ * FALSE while the header is incomplete. */
+static gboolean
+folder_header_now (FerryTransfer *self,
+                   FerrySidecar  *now)
+{
+  GBytes *header = NULL;
+  gsize len = 0;
+  const guint8 *bytes;
+
+  if (now->folder_header)
+    return TRUE;
+  if (FERRY_IS_FOLDER_OUTPUT_STREAM (self->output))
+    header = ferry_folder_output_stream_get_header (FERRY_FOLDER_OUTPUT_STREAM (self->output));
+  if (!header)
+    return FALSE;
+  now->folder_header = g_bytes_ref (header);
+  now->folder_files = self->folder_files;
+  now->folder_content = self->folder_content;
+  bytes = g_bytes_get_data (header, &len);
+  if (now->count < len)
+    {
+      g_autoptr(FerryChecksum) checksum = ferry_checksum_new ();
+
+      ferry_checksum_update (checksum, bytes, len);
+      ferry_checksum_finish (checksum, now->count_sha256);
+      now->count = len;
+    }
+  return TRUE;
+}
 
 /* The sidecar as of now: when every byte hashed is written, NAME.part holds that many good
  * bytes; otherwise the last one saved still holds. */
@@ -24,6 +60,8 @@ ferry_transfer_sidecar_now (FerryTransfer *self)
   /* Only with no write in flight (every byte received is in NAME.part and hashed), and
    * before END finished the checksum: otherwise the last checkpoint stands, which NAME.part
    * covers too. The state may be FAILED already: a stop saves what was written. */
+  if (self->is_folder && !folder_header_now (self, now))
+    return now;
   if (self->checksum && self->bytes_done == self->next_offset &&
       self->bytes_done < self->total)
     {
@@ -122,6 +160,36 @@ locate_data_free (LocateData *data)
   g_free (data);
 }
 
+/* A folder's NAME.part/ (PROTOCOL.md §5, Folders, Resume): the writer is rebuilt at the
+ * sidecar's count from the header it keeps, re-feeding the files written to a checksum that
+ * must give the sidecar's SHA-256. Otherwise the count goes to 0: the download starts over,
+ * removing the tree first (ferry_download_place_thread()). */
+static void
+locate_folder (LocateData   *data,
+               GCancellable *cancellable)
+{
+  FerrySidecar *sidecar = data->sidecar;
+  g_autoptr(FerryChecksum) checksum = ferry_checksum_new ();
+  g_autoptr(GError) error = NULL;
+  guint8 digest[FERRY_SHA256_SIZE];
+
+  data->output = ferry_folder_output_stream_new_at (data->part, sidecar->folder_header,
+                                                    sidecar->size, sidecar->folder_files,
+                                                    sidecar->folder_content, sidecar->count,
+                                                    checksum, cancellable, &error);
+  if (data->output)
+    ferry_checksum_peek (checksum, digest);
+  if (data->output && memcmp (digest, sidecar->count_sha256, FERRY_SHA256_SIZE) == 0)
+    {
+      data->checksum = g_steal_pointer (&checksum);
+      return;
+    }
+  g_debug ("Not resuming %s: %s", g_file_peek_path (data->part),
+           error ? error->message : "its files changed since its sidecar was written");
+  g_clear_object (&data->output);
+  sidecar->count = 0;
+}
+
 /* In a worker thread, before the request: the NAME.part an earlier run of this download left
  * in the same place, and whether its bytes are still the ones the sidecar names (PROTOCOL.md
  * §5, Download, Resume). Without resuming, an earlier run's NAME.part and sidecar go. */
@@ -139,13 +207,22 @@ locate_thread (GTask        *task,
                                      &data->sidecar, cancellable);
   if (data->part && data->no_resume)
     {
-      g_file_delete (data->part, cancellable, NULL);
+      if (data->sidecar->folder_header)
+        ferry_folder_remove_tree (data->part, NULL);
+      else
+        g_file_delete (data->part, cancellable, NULL);
       ferry_sidecar_remove (data->part, cancellable);
       g_clear_object (&data->part);
       g_clear_pointer (&data->sidecar, ferry_sidecar_free);
     }
   /* Locked before anything is decided, so that two downloads of the offer into the same
    * place never write the same NAME.part: the one locked out takes a name of its own. */
+  if (data->part && data->sidecar->folder_header)
+    {
+      locate_folder (data, cancellable);
+      g_task_return_boolean (task, TRUE);
+      return;
+    }
   if (data->part)
     data->output = ferry_sidecar_open_part (data->part, cancellable, &error);
   if (data->part && !data->output)
@@ -226,6 +303,7 @@ typedef struct
   GOutputStream *output;
   GFile         *part;
   FerrySidecar  *sidecar;   /* NULL: remove NAME.part and its sidecar */
+  gboolean       is_folder; /* NAME.part/ is a folder's tree */
 } StopData;
 
 static void
@@ -259,8 +337,11 @@ stop_thread (GTask        *task,
     }
   else
     {
-      if (!g_file_delete (data->part, NULL, &error) &&
-          !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+      gboolean removed = data->is_folder ?
+                         ferry_folder_remove_tree (data->part, &error) :
+                         g_file_delete (data->part, NULL, &error);
+
+      if (!removed && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
         g_warning ("Could not remove %s: %s", g_file_peek_path (data->part), error->message);
       ferry_sidecar_remove (data->part, NULL);
     }
@@ -280,10 +361,18 @@ ferry_transfer_download_stop_async (FerryTransfer       *self,
   g_task_set_source_tag (task, ferry_transfer_download_stop_async);
   data->part = g_object_ref (self->part);
   g_set_object (&data->output, self->output);
-  /* A NAME.part found but not yet opened again is left as it was, sidecar and all. */
+  data->is_folder = self->is_folder;
   if (keep && self->output)
     data->sidecar = ferry_transfer_sidecar_now (self);
-  else if (keep)
+  /* A folder's tree is kept only with the header that rebuilds its writer. */
+  if (keep && self->is_folder &&
+      !(data->sidecar ? data->sidecar->folder_header : self->sidecar->folder_header))
+    {
+      g_clear_pointer (&data->sidecar, ferry_sidecar_free);
+      keep = FALSE;
+    }
+  /* A NAME.part found but not yet opened again is left as it was, sidecar and all. */
+  if (keep && !self->output)
     g_clear_object (&data->part);
   self->part_kept = keep;
   g_task_set_task_data (task, data, (GDestroyNotify) stop_data_free);

@@ -257,7 +257,7 @@ upload_accepted_cb (GObject      *object,
     }
 
   ferry_msg_accept_get (v, &token, &offset);
-  if (offset > self->total || (offset > 0 && self->is_folder))
+  if (offset > self->total)
     {
       ferry_transfer_fail (self,
                            g_error_new_literal (FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
@@ -266,7 +266,7 @@ upload_accepted_cb (GObject      *object,
       return;
     }
   /* The server keeps what arrives if the upload is cut: the token continues it. */
-  if (ferry_dialer_get_keep_partial (FERRY_DIALER (object)) > 0 && !self->is_folder)
+  if (ferry_dialer_get_keep_partial (FERRY_DIALER (object)) > 0)
     {
       ferry_transfer_upload_save_token (self, token);
       self->part_kept = TRUE;
@@ -500,6 +500,12 @@ upload_file_info_cb (GObject      *object,
   ferry_transfer_set_total (self, (guint64) g_file_info_get_size (info));
   self->upload_mtime = (gint64) g_file_info_get_attribute_uint64 (info,
                                                                   G_FILE_ATTRIBUTE_TIME_MODIFIED);
+  ferry_transfer_upload_prepare (self);
+}
+
+void
+ferry_transfer_upload_prepare (FerryTransfer *self)
+{
   ferry_transfer_upload_locate_async (self, upload_located_cb, g_object_ref (self));
 }
 

@@ -434,32 +434,6 @@ download_stopped_cb (GObject      *object,
 }
 
 static void
-folder_part_deleted_cb (GObject      *object,
-                        GAsyncResult *result,
-                        gpointer      user_data)
-{
-  Cleanup *cleanup = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!ferry_transfer_delete_part_finish (cleanup->self, result, &error))
-    g_warning ("Could not remove %s: %s", g_file_peek_path (cleanup->self->part),
-               error->message);
-  complete (cleanup->self, cleanup->task, cleanup->error);
-  cleanup_free (cleanup);
-}
-
-static void
-output_closed_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  Cleanup *cleanup = user_data;
-
-  g_output_stream_close_finish (G_OUTPUT_STREAM (object), result, NULL);
-  ferry_transfer_delete_part_async (cleanup->self, folder_part_deleted_cb, cleanup);
-}
-
-static void
 complete (FerryTransfer *self,
           GTask         *task,
           GError        *error)
@@ -547,15 +521,9 @@ ferry_transfer_finish (FerryTransfer *self,
       cleanup->self = g_object_ref (self);
       cleanup->task = g_steal_pointer (&task);
       cleanup->error = error;
-      /* A folder's NAME.part/ is not resumed yet: it goes. A file's NAME.part is kept with
-       * its sidecar for the next run, or removed (ferry-transfer-resume.c). */
-      if (self->is_folder && self->output && !g_output_stream_is_closed (self->output))
-        g_output_stream_close_async (self->output, G_PRIORITY_DEFAULT, NULL,
-                                     output_closed_cb, cleanup);
-      else if (self->is_folder)
-        ferry_transfer_delete_part_async (self, folder_part_deleted_cb, cleanup);
-      else
-        ferry_transfer_download_stop_async (self, error, download_stopped_cb, cleanup);
+      /* NAME.part (a file, or a folder's tree) is kept with its sidecar for the next run,
+       * or removed (ferry-transfer-resume.c). */
+      ferry_transfer_download_stop_async (self, error, download_stopped_cb, cleanup);
       return;
     }
 

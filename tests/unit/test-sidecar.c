@@ -165,6 +165,68 @@ test_hostile (void)
   }
 }
 
+/* A folder's sidecar keeps its header, and names a folder NAME.part/, never a file; one whose
+ * header is longer than its count (or is missing its keys) is not ours. */
+static void
+test_folder (void)
+{
+  g_autofree char *path = g_build_filename (tmpdir, "tree.part", NULL);
+  g_autofree char *sidecar_path = g_build_filename (tmpdir, "tree.part.ferry", NULL);
+  g_autoptr(GFile) part = g_file_new_for_path (path);
+  g_autoptr(GFile) dir = dir_file ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) header = g_bytes_new_static ("FERYTREE", 8);
+  FerrySidecar sidecar = { (char *) "127.0.0.1:5005", (char *) "00ff", { 7 }, 100, 10, { 0 },
+                           header, 3, 40 };
+  const char *bad[] = {
+    "folder-header=RkVSWVRSRUVYWFhYWFhYWA==\nfolder-files=3\nfolder-bytes=40\n", /* 16 > 10 */
+    "folder-header=RkVSWVRSRUU=\nfolder-bytes=40\n",
+    "folder-header=RkVSWVRSRUU=\nfolder-files=-1\nfolder-bytes=40\n",
+    "folder-header=\nfolder-files=3\nfolder-bytes=40\n",
+  };
+
+  g_assert_no_errno (g_mkdir (path, 0755));
+  g_assert_true (ferry_sidecar_save (&sidecar, part, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(FerrySidecar) found = NULL;
+    g_autoptr(GFile) where = ferry_sidecar_find (dir, NULL, "127.0.0.1:5005", "00ff", &found,
+                                                 NULL);
+
+    g_assert_nonnull (where);
+    g_assert_true (g_bytes_equal (found->folder_header, header));
+    g_assert_cmpuint (found->folder_files, ==, 3);
+    g_assert_cmpuint (found->folder_content, ==, 40);
+  }
+
+  for (gsize i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autofree char *text = g_strconcat ("[download]\nserver=127.0.0.1:5005\noffer-id=00ff\n"
+        "offer-sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n"
+        "size=100\ncount=10\n"
+        "count-sha256=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\n",
+        bad[i], NULL);
+      g_autoptr(FerrySidecar) found = NULL;
+
+      g_test_message ("folder sidecar %" G_GSIZE_FORMAT, i);
+      g_assert_true (g_file_set_contents (sidecar_path, text, -1, NULL));
+      g_assert_null (ferry_sidecar_find (dir, NULL, "127.0.0.1:5005", "00ff", &found, NULL));
+    }
+
+  /* The same sidecar beside a regular file NAME.part: not a folder, not ours. */
+  g_assert_no_errno (g_rmdir (path));
+  g_assert_true (g_file_set_contents (path, "FERYTREE..", -1, NULL));
+  g_assert_true (ferry_sidecar_save (&sidecar, part, NULL, &error));
+  g_assert_no_error (error);
+  {
+    g_autoptr(FerrySidecar) found = NULL;
+
+    g_assert_null (ferry_sidecar_find (dir, part, "127.0.0.1:5005", "00ff", &found, NULL));
+  }
+  ferry_sidecar_remove (part, NULL);
+  g_assert_no_errno (g_unlink (path));
+}
+
 /* Two opens of one NAME.part: the second is locked out until the first is closed. */
 static void
 test_lock (void)
@@ -203,6 +265,7 @@ main (int    argc,
   g_test_add_func ("/sidecar/changed-part", test_changed_part);
   g_test_add_func ("/sidecar/hostile", test_hostile);
   g_test_add_func ("/sidecar/lock", test_lock);
+  g_test_add_func ("/sidecar/folder", test_folder);
 
   status = g_test_run ();
   g_rmdir (tmpdir);
