@@ -408,8 +408,10 @@ ferry_folder_parser_feed (FerryFolderParser  *self,
       g_byte_array_append (self->pending, data + used, (guint) take);
       used += take;
       self->header->header_size += take;
+      /* Written so that nothing overflows: the announced content may be anything. */
       if (self->header->header_size > FERRY_FOLDER_MAX_HEADER ||
-          self->header->header_size + self->want_content > self->stream_size)
+          self->want_content > self->stream_size ||
+          self->header->header_size > self->stream_size - self->want_content)
         {
           malformed (self, error, _("it is longer than the upload announced"));
           goto out;
