@@ -1368,6 +1368,8 @@ def main():
             except Exception:
                 failed += 1
                 log(traceback.format_exc())
+                # meson --print-errorlogs shows stderr: CI's log then says why, not only that.
+                sys.stderr.write('not ok %d - %s\n%s' % (i, description, traceback.format_exc()))
                 for name in sorted(f for f in os.listdir(tmp) if f.endswith('.log')):
                     log('--- ' + name)
                     log(open(os.path.join(tmp, name), errors='replace').read()[-3000:])
