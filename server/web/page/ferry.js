@@ -116,6 +116,7 @@ function showLogin () {
 async function logIn (event) {
   event.preventDefault();
   const error = $('login-error');
+  error.hidden = true;
   $('login-button').disabled = true;
   try {
     const answer = await Api.request('POST', '/api/login', { password: $('password').value });

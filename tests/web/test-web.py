@@ -1,0 +1,536 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-3.0-or-later
+#
+# The web page in a real browser: Debian's chromium, headless, driven by python3-selenium through
+# chromium-driver, against a real ferry-server on 127.0.0.1 port 0 with TLS (its self-signed
+# certificate accepted for the test). ferry-cli and curl are the other side.
+#
+# Speaks TAP; `test-web.py NAME` runs test_NAME only. Screenshots go to
+# $MESON_BUILD_ROOT/meson-logs/web-screenshots/.
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException, WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+SERVER = os.environ['FERRY_SERVER']
+CLI = os.environ['FERRY_CLI']
+BUILD_DIR = os.environ.get('MESON_BUILD_ROOT') or os.environ.get('FERRY_BUILD_DIR') or '.'
+SHOTS = os.path.join(BUILD_DIR, 'meson-logs', 'web-screenshots')
+ONLY = sys.argv[1] if len(sys.argv) > 1 else None
+TIMEOUT = 30
+PASSWORD = 'correct horse battery staple'
+
+tmp = tempfile.mkdtemp(prefix='ferry-web-')
+processes = []
+browsers = []
+
+
+class Skip(Exception):
+    """A subtest that cannot run here yet; its message is the reason, for TAP's # SKIP."""
+
+
+def log(msg):
+    for line in str(msg).splitlines():
+        print('# ' + line, flush=True)
+
+
+def wait_for(check, what, timeout=TIMEOUT):
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+        except WebDriverException:  # a node replaced under our feet
+            result = None
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError('timed out after %ds waiting for %s' % (timeout, what))
+        time.sleep(0.05)
+
+
+def sha256(path):
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def make_file(name, size):
+    """@size random bytes in tmp/src/@name: content that a resume at the wrong byte can't hide."""
+    folder = os.path.join(tmp, 'src')
+    os.makedirs(folder, exist_ok=True)
+    path = os.path.join(folder, name)
+    with open(path, 'wb') as f:
+        left = size
+        while left > 0:
+            f.write(os.urandom(min(left, 1 << 20)))
+            left -= min(left, 1 << 20)
+    return path
+
+
+# The server, ferry-cli and curl
+
+class Server:
+    def __init__(self, extra=()):
+        self.data_dir = tempfile.mkdtemp(prefix='data-', dir=tmp)
+        self.password_file = None
+        if '--password' in extra:
+            extra = [e for e in extra if e != '--password']
+            self.password_file = os.path.join(tmp, 'password')
+            with open(self.password_file, 'w') as f:
+                f.write(PASSWORD + '\n')
+            extra = list(extra) + ['--password-file', self.password_file]
+        self.fingerprint = subprocess.run(
+            [SERVER, '--data-dir', self.data_dir, '--print-fingerprint'], check=True,
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=60
+        ).stdout.strip()
+        self.proc = subprocess.Popen(
+            [SERVER, '--bind', '127.0.0.1', '--port', '0', '--data-dir', self.data_dir]
+            + list(extra),
+            stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, 'server.log'), 'a'), text=True)
+        processes.append(self.proc)
+        line = self.proc.stdout.readline()
+        m = re.search(r'listening on .*:(\d+)', line)
+        if not m:
+            raise AssertionError('ferry-server did not start: %r' % line)
+        self.port = int(m.group(1))
+        self.address = '127.0.0.1:%d' % self.port
+        self.url = 'https://%s' % self.address
+
+    def cli(self, name, *args):
+        env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, name.lower() + '-cli'))
+        password = ['--password-file', self.password_file] if self.password_file else []
+        return subprocess.run([CLI, '--server', self.address, '--name', name,
+                               '--trust', self.fingerprint] + password + list(args),
+                              env=env, check=True, stdout=subprocess.PIPE, text=True,
+                              timeout=120).stdout
+
+    def offers(self, name='Bob'):
+        return json.loads(self.cli(name, 'list', '--json'))
+
+    def offer(self, file_name):
+        return next((o for o in self.offers() if o['name'] == file_name), None)
+
+    def curl(self, *args, check=True):
+        """curl -k (the test's self-signed certificate); returns (HTTP status, body)."""
+        result = subprocess.run(['curl', '-k', '-sS', '--max-time', '60', '-w', '\n%{http_code}']
+                                + list(args), stdout=subprocess.PIPE, timeout=90)
+        body, _, status = result.stdout.rpartition(b'\n')
+        if check and result.returncode != 0:
+            raise AssertionError('curl %s failed with %d' % (' '.join(args), result.returncode))
+        return int(status or 0), body
+
+
+# The browser
+
+class Browser:
+    """One headless Chromium with its own profile (so its own owner secret) and download
+    folder."""
+
+    def __init__(self, width=1280, height=800):
+        self.profile = tempfile.mkdtemp(prefix='chromium-', dir=tmp)
+        self.downloads = tempfile.mkdtemp(prefix='downloads-', dir=tmp)
+        options = webdriver.ChromeOptions()
+        if os.path.exists('/usr/lib/chromium/chromium'):
+            options.binary_location = '/usr/lib/chromium/chromium'
+        for arg in ['--headless=new', '--ignore-certificate-errors', '--disable-gpu',
+                    '--disable-dev-shm-usage', '--no-first-run', '--disable-extensions',
+                    '--user-data-dir=' + self.profile, '--window-size=%d,%d' % (width, height)]:
+            options.add_argument(arg)
+        if os.geteuid() == 0:
+            options.add_argument('--no-sandbox')
+        options.accept_insecure_certs = True
+        options.add_experimental_option('prefs', {
+            'download.default_directory': self.downloads,
+            'download.prompt_for_download': False,
+            'safebrowsing.enabled': False,
+        })
+        service = Service(executable_path='/usr/bin/chromedriver',
+                          log_path=os.path.join(tmp, 'chromedriver.log'))
+        self.driver = webdriver.Chrome(service=service, options=options)
+        browsers.append(self)
+        self.driver.set_page_load_timeout(TIMEOUT)
+        self.driver.set_script_timeout(TIMEOUT)
+        self.driver.execute_cdp_cmd('Browser.setDownloadBehavior',
+                                    {'behavior': 'allow', 'downloadPath': self.downloads})
+
+    def quit(self):
+        if self in browsers:
+            browsers.remove(self)
+            self.driver.quit()
+
+    def open(self, server, path='/'):
+        self.driver.get(server.url + path)
+
+    def js(self, script, *args):
+        return self.driver.execute_script(script, *args)
+
+    def by_id(self, element_id):
+        return self.driver.find_element(By.ID, element_id)
+
+    def visible(self, element_id):
+        return self.js('const e = document.getElementById(arguments[0]);'
+                       'return !!e && !e.hidden && e.getClientRects().length > 0;', element_id)
+
+    def synced(self):
+        """Waits for the live list to be synced (the list or the empty state is shown)."""
+        wait_for(lambda: self.visible('offer-list') or
+                 (self.visible('status') and
+                  self.by_id('status-title').text in ('No Shared Files', 'No Results Found')),
+                 'the page to be synced')
+
+    def names(self):
+        return self.js('return Array.from(document.querySelectorAll("#offer-list .name"),'
+                       ' (e) => e.textContent);')
+
+    def row(self, name):
+        for row in self.driver.find_elements(By.CSS_SELECTOR, '#offer-list .offer-row'):
+            if row.find_element(By.CSS_SELECTOR, '.name').get_attribute('textContent') == name:
+                return row
+        return None
+
+    def upload(self, *paths):
+        self.by_id('file-input').send_keys('\n'.join(paths))
+
+    def no_alert(self):
+        try:
+            alert = self.driver.switch_to.alert
+            text = alert.text
+            alert.dismiss()
+            raise AssertionError('the page showed an alert: %r' % text)
+        except NoAlertPresentException:
+            pass
+
+    def shot(self, name, width, height, dark):
+        """A screenshot of the page at @width×@height CSS pixels, light or dark."""
+        self.driver.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', {
+            'width': width, 'height': height, 'deviceScaleFactor': 1, 'mobile': width < 600})
+        self.driver.execute_cdp_cmd('Emulation.setEmulatedMedia', {
+            'features': [{'name': 'prefers-color-scheme', 'value': 'dark' if dark else 'light'}]})
+        # Two animation frames: the new size and colours are laid out and painted.
+        self.driver.execute_async_script(
+            'const done = arguments[0];'
+            'requestAnimationFrame(() => requestAnimationFrame(() => done()));')
+        os.makedirs(SHOTS, exist_ok=True)
+        path = os.path.join(SHOTS, '%s-%d%s.png' % (name, width, '-dark' if dark else ''))
+        self.driver.save_screenshot(path)
+        log('screenshot: ' + path)
+        return path
+
+
+def wait_download(browser, name, size):
+    path = os.path.join(browser.downloads, name)
+    wait_for(lambda: os.path.exists(path) and os.path.getsize(path) == size
+             and not os.path.exists(path + '.crdownload'), 'the download of ' + name)
+    return path
+
+
+def upload_from_page(browser, server, path):
+    """Uploads @path with the page's file input; waits for the page's row and the finished
+    upload."""
+    name = os.path.basename(path)
+    browser.upload(path)
+    wait_for(lambda: browser.row(name), name + ' listed in the page', timeout=120)
+    wait_for(lambda: server.offer(name), name + ' listed by ferry-cli')
+    return server.offer(name)
+
+
+# The tests
+
+def test_upload():
+    """A file chosen in the page's file input goes up in ranges and is the same file for
+    ferry-cli, byte for byte."""
+    server = Server()
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    # Over one 8 MiB range, and not a multiple of anything.
+    src = make_file('holiday photos.tar', 9 * 1024 * 1024 + 12345)
+    offer = upload_from_page(browser, server, src)
+    assert offer['size'] == os.path.getsize(src), offer
+    assert offer['sha256'] == sha256(src), 'the server holds other bytes'
+    out = os.path.join(tmp, 'cli-out')
+    os.makedirs(out)
+    server.cli('Bob', 'download', offer['id'], '-o', out)
+    assert sha256(os.path.join(out, 'holiday photos.tar')) == sha256(src), 'bytes differ'
+    assert offer['uploader'] == 'web', offer
+    browser.no_alert()
+
+
+def test_live():
+    """A ferry-cli upload appears in the open page without a reload; a delete leaves it."""
+    server = Server()
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    browser.js('window.ferryTestMarker = 42;')
+    src = make_file('from the terminal.txt', 1234)
+    server.cli('Bob', 'upload', src)
+    sent = time.monotonic()
+    wait_for(lambda: browser.row('from the terminal.txt'), 'the offer in the page')
+    log('the offer appeared in the page %.0f ms after ferry-cli returned'
+        % ((time.monotonic() - sent) * 1000))
+    assert browser.js('return window.ferryTestMarker;') == 42, 'the page was reloaded'
+    row = browser.row('from the terminal.txt')
+    assert 'Bob' in row.text, row.text
+    assert not row.find_elements(By.CSS_SELECTOR, 'button.delete'), 'Delete on another’s file'
+    server.cli('Bob', 'delete', server.offer('from the terminal.txt')['id'])
+    wait_for(lambda: browser.row('from the terminal.txt') is None, 'the row to go')
+    wait_for(lambda: browser.by_id('status-title').text == 'No Shared Files', 'the empty state')
+    assert browser.js('return window.ferryTestMarker;') == 42, 'the page was reloaded'
+
+
+def test_download():
+    """Download through the page is byte-exact; curl resumes a cut download with a Range."""
+    server = Server()
+    src = make_file('concert.mkv', 3 * 1024 * 1024 + 7)
+    server.cli('Bob', 'upload', src)
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    row = wait_for(lambda: browser.row('concert.mkv'), 'the offer in the page')
+    row.find_element(By.CSS_SELECTOR, 'a.download').click()
+    got = wait_download(browser, 'concert.mkv', os.path.getsize(src))
+    assert sha256(got) == sha256(src), 'the page’s download differs'
+
+    url = row.find_element(By.CSS_SELECTOR, 'a.download').get_attribute('href')
+    part = os.path.join(tmp, 'curl-part')
+    status, _ = server.curl('-r', '0-1048575', '-o', part, url)
+    assert status == 206 and os.path.getsize(part) == 1048576, (status, os.path.getsize(part))
+    status, _ = server.curl('-C', '-', '-o', part, url)
+    assert status == 206, status
+    assert sha256(part) == sha256(src), 'curl’s resumed download differs'
+
+
+def test_delete():
+    """Delete is on one's own rows only; confirming it removes the offer for everyone."""
+    server = Server()
+    server.cli('Bob', 'upload', make_file('bob.txt', 10))
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    upload_from_page(browser, server, make_file('mine.txt', 2000))
+    assert not browser.row('bob.txt').find_elements(By.CSS_SELECTOR, 'button.delete'), \
+        'Delete on Bob’s file'
+    browser.row('mine.txt').find_element(By.CSS_SELECTOR, 'button.delete').click()
+    wait_for(lambda: browser.visible('delete-dialog'), 'the question')
+    browser.by_id('delete-confirm').click()
+    wait_for(lambda: browser.row('mine.txt') is None, 'the row to go')
+    assert server.offer('mine.txt') is None, 'the server still lists it'
+    assert server.offer('bob.txt'), 'Bob’s file went too'
+
+
+def test_keyboard_delete():
+    """Tab reaches a row; the Delete key on one's own row asks, Escape keeps the file."""
+    server = Server()
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    upload_from_page(browser, server, make_file('keyboard.txt', 100))
+    row = browser.row('keyboard.txt')
+    row.send_keys(Keys.DELETE)
+    wait_for(lambda: browser.visible('delete-dialog'), 'the question')
+    browser.by_id('delete-cancel').click()
+    wait_for(lambda: not browser.visible('delete-dialog'), 'the question to close')
+    assert server.offer('keyboard.txt'), 'cancelled, yet deleted'
+
+
+def test_login():
+    """A password server: the page asks, says why a wrong password fails, logs in with the
+    right one, and shows the lockout sentence after too many wrong ones."""
+    server = Server(['--password'])
+    server.cli('Bob', 'upload', make_file('secret plans.pdf', 500))
+    browser = Browser()
+    browser.open(server)
+    wait_for(lambda: browser.visible('login'), 'the login')
+    assert browser.by_id('offer-list').get_attribute('hidden') is not None
+    assert 'secret plans.pdf' not in browser.driver.page_source
+
+    browser.by_id('password').send_keys('wrong' + Keys.ENTER)
+    wait_for(lambda: browser.visible('login-error'), 'the wrong password’s sentence')
+    wrong = browser.by_id('login-error').text
+    log('wrong password: ' + wrong)
+    assert wrong and '{' not in wrong, wrong
+
+    browser.by_id('password').send_keys(PASSWORD + Keys.ENTER)
+    wait_for(lambda: browser.row('secret plans.pdf'), 'the list after logging in')
+    browser.shot('login-done', 1280, 800, False)
+
+    browser.by_id('menu-button').click()
+    browser.by_id('logout-button').click()
+    wait_for(lambda: browser.visible('login'), 'the login after logging out')
+    sentences = []
+    for _ in range(8):
+        browser.by_id('password').clear()
+        browser.by_id('password').send_keys('still wrong' + Keys.ENTER)
+        before = len(sentences)
+        wait_for(lambda: browser.visible('login-error') and browser.by_id('login-error').text
+                 and not browser.by_id('login-button').get_attribute('disabled'),
+                 'an answer')
+        sentences.append(browser.by_id('login-error').text)
+        assert len(sentences) > before
+        if 'Too many' in sentences[-1]:
+            break
+    log('answers: ' + ' | '.join(sentences))
+    assert 'Too many' in sentences[-1], 'no lockout after %d wrong passwords' % len(sentences)
+    browser.shot('login-locked', 360, 740, False)
+
+
+def test_xss_name():
+    """A file named like markup shows as that text and runs nothing."""
+    server = Server()
+    name = '<img src=x onerror=alert(1)>.html'
+    server.cli('Mallory', 'upload', make_file(name, 50))
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    wait_for(lambda: browser.row(name), 'the row')
+    assert name in browser.names(), browser.names()
+    assert browser.js('return document.querySelectorAll("main img").length;') == 0, \
+        'the name became markup'
+    # An alert would be pending now; selenium would also refuse the next command.
+    browser.no_alert()
+    assert browser.js('return document.title;').startswith('Ferry')
+
+
+def test_link():
+    """A capability link opens its one file, without a password, and not the list."""
+    server = Server(['--password'])
+    src = make_file('for the client.pdf', 4321)
+    server.cli('Bob', 'upload', src)
+    offer = server.offer('for the client.pdf')
+    status, body = server.curl('-u', ':' + PASSWORD, '-X', 'POST',
+                               '-H', 'Content-Type: application/json', '-d', '{"lifetime": 0}',
+                               server.url + '/api/offers/%s/link' % offer['id'], check=False)
+    if status in (0, 404, 405):
+        raise Skip('POST /api/offers/ID/link is not served yet (%d)' % status)
+    assert status == 200, (status, body)
+    link = json.loads(body)['url']
+    assert '?key=' in link, link
+
+    browser = Browser()
+    browser.open(server, link)
+    got = wait_download(browser, 'for the client.pdf', os.path.getsize(src))
+    assert sha256(got) == sha256(src)
+    status, _ = server.curl('-o', os.devnull, server.url + '/api/offers?key=' +
+                            link.split('?key=')[1], check=False)
+    assert status == 401, 'the key opened the list: %d' % status
+    browser.open(server)
+    wait_for(lambda: browser.visible('login'), 'the login, not the list')
+    assert 'for the client.pdf' not in browser.names()
+
+
+def test_screenshots():
+    """The page at phone and desktop widths, light and dark (look at them)."""
+    server = Server()
+    for name, size in [('Quarterly report.pdf', 2400), ('Team photo.jpg', 5300),
+                       ('demo-video.webm', 4800), ('meeting-notes.md', 1400),
+                       ('songs.flac', 3100), ('backup.tar.gz', 900)]:
+        server.cli(('Bob', 'Carol', 'Dave')[size % 3], 'upload', make_file(name, size))
+    tree = os.path.join(tmp, 'src', 'Holiday')
+    os.makedirs(os.path.join(tree, 'day 1'))
+    for i in range(3):
+        with open(os.path.join(tree, 'day 1', 'img%d.jpg' % i), 'wb') as f:
+            f.write(os.urandom(1000 + i))
+    server.cli('Carol', 'upload', tree)
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    upload_from_page(browser, server, make_file('My notes with a rather long name, to see how '
+                                                'it wraps on a phone.txt', 777))
+    wait_for(lambda: len(browser.names()) == 8, 'eight rows')
+    for dark in (False, True):
+        for width in (360, 1280):
+            browser.shot('files', width, 800 if width > 360 else 740, dark)
+    browser.by_id('menu-button').click()
+    browser.shot('menu', 360, 740, False)
+    browser.by_id('menu-button').click()
+    browser.by_id('search').send_keys('zzz')
+    wait_for(lambda: browser.by_id('status-title').text == 'No Results Found', 'no results')
+    browser.shot('no-results', 1280, 800, True)
+
+    empty = Server()
+    browser.open(empty)
+    browser.synced()
+    browser.shot('empty', 1280, 800, False)
+    browser.shot('empty', 360, 740, True)
+    browser.no_alert()
+
+
+TESTS = [
+    ('upload through the page’s file input; ferry-cli gets the same bytes', test_upload),
+    ('a ferry-cli upload appears in the open page without a reload', test_live),
+    ('a download through the page is byte-exact; curl resumes with a Range', test_download),
+    ('delete one’s own from the page, no Delete on others’', test_delete),
+    ('the Delete key on one’s own row asks first', test_keyboard_delete),
+    ('login on a password server: wrong password, right one, lockout', test_login),
+    ('a file named like markup shows as text and runs nothing', test_xss_name),
+    ('a capability link opens one file and not the list', test_link),
+    ('screenshots at 360 and 1280 px, light and dark', test_screenshots),
+]
+
+
+def stop_all():
+    for browser in list(browsers):
+        try:
+            browser.quit()
+        except Exception:
+            pass
+    for p in processes:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in processes:
+        try:
+            p.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+    processes.clear()
+
+
+def main():
+    tests = [(d, f) for d, f in TESTS if not ONLY or f.__name__ == 'test_' + ONLY]
+    print('TAP version 13')
+    print('1..%d' % len(tests), flush=True)
+    failed = 0
+    try:
+        for i, (description, func) in enumerate(tests, 1):
+            try:
+                func()
+                print('ok %d - %s' % (i, description), flush=True)
+            except Skip as reason:
+                print('ok %d - %s # SKIP %s' % (i, description, reason), flush=True)
+            except Exception:
+                failed += 1
+                log(traceback.format_exc())
+                # meson --print-errorlogs shows stderr: CI's log then says why, not only that.
+                sys.stderr.write('not ok %d - %s\n%s' % (i, description, traceback.format_exc()))
+                for name in sorted(f for f in os.listdir(tmp) if f.endswith('.log')):
+                    log('--- ' + name)
+                    log(open(os.path.join(tmp, name), errors='replace').read()[-3000:])
+                print('not ok %d - %s' % (i, description), flush=True)
+            finally:
+                stop_all()
+    finally:
+        stop_all()
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
