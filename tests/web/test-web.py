@@ -86,8 +86,8 @@ def make_file(name, size):
 # The server, ferry-cli and curl
 
 class Server:
-    def __init__(self, extra=()):
-        self.data_dir = tempfile.mkdtemp(prefix='data-', dir=tmp)
+    def __init__(self, extra=(), data_dir=None, port=0):
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix='data-', dir=tmp)
         self.password_file = None
         if '--password' in extra:
             extra = [e for e in extra if e != '--password']
@@ -100,7 +100,7 @@ class Server:
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, timeout=60
         ).stdout.strip()
         self.proc = subprocess.Popen(
-            [SERVER, '--bind', '127.0.0.1', '--port', '0', '--data-dir', self.data_dir]
+            [SERVER, '--bind', '127.0.0.1', '--port', str(port), '--data-dir', self.data_dir]
             + list(extra),
             stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, 'server.log'), 'a'), text=True)
         processes.append(self.proc)
@@ -111,6 +111,11 @@ class Server:
         self.port = int(m.group(1))
         self.address = '127.0.0.1:%d' % self.port
         self.url = 'https://%s' % self.address
+
+    def kill(self):
+        """kill -9: no goodbye to anyone, partial uploads left as they are."""
+        self.proc.kill()
+        self.proc.wait(timeout=20)
 
     def cli(self, name, *args):
         env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, name.lower() + '-cli'))
@@ -270,6 +275,59 @@ def test_upload():
     assert sha256(os.path.join(out, 'holiday photos.tar')) == sha256(src), 'bytes differ'
     assert offer['uploader'] == 'web', offer
     browser.no_alert()
+
+
+def test_folder():
+    """A folder chosen in the page is one offer (a folder stream built by the page); ferry-cli
+    downloads the same tree."""
+    server = Server()
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    root = os.path.join(tmp, 'src', 'Trip photos')
+    files = {'day 1/beach.jpg': 70000, 'day 1/sunset.jpg': 1, 'day 2/été.txt': 0,
+             'notes.md': 3000, 'z/deep/er/file.bin': 9 * 1024 * 1024}
+    for rel, size in files.items():
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        with open(os.path.join(root, rel), 'wb') as f:
+            f.write(os.urandom(size))
+    browser.by_id('folder-input').send_keys(root)
+    wait_for(lambda: browser.row('Trip photos'), 'the folder listed in the page', timeout=120)
+    row = browser.row('Trip photos')
+    assert '5 files' in row.text, row.text
+    offer = wait_for(lambda: server.offer('Trip photos'), 'the folder listed by ferry-cli')
+    out = os.path.join(tmp, 'cli-out')
+    os.makedirs(out)
+    server.cli('Bob', 'download', offer['id'], '-o', out)
+    for rel in files:
+        assert sha256(os.path.join(out, 'Trip photos', rel)) == sha256(os.path.join(root, rel)), rel
+
+
+def test_resume():
+    """An upload from the page that the server's death cuts goes on, by itself, from the offset
+    the restarted server holds."""
+    server = Server()
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    src = make_file('long upload.bin', 96 * 1024 * 1024)
+    browser.upload(src)
+
+    def progress():
+        return browser.js('const p = document.querySelector("#upload-list progress");'
+                          'return p ? p.value : 0;')
+    wait_for(lambda: progress() > 0.2, 'a fifth of the upload', timeout=120)
+    assert server.offer('long upload.bin') is None, 'finished before the cut'
+    at = progress()
+    server.kill()
+    log('killed the server at %.0f%%' % (at * 100))
+    wait_for(lambda: 'Connection lost' in browser.by_id('upload-list').text or
+             'Not connected' in browser.by_id('connection').text, 'the page to notice')
+    server = Server(data_dir=server.data_dir, port=server.port)
+    wait_for(lambda: browser.row('long upload.bin'), 'the upload to finish', timeout=180)
+    offer = server.offer('long upload.bin')
+    assert offer['sha256'] == sha256(src), 'the resumed upload holds other bytes'
+    assert browser.js('return window.performance.getEntriesByType("navigation").length') == 1
 
 
 def test_live():
@@ -474,6 +532,8 @@ def test_screenshots():
 
 TESTS = [
     ('upload through the page’s file input; ferry-cli gets the same bytes', test_upload),
+    ('a folder chosen in the page is one offer with the same tree', test_folder),
+    ('an upload cut by the server’s death resumes where the server stopped', test_resume),
     ('a ferry-cli upload appears in the open page without a reload', test_live),
     ('a download through the page is byte-exact; curl resumes with a Range', test_download),
     ('delete one’s own from the page, no Delete on others’', test_delete),
