@@ -330,6 +330,20 @@ def test_resume():
     assert browser.js('return window.performance.getEntriesByType("navigation").length') == 1
 
 
+def test_too_large():
+    """A file over the server's limit is refused with the server's sentence, not JSON."""
+    server = Server(['--max-file-size', '1K'])
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    browser.upload(make_file('too big.bin', 5000))
+    wait_for(lambda: browser.by_id('toasts').text, 'the refusal')
+    text = browser.by_id('toasts').text
+    log('refusal: ' + text)
+    assert 'too big.bin' in text and '{' not in text and '"' not in text, text
+    assert server.offers() == [], 'the server got an offer'
+
+
 def test_live():
     """A ferry-cli upload appears in the open page without a reload; a delete leaves it."""
     server = Server()
@@ -534,6 +548,7 @@ TESTS = [
     ('upload through the page’s file input; ferry-cli gets the same bytes', test_upload),
     ('a folder chosen in the page is one offer with the same tree', test_folder),
     ('an upload cut by the server’s death resumes where the server stopped', test_resume),
+    ('a file over the limit is refused with a sentence', test_too_large),
     ('a ferry-cli upload appears in the open page without a reload', test_live),
     ('a download through the page is byte-exact; curl resumes with a Range', test_download),
     ('delete one’s own from the page, no Delete on others’', test_delete),
