@@ -567,6 +567,17 @@ TESTS = [
 ]
 
 
+def describe(browser):
+    """What a browser shows, and what its console said, for a failed test's log."""
+    try:
+        log('--- the page at ' + browser.driver.current_url)
+        log(browser.js('return document.body.innerText;')[-2000:])
+        for entry in browser.driver.get_log('browser')[-20:]:
+            log('console: %s %s' % (entry['level'], entry['message']))
+    except Exception as e:  # a browser that is gone has nothing more to say
+        log('the browser does not answer: %s' % e)
+
+
 def stop_all():
     for browser in list(browsers):
         try:
@@ -602,6 +613,8 @@ def main():
                 log(traceback.format_exc())
                 # meson --print-errorlogs shows stderr: CI's log then says why, not only that.
                 sys.stderr.write('not ok %d - %s\n%s' % (i, description, traceback.format_exc()))
+                for browser in browsers:
+                    describe(browser)
                 for name in sorted(f for f in os.listdir(tmp) if f.endswith('.log')):
                     log('--- ' + name)
                     log(open(os.path.join(tmp, name), errors='replace').read()[-3000:])
