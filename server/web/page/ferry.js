@@ -20,6 +20,7 @@ const Page = {
   offers: null,
   queue: [],
   running: 0,
+  checkedUnfinished: false,
 };
 
 /* Messages for people */
@@ -216,6 +217,10 @@ function receive (data) {
     }
     break;
   case 'synced':
+    if (!Page.checkedUnfinished) {
+      Page.checkedUnfinished = true;
+      remindUnfinished();
+    }
     Page.offers.replace(Page.snapshot || []);
     Page.snapshot = null;
     Page.synced = true;
@@ -228,6 +233,14 @@ function receive (data) {
     return;
   }
   render();
+}
+
+async function remindUnfinished () {
+  const names = await unfinishedUploads();
+  if (names.length === 1)
+    toast('“' + names[0] + '” was not completely uploaded. Choose it again to continue.');
+  else if (names.length > 1)
+    toast(names.length + ' files were not completely uploaded. Choose them again to continue.');
 }
 
 /* Uploads, one after another */

@@ -262,6 +262,25 @@ class Upload {
   }
 }
 
+/* Uploads a reload cut short, whose tokens the server still holds: their names. Tokens it
+ * forgot are dropped. */
+async function unfinishedUploads () {
+  const names = [];
+  for (const key of Object.keys(localStorage)) {
+    if (!key.startsWith('ferry-upload:'))
+      continue;
+    try {
+      const [name] = JSON.parse(key.slice('ferry-upload:'.length));
+      await Api.request('GET', '/api/uploads/' + encodeURIComponent(localStorage.getItem(key)));
+      names.push(name);
+    } catch (e) {
+      if (e.status !== 0)
+        localStorage.removeItem(key);
+    }
+  }
+  return names;
+}
+
 /* Compares two byte strings as the server sorts folder paths. */
 function compareBytes (a, b) {
   const n = Math.min(a.length, b.length);
@@ -350,3 +369,4 @@ async function walkFolder (root) {
 window.Upload = Upload;
 window.folderStream = folderStream;
 window.walkFolder = walkFolder;
+window.unfinishedUploads = unfinishedUploads;
