@@ -530,9 +530,7 @@ def test_screenshots():
     browser = Browser()
     browser.open(server)
     browser.synced()
-    upload_from_page(browser, server, make_file('My notes with a rather long name, to see how '
-                                                'it wraps on a phone.txt', 777))
-    wait_for(lambda: len(browser.names()) == 8, 'eight rows')
+    wait_for(lambda: len(browser.names()) == 7, 'seven rows')
     for dark in (False, True):
         for width in (360, 1280):
             browser.shot('files', width, 800 if width > 360 else 740, dark)
@@ -542,6 +540,13 @@ def test_screenshots():
     browser.by_id('search').send_keys('zzz')
     wait_for(lambda: browser.by_id('status-title').text == 'No Results Found', 'no results')
     browser.shot('no-results', 1280, 800, True)
+    browser.by_id('search').send_keys(Keys.ESCAPE)
+
+    # One's own file has Delete; a long name wraps.
+    upload_from_page(browser, server, make_file('My notes with a rather long name, to see how '
+                                                'it wraps on a phone.txt', 777))
+    browser.shot('files-mine', 1280, 800, False)
+    browser.shot('files-mine', 360, 740, True)
 
     empty = Server()
     browser.open(empty)

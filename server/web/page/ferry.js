@@ -53,6 +53,7 @@ function render () {
   const login = Page.state === 'login';
   const ready = Page.state === 'connected' && Page.synced;
   $('login').hidden = !login;
+  document.body.classList.toggle('needs-login', login);
   $('upload-button').disabled = !ready;
   $('upload-folder-button').disabled = !ready;
   $('logout-button').hidden = !(Page.server && Page.server.auth && Page.server.authorized);
