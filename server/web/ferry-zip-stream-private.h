@@ -4,14 +4,10 @@
  */
 #pragma once
 
+#include "ferry-zip-plan.h"
 #include "ferry-zip-stream.h"
 
 G_BEGIN_DECLS
-
-/* The first value that does not fit a 32-bit field of a zip record (0xFFFFFFFF is its
- * "see the ZIP64 field" mark), and the first entry count that does not fit a 16-bit one. */
-#define FERRY_ZIP_LIMIT        G_GUINT64_CONSTANT (0xffffffff)
-#define FERRY_ZIP_COUNT_LIMIT  0xffff
 
 /* ferry_zip_input_stream_new() with @zip64_limit in place of FERRY_ZIP_LIMIT: every size or
  * offset at or above it, and every entry count at or above MIN (@zip64_limit,

@@ -393,6 +393,60 @@ test_zip64 (void)
   ferry_test_remove_tree (dir);
 }
 
+/* The real threshold of the entry count: 65,535 entries (0xFFFF, the mark) take the ZIP64 end
+ * records, one less does not. Python takes seconds over so many, so unzip checks these. */
+static void
+test_many_entries (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("ferry-zip-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "many.zip", NULL);
+  const char *unzip[] = { "unzip", "-tqq", path, NULL };
+  const char *zipinfo[] = { "zipinfo", "-h", path, NULL };
+
+  for (guint n = FERRY_ZIP_COUNT_LIMIT - 2; n <= FERRY_ZIP_COUNT_LIMIT - 1; n++)
+    {
+      g_autofree Spec *specs = g_new0 (Spec, n);
+      g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(Folder) folder = NULL;
+      g_autoptr(GBytes) zip = NULL;
+      g_autofree char *unzip_out = NULL;
+      g_autofree char *info = NULL;
+      g_autofree char *count_line = NULL;
+      gboolean zip64 = n + 1 == FERRY_ZIP_COUNT_LIMIT;   /* the root is an entry too */
+      const guint8 *end;
+      gsize len;
+      GError *error = NULL;
+
+      for (guint i = 0; i < n; i++)
+        {
+          char *file = g_strdup_printf ("f%05u", i);
+
+          g_ptr_array_add (paths, file);
+          specs[i] = (Spec) { FERRY_FOLDER_ENTRY_FILE, 0, file, i % 3, NULL };
+        }
+      folder = folder_new (specs, n, "many");
+      zip = zip_folder (folder, "many", FERRY_ZIP_LIMIT);
+
+      /* The end record counts 0xFFFF (see ZIP64) or the entries, after a locator or not. */
+      end = g_bytes_get_data (zip, &len);
+      g_assert_cmpuint (len, >, 22 + 20);
+      g_assert_cmpmem (end + len - 22, 4, "PK\x05\x06", 4);
+      g_assert_cmpuint (end[len - 22 + 10] | (end[len - 22 + 11] << 8), ==,
+                        zip64 ? 0xffff : n + 1);
+      g_assert_cmpint (memcmp (end + len - 22 - 20, "PK\x06\x07", 4) == 0, ==, zip64);
+
+      g_file_set_contents (path, (const char *) end, (gssize) len, &error);
+      g_assert_no_error (error);
+      unzip_out = run_ok (unzip);
+      g_assert_cmpstr (unzip_out, ==, "");
+      info = run_ok (zipinfo);
+      count_line = g_strdup_printf ("number of entries: %u\n", n + 1);
+      g_assert_true (g_str_has_suffix (info, count_line));
+      g_assert_cmpint (g_unlink (path), ==, 0);
+    }
+  ferry_test_remove_tree (dir);
+}
+
 /* ---- from the main loop ------------------------------------------------------------------- */
 
 static void
@@ -583,6 +637,7 @@ main (int   argc,
   g_test_add_func ("/zip/names", test_names);
   g_test_add_func ("/zip/single-empty-file", test_single_empty_file);
   g_test_add_func ("/zip/zip64", test_zip64);
+  g_test_add_func ("/zip/many-entries", test_many_entries);
   g_test_add_func ("/zip/async", test_async);
   g_test_add_func ("/zip/malformed", test_malformed);
   return g_test_run ();
