@@ -142,14 +142,6 @@ ferry_zip_input_stream_get_length (FerryZipInputStream *self)
 
 /* ---- reading ------------------------------------------------------------------------------ */
 
-static gboolean
-cut_short (GError **error)
-{
-  g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                       _("The stored folder is shorter than its list of files says."));
-  return FALSE;
-}
-
 /* After the last file: the folder stream must end there too. */
 static gboolean
 check_base_end (FerryZipInputStream  *self,
@@ -157,11 +149,9 @@ check_base_end (FerryZipInputStream  *self,
                 GError              **error)
 {
   guint8 byte;
-  gssize n;
+  gssize n = 1;   /* bytes read along with the header that no file took */
 
-  if (self->carry)
-    n = 1;
-  else
+  if (!self->carry)
     n = g_input_stream_read (self->base, &byte, 1, cancellable, error);
   if (n < 0)
     return FALSE;
@@ -172,7 +162,7 @@ check_base_end (FerryZipInputStream  *self,
   return FALSE;
 }
 
-/* Passes on up to @count bytes of the current file's data. */
+/* Passes on 1 to @count bytes of the current file's data, or fails. */
 static gssize
 read_data (FerryZipInputStream  *self,
            guint8               *buffer,
@@ -201,7 +191,8 @@ read_data (FerryZipInputStream  *self,
         return -1;
       if (n == 0)
         {
-          cut_short (error);
+          g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                               _("The stored folder is shorter than its list of files says."));
           return -1;
         }
     }
@@ -290,7 +281,10 @@ ferry_zip_input_stream_read (GInputStream  *stream,
       return -1;
     }
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return -1;
+    {
+      self->stage = STAGE_FAILED;
+      return -1;
+    }
   if (count == 0)
     return 0;
 
@@ -302,9 +296,9 @@ ferry_zip_input_stream_read (GInputStream  *stream,
         {
           gssize got = read_data (self, buffer, count, cancellable, error);
 
-          if (got <= 0)
+          if (got < 0)
             self->stage = STAGE_FAILED;
-          return got <= 0 ? -1 : got;
+          return got;
         }
       if (!next_records (self, cancellable, error))
         {

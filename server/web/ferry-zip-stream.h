@@ -22,8 +22,13 @@
  * 0x0001, the zip64 end of central directory record and its locator) appear only where a size,
  * an offset or the number of entries does not fit the ordinary fields.
  *
- * A folder stream that breaks its header's promises (cut short, longer than announced) fails
- * the read with a FERRY_ERROR, and so does every read after it.
+ * A folder stream that breaks its header's promises (it ends early, or goes on after the last
+ * file) fails the read with FERRY_ERROR_SIZE_MISMATCH; after any failed read (a cancelled one
+ * too) every read fails: the response is cut short, never sent with other bytes.
+ *
+ * For a download: open it with ferry_zip_input_stream_new_async(), send the headers with the
+ * length, then read it with g_input_stream_read_bytes_async() until it gives 0 bytes, and
+ * close it (which closes the folder stream). HEAD opens it for the length and drops it.
  */
 #pragma once
 

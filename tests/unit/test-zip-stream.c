@@ -591,6 +591,7 @@ test_malformed (void)
   g_autoptr(GCancellable) cancellable = g_cancellable_new ();
   GError *error = NULL;
   FerryZipInputStream *zip;
+  guint8 buffer[100];
 
   assert_open_fails (empty, folder, FERRY_ERROR, FERRY_ERROR_MALFORMED);
   assert_open_fails (cut_in_header, folder, FERRY_ERROR, FERRY_ERROR_MALFORMED);
@@ -619,6 +620,25 @@ test_malformed (void)
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   g_assert_null (zip);
   g_clear_error (&error);
+
+  /* A cancelled read ends the archive: it never goes on with bytes missing. */
+  g_seekable_seek (G_SEEKABLE (in), 0, G_SEEK_SET, NULL, &error);
+  g_assert_no_error (error);
+  zip = ferry_zip_input_stream_new_full (in, size, folder->n_files, folder->content_size, "x",
+                                         CREATED, FERRY_ZIP_LIMIT, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_input_stream_read (G_INPUT_STREAM (zip), buffer, sizeof buffer, NULL,
+                                        &error), >, 0);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_input_stream_read (G_INPUT_STREAM (zip), buffer, sizeof buffer, cancellable,
+                                        &error), ==, -1);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+  g_assert_cmpint (g_input_stream_read (G_INPUT_STREAM (zip), buffer, sizeof buffer, NULL,
+                                        &error), ==, -1);
+  g_assert_error (error, FERRY_ERROR, FERRY_ERROR_FAILED);
+  g_clear_error (&error);
+  g_object_unref (zip);
 
   /* The header is right but the content is not: the stream ends early, or goes on. */
   assert_read_fails (cut_in_content, folder, FERRY_ERROR_SIZE_MISMATCH);
