@@ -14,6 +14,7 @@
 #include "ferry-error.h"
 #include "ferry-hub.h"
 #include "ferry-limits.h"
+#include "ferry-links.h"
 #include "ferry-listener.h"
 #include "ferry-session.h"
 #include "ferry-store.h"
@@ -27,6 +28,7 @@ struct _FerryServer
   FerryHub         *hub;
   FerryListener    *listener;
   FerryAuth        *auth;            /* NULL: no password */
+  FerryLinks       *links;
   GHashTable       *sessions;        /* FerrySession (weak) -> FerrySlot */
   GHashTable       *expiring;        /* ids being removed by expiry */
   GTask            *stop_task;
@@ -38,6 +40,7 @@ struct _FerryServer
   guint             expire_id;
   guint             stop_deadline_id;
   gboolean          listener_closed; /* stopping: no connection can come any more */
+  gboolean          web;             /* the port serves the web front */
 };
 
 G_DEFINE_FINAL_TYPE (FerryServer, ferry_server, G_TYPE_OBJECT)
@@ -81,6 +84,7 @@ ferry_server_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
+  g_clear_object (&self->links);
   g_clear_pointer (&self->expiring, g_hash_table_unref);
   g_clear_object (&self->stop_task);
 
@@ -106,19 +110,23 @@ ferry_server_init (FerryServer *self)
   self->listener = ferry_listener_new (start_session, self);
   self->expiring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->hub = ferry_hub_new ();
+  self->web = TRUE;
 }
 
-FerryServer *
-ferry_server_new_for_store (FerryStore  *store,
-                            GError     **error)
+/* @links NULL: signed with a secret of its own, in memory. */
+static FerryServer *
+server_new (FerryStore  *store,
+            FerryLinks  *links,
+            GError     **error)
 {
   g_autoptr(FerryServer) self = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
-  g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
-
   self = g_object_new (FERRY_TYPE_SERVER, NULL);
   self->store = g_object_ref (store);
+  self->links = links ? g_object_ref (links) : ferry_links_new (NULL, error);
+  if (!self->links)
+    return NULL;
   rows = ferry_store_reconcile (self->store, error);
   if (!rows)
     return NULL;
@@ -129,18 +137,53 @@ ferry_server_new_for_store (FerryStore  *store,
 }
 
 FerryServer *
+ferry_server_new_for_store (FerryStore  *store,
+                            GError     **error)
+{
+  g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
+
+  return server_new (store, NULL, error);
+}
+
+FerryServer *
 ferry_server_new (const char  *data_dir,
                   GError     **error)
 {
   g_autoptr(FerryStore) store = NULL;
+  g_autoptr(FerryLinks) links = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
 
   store = ferry_store_new (data_dir, error);
   if (!store)
     return NULL;
+  links = ferry_links_new (data_dir, error);
+  if (!links)
+    return NULL;
   g_message ("Data directory %s", data_dir);
-  return ferry_server_new_for_store (store, error);
+  return server_new (store, links, error);
+}
+
+FerryLinks *
+ferry_server_get_links (FerryServer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SERVER (self), NULL);
+  return self->links;
+}
+
+void
+ferry_server_set_web (FerryServer *self,
+                      gboolean     web)
+{
+  g_return_if_fail (FERRY_IS_SERVER (self));
+  self->web = !!web;
+}
+
+gboolean
+ferry_server_get_web (FerryServer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SERVER (self), FALSE);
+  return self->web;
 }
 
 void
@@ -351,6 +394,8 @@ start_session (FerryListener *listener,
   config.admit = admit_session;
   config.admit_data = self;
   config.auth = self->auth;
+  config.links = self->links;
+  config.web = self->web;
   config.hello_deadline = hello_deadline;
 
   session = ferry_session_new (stream, self->store, self->hub, &config);

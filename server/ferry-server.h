@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ferry-links.h"
 #include "ferry-store.h"
 
 G_BEGIN_DECLS
@@ -42,6 +43,15 @@ void         ferry_server_set_certificate      (FerryServer          *self,
 /* Requires @password in every HELLO. NULL, the default, requires none. */
 void         ferry_server_set_password         (FerryServer          *self,
                                                 const char           *password);
+
+/* Signs browser links (docs/HTTP.md §6): with DATA/web-secret for a server made with
+ * ferry_server_new(), with a secret of its own in memory otherwise. */
+FerryLinks  *ferry_server_get_links            (FerryServer          *self);
+/* Whether this port serves the web front (default TRUE; --no-web turns it off). WELCOME
+ * announces it, and only then does the server answer LINK. Set before listening. */
+void         ferry_server_set_web              (FerryServer          *self,
+                                                gboolean              web);
+gboolean     ferry_server_get_web              (FerryServer          *self);
 
 /* Binds @address:@port (0 picks a free port, returned in @bound_port) and starts serving. */
 gboolean     ferry_server_listen               (FerryServer          *self,

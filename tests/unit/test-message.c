@@ -464,7 +464,7 @@ test_non_normal_form (void)
 {
   /* "(usta{sv})" with a two-character string: byte 7 is padding before the uint64 and must
    * be zero in normal form. */
-  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE, 0));
+  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE, 0, FALSE));
   gsize len;
   const guint8 *data = g_bytes_get_data (welcome, &len);
   g_autofree guint8 *copy = g_memdup2 (data, len);
@@ -609,7 +609,7 @@ test_field_lengths (void)
     g_autofree char *sw129 = g_strnfill (129, 's');
     g_autoptr(GVariant) ok G_GNUC_UNUSED =
       typed_parse (hello_frame (sw128, "a"), FERRY_MSG_HELLO, 0);
-    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE, 0),
+    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE, 0, FALSE),
                                            FERRY_MSG_WELCOME, 0);
     g_autoptr(GBytes) bytes = hello_frame (sw129, "a");
     g_auto(FerryFrame) frame = { 0 };
@@ -891,21 +891,23 @@ test_typed_round_trip (void)
       g_assert_cmpstr (password, ==, with_password ? "hunter2" : NULL);
     }
 
-  /* WELCOME, with and without auth. */
+  /* WELCOME, with and without auth (and web). */
   for (int auth = 0; auth < 2; auth++)
     {
       g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, "ferry-server 1.0",
                                                                   G_MAXUINT64 - 1, auth,
-                                                                  86400 + auth),
+                                                                  86400 + auth, !auth),
                                            FERRY_MSG_WELCOME, 0);
       guint32 version = 0;
       const char *software = NULL;
       guint64 max_file_size = 0;
       guint64 keep_partial = 0;
       gboolean got_auth = !auth;
+      gboolean got_web = auth;
 
       ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth,
-                             &keep_partial);
+                             &keep_partial, &got_web);
+      g_assert_cmpint (got_web, ==, !auth);
       g_assert_cmpuint (keep_partial, ==, 86400 + (guint64) auth);
       g_assert_cmpuint (version, ==, 1);
       g_assert_cmpstr (software, ==, "ferry-server 1.0");
@@ -1131,14 +1133,14 @@ test_typed_limits (void)
 
   /* WELCOME: software 0 to 128 bytes. */
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE, 0),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE, 0, FALSE),
                                          FERRY_MSG_WELCOME, 0);
     const char *software = NULL;
 
-    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL, NULL);
+    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL, NULL, NULL);
     g_assert_cmpstr (software, ==, s128);
   }
-  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE, 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE, 0, FALSE), FERRY_ERROR_MALFORMED);
 
   /* OFFER: id 1 to 64 hex digits, name 1 to 1024 bytes, uploader 1 to 64. */
   {
