@@ -266,6 +266,8 @@ test_round_trip_all_types (void)
     { FERRY_MSG_ERROR, "(uint32 999, '')" },
     { FERRY_MSG_PING, "(uint64 0,)" },
     { FERRY_MSG_PONG, "(uint64 18446744073709551615,)" },
+    { FERRY_MSG_LINK, "('0123456789abcdef', uint64 0)" },
+    { FERRY_MSG_LINK, "('a', uint64 18446744073709551615)" },
   };
   gboolean seen[FERRY_MSG_LAST + 1] = { FALSE, };
 
@@ -1279,6 +1281,34 @@ test_typed_folder_option (void)
                   FERRY_ERROR_MALFORMED);
 }
 
+/* LINK has a payload of its own in each direction; each accessor tells which one it holds. */
+static void
+test_typed_link (void)
+{
+  g_autoptr(GVariant) request = typed_parse (ferry_msg_link_new ("0123abcd", 3600),
+                                             FERRY_MSG_LINK, 0);
+  g_autoptr(GVariant) answer = typed_parse (ferry_msg_link_answer_new ("/f/0123abcd/a%20b?key=x"),
+                                            FERRY_MSG_LINK, 0);
+  const char *id = NULL;
+  guint64 lifetime = 0;
+
+  g_assert_true (ferry_msg_link_get (request, &id, &lifetime));
+  g_assert_cmpstr (id, ==, "0123abcd");
+  g_assert_cmpuint (lifetime, ==, 3600);
+  g_assert_null (ferry_msg_link_answer_get_path (request));
+
+  id = NULL;
+  g_assert_false (ferry_msg_link_get (answer, &id, &lifetime));
+  g_assert_null (id);
+  g_assert_cmpstr (ferry_msg_link_answer_get_path (answer), ==, "/f/0123abcd/a%20b?key=x");
+
+  /* A request names a valid id, an answer is an absolute path. */
+  typed_refused (ferry_msg_link_new ("not hex", 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_link_new ("", 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_link_answer_new ("f/0123abcd/x"), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_link_answer_new (""), FERRY_ERROR_MALFORMED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1307,6 +1337,7 @@ main (int   argc,
   g_test_add_func ("/message/typed/password-of-wrong-type", test_typed_password_of_wrong_type);
   g_test_add_func ("/message/typed/limits", test_typed_limits);
   g_test_add_func ("/message/typed/folder-option", test_typed_folder_option);
+  g_test_add_func ("/message/typed/link", test_typed_link);
 
   return g_test_run ();
 }
