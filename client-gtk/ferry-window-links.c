@@ -24,10 +24,11 @@ link_cb (GObject      *object,
   g_autofree char *url = NULL;
 
   url = ferry_client_link_finish (FERRY_CLIENT (object), result, &error);
+  /* The window went meanwhile (dispose cancels its cancellable): nobody to tell. */
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
   if (!url)
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        return;
       if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
         ferry_window_toast (self, _("That file is no longer shared"));
       else
@@ -49,9 +50,9 @@ ferry_window_copy_link_action (GtkWidget  *widget,
   if (!self->client)
     return;
   /* A key on a password server opens the file until it is deleted, as the file's place in
-   * the list does. */
-  ferry_client_link_async (self->client, offer_id, 0, self->cancellable, link_cb,
-                           g_object_ref (self));
+   * the list does. A quick request, not cancelled: the window's long-lived cancellable would
+   * gather what the engine connects to it (see ferry-window-actions.c, Delete). */
+  ferry_client_link_async (self->client, offer_id, 0, NULL, link_cb, g_object_ref (self));
 }
 
 static void

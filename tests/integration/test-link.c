@@ -310,6 +310,28 @@ test_no_web (Fixture       *f,
   g_assert_cmpuint (ferry_dialer_get_n_opened (dialer), ==, opened);
 }
 
+/* The address a browser uses is the one dialed: an IPv6 host in brackets, the default port
+ * when none was given, http:// without TLS. */
+static void
+test_web_url (void)
+{
+  struct { const char *address; gboolean tls; const char *url; } cases[] = {
+    { "[::1]:6000", TRUE, "https://[::1]:6000/f/ab/x" },
+    { "files.example.org", TRUE, "https://files.example.org:5005/f/ab/x" },
+    { "192.168.1.2:7000", FALSE, "http://192.168.1.2:7000/f/ab/x" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(FerryDialer) dialer = ferry_dialer_new (cases[i].address, "alice");
+      g_autofree char *url = NULL;
+
+      ferry_dialer_set_tls (dialer, cases[i].tls);
+      url = ferry_dialer_make_web_url (dialer, "/f/ab/x");
+      g_assert_cmpstr (url, ==, cases[i].url);
+    }
+}
+
 /* ferry-server itself: the CLI prints a https:// link whose key the data directory's secret
  * verifies, with the lifetime --expires gives, and `share` prints the web address. */
 static void
@@ -382,6 +404,7 @@ main (int   argc,
               teardown);
   g_test_add ("/link/not-found", Fixture, &open_server, setup, test_not_found, teardown);
   g_test_add ("/link/no-web", Fixture, &no_web_server, setup, test_no_web, teardown);
+  g_test_add_func ("/link/web-url", test_web_url);
   g_test_add_func ("/link/cli", test_cli);
   return g_test_run ();
 }
