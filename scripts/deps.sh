@@ -11,7 +11,7 @@ build_packages=(
 )
 test_packages=(
   xvfb xauth dbus dbus-x11 at-spi2-core python3-dogtail python3-pyatspi imagemagick
-  socat time openssl
+  socat time openssl zbar-tools
 )
 
 ci_packages=(clang libclang-rt-14-dev)

@@ -58,6 +58,7 @@ def screenshot(name):
     subprocess.run(['import', '-window', 'root', path],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
     log('screenshot: ' + path)
+    return path
 
 
 def wait_for(check, what, timeout=TIMEOUT):
@@ -1034,7 +1035,12 @@ def test_links():
     checked, problems = audit(dialog)
     assert not problems, 'controls without a proper accessible name:\n' + '\n'.join(problems)
     time.sleep(0.5)  # the dialog's first frame; not a synchronisation
-    screenshot('share-server')
+    shot = screenshot('share-server')
+    # A phone reads it: zbarimg (zbar-tools) finds the code on the screen and decodes it.
+    assert shutil.which('zbarimg'), 'zbarimg is missing: scripts/deps.sh test installs zbar-tools'
+    decoded = subprocess.run(['zbarimg', '--quiet', '--raw', shot], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, timeout=60).stdout.strip()
+    assert decoded == address, 'the QR code reads %r, not %r' % (decoded, address)
     alice.click(alice.wait('the Copy Address button', name='Copy Address',
                            role=pyatspi.ROLE_PUSH_BUTTON, within=dialog))
     wait_for(lambda: clipboard_text() == address, 'the address on the clipboard')
