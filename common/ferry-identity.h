@@ -27,4 +27,9 @@ gboolean  ferry_secret_file_load     (const char  *path,
                                       guint8       secret[FERRY_SECRET_SIZE],
                                       GError     **error);
 
+/* Fills @buf from the system's random source (getrandom), for secrets. */
+gboolean ferry_random_bytes (guint8  *buf,
+                             gsize    len,
+                             GError **error);
+
 G_END_DECLS

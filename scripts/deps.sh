@@ -7,7 +7,8 @@ set -euo pipefail
 build_packages=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libssl-dev libsqlite3-dev libjson-glib-dev
-  libqrencode-dev glib-networking desktop-file-utils appstream adwaita-icon-theme fonts-dejavu-core
+  libsoup-3.0-dev libqrencode-dev
+  glib-networking desktop-file-utils appstream adwaita-icon-theme fonts-dejavu-core
 )
 test_packages=(
   xvfb xauth dbus dbus-x11 at-spi2-core python3-dogtail python3-pyatspi imagemagick

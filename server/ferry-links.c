@@ -17,7 +17,6 @@
 #include <string.h>
 #include <glib/gi18n.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include "ferry-error.h"
 #include "ferry-identity.h"
@@ -68,12 +67,8 @@ ferry_links_new (const char  *data_dir,
   if (!data_dir)
     {
       /* In memory: a secret that lives as long as the object. */
-      if (RAND_bytes (self->secret, sizeof self->secret) != 1)
-        {
-          g_set_error_literal (error, FERRY_ERROR, FERRY_ERROR_FAILED,
-                               _("Could not get random bytes for the link secret."));
-          return NULL;
-        }
+      if (!ferry_random_bytes (self->secret, sizeof self->secret, error))
+        return NULL;
       return g_steal_pointer (&self);
     }
 

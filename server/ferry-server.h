@@ -47,12 +47,11 @@ void         ferry_server_set_password         (FerryServer          *self,
 /* Signs browser links (docs/HTTP.md §6): with DATA/web-secret for a server made with
  * ferry_server_new(), with a secret of its own in memory otherwise. */
 FerryLinks  *ferry_server_get_links            (FerryServer          *self);
-/* Whether this port serves the web front (default TRUE; --no-web turns it off). WELCOME
- * announces it, and only then does the server answer LINK. Set before listening. */
+/* Serves the web front on the same port (docs/HTTP.md; the default) or not (--no-web). WELCOME
+ * announces it, and only then does the server answer LINK. Before ferry_server_listen (). */
 void         ferry_server_set_web              (FerryServer          *self,
-                                                gboolean              web);
+                                                gboolean              enabled);
 gboolean     ferry_server_get_web              (FerryServer          *self);
-
 /* Binds @address:@port (0 picks a free port, returned in @bound_port) and starts serving. */
 gboolean     ferry_server_listen               (FerryServer          *self,
                                                 GInetAddress         *address,
