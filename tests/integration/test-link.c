@@ -15,6 +15,7 @@
 
 #include "ferry-error.h"
 #include "ferry-links.h"
+#include "ferry-message.h"
 #include "ferry-server.h"
 #include "ferry-test-harness.h"
 
@@ -393,6 +394,73 @@ test_cli (void)
   ferry_test_rm_rf (tmp);
 }
 
+/* ferry-server --no-web: WELCOME says nothing of the web, ferry-cli says why there is no link
+ * without asking, and a client that asks all the same gets ERROR(UNEXPECTED). */
+static void
+test_cli_no_web (void)
+{
+  g_autofree char *tmp = ferry_test_tmpdir ();
+  g_autofree char *config = g_build_filename (tmp, "config", NULL);
+  g_autofree char *path = ferry_test_make_file (tmp, "notes.txt", 100);
+  g_autofree char *id = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GIOStream) conn = NULL;
+  g_autoptr(GVariant) welcome = NULL;
+  FerryTestServer *server;
+  gboolean web = TRUE;
+
+  server = ferry_test_server_start (NULL, 0, "--no-web", NULL);
+  g_assert_cmpint (ferry_test_cli (server, config, &id, NULL, "upload", path, NULL), ==, 0);
+  g_strchomp (id);
+
+  g_assert_cmpint (ferry_test_cli (server, config, &out, &err, "link", id, NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_nonnull (strstr (err, "--no-web"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (ferry_test_cli (server, config, &out, &err, "share", NULL), ==, 1);
+  g_assert_nonnull (strstr (err, "--no-web"));
+
+  conn = ferry_test_raw_connect (server);
+  ferry_test_raw_send_hello (conn);
+  g_assert_true (ferry_test_raw_read (conn, &frame));
+  g_assert_cmpint (frame.type, ==, FERRY_MSG_WELCOME);
+  welcome = ferry_message_parse (&frame, NULL);
+  g_assert_nonnull (welcome);
+  ferry_msg_welcome_get (welcome, NULL, NULL, NULL, NULL, NULL, &web);
+  g_assert_false (web);
+  ferry_test_raw_send (conn, ferry_msg_link_new (id, 0));
+  ferry_test_raw_expect_error (conn, FERRY_ERROR_UNEXPECTED);
+
+  ferry_test_server_free (server);
+  ferry_test_rm_rf (tmp);
+}
+
+/* A server with its web front announces it; a LINK in the answer's shape is MALFORMED. */
+static void
+test_raw (void)
+{
+  g_auto(FerryFrame) frame = { 0 };
+  g_autoptr(GIOStream) conn = NULL;
+  g_autoptr(GVariant) welcome = NULL;
+  FerryTestServer *server = ferry_test_server_start (NULL, 0, NULL);
+  gboolean web = FALSE;
+
+  conn = ferry_test_raw_connect (server);
+  ferry_test_raw_send_hello (conn);
+  g_assert_true (ferry_test_raw_read (conn, &frame));
+  welcome = ferry_message_parse (&frame, NULL);
+  g_assert_nonnull (welcome);
+  ferry_msg_welcome_get (welcome, NULL, NULL, NULL, NULL, NULL, &web);
+  g_assert_true (web);
+  ferry_test_raw_send (conn, ferry_msg_link_answer_new ("/f/0123/x"));
+  ferry_test_raw_expect_error (conn, FERRY_ERROR_MALFORMED);
+
+  ferry_test_server_free (server);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -406,5 +474,7 @@ main (int   argc,
   g_test_add ("/link/no-web", Fixture, &no_web_server, setup, test_no_web, teardown);
   g_test_add_func ("/link/web-url", test_web_url);
   g_test_add_func ("/link/cli", test_cli);
+  g_test_add_func ("/link/cli-no-web", test_cli_no_web);
+  g_test_add_func ("/link/raw", test_raw);
   return g_test_run ();
 }
