@@ -1227,7 +1227,8 @@ def test_accessibility():
         rows += [n.name for n in walk(found) if n.getRole() == pyatspi.ROLE_PUSH_BUTTON]
     assert len(rows) == len(set(rows)), 'row buttons with the same name: %r' % rows
     assert sorted(rows) == sorted(['Download from-bob.txt', 'Download mine.txt',
-                                   'Delete mine.txt', 'Cancel huge.iso']), rows
+                                   'Delete mine.txt', 'Copy Link to from-bob.txt',
+                                   'Copy Link to mine.txt', 'Cancel huge.iso']), rows
     bars = [n.name for n in walk(window) if n.getRole() == pyatspi.ROLE_PROGRESS_BAR]
     assert 'huge.iso' in bars, 'the progress bars are named %r' % bars
 
