@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 import traceback
+import zipfile
 
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException, WebDriverException
@@ -303,6 +304,31 @@ def test_folder():
         assert sha256(os.path.join(out, 'Trip photos', rel)) == sha256(os.path.join(root, rel)), rel
 
 
+def test_folder_zip():
+    """A shared folder downloads from the page as NAME.zip holding the same files."""
+    server = Server()
+    root = os.path.join(tmp, 'src', 'Project')
+    files = {'README.md': 1200, 'src/main.c': 40000, 'src/lib/util.c': 0, 'data/blob.bin': 300000}
+    for rel, size in files.items():
+        os.makedirs(os.path.dirname(os.path.join(root, rel)), exist_ok=True)
+        with open(os.path.join(root, rel), 'wb') as f:
+            f.write(os.urandom(size))
+    server.cli('Bob', 'upload', root)
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    row = wait_for(lambda: browser.row('Project'), 'the folder in the page')
+    assert '4 files' in row.text, row.text
+    row.find_element(By.CSS_SELECTOR, 'a.download').click()
+    path = os.path.join(browser.downloads, 'Project.zip')
+    wait_for(lambda: os.path.exists(path) and not os.path.exists(path + '.crdownload')
+             and zipfile.is_zipfile(path), 'Project.zip')
+    with zipfile.ZipFile(path) as archive:
+        for rel in files:
+            with open(os.path.join(root, rel), 'rb') as f:
+                assert archive.read('Project/' + rel) == f.read(), rel
+
+
 def test_resume():
     """An upload from the page that the server's death cuts goes on, by itself, from the offset
     the restarted server holds."""
@@ -559,6 +585,7 @@ def test_screenshots():
 TESTS = [
     ('upload through the page’s file input; ferry-cli gets the same bytes', test_upload),
     ('a folder chosen in the page is one offer with the same tree', test_folder),
+    ('a shared folder downloads from the page as a zip of the same files', test_folder_zip),
     ('an upload cut by the server’s death resumes where the server stopped', test_resume),
     ('a file over the limit is refused with a sentence', test_too_large),
     ('a ferry-cli upload appears in the open page without a reload', test_live),
