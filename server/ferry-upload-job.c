@@ -1,0 +1,755 @@
+/* ferry-upload-job.c: FerryUploadJob, receiving a file into partial/TOKEN, then committing it
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#define G_LOG_DOMAIN "ferry-upload"
+
+#include "config.h"
+
+#include "ferry-upload-job.h"
+
+#include <string.h>
+#include <glib/gi18n.h>
+
+#include "ferry-chunk-reader.h"
+#include "ferry-chunk-writer.h"
+#include "ferry-error.h"
+#include "ferry-folder-header.h"
+#include "ferry-message.h"
+#include "ferry-session.h"
+#include "ferry-units.h"
+
+typedef enum
+{
+  JOB_NEW,
+  JOB_PREPARING,    /* checking room and creating the partial file */
+  JOB_RECEIVING,
+  JOB_COMMITTING,   /* verified: runs to its end, whatever happens to the peer */
+  JOB_DONE,         /* committed, failed, thrown away or kept */
+} JobPhase;
+
+struct _FerryUploadJob
+{
+  GObject parent_instance;
+
+  /* owned references */
+  FerryStore        *store;
+  FerryHub          *hub;
+  GCancellable      *cancellable;   /* file I/O and reservations; cancelled when it ends */
+  GTask             *pending;       /* the begin, write or finish in progress */
+  char              *peer;
+  char              *address;
+  char              *uploader;
+  char              *token;
+  char              *name;
+  char              *resume_token;
+  FerryBlobUpload   *blob;
+  FerryChunkWriter  *writer;        /* hashes and writes behind the caller */
+  GBytes            *chunk;         /* waiting for room or being queued */
+  FerryFolderParser *folder_parser; /* a folder stream: checks its header as it arrives */
+
+  JobPhase           phase;
+  guint8             owner_hash[FERRY_SHA256_SIZE];
+  guint8             end_sha256[FERRY_SHA256_SIZE];
+  gboolean           check_sha256;
+  gboolean           resume_only;
+  guint64            max_file_size;
+  guint64            expire_seconds;
+  guint64            size;
+  guint64            received;
+  guint64            ahead;         /* reserved in the store ahead of received */
+  guint64            written;       /* charged to the store as written, until released */
+  guint32            folder_files;
+  guint64            folder_content;
+};
+
+G_DEFINE_FINAL_TYPE (FerryUploadJob, ferry_upload_job, G_TYPE_OBJECT)
+
+/* The bytes all uploads hold queued behind the disk. Past this, each upload queues only one
+ * chunk at a time: many uploads at once must not make the server hold more. */
+static FerryChunkBudget write_behind_budget = { 8 * FERRY_CHUNK_MAX, 0 };
+
+/* Gives back what the upload holds in the store: its room ahead and the bytes written. */
+static void
+release_space (FerryUploadJob *self)
+{
+  if (self->ahead == 0 && self->written == 0)
+    return;
+  ferry_store_release (self->store, self->address, self->ahead, self->written);
+  self->ahead = 0;
+  self->written = 0;
+}
+
+static void
+ferry_upload_job_finalize (GObject *object)
+{
+  FerryUploadJob *self = FERRY_UPLOAD_JOB (object);
+
+  release_space (self);
+  g_clear_object (&self->store);
+  g_clear_object (&self->hub);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->pending);
+  g_clear_pointer (&self->peer, g_free);
+  g_clear_pointer (&self->address, g_free);
+  g_clear_pointer (&self->uploader, g_free);
+  g_clear_pointer (&self->token, g_free);
+  g_clear_pointer (&self->name, g_free);
+  g_clear_pointer (&self->resume_token, g_free);
+  g_clear_object (&self->blob);
+  g_clear_object (&self->writer);
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  g_clear_pointer (&self->folder_parser, ferry_folder_parser_free);
+
+  G_OBJECT_CLASS (ferry_upload_job_parent_class)->finalize (object);
+}
+
+static void
+ferry_upload_job_class_init (FerryUploadJobClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = ferry_upload_job_finalize;
+}
+
+static void
+ferry_upload_job_init (FerryUploadJob *self)
+{
+  self->cancellable = g_cancellable_new ();
+}
+
+FerryUploadJob *
+ferry_upload_job_new (FerryStore                 *store,
+                      FerryHub                   *hub,
+                      const FerryUploadJobSource *source)
+{
+  FerryUploadJob *self;
+
+  g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
+  g_return_val_if_fail (FERRY_IS_HUB (hub), NULL);
+  g_return_val_if_fail (source != NULL && source->owner_hash != NULL, NULL);
+
+  self = g_object_new (FERRY_TYPE_UPLOAD_JOB, NULL);
+  self->store = g_object_ref (store);
+  self->hub = g_object_ref (hub);
+  self->peer = g_strdup (source->peer);
+  self->address = g_strdup (source->address);
+  self->uploader = g_strdup (source->uploader);
+  memcpy (self->owner_hash, source->owner_hash, FERRY_SHA256_SIZE);
+  self->max_file_size = source->max_file_size;
+  self->expire_seconds = source->expire_seconds;
+  return self;
+}
+
+/* Ending. */
+
+static void
+abort_blob_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  /* Holds the job until the blob is gone. */
+  g_autoptr(FerryUploadJob) self G_GNUC_UNUSED = user_data;
+
+  ferry_store_abort_upload_finish (FERRY_STORE (object), result);
+}
+
+/* Lets go of the upload that was not committed: keeps it for resuming (PROTOCOL.md §5,
+ * Upload, Resume) when @keep and the server keeps partial uploads, or throws it away. */
+static void
+end_blob (FerryUploadJob *self,
+          gboolean        keep)
+{
+  FerryPartials *partials = ferry_store_get_partials (self->store);
+  g_autoptr(FerryBlobUpload) blob = g_steal_pointer (&self->blob);
+
+  if (!blob)
+    return;
+  keep = keep && ferry_partials_get_keep (partials) > 0;
+  ferry_partials_end (partials, blob, keep);
+  if (keep)
+    {
+      g_debug ("%s: keeping the unfinished upload %s", self->peer,
+               ferry_blob_upload_get_token (blob));
+      return;
+    }
+  g_debug ("%s: discarding the unfinished upload %s", self->peer,
+           ferry_blob_upload_get_token (blob));
+  ferry_store_abort_upload_async (self->store, blob, abort_blob_cb, g_object_ref (self));
+}
+
+/* Stops everything in flight and lets go of the upload, keeping it when @keep. */
+static void
+stop (FerryUploadJob *self,
+      gboolean        keep)
+{
+  self->phase = JOB_DONE;
+  /* Stops file writes and reservations waiting for room. */
+  g_cancellable_cancel (self->cancellable);
+  if (self->writer)
+    ferry_chunk_writer_cancel (self->writer);
+  release_space (self);
+  end_blob (self, keep);
+}
+
+/* Takes @error: a failed check throws the upload away, then the pending call reports it. */
+static void
+fail (FerryUploadJob *self,
+      GError         *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->pending);
+
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  if (self->phase != JOB_DONE)
+    stop (self, FALSE);
+  g_task_return_error (task, error);
+}
+
+/* The job ended while @self->pending waited for a callback: it reports that. */
+static void
+return_cancelled (FerryUploadJob *self)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->pending);
+
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                           "The upload was stopped.");
+}
+
+void
+ferry_upload_job_abort (FerryUploadJob *self)
+{
+  g_return_if_fail (FERRY_IS_UPLOAD_JOB (self));
+
+  /* A commit in flight finishes on its own and settles the reservation. */
+  if (self->phase == JOB_COMMITTING || self->phase == JOB_DONE)
+    return;
+  stop (self, FALSE);
+}
+
+void
+ferry_upload_job_detach (FerryUploadJob *self)
+{
+  g_return_if_fail (FERRY_IS_UPLOAD_JOB (self));
+
+  if (self->phase == JOB_COMMITTING || self->phase == JOB_DONE)
+    return;
+  /* While the upload is being prepared, begin_cb decides once it knows the upload. */
+  stop (self, self->received > 0 || self->phase == JOB_RECEIVING);
+}
+
+/* Beginning. */
+
+static void check_cb (GObject *object, GAsyncResult *result, gpointer user_data);
+
+static void
+begin_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(FerryUploadJob) self = user_data;
+  g_autoptr(FerryBlobUpload) blob = NULL;
+  g_autoptr(FerryChecksum) checksum = NULL;
+  GError *error = NULL;
+
+  blob = ferry_partials_begin_finish (FERRY_PARTIALS (object), result, &checksum,
+                                      &self->folder_parser, &error);
+
+  if (self->phase == JOB_DONE)
+    {
+      /* The upload exists if it won the race with the end: a kept one stays kept, a fresh
+       * one (its token never told) goes. */
+      if (blob)
+        {
+          self->blob = g_steal_pointer (&blob);
+          self->received = ferry_blob_upload_get_offset (self->blob);
+          end_blob (self, self->received > 0);
+        }
+      g_clear_error (&error);
+      return_cancelled (self);
+      return;
+    }
+  if (!blob)
+    {
+      /* The store's sentence names no server path. */
+      fail (self, error);
+      return;
+    }
+
+  self->blob = g_steal_pointer (&blob);
+  self->token = g_strdup (ferry_blob_upload_get_token (self->blob));
+  self->received = ferry_blob_upload_get_offset (self->blob);
+  if (self->resume_only && g_strcmp0 (self->token, self->resume_token) != 0)
+    {
+      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                                       _("This upload is not kept any more; start it "
+                                         "again.")));
+      return;
+    }
+
+  self->writer = ferry_chunk_writer_new (ferry_blob_upload_get_stream (self->blob),
+                                         FERRY_CHUNK_DEPTH * FERRY_CHUNK_SIZE,
+                                         &write_behind_budget, TRUE);
+  /* The commit fsyncs the file: have the disk write it as it comes, not all at the end. */
+  ferry_chunk_writer_set_writeback (self->writer, 8 * 1024 * 1024);
+  /* A continued upload: the SHA-256 goes on from the bytes the server holds. */
+  ferry_chunk_writer_take_checksum (self->writer, g_steal_pointer (&checksum));
+
+  /* What is still to come must fit; nothing is reserved yet: room is reserved as the data
+   * arrives (write_or_reserve). */
+  ferry_store_check_upload_async (self->store, self->size - self->received,
+                                  self->cancellable, check_cb, g_object_ref (self));
+}
+
+static void
+check_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(FerryUploadJob) self = user_data;
+  g_autoptr(GTask) task = NULL;
+  GError *error = NULL;
+
+  if (!ferry_store_check_upload_finish (FERRY_STORE (object), result, &error))
+    {
+      if (self->phase == JOB_DONE)
+        {
+          g_clear_error (&error);
+          return_cancelled (self);
+          return;
+        }
+      /* Refused for room, a continued upload stays kept; a fresh one goes. */
+      stop (self, self->received > 0);
+      fail (self, error);
+      return;
+    }
+  if (self->phase == JOB_DONE)
+    {
+      return_cancelled (self);
+      return;
+    }
+
+  self->phase = JOB_RECEIVING;
+  if (self->received > 0)
+    g_debug ("%s: continuing the upload %s from byte %" G_GUINT64_FORMAT, self->peer,
+             self->token, self->received);
+  task = g_steal_pointer (&self->pending);
+  g_task_return_boolean (task, TRUE);
+}
+
+void
+ferry_upload_job_begin_async (FerryUploadJob      *self,
+                              const char          *name,
+                              guint64              size,
+                              guint32              folder_files,
+                              guint64              folder_content,
+                              const char          *resume_token,
+                              gboolean             resume_only,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  FerryPartialRow want = { 0 };
+  GError *error = NULL;
+
+  g_return_if_fail (FERRY_IS_UPLOAD_JOB (self));
+  g_return_if_fail (self->phase == JOB_NEW && !self->pending);
+  g_return_if_fail (name != NULL);
+
+  self->pending = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (self->pending, ferry_upload_job_begin_async);
+
+  self->name = g_strdup (name);
+  self->size = size;
+  self->folder_files = folder_files;
+  self->folder_content = folder_content;
+  self->resume_token = resume_token && *resume_token ? g_strdup (resume_token) : NULL;
+  self->resume_only = resume_only;
+
+  if (size > self->max_file_size || size > G_MAXINT64)
+    {
+      g_autofree char *have = ferry_format_size (size);
+      g_autofree char *limit = ferry_format_size (self->max_file_size);
+
+      /* Translators: "report.iso is 5.0 GB, over this server's limit of 4.0 GB." */
+      fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
+                               _("%s is %s, over this server's limit of %s."),
+                               name, have, limit));
+      return;
+    }
+  if ((folder_files > 0 || folder_content > 0) &&
+      !ferry_folder_option_check (size, folder_files, folder_content, &error))
+    {
+      fail (self, error);
+      return;
+    }
+  if (resume_only && !self->resume_token)
+    {
+      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                                       _("This upload is not kept any more; start it "
+                                         "again.")));
+      return;
+    }
+
+  self->phase = JOB_PREPARING;
+  want.name = self->name;
+  want.size = size;
+  want.is_folder = folder_files > 0 || folder_content > 0;
+  want.folder_files = folder_files;
+  want.folder_content = folder_content;
+  memcpy (want.owner_hash, self->owner_hash, FERRY_SHA256_SIZE);
+  ferry_partials_begin_async (ferry_store_get_partials (self->store), self->resume_token,
+                              &want, self->cancellable, begin_cb, g_object_ref (self));
+}
+
+gboolean
+ferry_upload_job_begin_finish (FerryUploadJob  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Receiving. */
+
+static void
+fail_write (FerryUploadJob *self,
+            const GError   *error)
+{
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+                                     _("The server's disk is full.")));
+  else
+    /* Translators: %s is the system's reason */
+    fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INTERNAL,
+                             _("The server could not write the file: %s"), error->message));
+}
+
+static void
+write_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(FerryUploadJob) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) task = NULL;
+  gsize written = g_bytes_get_size (self->chunk);
+
+  /* Done once the chunk is queued and there is room for the next; a write that failed
+   * meanwhile is reported here, or at the end. */
+  if (!ferry_chunk_writer_push_finish (FERRY_CHUNK_WRITER (object), result, &error) ||
+      self->phase == JOB_DONE)
+    {
+      /* Stopped meanwhile: what was written went with the partial file, or is kept. */
+      if (self->phase == JOB_DONE)
+        return_cancelled (self);
+      else
+        fail_write (self, error);
+      return;
+    }
+
+  g_clear_pointer (&self->chunk, g_bytes_unref);
+  self->received += written;
+  self->ahead -= written;
+  self->written += written;
+  ferry_store_charge (self->store, self->address, written);
+  task = g_steal_pointer (&self->pending);
+  g_task_return_boolean (task, TRUE);
+}
+
+static void
+write_chunk (FerryUploadJob *self)
+{
+  ferry_chunk_writer_push_async (self->writer, self->chunk, self->cancellable,
+                                 write_cb, g_object_ref (self));
+}
+
+static void
+reserve_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FerryUploadJob) self = user_data;
+  GError *error = NULL;
+  guint64 grant;
+
+  grant = ferry_store_reserve_finish (FERRY_STORE (object), result, &error);
+
+  if (self->phase == JOB_DONE)
+    {
+      /* The upload ended while the room was being reserved. */
+      if (grant > 0)
+        ferry_store_release (self->store, self->address, grant, 0);
+      g_clear_error (&error);
+      return_cancelled (self);
+      return;
+    }
+  if (grant == 0)
+    {
+      fail (self, error);
+      return;
+    }
+
+  self->ahead += grant;
+  write_chunk (self);
+}
+
+/* Writes self->chunk, reserving room for it first when the room ahead is used up: at least
+ * the chunk, and up to FERRY_STORE_RESERVE_AHEAD (or the rest of the file) ahead. */
+static void
+write_or_reserve (FerryUploadJob *self)
+{
+  guint64 len = g_bytes_get_size (self->chunk);
+  guint64 target;
+
+  if (len <= self->ahead)
+    {
+      write_chunk (self);
+      return;
+    }
+
+  target = MIN (self->size - self->received, MAX (len, FERRY_STORE_RESERVE_AHEAD));
+  ferry_store_reserve_async (self->store, self->address, len - self->ahead,
+                             target - self->ahead, self->size - self->received,
+                             self->cancellable, reserve_cb, g_object_ref (self));
+}
+
+void
+ferry_upload_job_write_async (FerryUploadJob      *self,
+                              guint64              offset,
+                              GBytes              *chunk,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  GError *error = NULL;
+  gsize len;
+  const guint8 *data;
+
+  g_return_if_fail (FERRY_IS_UPLOAD_JOB (self));
+  g_return_if_fail (chunk != NULL);
+  g_return_if_fail (!self->pending);
+
+  self->pending = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (self->pending, ferry_upload_job_write_async);
+  if (self->phase != JOB_RECEIVING)
+    {
+      return_cancelled (self);
+      return;
+    }
+
+  data = g_bytes_get_data (chunk, &len);
+  if (offset != self->received)
+    {
+      fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                               _("The data arrived at offset %" G_GUINT64_FORMAT
+                                 " where the server expected offset %" G_GUINT64_FORMAT "."),
+                               offset, self->received));
+      return;
+    }
+  if (len > self->size - self->received)
+    {
+      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                                       _("More data arrived than the upload announced.")));
+      return;
+    }
+  /* A folder stream's header is checked as it arrives: a broken one ends the upload. */
+  if (self->folder_parser && !ferry_folder_parser_is_done (self->folder_parser) &&
+      !ferry_folder_parser_feed (self->folder_parser, data, len, NULL, &error))
+    {
+      fail (self, error);
+      return;
+    }
+
+  self->chunk = g_bytes_ref (chunk);
+  write_or_reserve (self);
+}
+
+gboolean
+ferry_upload_job_write_finish (FerryUploadJob  *self,
+                               GAsyncResult    *result,
+                               GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Finishing. */
+
+static void
+commit_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(FerryUploadJob) self = user_data;
+  g_autoptr(GTask) task = g_steal_pointer (&self->pending);
+  g_autoptr(FerryCatalogueRow) row = NULL;
+  GError *error = NULL;
+
+  row = ferry_store_commit_finish (self->store, result, &error);
+
+  /* The blob is now counted as committed (or not at all): drop the reservation. */
+  release_space (self);
+  self->phase = JOB_DONE;
+
+  if (!row)
+    {
+      /* The unfinished blob may still be there. */
+      end_blob (self, FALSE);
+      g_task_return_error (task, error);
+      return;
+    }
+
+  ferry_partials_committed (ferry_store_get_partials (self->store), self->blob);
+  g_clear_object (&self->blob);
+  {
+    g_autofree char *user = ferry_session_log_name (self->uploader);
+    g_autofree char *name = ferry_session_log_name (row->name);
+
+    g_message ("%s (%s) shared “%s”, %" G_GUINT64_FORMAT " bytes, as %s",
+               user, self->peer, name, row->size, row->id);
+  }
+  ferry_hub_publish_offer (self->hub, row);
+  g_task_return_pointer (task, g_steal_pointer (&row),
+                         (GDestroyNotify) ferry_catalogue_row_unref);
+}
+
+static void
+flushed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(FerryUploadJob) self = user_data;
+  g_autoptr(FerryCatalogueRow) row = NULL;
+  g_autoptr(GError) error = NULL;
+  guint8 digest[FERRY_SHA256_SIZE];
+
+  if (!ferry_chunk_writer_flush_finish (FERRY_CHUNK_WRITER (object), result, &error) ||
+      self->phase == JOB_DONE)
+    {
+      if (self->phase == JOB_DONE)
+        return_cancelled (self);
+      else
+        fail_write (self, error);
+      return;
+    }
+
+  ferry_chunk_writer_get_digest (self->writer, digest);
+  if (self->check_sha256 && memcmp (digest, self->end_sha256, FERRY_SHA256_SIZE) != 0)
+    {
+      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
+                                       _("The file arrived damaged: checksum mismatch.")));
+      return;
+    }
+
+  row = ferry_catalogue_row_new ();
+  row->name = g_strdup (self->name);
+  row->size = self->size;
+  memcpy (row->sha256, digest, FERRY_SHA256_SIZE);
+  row->uploader = g_strdup (self->uploader);
+  memcpy (row->owner_hash, self->owner_hash, FERRY_SHA256_SIZE);
+  row->created = g_get_real_time () / G_USEC_PER_SEC;
+  row->expires = self->expire_seconds > 0 ? row->created + (gint64) self->expire_seconds : 0;
+  row->is_folder = self->folder_files > 0 || self->folder_content > 0;
+  row->folder_files = self->folder_files;
+  row->folder_content = self->folder_content;
+
+  self->phase = JOB_COMMITTING;
+  /* No cancellable: once the bytes are verified, the commit runs to its end even if the
+   * peer goes away, and the offer is then published as usual. */
+  ferry_store_commit_async (self->store, self->blob, row, NULL, commit_cb, g_object_ref (self));
+}
+
+void
+ferry_upload_job_finish_async (FerryUploadJob      *self,
+                               const guint8        *sha256,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GError *error = NULL;
+
+  g_return_if_fail (FERRY_IS_UPLOAD_JOB (self));
+  g_return_if_fail (!self->pending);
+
+  self->pending = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (self->pending, ferry_upload_job_finish_async);
+  if (self->phase != JOB_RECEIVING)
+    {
+      return_cancelled (self);
+      return;
+    }
+
+  if (self->received != self->size)
+    {
+      fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+                               _("The upload ended after %" G_GUINT64_FORMAT " of %"
+                                 G_GUINT64_FORMAT " bytes."),
+                               self->received, self->size));
+      return;
+    }
+  if (self->folder_parser && !ferry_folder_parser_check_done (self->folder_parser, &error))
+    {
+      fail (self, error);
+      return;
+    }
+
+  self->check_sha256 = sha256 != NULL;
+  if (sha256)
+    memcpy (self->end_sha256, sha256, FERRY_SHA256_SIZE);
+  /* The chunks still queued are written and hashed first. */
+  ferry_chunk_writer_flush_async (self->writer, self->cancellable, flushed_cb,
+                                  g_object_ref (self));
+}
+
+FerryCatalogueRow *
+ferry_upload_job_finish_finish (FerryUploadJob  *self,
+                                GAsyncResult    *result,
+                                GError         **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Properties. */
+
+const char *
+ferry_upload_job_get_token (FerryUploadJob *self)
+{
+  g_return_val_if_fail (FERRY_IS_UPLOAD_JOB (self), NULL);
+  return self->token;
+}
+
+const char *
+ferry_upload_job_get_name (FerryUploadJob *self)
+{
+  g_return_val_if_fail (FERRY_IS_UPLOAD_JOB (self), NULL);
+  return self->name;
+}
+
+guint64
+ferry_upload_job_get_size (FerryUploadJob *self)
+{
+  g_return_val_if_fail (FERRY_IS_UPLOAD_JOB (self), 0);
+  return self->size;
+}
+
+guint64
+ferry_upload_job_get_offset (FerryUploadJob *self)
+{
+  g_return_val_if_fail (FERRY_IS_UPLOAD_JOB (self), 0);
+  return self->received;
+}
+
+gboolean
+ferry_upload_job_is_committing (FerryUploadJob *self)
+{
+  g_return_val_if_fail (FERRY_IS_UPLOAD_JOB (self), FALSE);
+  return self->phase == JOB_COMMITTING;
+}
+
+gboolean
+ferry_upload_job_is_over (FerryUploadJob *self)
+{
+  g_return_val_if_fail (FERRY_IS_UPLOAD_JOB (self), TRUE);
+  return self->phase == JOB_DONE;
+}
