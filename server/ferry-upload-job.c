@@ -363,6 +363,11 @@ ferry_upload_job_begin_async (FerryUploadJob      *self,
   self->resume_token = resume_token && *resume_token ? g_strdup (resume_token) : NULL;
   self->resume_only = resume_only;
 
+  if (!ferry_name_check (name, FERRY_MAX_NAME_LEN, &error))
+    {
+      fail (self, error);
+      return;
+    }
   if (size > self->max_file_size || size > G_MAXINT64)
     {
       g_autofree char *have = ferry_format_size (size);
