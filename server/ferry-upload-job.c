@@ -1,4 +1,4 @@
-/* ferry-upload-job.c: FerryUploadJob, receiving a file into partial/TOKEN, then committing it
+/* ferry-upload-job.c: FerryUploadJob, receiving a file into partial/TOKEN
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -6,62 +6,14 @@
 
 #include "config.h"
 
-#include "ferry-upload-job.h"
+#include "ferry-upload-job-private.h"
 
 #include <string.h>
 #include <glib/gi18n.h>
 
 #include "ferry-chunk-reader.h"
-#include "ferry-chunk-writer.h"
 #include "ferry-error.h"
-#include "ferry-folder-header.h"
-#include "ferry-message.h"
-#include "ferry-session.h"
 #include "ferry-units.h"
-
-typedef enum
-{
-  JOB_NEW,
-  JOB_PREPARING,    /* checking room and creating the partial file */
-  JOB_RECEIVING,
-  JOB_COMMITTING,   /* verified: runs to its end, whatever happens to the peer */
-  JOB_DONE,         /* committed, failed, thrown away or kept */
-} JobPhase;
-
-struct _FerryUploadJob
-{
-  GObject parent_instance;
-
-  /* owned references */
-  FerryStore        *store;
-  FerryHub          *hub;
-  GCancellable      *cancellable;   /* file I/O and reservations; cancelled when it ends */
-  GTask             *pending;       /* the begin, write or finish in progress */
-  char              *peer;
-  char              *address;
-  char              *uploader;
-  char              *token;
-  char              *name;
-  char              *resume_token;
-  FerryBlobUpload   *blob;
-  FerryChunkWriter  *writer;        /* hashes and writes behind the caller */
-  GBytes            *chunk;         /* waiting for room or being queued */
-  FerryFolderParser *folder_parser; /* a folder stream: checks its header as it arrives */
-
-  JobPhase           phase;
-  guint8             owner_hash[FERRY_SHA256_SIZE];
-  guint8             end_sha256[FERRY_SHA256_SIZE];
-  gboolean           check_sha256;
-  gboolean           resume_only;
-  guint64            max_file_size;
-  guint64            expire_seconds;
-  guint64            size;
-  guint64            received;
-  guint64            ahead;         /* reserved in the store ahead of received */
-  guint64            written;       /* charged to the store as written, until released */
-  guint32            folder_files;
-  guint64            folder_content;
-};
 
 G_DEFINE_FINAL_TYPE (FerryUploadJob, ferry_upload_job, G_TYPE_OBJECT)
 
@@ -69,9 +21,8 @@ G_DEFINE_FINAL_TYPE (FerryUploadJob, ferry_upload_job, G_TYPE_OBJECT)
  * chunk at a time: many uploads at once must not make the server hold more. */
 static FerryChunkBudget write_behind_budget = { 8 * FERRY_CHUNK_MAX, 0 };
 
-/* Gives back what the upload holds in the store: its room ahead and the bytes written. */
-static void
-release_space (FerryUploadJob *self)
+void
+ferry_upload_job_release_space (FerryUploadJob *self)
 {
   if (self->ahead == 0 && self->written == 0)
     return;
@@ -85,7 +36,7 @@ ferry_upload_job_finalize (GObject *object)
 {
   FerryUploadJob *self = FERRY_UPLOAD_JOB (object);
 
-  release_space (self);
+  ferry_upload_job_release_space (self);
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
   g_clear_object (&self->cancellable);
@@ -152,11 +103,9 @@ abort_blob_cb (GObject      *object,
   ferry_store_abort_upload_finish (FERRY_STORE (object), result);
 }
 
-/* Lets go of the upload that was not committed: keeps it for resuming (PROTOCOL.md §5,
- * Upload, Resume) when @keep and the server keeps partial uploads, or throws it away. */
-static void
-end_blob (FerryUploadJob *self,
-          gboolean        keep)
+void
+ferry_upload_job_end_blob (FerryUploadJob *self,
+                           gboolean        keep)
 {
   FerryPartials *partials = ferry_store_get_partials (self->store);
   g_autoptr(FerryBlobUpload) blob = g_steal_pointer (&self->blob);
@@ -186,14 +135,13 @@ stop (FerryUploadJob *self,
   g_cancellable_cancel (self->cancellable);
   if (self->writer)
     ferry_chunk_writer_cancel (self->writer);
-  release_space (self);
-  end_blob (self, keep);
+  ferry_upload_job_release_space (self);
+  ferry_upload_job_end_blob (self, keep);
 }
 
-/* Takes @error: a failed check throws the upload away, then the pending call reports it. */
-static void
-fail (FerryUploadJob *self,
-      GError         *error)
+void
+ferry_upload_job_fail (FerryUploadJob *self,
+                       GError         *error)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->pending);
 
@@ -203,9 +151,8 @@ fail (FerryUploadJob *self,
   g_task_return_error (task, error);
 }
 
-/* The job ended while @self->pending waited for a callback: it reports that. */
-static void
-return_cancelled (FerryUploadJob *self)
+void
+ferry_upload_job_return_cancelled (FerryUploadJob *self)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->pending);
 
@@ -261,16 +208,16 @@ begin_cb (GObject      *object,
         {
           self->blob = g_steal_pointer (&blob);
           self->received = ferry_blob_upload_get_offset (self->blob);
-          end_blob (self, self->received > 0);
+          ferry_upload_job_end_blob (self, self->received > 0);
         }
       g_clear_error (&error);
-      return_cancelled (self);
+      ferry_upload_job_return_cancelled (self);
       return;
     }
   if (!blob)
     {
       /* The store's sentence names no server path. */
-      fail (self, error);
+      ferry_upload_job_fail (self, error);
       return;
     }
 
@@ -279,7 +226,7 @@ begin_cb (GObject      *object,
   self->received = ferry_blob_upload_get_offset (self->blob);
   if (self->resume_only && g_strcmp0 (self->token, self->resume_token) != 0)
     {
-      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+      ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
                                        _("This upload is not kept any more; start it "
                                          "again.")));
       return;
@@ -313,17 +260,17 @@ check_cb (GObject      *object,
       if (self->phase == JOB_DONE)
         {
           g_clear_error (&error);
-          return_cancelled (self);
+          ferry_upload_job_return_cancelled (self);
           return;
         }
       /* Refused for room, a continued upload stays kept; a fresh one goes. */
       stop (self, self->received > 0);
-      fail (self, error);
+      ferry_upload_job_fail (self, error);
       return;
     }
   if (self->phase == JOB_DONE)
     {
-      return_cancelled (self);
+      ferry_upload_job_return_cancelled (self);
       return;
     }
 
@@ -365,7 +312,7 @@ ferry_upload_job_begin_async (FerryUploadJob      *self,
 
   if (!ferry_name_check (name, FERRY_MAX_NAME_LEN, &error))
     {
-      fail (self, error);
+      ferry_upload_job_fail (self, error);
       return;
     }
   if (size > self->max_file_size || size > G_MAXINT64)
@@ -374,7 +321,7 @@ ferry_upload_job_begin_async (FerryUploadJob      *self,
       g_autofree char *limit = ferry_format_size (self->max_file_size);
 
       /* Translators: "report.iso is 5.0 GB, over this server's limit of 4.0 GB." */
-      fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
+      ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
                                _("%s is %s, over this server's limit of %s."),
                                name, have, limit));
       return;
@@ -382,12 +329,12 @@ ferry_upload_job_begin_async (FerryUploadJob      *self,
   if ((folder_files > 0 || folder_content > 0) &&
       !ferry_folder_option_check (size, folder_files, folder_content, &error))
     {
-      fail (self, error);
+      ferry_upload_job_fail (self, error);
       return;
     }
   if (resume_only && !self->resume_token)
     {
-      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+      ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
                                        _("This upload is not kept any more; start it "
                                          "again.")));
       return;
@@ -416,16 +363,16 @@ ferry_upload_job_begin_finish (FerryUploadJob  *self,
 
 /* Receiving. */
 
-static void
-fail_write (FerryUploadJob *self,
-            const GError   *error)
+void
+ferry_upload_job_fail_write (FerryUploadJob *self,
+                             const GError   *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-    fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
+    ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
                                      _("The server's disk is full.")));
   else
     /* Translators: %s is the system's reason */
-    fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INTERNAL,
+    ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INTERNAL,
                              _("The server could not write the file: %s"), error->message));
 }
 
@@ -446,9 +393,9 @@ write_cb (GObject      *object,
     {
       /* Stopped meanwhile: what was written went with the partial file, or is kept. */
       if (self->phase == JOB_DONE)
-        return_cancelled (self);
+        ferry_upload_job_return_cancelled (self);
       else
-        fail_write (self, error);
+        ferry_upload_job_fail_write (self, error);
       return;
     }
 
@@ -485,12 +432,12 @@ reserve_cb (GObject      *object,
       if (grant > 0)
         ferry_store_release (self->store, self->address, grant, 0);
       g_clear_error (&error);
-      return_cancelled (self);
+      ferry_upload_job_return_cancelled (self);
       return;
     }
   if (grant == 0)
     {
-      fail (self, error);
+      ferry_upload_job_fail (self, error);
       return;
     }
 
@@ -537,14 +484,14 @@ ferry_upload_job_write_async (FerryUploadJob      *self,
   g_task_set_source_tag (self->pending, ferry_upload_job_write_async);
   if (self->phase != JOB_RECEIVING)
     {
-      return_cancelled (self);
+      ferry_upload_job_return_cancelled (self);
       return;
     }
 
   data = g_bytes_get_data (chunk, &len);
   if (offset != self->received)
     {
-      fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+      ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
                                _("The data arrived at offset %" G_GUINT64_FORMAT
                                  " where the server expected offset %" G_GUINT64_FORMAT "."),
                                offset, self->received));
@@ -552,7 +499,7 @@ ferry_upload_job_write_async (FerryUploadJob      *self,
     }
   if (len > self->size - self->received)
     {
-      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+      ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
                                        _("More data arrived than the upload announced.")));
       return;
     }
@@ -560,7 +507,7 @@ ferry_upload_job_write_async (FerryUploadJob      *self,
   if (self->folder_parser && !ferry_folder_parser_is_done (self->folder_parser) &&
       !ferry_folder_parser_feed (self->folder_parser, data, len, NULL, &error))
     {
-      fail (self, error);
+      ferry_upload_job_fail (self, error);
       return;
     }
 
@@ -576,143 +523,6 @@ ferry_upload_job_write_finish (FerryUploadJob  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
 
   return g_task_propagate_boolean (G_TASK (result), error);
-}
-
-/* Finishing. */
-
-static void
-commit_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
-{
-  g_autoptr(FerryUploadJob) self = user_data;
-  g_autoptr(GTask) task = g_steal_pointer (&self->pending);
-  g_autoptr(FerryCatalogueRow) row = NULL;
-  GError *error = NULL;
-
-  row = ferry_store_commit_finish (self->store, result, &error);
-
-  /* The blob is now counted as committed (or not at all): drop the reservation. */
-  release_space (self);
-  self->phase = JOB_DONE;
-
-  if (!row)
-    {
-      /* The unfinished blob may still be there. */
-      end_blob (self, FALSE);
-      g_task_return_error (task, error);
-      return;
-    }
-
-  ferry_partials_committed (ferry_store_get_partials (self->store), self->blob);
-  g_clear_object (&self->blob);
-  {
-    g_autofree char *user = ferry_session_log_name (self->uploader);
-    g_autofree char *name = ferry_session_log_name (row->name);
-
-    g_message ("%s (%s) shared “%s”, %" G_GUINT64_FORMAT " bytes, as %s",
-               user, self->peer, name, row->size, row->id);
-  }
-  ferry_hub_publish_offer (self->hub, row);
-  g_task_return_pointer (task, g_steal_pointer (&row),
-                         (GDestroyNotify) ferry_catalogue_row_unref);
-}
-
-static void
-flushed_cb (GObject      *object,
-            GAsyncResult *result,
-            gpointer      user_data)
-{
-  g_autoptr(FerryUploadJob) self = user_data;
-  g_autoptr(FerryCatalogueRow) row = NULL;
-  g_autoptr(GError) error = NULL;
-  guint8 digest[FERRY_SHA256_SIZE];
-
-  if (!ferry_chunk_writer_flush_finish (FERRY_CHUNK_WRITER (object), result, &error) ||
-      self->phase == JOB_DONE)
-    {
-      if (self->phase == JOB_DONE)
-        return_cancelled (self);
-      else
-        fail_write (self, error);
-      return;
-    }
-
-  ferry_chunk_writer_get_digest (self->writer, digest);
-  if (self->check_sha256 && memcmp (digest, self->end_sha256, FERRY_SHA256_SIZE) != 0)
-    {
-      fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
-                                       _("The file arrived damaged: checksum mismatch.")));
-      return;
-    }
-
-  row = ferry_catalogue_row_new ();
-  row->name = g_strdup (self->name);
-  row->size = self->size;
-  memcpy (row->sha256, digest, FERRY_SHA256_SIZE);
-  row->uploader = g_strdup (self->uploader);
-  memcpy (row->owner_hash, self->owner_hash, FERRY_SHA256_SIZE);
-  row->created = g_get_real_time () / G_USEC_PER_SEC;
-  row->expires = self->expire_seconds > 0 ? row->created + (gint64) self->expire_seconds : 0;
-  row->is_folder = self->folder_files > 0 || self->folder_content > 0;
-  row->folder_files = self->folder_files;
-  row->folder_content = self->folder_content;
-
-  self->phase = JOB_COMMITTING;
-  /* No cancellable: once the bytes are verified, the commit runs to its end even if the
-   * peer goes away, and the offer is then published as usual. */
-  ferry_store_commit_async (self->store, self->blob, row, NULL, commit_cb, g_object_ref (self));
-}
-
-void
-ferry_upload_job_finish_async (FerryUploadJob      *self,
-                               const guint8        *sha256,
-                               GAsyncReadyCallback  callback,
-                               gpointer             user_data)
-{
-  GError *error = NULL;
-
-  g_return_if_fail (FERRY_IS_UPLOAD_JOB (self));
-  g_return_if_fail (!self->pending);
-
-  self->pending = g_task_new (self, NULL, callback, user_data);
-  g_task_set_source_tag (self->pending, ferry_upload_job_finish_async);
-  if (self->phase != JOB_RECEIVING)
-    {
-      return_cancelled (self);
-      return;
-    }
-
-  if (self->received != self->size)
-    {
-      fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                               _("The upload ended after %" G_GUINT64_FORMAT " of %"
-                                 G_GUINT64_FORMAT " bytes."),
-                               self->received, self->size));
-      return;
-    }
-  if (self->folder_parser && !ferry_folder_parser_check_done (self->folder_parser, &error))
-    {
-      fail (self, error);
-      return;
-    }
-
-  self->check_sha256 = sha256 != NULL;
-  if (sha256)
-    memcpy (self->end_sha256, sha256, FERRY_SHA256_SIZE);
-  /* The chunks still queued are written and hashed first. */
-  ferry_chunk_writer_flush_async (self->writer, self->cancellable, flushed_cb,
-                                  g_object_ref (self));
-}
-
-FerryCatalogueRow *
-ferry_upload_job_finish_finish (FerryUploadJob  *self,
-                                GAsyncResult    *result,
-                                GError         **error)
-{
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Properties. */

@@ -48,7 +48,8 @@ void            ferry_web_upload_forget    (FerryWeb           *web,
 gboolean        ferry_web_upload_check_room (FerryWeb          *web,
                                              SoupServerMessage *msg);
 /* Calls @found with the upload @token of the request's owner (X-Ferry-Owner), now or once a
- * kept one is continued (@msg paused meanwhile), or answers 403, 404 or 409. */
+ * kept one is continued (@msg paused meanwhile), or answers 403, 404 or 409 (another request
+ * uses it; a GET of the offset may). */
 void            ferry_web_upload_find      (FerryWeb           *web,
                                             SoupServerMessage  *msg,
                                             const char         *token,

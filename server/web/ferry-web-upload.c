@@ -289,6 +289,8 @@ looked_up_cb (GObject      *object,
   finding_free (finding);
 }
 
+static void offset_found (FerryWeb *web, SoupServerMessage *msg, FerryWebUpload *upload);
+
 void
 ferry_web_upload_find (FerryWeb            *web,
                        SoupServerMessage   *msg,
@@ -313,7 +315,7 @@ ferry_web_upload_find (FerryWeb            *web,
       if (memcmp (upload->owner_hash, owner_hash, FERRY_CATALOGUE_HASH_SIZE) != 0)
         ferry_web_reply_error (msg, SOUP_STATUS_FORBIDDEN, "NOT_OWNER",
                                _("Only the person who began this upload can continue it."));
-      else if (upload->busy)
+      else if (upload->busy && found != offset_found)
         ferry_web_upload_reply_conflict (msg, _("Another request is using this upload."), -1);
       else
         found (web, msg, upload);
