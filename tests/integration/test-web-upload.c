@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ferry-checksum.h"
@@ -497,6 +498,40 @@ test_curl (Fixture       *f,
   }
 }
 
+/* An upload the server no longer holds in memory (here: it restarted) is continued from its
+ * kept partial file by its token alone, by the same owner only. */
+static void
+test_restart (Fixture       *f,
+              gconstpointer  unused)
+{
+  gsize size = 1024 * 1024 + 999;
+  g_autofree guint8 *data = make_data (size);
+  g_autofree char *sha256 = sha256_hex (data, size);
+  g_autofree char *token = NULL;
+  g_autofree char *data_dir = NULL;
+  g_autoptr(JsonObject) offer = NULL;
+  gint64 offset;
+  guint status;
+
+  start (f, NULL, NULL);
+  token = create (f, OWNER_A, "restart.bin", size, &status, NULL);
+  g_assert_cmpuint (put_range (f, OWNER_A, token, data, 0, 300000, size, &offset), ==, 200);
+  /* A clean stop, with the upload held. */
+  ferry_test_server_stop (f->server);
+  data_dir = g_steal_pointer (&f->server->data_dir);   /* kept for the new server */
+  g_clear_pointer (&f->server, ferry_test_server_free);
+  f->server = ferry_test_server_start (data_dir, 0, NULL);
+
+  get_offset (f, OWNER_B, token, &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_FORBIDDEN);
+  g_assert_cmpint (get_offset (f, OWNER_A, token, &status), ==, 300000);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_assert_cmpuint (put_range (f, OWNER_A, token, data, 300000, size, size, &offset), ==, 200);
+  offer = finish (f, OWNER_A, token, sha256, &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_CREATED);
+  assert_download (f, json_object_get_string_member (offer, "id"), data, size);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -510,6 +545,7 @@ main (int   argc,
   g_test_add ("/web-upload/raw-put", Fixture, NULL, setup, test_raw_put, teardown);
   g_test_add ("/web-upload/cut-and-resume", Fixture, NULL, setup, test_cut_and_resume,
               teardown);
+  g_test_add ("/web-upload/restart", Fixture, NULL, setup, test_restart, teardown);
   g_test_add ("/web-upload/curl", Fixture, NULL, setup, test_curl, teardown);
 
   return g_test_run ();
