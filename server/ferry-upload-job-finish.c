@@ -118,6 +118,11 @@ ferry_upload_job_finish_async (FerryUploadJob      *self,
       return;
     }
 
+  if (self->size_unknown)
+    {
+      self->size = self->received;
+      self->size_unknown = FALSE;
+    }
   if (self->received != self->size)
     {
       ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,

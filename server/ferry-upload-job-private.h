@@ -48,6 +48,7 @@ struct _FerryUploadJob
   guint8             owner_hash[FERRY_SHA256_SIZE];
   guint8             end_sha256[FERRY_SHA256_SIZE];
   gboolean           check_sha256;
+  gboolean           size_unknown;  /* size is the max file size until the end */
   gboolean           resume_only;
   guint64            max_file_size;
   guint64            expire_seconds;

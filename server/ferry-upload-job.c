@@ -242,7 +242,8 @@ begin_cb (GObject      *object,
 
   /* What is still to come must fit; nothing is reserved yet: room is reserved as the data
    * arrives (write_or_reserve). */
-  ferry_store_check_upload_async (self->store, self->size - self->received,
+  ferry_store_check_upload_async (self->store,
+                                  self->size_unknown ? 0 : self->size - self->received,
                                   self->cancellable, check_cb, g_object_ref (self));
 }
 
@@ -314,6 +315,11 @@ ferry_upload_job_begin_async (FerryUploadJob      *self,
     {
       ferry_upload_job_fail (self, error);
       return;
+    }
+  if (size == FERRY_UPLOAD_JOB_SIZE_UNKNOWN && folder_files == 0 && folder_content == 0)
+    {
+      self->size_unknown = TRUE;
+      self->size = size = self->max_file_size;
     }
   if (size > self->max_file_size || size > G_MAXINT64)
     {
@@ -495,6 +501,16 @@ ferry_upload_job_write_async (FerryUploadJob      *self,
                                _("The data arrived at offset %" G_GUINT64_FORMAT
                                  " where the server expected offset %" G_GUINT64_FORMAT "."),
                                offset, self->received));
+      return;
+    }
+  if (len > self->size - self->received && self->size_unknown)
+    {
+      g_autofree char *limit = ferry_format_size (self->max_file_size);
+
+      /* Translators: "report.iso is over this server's limit of 4.0 GB." */
+      ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
+                                                _("%s is over this server's limit of %s."),
+                                                self->name, limit));
       return;
     }
   if (len > self->size - self->received)

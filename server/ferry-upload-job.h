@@ -39,11 +39,15 @@ typedef struct
   guint64       expire_seconds; /* 0: the offer never expires */
 } FerryUploadJobSource;
 
+/* For ferry_upload_job_begin_async: the size is known once every byte has arrived (a chunked
+ * HTTP body); the bytes are checked against the max file size as they arrive. A file only. */
+#define FERRY_UPLOAD_JOB_SIZE_UNKNOWN G_MAXUINT64
+
 FerryUploadJob *ferry_upload_job_new            (FerryStore                 *store,
                                                  FerryHub                   *hub,
                                                  const FerryUploadJobSource *source);
 
-/* Checks @size against the max file size, begins the upload (continues the kept one named
+/* Checks @size (or FERRY_UPLOAD_JOB_SIZE_UNKNOWN) against the max file size, begins the upload (continues the kept one named
  * @resume_token when it is the same owner's, same size and folder option, and unused;
  * otherwise a fresh one: compare ferry_upload_job_get_token ()), then checks that what is
  * still to come fits the quota and the free space, reserving nothing. @folder_files and
@@ -94,6 +98,7 @@ void            ferry_upload_job_detach         (FerryUploadJob             *sel
 
 const char     *ferry_upload_job_get_token      (FerryUploadJob             *self);
 const char     *ferry_upload_job_get_name       (FerryUploadJob             *self);
+/* The announced size; while it is unknown, the max file size. */
 guint64         ferry_upload_job_get_size       (FerryUploadJob             *self);
 /* The bytes the job holds: the next one it wants. */
 guint64         ferry_upload_job_get_offset     (FerryUploadJob             *self);

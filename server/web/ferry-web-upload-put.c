@@ -304,6 +304,7 @@ typedef struct
   guint8             owner_hash[FERRY_CATALOGUE_HASH_SIZE];
   guint8             sha256[FERRY_SHA256_SIZE];
   gboolean           has_sha256;
+  guint64            end;       /* the body's size; unknown (chunked): the job checks */
 } OneShot;
 
 static void
@@ -320,8 +321,7 @@ one_shot_begun_cb (GObject      *object,
     {
       FerryWebUpload *upload = ferry_web_upload_hold (one_shot->web, one_shot->msg,
                                                       one_shot->job, one_shot->owner_hash);
-      Put *put = put_start (one_shot->web, one_shot->msg, upload, 0,
-                            ferry_upload_job_get_size (one_shot->job));
+      Put *put = put_start (one_shot->web, one_shot->msg, upload, 0, one_shot->end);
 
       put->one_shot = TRUE;
       put->owner = g_steal_pointer (&one_shot->owner);
@@ -385,13 +385,23 @@ ferry_web_upload_one_shot_early (FerryWeb          *web,
                                "empty or not valid."));
       return;
     }
-  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+  switch (soup_message_headers_get_encoding (headers))
     {
+    case SOUP_ENCODING_CONTENT_LENGTH:
+      size = (guint64) soup_message_headers_get_content_length (headers);
+      break;
+    case SOUP_ENCODING_CHUNKED:
+      /* Checked against the limits as it arrives. */
+      size = FERRY_UPLOAD_JOB_SIZE_UNKNOWN;
+      break;
+    case SOUP_ENCODING_NONE:
+      size = 0;
+      break;
+    default:
       ferry_web_reply_error (msg, SOUP_STATUS_LENGTH_REQUIRED, "BAD_REQUEST",
-                             _("An upload needs a Content-Length."));
+                             _("An upload needs a Content-Length or a chunked body."));
       return;
     }
-  size = (guint64) soup_message_headers_get_content_length (headers);
   if (!(uploader = ferry_web_dup_uploader (msg, "curl")) ||
       !ferry_web_upload_check_room (web, msg))
     return;
@@ -411,6 +421,7 @@ ferry_web_upload_one_shot_early (FerryWeb          *web,
       g_free (one_shot);
       return;
     }
+  one_shot->end = size;
   one_shot->web = g_object_ref (web);
   one_shot->msg = g_object_ref (msg);
   one_shot->job = ferry_web_upload_new_job (web, msg, uploader, one_shot->owner_hash);

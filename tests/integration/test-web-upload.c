@@ -449,6 +449,65 @@ test_raw_put (Fixture       *f,
   g_io_stream_close (conn, NULL, NULL);
 }
 
+/* Runs curl with @argv after its URL-less options, then @url; returns its output. */
+static char *
+curl (const char * const *args,
+      const char         *url)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  int wait_status;
+
+  g_ptr_array_add (argv, (char *) "curl");
+  g_ptr_array_add (argv, (char *) "-sS");
+  g_ptr_array_add (argv, (char *) "-k");
+  for (guint i = 0; args[i]; i++)
+    g_ptr_array_add (argv, (char *) args[i]);
+  g_ptr_array_add (argv, (char *) url);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL,
+                               NULL, &out, NULL, &wait_status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (wait_status, ==, 0);
+  return out;
+}
+
+/* A chunked PUT /api/upload/NAME (curl -T - reading a pipe): its size is known at its end. */
+static void
+test_chunked (Fixture       *f,
+              gconstpointer  unused)
+{
+  gsize size = 700000;
+  g_autofree guint8 *data = make_data (size);
+  g_autofree char *path = g_build_filename (f->tmp, "piped.bin", NULL);
+  g_autofree char *url = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *at_path = g_strdup_printf ("@%s", path);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonObject) offer = NULL;
+  const char *args[] = { "-X", "PUT", "-H", "Transfer-Encoding: chunked", "--data-binary",
+                         at_path, "-w", "\n%{http_code}", NULL };
+
+  start (f, "--max-file-size", "600K");
+  g_assert_true (g_file_set_contents (path, (const char *) data, 500000, NULL));
+  url = ferry_test_web_url (f->server, "/api/upload/piped.bin");
+  out = curl (args, url);
+  g_assert_true (g_str_has_suffix (out, "\n201"));
+  *strrchr (out, '\n') = '\0';
+  bytes = g_bytes_new (out, strlen (out));
+  offer = ferry_test_web_json (bytes);
+  g_assert_cmpint (json_object_get_int_member (offer, "size"), ==, 500000);
+  assert_download (f, json_object_get_string_member (offer, "id"), data, 500000);
+
+  /* Over the max file size as it arrives: 413. */
+  g_clear_pointer (&out, g_free);
+  g_assert_true (g_file_set_contents (path, (const char *) data, (gssize) size, NULL));
+  out = curl (args, url);
+  g_assert_true (g_str_has_suffix (out, "\n413"));
+  g_assert_nonnull (strstr (out, "\"TOO_LARGE\""));
+}
+
 /* curl -T: the owner secret comes back, the file is listed for ferry-cli and byte-exact; a
  * wrong X-Ferry-SHA256 is 422. */
 static void
@@ -547,6 +606,7 @@ main (int   argc,
               teardown);
   g_test_add ("/web-upload/restart", Fixture, NULL, setup, test_restart, teardown);
   g_test_add ("/web-upload/curl", Fixture, NULL, setup, test_curl, teardown);
+  g_test_add ("/web-upload/chunked", Fixture, NULL, setup, test_chunked, teardown);
 
   return g_test_run ();
 }
