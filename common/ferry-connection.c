@@ -231,6 +231,22 @@ ferry_connection_is_closed (FerryConnection *self)
   return self->closed || self->closing;
 }
 
+
+void
+ferry_connection_unread (FerryConnection *self,
+                         GBytes          *bytes)
+{
+  gsize size;
+  const guint8 *data;
+
+  g_return_if_fail (FERRY_IS_CONNECTION (self));
+  g_return_if_fail (self->read_task == NULL);
+
+  data = g_bytes_get_data (bytes, &size);
+  if (size > 0)
+    ferry_frame_decoder_feed (self->decoder, data, size);
+}
+
 /* Takes @op off the counts. */
 static void
 uncount (FerryConnection *self,

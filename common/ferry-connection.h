@@ -15,6 +15,10 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE (FerryConnection, ferry_connection, FERRY, CONNECTION, GObject)
 
 FerryConnection *ferry_connection_new              (GIOStream            *stream);
+/* Bytes already read from the stream by someone else, to be decoded before what follows.
+ * Before the first read. */
+void             ferry_connection_unread           (FerryConnection      *self,
+                                                    GBytes               *bytes);
 GIOStream       *ferry_connection_get_stream       (FerryConnection      *self);
 gsize            ferry_connection_get_queued_bytes (FerryConnection      *self);
 

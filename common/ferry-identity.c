@@ -25,10 +25,10 @@ ferry_identity_default_path (void)
   return g_build_filename (g_get_user_config_dir (), "ferry", "identity", NULL);
 }
 
-static gboolean
-fill_random (guint8  *buf,
-             gsize    len,
-             GError **error)
+gboolean
+ferry_random_bytes (guint8  *buf,
+                    gsize    len,
+                    GError **error)
 {
   gsize done = 0;
 
@@ -43,7 +43,7 @@ fill_random (guint8  *buf,
           if (saved_errno == EINTR)
             continue;
           g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                       _("Could not get random bytes for a new identity: %s"),
+                       _("Could not get random bytes: %s"),
                        g_strerror (saved_errno));
           return FALSE;
         }
@@ -221,7 +221,7 @@ ferry_identity_load (const char  *path,
       return FALSE;
     }
 
-  if (!fill_random (fresh, sizeof fresh, error))
+  if (!ferry_random_bytes (fresh, sizeof fresh, error))
     return FALSE;
 
   hex = ferry_sha256_to_hex (fresh);

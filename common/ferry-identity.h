@@ -18,4 +18,9 @@ gboolean  ferry_identity_load        (const char  *path,
                                       GError     **error);
 char     *ferry_identity_default_path (void);
 
+/* Fills @buf from the system's random source (getrandom), for secrets. */
+gboolean ferry_random_bytes (guint8  *buf,
+                             gsize    len,
+                             GError **error);
+
 G_END_DECLS

@@ -21,6 +21,8 @@
 
 #include "ferry-socket.h"
 
+#include "ferry-tap-stream.h"
+
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <glib/gi18n.h>
@@ -95,4 +97,24 @@ ferry_socket_tls_server_new (GIOStream        *base,
                          "authentication-mode", G_TLS_AUTHENTICATION_NONE,
                          "database", NULL,
                          NULL);
+}
+
+GSocketConnection *
+ferry_socket_connection_of (GIOStream *stream)
+{
+  g_return_val_if_fail (G_IS_IO_STREAM (stream), NULL);
+
+  if (G_IS_TLS_CONNECTION (stream))
+    {
+      g_autoptr(GIOStream) base = NULL;
+
+      /* The TLS connection keeps its base for as long as it lives. */
+      g_object_get (stream, "base-io-stream", &base, NULL);
+      return base ? ferry_socket_connection_of (base) : NULL;
+    }
+  if (ferry_tap_stream_get_connection (stream))
+    return ferry_tap_stream_get_connection (stream);
+  if (G_IS_SOCKET_CONNECTION (stream))
+    return G_SOCKET_CONNECTION (stream);
+  return NULL;
 }

@@ -18,4 +18,8 @@ GIOStream *ferry_socket_tls_server_new       (GIOStream           *base,
                                               GTlsCertificate     *certificate,
                                               GError             **error);
 
+/* The socket connection under @stream: itself, or under its TLS layer and taps; NULL when
+ * there is none (a pipe in a test). Borrowed: @stream holds it. */
+GSocketConnection *ferry_socket_connection_of (GIOStream           *stream);
+
 G_END_DECLS

@@ -255,6 +255,7 @@ download_written_cb (GObject      *object,
 
   self->n_running--;
   self->writing = FALSE;
+  self->chunk_writing = FALSE;
   /* Counted even when the transfer is stopping: the sidecar it leaves covers these bytes. */
   ferry_transfer_add_progress (self, chunk->written);
   if (!g_task_propagate_boolean (G_TASK (result), &error))
@@ -288,6 +289,7 @@ download_write_chunk (FerryTransfer *self,
   chunk->data = data;
   chunk->len = len;
   self->writing = TRUE;
+  self->chunk_writing = TRUE;
   self->n_running++;
   task = g_task_new (self, self->cancellable, download_written_cb, NULL);
   g_task_set_source_tag (task, download_write_chunk);

@@ -56,6 +56,7 @@ struct _FerryTransfer
   GError             *bulk_error;
   guint64             next_offset;   /* bytes received, checked and hashed */
   gboolean            writing;
+  gboolean            chunk_writing; /* a chunk's write and hash run in a worker thread */
   gboolean            has_waiting;   /* a frame came while the write ran */
   FerryFrame          waiting;
 

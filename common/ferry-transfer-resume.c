@@ -57,13 +57,13 @@ ferry_transfer_sidecar_now (FerryTransfer *self)
 {
   FerrySidecar *now = ferry_sidecar_copy (self->sidecar);
 
-  /* Only with no write in flight (every byte received is in NAME.part and hashed), and
-   * before END finished the checksum: otherwise the last checkpoint stands, which NAME.part
-   * covers too. The state may be FAILED already: a stop saves what was written. */
+  /* Only with no chunk being written (then the checksum covers exactly the bytes in
+   * NAME.part, even if a frame received meanwhile waits for its turn), and before END
+   * finished the checksum: otherwise the last checkpoint stands, which NAME.part covers too.
+   * The state may be FAILED already: a stop saves what was written. */
   if (self->is_folder && !folder_header_now (self, now))
     return now;
-  if (self->checksum && self->bytes_done == self->next_offset &&
-      self->bytes_done < self->total)
+  if (self->checksum && !self->chunk_writing && self->bytes_done < self->total)
     {
       now->count = self->bytes_done;
       ferry_checksum_peek (self->checksum, now->count_sha256);

@@ -7,6 +7,7 @@ set -euo pipefail
 build_packages=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libssl-dev libsqlite3-dev libjson-glib-dev
+  libsoup-3.0-dev
   glib-networking desktop-file-utils appstream adwaita-icon-theme fonts-dejavu-core
 )
 test_packages=(

@@ -201,3 +201,16 @@ ferry_auth_check (FerryAuth   *self,
     }
   return TRUE;
 }
+
+gboolean
+ferry_auth_is_locked (FerryAuth  *self,
+                      const char *address)
+{
+  Failures *entry;
+
+  g_return_val_if_fail (FERRY_IS_AUTH (self), FALSE);
+  g_return_val_if_fail (address != NULL, FALSE);
+
+  entry = g_hash_table_lookup (self->failures, address);
+  return entry && !is_stale (entry, g_get_monotonic_time ()) && entry->failures >= MAX_FAILURES;
+}

@@ -21,4 +21,9 @@ gboolean   ferry_auth_check  (FerryAuth   *self,
                               const char  *password,
                               GError     **error);
 
+/* Whether @address is locked out after too many wrong passwords (ferry_auth_check then fails
+ * without comparing). */
+gboolean   ferry_auth_is_locked (FerryAuth   *self,
+                                 const char  *address);
+
 G_END_DECLS

@@ -58,6 +58,10 @@ G_BEGIN_DECLS
 #define FERRY_CLOSE_LINGER_S                  10
 /* At shutdown, a peer with more than this still queued is dropped without a notice. */
 #define FERRY_SHUTDOWN_NOTICE_MAX_QUEUED      (256 * 1024)
+/* The web front (docs/HTTP.md §2): an HTTP connection idles like a transfer, a WebSocket like
+ * a control session; a JSON request body is at most a control payload. */
+#define FERRY_WEB_JSON_MAX                    (64 * 1024)
+
 /* How long a stop waits for connections to close and commits to finish. */
 #define FERRY_STOP_DEADLINE_S                 10
 

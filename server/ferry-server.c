@@ -12,11 +12,14 @@
 
 #include "ferry-auth.h"
 #include "ferry-error.h"
+#include "ferry-fingerprint.h"
 #include "ferry-hub.h"
 #include "ferry-limits.h"
 #include "ferry-listener.h"
 #include "ferry-session.h"
+#include "ferry-sniff.h"
 #include "ferry-store.h"
+#include "ferry-web.h"
 
 struct _FerryServer
 {
@@ -29,7 +32,13 @@ struct _FerryServer
   FerryAuth        *auth;            /* NULL: no password */
   GHashTable       *sessions;        /* FerrySession (weak) -> FerrySlot */
   GHashTable       *expiring;        /* ids being removed by expiry */
+  GHashTable       *sniffing;        /* Sniffing: connections whose first bytes are awaited */
+  GHashTable       *web_connections; /* FerryWebStream -> FerrySlot */
+  FerryWeb         *web;             /* NULL until listening, or with the web front off */
+  GCancellable     *stopping;
   GTask            *stop_task;
+  char             *fingerprint;     /* NULL without TLS */
+  gboolean          web_enabled;
 
   guint64           max_file_size;
   guint64           expire_seconds;
@@ -69,6 +78,7 @@ ferry_server_dispose (GObject *object)
         g_object_weak_unref (session, session_gone_cb, self);
     }
   g_clear_pointer (&self->sessions, g_hash_table_unref);
+  g_clear_object (&self->web);
   g_clear_object (&self->auth);
 
   G_OBJECT_CLASS (ferry_server_parent_class)->dispose (object);
@@ -82,6 +92,10 @@ ferry_server_finalize (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
   g_clear_pointer (&self->expiring, g_hash_table_unref);
+  g_clear_pointer (&self->sniffing, g_hash_table_unref);
+  g_clear_pointer (&self->web_connections, g_hash_table_unref);
+  g_clear_object (&self->stopping);
+  g_clear_pointer (&self->fingerprint, g_free);
   g_clear_object (&self->stop_task);
 
   G_OBJECT_CLASS (ferry_server_parent_class)->finalize (object);
@@ -106,6 +120,10 @@ ferry_server_init (FerryServer *self)
   self->listener = ferry_listener_new (start_session, self);
   self->expiring = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->hub = ferry_hub_new ();
+  self->sniffing = g_hash_table_new (NULL, NULL);
+  self->web_connections = g_hash_table_new (NULL, NULL);
+  self->stopping = g_cancellable_new ();
+  self->web_enabled = TRUE;
 }
 
 FerryServer *
@@ -184,6 +202,25 @@ ferry_server_set_certificate (FerryServer     *self,
   g_return_if_fail (FERRY_IS_SERVER (self));
   g_return_if_fail (!certificate || G_IS_TLS_CERTIFICATE (certificate));
   ferry_listener_set_certificate (self->listener, certificate);
+  g_clear_pointer (&self->fingerprint, g_free);
+  if (certificate)
+    self->fingerprint = ferry_fingerprint_from_certificate (certificate);
+}
+
+void
+ferry_server_set_web (FerryServer *self,
+                      gboolean     enabled)
+{
+  g_return_if_fail (FERRY_IS_SERVER (self));
+  g_return_if_fail (self->web == NULL);
+  self->web_enabled = enabled;
+}
+
+gboolean
+ferry_server_get_web (FerryServer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SERVER (self), FALSE);
+  return self->web_enabled;
 }
 
 void
@@ -332,16 +369,24 @@ evict_session (gpointer owner)
   ferry_session_drop (owner);
 }
 
-/* FerryListenerReadyFunc: hands @stream, ready for frames, to a new session that owns
- * @slot. */
-static void
-start_session (FerryListener *listener,
-               GIOStream     *stream,
-               FerrySlot     *slot,
-               gint64         hello_deadline,
-               gpointer       user_data)
+/* Connections are handed over by their first bytes (ferry-sniff.h): the native protocol to
+ * a FerrySession, HTTP to the web front. */
+
+typedef struct
 {
-  FerryServer *self = user_data;
+  FerryServer *server;
+  GIOStream   *stream;
+  FerrySlot   *slot;
+  gint64       hello_deadline;
+} Sniffing;
+
+static void
+start_native (FerryServer *self,
+              GIOStream   *stream,
+              FerrySlot   *slot,
+              gint64       hello_deadline,
+              GBytes      *first_bytes)
+{
   g_autoptr(FerrySession) session = NULL;
   FerrySessionConfig config = { 0 };
 
@@ -354,10 +399,102 @@ start_session (FerryListener *listener,
   config.hello_deadline = hello_deadline;
 
   session = ferry_session_new (stream, self->store, self->hub, &config);
+  if (first_bytes)
+    ferry_session_unread (session, first_bytes);
   g_object_weak_ref (G_OBJECT (session), session_gone_cb, self);
   g_hash_table_insert (self->sessions, session, slot);
   ferry_admission_set_owner (slot, evict_session, session);
   ferry_session_start (session);
+}
+
+/* FerryWebStreamClosedFunc */
+static void
+web_connection_closed_cb (FerryWebStream *stream,
+                          gpointer        user_data)
+{
+  FerryServer *self = user_data;
+  FerrySlot *slot;
+
+  if (g_hash_table_steal_extended (self->web_connections, ferry_web_stream_get_base (stream),
+                                   NULL, (gpointer *) &slot))
+    ferry_listener_release (self->listener, slot);
+  maybe_stopped (self);
+  g_object_unref (self);
+}
+
+static void
+start_web (FerryServer *self,
+           GIOStream   *stream,
+           FerrySlot   *slot,
+           gint64       hello_deadline,
+           GBytes      *first_bytes)
+{
+  /* An HTTP connection is active from its first request on (HTTP.md §1). */
+  ferry_admission_set_owner (slot, NULL, NULL);
+  if (self->stop_task || !ferry_listener_admit (self->listener, slot))
+    {
+      ferry_web_refuse_busy (stream);
+      ferry_listener_release (self->listener, slot);
+      return;
+    }
+  /* The stream is known only once accepted; the slot waits here until then. */
+  g_hash_table_insert (self->web_connections, stream, slot);
+  ferry_web_accept (self->web, stream, first_bytes, hello_deadline, web_connection_closed_cb,
+                    g_object_ref (self));
+}
+
+static void
+sniffed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  Sniffing *sniffing = user_data;
+  FerryServer *self = sniffing->server;
+  g_autoptr(GBytes) first = ferry_sniff_finish (G_IO_STREAM (object), result);
+  gsize size;
+  const guint8 *bytes = g_bytes_get_data (first, &size);
+
+  g_hash_table_remove (self->sniffing, sniffing);
+  if (self->web && ferry_sniff_classify (bytes, size) == FERRY_SNIFF_HTTP)
+    start_web (self, sniffing->stream, sniffing->slot, sniffing->hello_deadline, first);
+  else
+    start_native (self, sniffing->stream, sniffing->slot, sniffing->hello_deadline, first);
+
+  g_object_unref (sniffing->stream);
+  g_free (sniffing);
+  maybe_stopped (self);
+  g_object_unref (self);
+}
+
+/* FerrySlotEvictFunc, for a connection whose first bytes are still awaited. */
+static void
+evict_sniffing (gpointer owner)
+{
+  Sniffing *sniffing = owner;
+
+  g_debug ("dropped before its first bytes to make room for others");
+  g_io_stream_close_async (sniffing->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
+}
+
+/* FerryListenerReadyFunc: reads the first bytes of @stream, ready for frames or HTTP, whose
+ * @slot the server now owns. */
+static void
+start_session (FerryListener *listener,
+               GIOStream     *stream,
+               FerrySlot     *slot,
+               gint64         hello_deadline,
+               gpointer       user_data)
+{
+  FerryServer *self = user_data;
+  Sniffing *sniffing = g_new0 (Sniffing, 1);
+
+  sniffing->server = g_object_ref (self);
+  sniffing->stream = g_object_ref (stream);
+  sniffing->slot = slot;
+  sniffing->hello_deadline = hello_deadline;
+  g_hash_table_add (self->sniffing, sniffing);
+  ferry_admission_set_owner (slot, evict_sniffing, sniffing);
+  ferry_sniff_async (stream, hello_deadline, self->stopping, sniffed_cb, sniffing);
 }
 
 gboolean
@@ -370,6 +507,18 @@ ferry_server_listen (FerryServer   *self,
   g_return_val_if_fail (FERRY_IS_SERVER (self), FALSE);
   g_return_val_if_fail (G_IS_INET_ADDRESS (address), FALSE);
 
+  if (self->web_enabled && !self->web)
+    {
+      FerryWebConfig config = { 0 };
+
+      config.max_file_size = self->max_file_size;
+      config.expire_seconds = self->expire_seconds;
+      config.keep_partial = ferry_partials_get_keep (ferry_store_get_partials (self->store));
+      config.tls = self->fingerprint != NULL;
+      config.fingerprint = self->fingerprint;
+      config.auth = self->auth;
+      self->web = ferry_web_new (self->store, self->hub, &config);
+    }
   return ferry_listener_listen (self->listener, address, port, bound_port, error);
 }
 
@@ -393,6 +542,7 @@ static void
 maybe_stopped (FerryServer *self)
 {
   if (self->stop_task && self->listener_closed && g_hash_table_size (self->sessions) == 0 &&
+      g_hash_table_size (self->sniffing) == 0 && g_hash_table_size (self->web_connections) == 0 &&
       g_hash_table_size (self->expiring) == 0)
     finish_stop (self);
 }
@@ -405,7 +555,8 @@ stop_deadline_cb (gpointer user_data)
   self->stop_deadline_id = 0;
   g_warning ("Stopping at the %u s deadline: %u connection(s) still closing, %u expired "
              "offer(s) still being removed%s", FERRY_STOP_DEADLINE_S,
-             g_hash_table_size (self->sessions), g_hash_table_size (self->expiring),
+             g_hash_table_size (self->sessions) + g_hash_table_size (self->web_connections),
+             g_hash_table_size (self->expiring),
              self->listener_closed ? "" : ", TLS handshakes still running");
   finish_stop (self);
   return G_SOURCE_REMOVE;
@@ -455,9 +606,13 @@ ferry_server_stop_async (FerryServer         *self,
   g_hash_table_iter_init (&iter, self->sessions);
   while (g_hash_table_iter_next (&iter, &session, NULL))
     g_ptr_array_add (sessions, g_object_ref (session));
-  g_message ("Stopping: closing %u connection(s)", sessions->len);
+  g_message ("Stopping: closing %u connection(s)",
+             sessions->len + g_hash_table_size (self->web_connections));
+  g_cancellable_cancel (self->stopping);
   for (guint i = 0; i < sessions->len; i++)
     ferry_session_abort (g_ptr_array_index (sessions, i));
+  if (self->web)
+    ferry_web_close_all (self->web);
 }
 
 gboolean

@@ -43,6 +43,11 @@ void         ferry_server_set_certificate      (FerryServer          *self,
 void         ferry_server_set_password         (FerryServer          *self,
                                                 const char           *password);
 
+/* Serves the web front on the same port (docs/HTTP.md; the default) or not (--no-web). Before
+ * ferry_server_listen (). */
+void         ferry_server_set_web              (FerryServer          *self,
+                                                gboolean              enabled);
+gboolean     ferry_server_get_web              (FerryServer          *self);
 /* Binds @address:@port (0 picks a free port, returned in @bound_port) and starts serving. */
 gboolean     ferry_server_listen               (FerryServer          *self,
                                                 GInetAddress         *address,

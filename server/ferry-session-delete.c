@@ -11,6 +11,7 @@
 #include <glib/gi18n.h>
 
 #include "ferry-error.h"
+#include "ferry-offer-removal.h"
 
 struct _FerrySessionDelete
 {
@@ -59,15 +60,15 @@ ferry_session_delete_new (FerrySession *session)
 }
 
 static void
-remove_cb (GObject      *object,
-           GAsyncResult *result,
-           gpointer      user_data)
+removed_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
 {
   g_autoptr(FerrySessionDelete) self = user_data;
   FerrySession *session = self->session;
   g_autoptr(GError) error = NULL;
 
-  if (!ferry_store_remove_finish (session->store, result, &error))
+  if (!ferry_offer_removal_run_finish (session->store, result, &error))
     {
       ferry_session_fail (session, g_steal_pointer (&error));
       return;
@@ -78,9 +79,8 @@ remove_cb (GObject      *object,
 
     g_message ("%s (%s) deleted %s", user, session->peer, self->id);
   }
+  /* The removal ran to its end even if the peer went, and everyone else heard of it. */
   ferry_session_send_message (session, ferry_msg_deleted_new (self->id));
-  /* The removal ran to its end even if the peer went: everyone else learns of it. */
-  ferry_hub_publish_deleted (session->hub, self->id);
   ferry_session_request_done (session);
 }
 
@@ -91,36 +91,18 @@ ferry_session_delete_start (FerrySessionHandler *handler,
   FerrySessionDelete *self = FERRY_SESSION_DELETE (handler);
   FerrySession *session = self->session;
   g_autoptr(GVariant) value = NULL;
-  FerryCatalogueRow *row;
   GError *error = NULL;
-  const char *id;
 
   if (!(value = ferry_message_parse (request, &error)))
     {
       ferry_session_fail (session, error);
       return;
     }
-  id = ferry_msg_delete_get_id (value);
-
-  row = ferry_hub_lookup (session->hub, id);
-  if (!row)
-    {
-      ferry_session_fail (session, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                                                        _("No file with that id is shared.")));
-      return;
-    }
-  if (!ferry_session_owns (session, row))
-    {
-      ferry_session_fail (session, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_OWNER,
-                                                        _("Only the person who shared this file "
-                                                          "can delete it.")));
-      return;
-    }
 
   ferry_session_set_timeout (session, 0);
-  self->id = g_strdup (id);
-  ferry_store_remove_async (session->store, id, row->size, NULL,
-                            remove_cb, g_object_ref (self));
+  self->id = g_strdup (ferry_msg_delete_get_id (value));
+  ferry_offer_removal_run_async (session->store, session->hub, self->id, session->owner_hash,
+                                 removed_cb, g_object_ref (self));
 }
 
 static void

@@ -28,6 +28,8 @@
 
 #include "ferry-session-private.h"
 
+#include "ferry-socket.h"
+
 #include <string.h>
 #include <glib/gi18n.h>
 
@@ -91,19 +93,11 @@ static GInetSocketAddress *
 dup_remote_address (GIOStream *stream)
 {
   g_autoptr(GSocketAddress) address = NULL;
+  GSocketConnection *connection = ferry_socket_connection_of (stream);
 
-  if (G_IS_TLS_CONNECTION (stream))
-    {
-      g_autoptr(GIOStream) base = NULL;
-
-      g_object_get (stream, "base-io-stream", &base, NULL);
-      return base ? dup_remote_address (base) : NULL;
-    }
-  if (ferry_tap_stream_get_connection (stream))
-    stream = G_IO_STREAM (ferry_tap_stream_get_connection (stream));
-  if (!G_IS_SOCKET_CONNECTION (stream))
+  if (!connection)
     return NULL;
-  address = g_socket_connection_get_remote_address (G_SOCKET_CONNECTION (stream), NULL);
+  address = g_socket_connection_get_remote_address (connection, NULL);
   if (!G_IS_INET_SOCKET_ADDRESS (address))
     return NULL;
   return G_INET_SOCKET_ADDRESS (g_steal_pointer (&address));
@@ -156,6 +150,14 @@ ferry_session_new (GIOStream                *stream,
       self->peer = g_strdup ("(unknown)");
     }
   return self;
+}
+
+void
+ferry_session_unread (FerrySession *self,
+                      GBytes       *bytes)
+{
+  g_return_if_fail (FERRY_IS_SESSION (self));
+  ferry_connection_unread (self->connection, bytes);
 }
 
 const char *

@@ -39,6 +39,10 @@ FerrySession *ferry_session_new       (GIOStream                *stream,
 /* Starts reading. The session holds itself while it runs: it is finalized (a weak reference
  * tells) once the connection is closed and nothing it started is still running. */
 void          ferry_session_start     (FerrySession             *self);
+/* Gives back the first bytes the server read to tell the protocol (ferry-sniff.h); they are
+ * read again as the start of the first frame. Before ferry_session_start (). */
+void          ferry_session_unread    (FerrySession             *self,
+                                       GBytes                   *bytes);
 /* At shutdown: tells the peer the server is shutting down (ERROR(BUSY)) and closes, or drops
  * the connection when the peer does not read; a commit in progress finishes first. */
 void          ferry_session_abort     (FerrySession             *self);

@@ -73,6 +73,22 @@ format_address (GInetAddress *address,
   return g_strdup_printf ("%s:%u", text, port);
 }
 
+/* The address a browser opens: this machine's host name when the server listens on every
+ * address. */
+static char *
+format_web_address (GInetAddress *address,
+                    guint16       port,
+                    gboolean      plain)
+{
+  g_autofree char *where = NULL;
+
+  if (g_inet_address_get_is_any (address))
+    where = g_strdup_printf ("%s:%u", g_get_host_name (), port);
+  else
+    where = format_address (address, port);
+  return g_strdup_printf ("%s://%s/", plain ? "http" : "https", where);
+}
+
 /* The server's certificate: the pair given on the command line, or DATA/tls, created the first
  * time when @create. */
 static GTlsCertificate *
@@ -121,6 +137,7 @@ main (int   argc,
   g_autoptr(GTlsCertificate) certificate = NULL;
   gboolean version = FALSE;
   gboolean no_tls = FALSE;
+  gboolean no_web = FALSE;
   gboolean print_fingerprint = FALSE;
   int port = FERRY_DEFAULT_PORT;
   int max_connections = FERRY_DEFAULT_MAX_CONNECTIONS;
@@ -168,6 +185,8 @@ main (int   argc,
     { "no-tls", 0, 0, G_OPTION_ARG_NONE, &no_tls,
       N_("Serve unencrypted TCP, for trusted links and benchmarks only: nothing is private "
          "and clients cannot verify the server"), NULL },
+    { "no-web", 0, 0, G_OPTION_ARG_NONE, &no_web,
+      N_("Do not answer browsers and curl on this port (the web front, docs/HTTP.md)"), NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version,
       N_("Show the version and exit"), NULL },
     { NULL }
@@ -352,6 +371,7 @@ main (int   argc,
     memset (password, 0, strlen (password));
   ferry_server_set_expire (server, expire);
   ferry_server_set_keep_partial (server, keep_partial);
+  ferry_server_set_web (server, !no_web);
 
   if (!ferry_server_listen (server, address, (guint16) port, &bound_port, &error))
     {
@@ -383,6 +403,13 @@ main (int   argc,
     }
   else
     g_message ("TLS off (--no-tls): connections are not encrypted");
+  if (!no_web)
+    {
+      g_autofree char *web = format_web_address (address, bound_port, !fingerprint);
+
+      g_message ("Browsers and curl: %s", web);
+      printf ("web %s\n", web);
+    }
   if (password)
     g_message ("Clients need the password in %s", password_file);
   fflush (stdout);

@@ -1228,10 +1228,16 @@ def test_big_upload():
         time.sleep(0.05)
     screenshot('big-upload-done')
     # The finished row keeps its bar, full, rather than hiding it at whatever it last showed.
-    shown = alice.find(name=name, role=pyatspi.ROLE_PROGRESS_BAR)
-    assert shown is not None, 'the finished transfer hides its progress bar'
+    assert alice.find(name=name, role=pyatspi.ROLE_PROGRESS_BAR) is not None, \
+        'the finished transfer hides its progress bar'
+
     # The bar's value reaches AT-SPI on its own D-Bus round trip: poll for it, as for a click.
-    wait_for(lambda: shown.queryValue().currentValue == 1.0, 'the finished bar to be full')
+    # The bar is looked up again each time: the list may rebind the row when the transfer
+    # finishes, which leaves the accessible found before it defunct.
+    def finished_bar_full():
+        shown = alice.find(name=name, role=pyatspi.ROLE_PROGRESS_BAR)
+        return shown is not None and shown.queryValue().currentValue == 1.0
+    wait_for(finished_bar_full, 'the finished bar to be full')
 
     changes = [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
     log('%d probes, all answered; slowest round trip %.0f ms, median %.0f ms'
