@@ -47,10 +47,11 @@ FerryUploadJob *ferry_upload_job_new            (FerryStore                 *sto
                                                  FerryHub                   *hub,
                                                  const FerryUploadJobSource *source);
 
-/* Checks @size (or FERRY_UPLOAD_JOB_SIZE_UNKNOWN) against the max file size, begins the upload (continues the kept one named
- * @resume_token when it is the same owner's, same size and folder option, and unused;
- * otherwise a fresh one: compare ferry_upload_job_get_token ()), then checks that what is
- * still to come fits the quota and the free space, reserving nothing. @folder_files and
+/* Checks the name, and @size (or FERRY_UPLOAD_JOB_SIZE_UNKNOWN) against the max file size;
+ * begins the upload (continues the kept one named @resume_token when it is the same owner's,
+ * same size and folder option, and unused; otherwise a fresh one: compare
+ * ferry_upload_job_get_token ()), then checks that what is still to come fits the quota and
+ * the free space, reserving nothing. @folder_files and
  * @folder_content are the folder option (both 0: a file). With @resume_only, a token that
  * cannot be continued fails with FERRY_ERROR_NOT_FOUND instead of starting afresh. */
 void            ferry_upload_job_begin_async    (FerryUploadJob             *self,

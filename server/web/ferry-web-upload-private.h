@@ -61,6 +61,11 @@ void            ferry_web_upload_finish    (FerryWeb           *web,
                                             FerryWebUpload     *upload,
                                             const guint8       *sha256,
                                             const char         *owner);
+/* Pauses @msg while async work runs; _resume unpauses it unless it ended meanwhile (the peer
+ * went away). */
+void            ferry_web_upload_pause     (SoupServerMessage  *msg);
+void            ferry_web_upload_resume    (SoupServerMessage  *msg);
+gboolean        ferry_web_upload_ended     (SoupServerMessage  *msg);
 /* 409 CONFLICT with the sentence and, when @offset >= 0, the server's offset. */
 void            ferry_web_upload_reply_conflict (SoupServerMessage *msg,
                                                  const char        *sentence,

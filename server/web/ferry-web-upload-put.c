@@ -317,6 +317,8 @@ one_shot_begun_cb (GObject      *object,
 
   if (!ferry_upload_job_begin_finish (one_shot->job, result, &error))
     ferry_web_reply_gerror (one_shot->msg, error);
+  else if (ferry_web_upload_ended (one_shot->msg))
+    ferry_upload_job_abort (one_shot->job);
   else
     {
       FerryWebUpload *upload = ferry_web_upload_hold (one_shot->web, one_shot->msg,
@@ -328,7 +330,7 @@ one_shot_begun_cb (GObject      *object,
       put->has_sha256 = one_shot->has_sha256;
       memcpy (put->sha256, one_shot->sha256, FERRY_SHA256_SIZE);
     }
-  soup_server_message_unpause (one_shot->msg);
+  ferry_web_upload_resume (one_shot->msg);
   g_object_unref (one_shot->web);
   g_object_unref (one_shot->msg);
   g_object_unref (one_shot->job);
@@ -425,7 +427,7 @@ ferry_web_upload_one_shot_early (FerryWeb          *web,
   one_shot->web = g_object_ref (web);
   one_shot->msg = g_object_ref (msg);
   one_shot->job = ferry_web_upload_new_job (web, msg, uploader, one_shot->owner_hash);
-  soup_server_message_pause (msg);
+  ferry_web_upload_pause (msg);
   ferry_upload_job_begin_async (one_shot->job, name, size, 0, 0, NULL, FALSE,
                                 one_shot_begun_cb, one_shot);
 }

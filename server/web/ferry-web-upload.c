@@ -24,6 +24,7 @@
 #include "ferry-message.h"
 
 #define UPLOADS_KEY "ferry-web-uploads"
+#define ENDED_KEY   "ferry-web-upload-ended"
 /* libsoup 3.2 names no 429. */
 #define STATUS_TOO_MANY_REQUESTS 429
 
@@ -72,6 +73,37 @@ sweep_cb (gpointer user_data)
     if (!upload->busy && (upload->active < limit || ferry_upload_job_is_over (upload->job)))
       g_hash_table_iter_remove (&iter);
   return G_SOURCE_CONTINUE;
+}
+
+static void
+ended_cb (SoupServerMessage *msg,
+          gpointer           user_data)
+{
+  g_object_set_data (G_OBJECT (msg), ENDED_KEY, GINT_TO_POINTER (2));
+}
+
+void
+ferry_web_upload_pause (SoupServerMessage *msg)
+{
+  if (!g_object_get_data (G_OBJECT (msg), ENDED_KEY))
+    {
+      g_object_set_data (G_OBJECT (msg), ENDED_KEY, GINT_TO_POINTER (1));
+      g_signal_connect (msg, "finished", G_CALLBACK (ended_cb), NULL);
+    }
+  soup_server_message_pause (msg);
+}
+
+gboolean
+ferry_web_upload_ended (SoupServerMessage *msg)
+{
+  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (msg), ENDED_KEY)) == 2;
+}
+
+void
+ferry_web_upload_resume (SoupServerMessage *msg)
+{
+  if (!ferry_web_upload_ended (msg))
+    soup_server_message_unpause (msg);
 }
 
 gboolean
@@ -246,17 +278,20 @@ resumed_cb (GObject      *object,
 
   if (!ferry_upload_job_begin_finish (finding->job, result, &error))
     ferry_web_reply_gerror (finding->msg, error);
+  else if (ferry_web_upload_ended (finding->msg))
+    ferry_upload_job_detach (finding->job);
   else if (g_hash_table_contains (get_uploads (finding->web)->uploads, finding->token))
     {
       /* Another request continued it meanwhile: this one lost the race. */
       ferry_upload_job_detach (finding->job);
-      ferry_web_upload_reply_conflict (finding->msg, _("Another request is using this upload."), -1);
+      ferry_web_upload_reply_conflict (finding->msg, _("Another request is using this upload."),
+                                       -1);
     }
   else
     finding->found (finding->web, finding->msg,
                     ferry_web_upload_hold (finding->web, finding->msg, finding->job,
                                            finding->owner_hash));
-  soup_server_message_unpause (finding->msg);
+  ferry_web_upload_resume (finding->msg);
   finding_free (finding);
 }
 
@@ -275,17 +310,17 @@ looked_up_cb (GObject      *object,
   else if (memcmp (row->owner_hash, finding->owner_hash, FERRY_CATALOGUE_HASH_SIZE) != 0)
     ferry_web_reply_error (finding->msg, SOUP_STATUS_FORBIDDEN, "NOT_OWNER",
                            _("Only the person who began this upload can continue it."));
-  else if (!(uploader = ferry_web_dup_uploader (finding->msg, "web")))
-    ;
-  else
+  /* A malformed X-Ferry-Name was answered 400. */
+  else if ((uploader = ferry_web_dup_uploader (finding->msg, "web")))
     {
-      finding->job = ferry_web_upload_new_job (finding->web, finding->msg, uploader, finding->owner_hash);
+      finding->job = ferry_web_upload_new_job (finding->web, finding->msg, uploader,
+                                               finding->owner_hash);
       ferry_upload_job_begin_async (finding->job, row->name, row->size, row->folder_files,
                                     row->folder_content, finding->token, TRUE, resumed_cb,
                                     finding);
       return;
     }
-  soup_server_message_unpause (finding->msg);
+  ferry_web_upload_resume (finding->msg);
   finding_free (finding);
 }
 
@@ -333,7 +368,7 @@ ferry_web_upload_find (FerryWeb            *web,
   finding->found = found;
   finding->token = g_strdup (token);
   memcpy (finding->owner_hash, owner_hash, FERRY_CATALOGUE_HASH_SIZE);
-  soup_server_message_pause (msg);
+  ferry_web_upload_pause (msg);
   ferry_partials_lookup_async (ferry_store_get_partials (web->store), token, looked_up_cb,
                                finding);
 }
@@ -358,6 +393,9 @@ created_cb (GObject      *object,
 
   if (!ferry_upload_job_begin_finish (creation->job, result, &error))
     ferry_web_reply_gerror (creation->msg, error);
+  else if (ferry_web_upload_ended (creation->msg))
+    /* Nobody learnt its token. */
+    ferry_upload_job_abort (creation->job);
   else
     {
       g_autoptr(JsonBuilder) builder = json_builder_new ();
@@ -376,7 +414,7 @@ created_cb (GObject      *object,
       node = json_builder_get_root (builder);
       ferry_web_reply_json (creation->msg, SOUP_STATUS_CREATED, node);
     }
-  soup_server_message_unpause (creation->msg);
+  ferry_web_upload_resume (creation->msg);
   g_object_unref (creation->web);
   g_object_unref (creation->msg);
   g_object_unref (creation->job);
@@ -441,7 +479,7 @@ create_cb (FerryWeb          *self,
   creation->msg = g_object_ref (msg);
   creation->job = ferry_web_upload_new_job (self, msg, uploader, owner_hash);
   memcpy (creation->owner_hash, owner_hash, FERRY_CATALOGUE_HASH_SIZE);
-  soup_server_message_pause (msg);
+  ferry_web_upload_pause (msg);
   ferry_upload_job_begin_async (creation->job, json_node_get_string (name_node), size,
                                 (guint32) files, bytes, NULL, FALSE, created_cb, creation);
 }
@@ -523,7 +561,7 @@ finished_cb (GObject      *object,
   /* Committed or thrown away: the job is over either way. */
   finishing->upload->busy = FALSE;
   ferry_web_upload_forget (finishing->web, token);
-  soup_server_message_unpause (finishing->msg);
+  ferry_web_upload_resume (finishing->msg);
   g_object_unref (finishing->web);
   g_object_unref (finishing->msg);
   g_free (finishing->owner);
@@ -544,7 +582,7 @@ ferry_web_upload_finish (FerryWeb          *web,
   finishing->upload = upload;
   finishing->owner = g_strdup (owner);
   upload->busy = TRUE;
-  soup_server_message_pause (msg);
+  ferry_web_upload_pause (msg);
   ferry_upload_job_finish_async (upload->job, sha256, finished_cb, finishing);
 }
 
