@@ -63,21 +63,16 @@ flushed_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   guint8 digest[FERRY_SHA256_SIZE];
 
-  if (!ferry_chunk_writer_flush_finish (FERRY_CHUNK_WRITER (object), result, &error) ||
-      self->phase == JOB_DONE)
-    {
-      if (self->phase == JOB_DONE)
-        ferry_upload_job_return_cancelled (self);
-      else
-        ferry_upload_job_fail_write (self, error);
-      return;
-    }
+  if (!ferry_upload_job_writer_done (self, ferry_chunk_writer_flush_finish (
+                                              FERRY_CHUNK_WRITER (object), result, &error),
+                                     error))
+    return;
 
   ferry_chunk_writer_get_digest (self->writer, digest);
   if (self->check_sha256 && memcmp (digest, self->end_sha256, FERRY_SHA256_SIZE) != 0)
     {
-      ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_CHECKSUM,
-                                       _("The file arrived damaged: checksum mismatch.")));
+      ferry_upload_job_refuse (self, FERRY_ERROR_CHECKSUM,
+                               _("The file arrived damaged: checksum mismatch."));
       return;
     }
 
@@ -125,10 +120,10 @@ ferry_upload_job_finish_async (FerryUploadJob      *self,
     }
   if (self->received != self->size)
     {
-      ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+      ferry_upload_job_refuse (self, FERRY_ERROR_SIZE_MISMATCH,
                                _("The upload ended after %" G_GUINT64_FORMAT " of %"
                                  G_GUINT64_FORMAT " bytes."),
-                               self->received, self->size));
+                               self->received, self->size);
       return;
     }
   if (self->folder_parser && !ferry_folder_parser_check_done (self->folder_parser, &error))

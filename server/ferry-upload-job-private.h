@@ -10,6 +10,7 @@
 #include "ferry-upload-job.h"
 
 #include "ferry-chunk-writer.h"
+#include "ferry-error.h"
 #include "ferry-folder-header.h"
 #include "ferry-message.h"
 
@@ -69,8 +70,15 @@ void ferry_upload_job_end_blob         (FerryUploadJob *self,
 /* Takes @error: a failed check throws the upload away, then the pending call reports it. */
 void ferry_upload_job_fail             (FerryUploadJob *self,
                                         GError         *error);
-/* A write error, as a sentence for the peer. */
-void ferry_upload_job_fail_write       (FerryUploadJob *self,
+/* ferry_upload_job_fail with a FERRY_ERROR @code and the sentence from @format. */
+void ferry_upload_job_refuse           (FerryUploadJob *self,
+                                        FerryError      code,
+                                        const char     *format,
+                                        ...) G_GNUC_PRINTF (3, 4);
+/* After a push or flush of the writer came back (@ok, or @error): FALSE when the write failed
+ * or the job stopped meanwhile, and the pending call was told. */
+gboolean ferry_upload_job_writer_done  (FerryUploadJob *self,
+                                        gboolean        ok,
                                         const GError   *error);
 /* The job ended while its pending call waited for a callback: that call reports it. */
 void ferry_upload_job_return_cancelled (FerryUploadJob *self);

@@ -152,6 +152,22 @@ ferry_upload_job_fail (FerryUploadJob *self,
 }
 
 void
+ferry_upload_job_refuse (FerryUploadJob *self,
+                         FerryError      code,
+                         const char     *format,
+                         ...)
+{
+  va_list args;
+  char *sentence;
+
+  va_start (args, format);
+  sentence = g_strdup_vprintf (format, args);
+  va_end (args);
+  ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, code, sentence));
+  g_free (sentence);
+}
+
+void
 ferry_upload_job_return_cancelled (FerryUploadJob *self)
 {
   g_autoptr(GTask) task = g_steal_pointer (&self->pending);
@@ -226,9 +242,9 @@ begin_cb (GObject      *object,
   self->received = ferry_blob_upload_get_offset (self->blob);
   if (self->resume_only && g_strcmp0 (self->token, self->resume_token) != 0)
     {
-      ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                                       _("This upload is not kept any more; start it "
-                                         "again.")));
+      ferry_upload_job_refuse (self, FERRY_ERROR_NOT_FOUND,
+                               _("This upload is not kept any more; start it "
+                                 "again."));
       return;
     }
 
@@ -327,9 +343,9 @@ ferry_upload_job_begin_async (FerryUploadJob      *self,
       g_autofree char *limit = ferry_format_size (self->max_file_size);
 
       /* Translators: "report.iso is 5.0 GB, over this server's limit of 4.0 GB." */
-      ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
+      ferry_upload_job_refuse (self, FERRY_ERROR_TOO_LARGE,
                                _("%s is %s, over this server's limit of %s."),
-                               name, have, limit));
+                               name, have, limit);
       return;
     }
   if ((folder_files > 0 || folder_content > 0) &&
@@ -340,9 +356,9 @@ ferry_upload_job_begin_async (FerryUploadJob      *self,
     }
   if (resume_only && !self->resume_token)
     {
-      ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                                       _("This upload is not kept any more; start it "
-                                         "again.")));
+      ferry_upload_job_refuse (self, FERRY_ERROR_NOT_FOUND,
+                               _("This upload is not kept any more; start it "
+                                 "again."));
       return;
     }
 
@@ -369,17 +385,31 @@ ferry_upload_job_begin_finish (FerryUploadJob  *self,
 
 /* Receiving. */
 
-void
-ferry_upload_job_fail_write (FerryUploadJob *self,
-                             const GError   *error)
+static void
+fail_write (FerryUploadJob *self,
+            const GError   *error)
 {
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
-    ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_NO_SPACE,
-                                     _("The server's disk is full.")));
+    ferry_upload_job_refuse (self, FERRY_ERROR_NO_SPACE,
+                             _("The server's disk is full."));
   else
     /* Translators: %s is the system's reason */
-    ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_INTERNAL,
-                             _("The server could not write the file: %s"), error->message));
+    ferry_upload_job_refuse (self, FERRY_ERROR_INTERNAL,
+                             _("The server could not write the file: %s"),
+                             error->message);
+}
+
+gboolean
+ferry_upload_job_writer_done (FerryUploadJob *self,
+                              gboolean        ok,
+                              const GError   *error)
+{
+  /* Stopped meanwhile: what was written went with the partial file, or is kept. */
+  if (self->phase == JOB_DONE)
+    ferry_upload_job_return_cancelled (self);
+  else if (!ok)
+    fail_write (self, error);
+  return ok && self->phase != JOB_DONE;
 }
 
 static void
@@ -394,16 +424,10 @@ write_cb (GObject      *object,
 
   /* Done once the chunk is queued and there is room for the next; a write that failed
    * meanwhile is reported here, or at the end. */
-  if (!ferry_chunk_writer_push_finish (FERRY_CHUNK_WRITER (object), result, &error) ||
-      self->phase == JOB_DONE)
-    {
-      /* Stopped meanwhile: what was written went with the partial file, or is kept. */
-      if (self->phase == JOB_DONE)
-        ferry_upload_job_return_cancelled (self);
-      else
-        ferry_upload_job_fail_write (self, error);
-      return;
-    }
+  if (!ferry_upload_job_writer_done (self, ferry_chunk_writer_push_finish (
+                                              FERRY_CHUNK_WRITER (object), result, &error),
+                                     error))
+    return;
 
   g_clear_pointer (&self->chunk, g_bytes_unref);
   self->received += written;
@@ -497,10 +521,10 @@ ferry_upload_job_write_async (FerryUploadJob      *self,
   data = g_bytes_get_data (chunk, &len);
   if (offset != self->received)
     {
-      ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
+      ferry_upload_job_refuse (self, FERRY_ERROR_SIZE_MISMATCH,
                                _("The data arrived at offset %" G_GUINT64_FORMAT
                                  " where the server expected offset %" G_GUINT64_FORMAT "."),
-                               offset, self->received));
+                               offset, self->received);
       return;
     }
   if (len > self->size - self->received && self->size_unknown)
@@ -508,15 +532,15 @@ ferry_upload_job_write_async (FerryUploadJob      *self,
       g_autofree char *limit = ferry_format_size (self->max_file_size);
 
       /* Translators: "report.iso is over this server's limit of 4.0 GB." */
-      ferry_upload_job_fail (self, g_error_new (FERRY_ERROR, FERRY_ERROR_TOO_LARGE,
-                                                _("%s is over this server's limit of %s."),
-                                                self->name, limit));
+      ferry_upload_job_refuse (self, FERRY_ERROR_TOO_LARGE,
+                               _("%s is over this server's limit of %s."),
+                               self->name, limit);
       return;
     }
   if (len > self->size - self->received)
     {
-      ferry_upload_job_fail (self, g_error_new_literal (FERRY_ERROR, FERRY_ERROR_SIZE_MISMATCH,
-                                       _("More data arrived than the upload announced.")));
+      ferry_upload_job_refuse (self, FERRY_ERROR_SIZE_MISMATCH,
+                               _("More data arrived than the upload announced."));
       return;
     }
   /* A folder stream's header is checked as it arrives: a broken one ends the upload. */
