@@ -62,10 +62,10 @@ flushed_cb (GObject      *object,
   g_autoptr(FerryCatalogueRow) row = NULL;
   g_autoptr(GError) error = NULL;
   guint8 digest[FERRY_SHA256_SIZE];
+  gboolean ok;
 
-  if (!ferry_upload_job_writer_done (self, ferry_chunk_writer_flush_finish (
-                                              FERRY_CHUNK_WRITER (object), result, &error),
-                                     error))
+  ok = ferry_chunk_writer_flush_finish (FERRY_CHUNK_WRITER (object), result, &error);
+  if (!ferry_upload_job_writer_done (self, ok, error))
     return;
 
   ferry_chunk_writer_get_digest (self->writer, digest);

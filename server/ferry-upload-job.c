@@ -421,12 +421,12 @@ write_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
   g_autoptr(GTask) task = NULL;
   gsize written = g_bytes_get_size (self->chunk);
+  gboolean ok;
 
   /* Done once the chunk is queued and there is room for the next; a write that failed
    * meanwhile is reported here, or at the end. */
-  if (!ferry_upload_job_writer_done (self, ferry_chunk_writer_push_finish (
-                                              FERRY_CHUNK_WRITER (object), result, &error),
-                                     error))
+  ok = ferry_chunk_writer_push_finish (FERRY_CHUNK_WRITER (object), result, &error);
+  if (!ferry_upload_job_writer_done (self, ok, error))
     return;
 
   g_clear_pointer (&self->chunk, g_bytes_unref);
