@@ -340,10 +340,13 @@ ferry_web_upload_find (FerryWeb            *web,
   if (!require_owner (msg, owner_hash))
     return;
   upload = g_hash_table_lookup (uploads->uploads, token);
-  if (upload && ferry_upload_job_is_over (upload->job) && !upload->busy)
+  /* Committed, or thrown away after a failed check. */
+  if (upload && ferry_upload_job_is_over (upload->job))
     {
-      g_hash_table_remove (uploads->uploads, token);
-      upload = NULL;
+      if (!upload->busy)
+        g_hash_table_remove (uploads->uploads, token);
+      reply_not_found (msg);
+      return;
     }
   if (upload)
     {

@@ -343,6 +343,44 @@ test_limits (Fixture       *f,
   g_assert_cmpstr (code, ==, "NO_SPACE");
 }
 
+/* Two uploads that each fit the quota but not together: both are created (nothing is reserved
+ * before the bytes come), the first PUT takes the room, the second is refused NO_SPACE as its
+ * bytes arrive, and its partial upload is gone. */
+static void
+test_quota_as_bytes_arrive (Fixture       *f,
+                            gconstpointer  unused)
+{
+  gsize size = 700000;
+  g_autofree guint8 *data = make_data (size);
+  g_autofree char *first = NULL;
+  g_autofree char *second = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *range = NULL;
+  g_autoptr(GBytes) body = g_bytes_new_static (data, size);
+  g_autoptr(GBytes) response = NULL;
+  g_autoptr(JsonObject) object = NULL;
+  gint64 offset;
+  guint status;
+
+  start (f, "--quota", "1M");
+  first = create (f, OWNER_A, "first.bin", size, &status, NULL);
+  second = create (f, OWNER_A, "second.bin", size, &status, NULL);
+  g_assert_nonnull (first);
+  g_assert_nonnull (second);
+  g_assert_cmpuint (put_range (f, OWNER_A, first, data, 0, size, size, &offset), ==, 200);
+
+  path = g_strdup_printf ("/api/uploads/%s", second);
+  range = g_strdup_printf ("bytes 0-%" G_GSIZE_FORMAT "/%" G_GSIZE_FORMAT, size - 1, size);
+  status = ferry_test_web_request (f->session, f->server, "PUT", path,
+                                   "application/octet-stream", body, &response, NULL,
+                                   "X-Ferry-Owner", OWNER_A, "Content-Range", range, NULL);
+  object = ferry_test_web_json (response);
+  g_assert_cmpstr (json_object_get_string_member (object, "code"), ==, "NO_SPACE");
+  g_assert_cmpuint (status, >=, 400);
+  get_offset (f, OWNER_A, second, &status);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_NOT_FOUND);
+}
+
 /* Reads the answer's status line from a raw connection. */
 static guint
 raw_read_status (GIOStream *conn)
@@ -601,6 +639,8 @@ main (int   argc,
   g_test_add ("/web-upload/checks", Fixture, NULL, setup, test_checks, teardown);
   g_test_add ("/web-upload/checksum", Fixture, NULL, setup, test_checksum, teardown);
   g_test_add ("/web-upload/limits", Fixture, NULL, setup, test_limits, teardown);
+  g_test_add ("/web-upload/quota-as-bytes-arrive", Fixture, NULL, setup,
+              test_quota_as_bytes_arrive, teardown);
   g_test_add ("/web-upload/raw-put", Fixture, NULL, setup, test_raw_put, teardown);
   g_test_add ("/web-upload/cut-and-resume", Fixture, NULL, setup, test_cut_and_resume,
               teardown);
