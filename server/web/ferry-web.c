@@ -694,5 +694,6 @@ ferry_web_new (FerryStore           *store,
   ferry_web_offers_register (self);
   ferry_web_events_register (self);
   ferry_web_page_register (self);
+  ferry_web_upload_register (self);
   return self;
 }
