@@ -725,5 +725,6 @@ ferry_web_new (FerryStore           *store,
   ferry_web_offers_register (self);
   ferry_web_events_register (self);
   ferry_web_page_register (self);
+  ferry_web_download_register (self);
   return self;
 }
