@@ -663,6 +663,35 @@ dispatch_cb (SoupServer        *server,
   route->handler (self, msg, g_object_get_data (G_OBJECT (msg), REST_KEY), route->user_data);
 }
 
+/* Between a response's end and the next request's first bytes (ferry-web-stream.c says why
+ * the stream needs to know). */
+static void
+mark_between_requests (FerryWeb          *self,
+                       SoupServerMessage *msg,
+                       gboolean           between)
+{
+  FerryWebStream *stream = ferry_web_get_stream (self, msg);
+
+  if (stream)
+    ferry_web_stream_set_between_requests (stream, between);
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  mark_between_requests (user_data, msg, FALSE);
+}
+
+static void
+request_ended_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  gpointer           user_data)
+{
+  mark_between_requests (user_data, msg, TRUE);
+}
+
 /* libsoup keeps a connection alive after a response only when its server has a listener of
  * its own (request_finished() in soup-server.c). The web front gets its connections from
  * FerryServer's port, so it is given a listener nobody can reach: a Unix socket whose file
@@ -720,6 +749,9 @@ ferry_web_new (FerryStore           *store,
   }
   soup_server_add_early_handler (self->soup, NULL, gate_cb, self, NULL);
   soup_server_add_handler (self->soup, NULL, dispatch_cb, self, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
+  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_ended_cb), self);
+  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_ended_cb), self);
 
   ferry_web_auth_register (self);
   ferry_web_offers_register (self);
