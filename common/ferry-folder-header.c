@@ -8,6 +8,7 @@
 
 #include "ferry-folder-header.h"
 #include "ferry-error.h"
+#include "ferry-filename.h"
 
 #include <string.h>
 #include <glib/gi18n.h>
@@ -516,4 +517,36 @@ ferry_folder_header_sort (FerryFolderHeader *header)
 {
   g_ptr_array_sort (header->entries, compare_entries);
   place_entries (header);
+}
+
+GPtrArray *
+ferry_folder_header_safe_paths (const FerryFolderHeader  *header,
+                                GError                  **error)
+{
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < header->entries->len; i++)
+    {
+      const FerryFolderEntry *entry = g_ptr_array_index (header->entries, i);
+      g_auto(GStrv) parts = g_strsplit (entry->path, "/", -1);
+      char *safe_path;
+
+      for (guint p = 0; parts[p]; p++)
+        {
+          char *safe = ferry_filename_make_safe (parts[p]);
+
+          g_free (parts[p]);
+          parts[p] = safe;
+        }
+      safe_path = g_strjoinv ("/", parts);
+      g_ptr_array_add (paths, safe_path);
+      if (!g_hash_table_add (seen, safe_path))
+        {
+          g_set_error (error, FERRY_ERROR, FERRY_ERROR_INVALID_NAME,
+                       _("Two entries of the folder would both be saved as “%s”."), safe_path);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&paths);
 }

@@ -61,6 +61,12 @@ GBytes            *ferry_folder_header_encode   (const FerryFolderHeader *header
  * index of the first file entry at or after it; returns the number of entries at the end. */
 guint              ferry_folder_header_find     (const FerryFolderHeader *header,
                                                  guint64             offset);
+/* The path each entry is saved as, one per entry: every part made safe as
+ * ferry_filename_make_safe() does (what a downloader writes, and the names in a folder's zip).
+ * Two entries that end up with the same path are refused with INVALID_NAME, so that no file is
+ * written over another. Returns a GPtrArray of char *, or NULL. */
+GPtrArray         *ferry_folder_header_safe_paths (const FerryFolderHeader  *header,
+                                                   GError                  **error);
 /* Whether @path obeys the rules for one path of a folder stream (parts, length, UTF-8). */
 gboolean           ferry_folder_path_is_valid   (const char         *path,
                                                  gsize               len);

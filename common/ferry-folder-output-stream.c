@@ -8,7 +8,6 @@
 
 #include "ferry-folder-output-stream.h"
 #include "ferry-error.h"
-#include "ferry-filename.h"
 #include "ferry-folder-fs.h"
 
 #include <errno.h>
@@ -62,40 +61,6 @@ struct _FerryFolderOutputStream
 
 G_DEFINE_FINAL_TYPE (FerryFolderOutputStream, ferry_folder_output_stream, G_TYPE_OUTPUT_STREAM)
 
-/* The local path of every entry, each part made safe; two entries with the same one are
- * refused, so that no file is written over another. */
-static gboolean
-plan_local_paths (FerryFolderOutputStream  *self,
-                  GError                  **error)
-{
-  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-
-  self->local_paths = g_ptr_array_new_with_free_func (g_free);
-  for (guint i = 0; i < self->header->entries->len; i++)
-    {
-      FerryFolderEntry *entry = g_ptr_array_index (self->header->entries, i);
-      g_auto(GStrv) parts = g_strsplit (entry->path, "/", -1);
-      char *local;
-
-      for (guint p = 0; parts[p]; p++)
-        {
-          char *safe = ferry_filename_make_safe (parts[p]);
-
-          g_free (parts[p]);
-          parts[p] = safe;
-        }
-      local = g_strjoinv ("/", parts);
-      g_ptr_array_add (self->local_paths, local);
-      if (!g_hash_table_add (seen, local))
-        {
-          g_set_error (error, FERRY_ERROR, FERRY_ERROR_INVALID_NAME,
-                       _("Two entries of the folder would both be saved as “%s”."), local);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
 static gboolean
 header_complete (FerryFolderOutputStream  *self,
                  GError                  **error)
@@ -103,7 +68,8 @@ header_complete (FerryFolderOutputStream  *self,
   self->header = ferry_folder_parser_steal_header (self->parser);
   g_clear_pointer (&self->parser, ferry_folder_parser_free);
   self->header_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&self->header_raw));
-  return plan_local_paths (self, error);
+  self->local_paths = ferry_folder_header_safe_paths (self->header, error);
+  return self->local_paths != NULL;
 }
 
 /* Writes @len bytes of content at self->pos, creating folders and files as their turn comes,
@@ -366,7 +332,8 @@ ferry_folder_output_stream_new_at (GFile          *dir,
       return NULL;
     }
   self->header_bytes = g_bytes_ref (header);
-  if (!plan_local_paths (self, error))
+  self->local_paths = ferry_folder_header_safe_paths (self->header, error);
+  if (!self->local_paths)
     return NULL;
   ferry_checksum_update (checksum, g_bytes_get_data (header, NULL), header_len);
 
