@@ -8,7 +8,9 @@
  * read on a worker thread (FerryChunkReader) one chunk ahead of the socket, and each chunk
  * is appended to the response (not accumulated) when libsoup has written the one before, so
  * a download holds about two chunks, never the file. When the message finishes, or the client
- * goes away, the reads stop.
+ * goes away, the reads stop. A folder offer is sent as the zip FerryZipInputStream makes of its
+ * stored folder stream, through the same chunks; its length is known once the folder stream's
+ * header is read, so HEAD reads that too.
  */
 #define G_LOG_DOMAIN "ferry-server"
 
@@ -24,6 +26,7 @@
 #include "ferry-error.h"
 #include "ferry-frame.h"
 #include "ferry-message.h"
+#include "ferry-zip-stream.h"
 
 /* The download CSP replaces the page's (HTTP.md §4): a file is never rendered. */
 #define DOWNLOAD_CSP "default-src 'none'; sandbox"
@@ -47,6 +50,7 @@ typedef struct
   gboolean           reading;       /* a chunk is asked of the reader */
   gboolean           started;       /* the headers may have gone: errors cut the body */
   gboolean           finished;      /* the message is over: no more I/O on it */
+  gboolean           head;          /* HEAD of a folder: the zip's length, no body */
   gulong             wrote_id;
   gulong             finished_id;
   gulong             disconnected_id;
@@ -344,6 +348,57 @@ start_body (Download     *d,
   pump (d);
 }
 
+/* The blob (or its zip) could not be opened: nothing was sent yet, so an error is. */
+static void
+fail_open (Download     *d,
+           const GError *error)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (d->msg);
+
+  soup_message_headers_remove (headers, "Content-Disposition");
+  soup_message_headers_remove (headers, "ETag");
+  soup_message_headers_remove (headers, "Content-Range");
+  /* Deleted meanwhile (NOT_FOUND), or a sentence that names no server path. */
+  if (g_error_matches (error, FERRY_ERROR, FERRY_ERROR_NOT_FOUND))
+    ferry_web_reply_gerror (d->msg, error);
+  else
+    {
+      g_warning ("%s: cannot send %s: %s", ferry_web_get_peer (d->web, d->msg), d->row->id,
+                 error->message);
+      ferry_web_reply_error (d->msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, "INTERNAL",
+                             error->message);
+    }
+  soup_server_message_unpause (d->msg);
+}
+
+static void
+zip_opened_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(Download) d = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(FerryZipInputStream) zip = NULL;
+
+  zip = ferry_zip_input_stream_new_finish (result, &error);
+  if (d->finished)
+    return;
+  if (!zip)
+    {
+      fail_open (d, error);
+      return;
+    }
+  d->length = ferry_zip_input_stream_get_length (zip);
+  if (d->head)
+    {
+      soup_message_headers_set_content_length (soup_server_message_get_response_headers (d->msg),
+                                               (goffset) d->length);
+      soup_server_message_unpause (d->msg);
+      return;
+    }
+  start_body (d, G_INPUT_STREAM (zip));
+}
+
 static void
 blob_opened_cb (GObject      *object,
                 GAsyncResult *result,
@@ -352,23 +407,20 @@ blob_opened_cb (GObject      *object,
   g_autoptr(Download) d = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(GInputStream) stream = NULL;
+  FerryCatalogueRow *row = d->row;
 
   stream = ferry_store_open_blob_finish (d->web->store, result, &error);
   if (d->finished)
     return;
   if (!stream)
-    {
-      SoupMessageHeaders *headers = soup_server_message_get_response_headers (d->msg);
-
-      /* Deleted meanwhile (NOT_FOUND), or a sentence that names no server path. */
-      soup_message_headers_remove (headers, "Content-Disposition");
-      soup_message_headers_remove (headers, "ETag");
-      soup_message_headers_remove (headers, "Content-Range");
-      ferry_web_reply_gerror (d->msg, error);
-      soup_server_message_unpause (d->msg);
-      return;
-    }
-  start_body (d, stream);
+    fail_open (d, error);
+  else if (row->is_folder)
+    /* A zip's length is known once the folder stream's header is read. */
+    ferry_zip_input_stream_new_async (stream, row->size, row->folder_files, row->folder_content,
+                                      row->name, row->created, G_PRIORITY_DEFAULT,
+                                      d->cancellable, zip_opened_cb, download_ref (d));
+  else
+    start_body (d, stream);
 }
 
 /* Link keys (HTTP.md §6): a request the gate let in by its ?key= alone opens this offer only
@@ -430,18 +482,9 @@ download_cb (FerryWeb          *self,
       return;
     }
 
-  if (row->is_folder)
-    {
-      /* Until the zip writer lands (HTTP.md §6). */
-      soup_message_headers_remove (response, "Content-Disposition");
-      soup_message_headers_remove (response, "ETag");
-      ferry_web_reply_error (msg, SOUP_STATUS_NOT_IMPLEMENTED, "BAD_REQUEST",
-                             _("Folders cannot be downloaded from a browser yet."));
-      return;
-    }
-
   value = soup_message_headers_get_one (request, "Range");
-  if (value)
+  /* A zip has no ranges: it is built as it is sent. */
+  if (value && !row->is_folder)
     {
       const char *if_range = soup_message_headers_get_one (request, "If-Range");
 
@@ -474,7 +517,7 @@ download_cb (FerryWeb          *self,
       length = row->size;
     }
 
-  if (soup_server_message_get_method (msg) == SOUP_METHOD_HEAD)
+  if (soup_server_message_get_method (msg) == SOUP_METHOD_HEAD && !row->is_folder)
     {
       soup_message_headers_set_content_length (response, (goffset) length);
       return;
@@ -487,6 +530,7 @@ download_cb (FerryWeb          *self,
   d->cancellable = g_cancellable_new ();
   d->start = start;
   d->length = length;
+  d->head = soup_server_message_get_method (msg) == SOUP_METHOD_HEAD;
   g_debug ("%s: web download of %s, %" G_GUINT64_FORMAT " bytes from %" G_GUINT64_FORMAT,
            ferry_web_get_peer (self, msg), row->id, length, start);
   /* The handlers' reference, dropped by download_stop(). */

@@ -425,6 +425,74 @@ test_disconnect (Fixture       *f,
   }
 }
 
+/* A folder is a zip, NAME.zip, that python3's zipfile reads back with the folder's bytes;
+ * it has a length known up front (HEAD) and no ranges. */
+static void
+test_folder_zip (Fixture       *f,
+                 gconstpointer  data)
+{
+  static const char check[] =
+    "import os, sys, zipfile\n"
+    "z = zipfile.ZipFile(sys.argv[1])\n"
+    "assert z.testzip() is None\n"
+    "root = sys.argv[2]\n"
+    "for rel in sys.argv[3:]:\n"
+    "    with open(os.path.join(root, rel), 'rb') as f:\n"
+    "        assert z.read('My Folder/' + rel) == f.read(), rel\n"
+    "assert 'My Folder/empty/' in z.namelist()\n"
+    "assert os.path.basename(root) == 'My Folder'\n";
+  g_autofree char *root = g_build_filename (f->tmp, "My Folder", NULL);
+  g_autofree char *deep = g_build_filename (root, "a", "b", NULL);
+  g_autofree char *empty = g_build_filename (root, "empty", NULL);
+  g_autofree char *zip_path = g_build_filename (f->tmp, "got.zip", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GBytes) head_body = NULL;
+  g_autoptr(GBytes) ranged = NULL;
+  g_autoptr(SoupMessageHeaders) headers = NULL;
+  g_autoptr(SoupMessageHeaders) head_headers = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *big = NULL;
+  int status = -1;
+
+  start (f, NULL, NULL);
+  g_assert_cmpint (g_mkdir_with_parents (deep, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (empty, 0755), ==, 0);
+  big = ferry_test_make_file (deep, "big.bin", 600 * 1024 + 7);
+  g_free (ferry_test_make_file (root, "top.txt", 10));
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "upload", root, NULL), ==, 0);
+  path = g_strdup_printf ("/f/%s/My%%20Folder.zip", g_strstrip (out));
+
+  g_assert_cmpuint (request (f, "GET", path, &body, &headers, NULL, NULL), ==, 200);
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Content-Type"), ==, "application/zip");
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Accept-Ranges"), ==, "none");
+  g_assert_true (g_str_has_prefix (soup_message_headers_get_one (headers, "ETag"), "W/\""));
+  g_assert_cmpstr (soup_message_headers_get_one (headers, "Content-Disposition"), ==,
+                   "attachment; filename=\"My Folder.zip\"; filename*=UTF-8''My%20Folder.zip");
+  g_assert_cmpint (soup_message_headers_get_content_length (headers), ==, g_bytes_get_size (body));
+
+  g_assert_cmpuint (request (f, "HEAD", path, &head_body, &head_headers, NULL, NULL), ==, 200);
+  g_assert_cmpuint (g_bytes_get_size (head_body), ==, 0);
+  g_assert_cmpint (soup_message_headers_get_content_length (head_headers), ==,
+                   g_bytes_get_size (body));
+  /* No ranges: the whole zip, the same bytes. */
+  g_assert_cmpuint (request (f, "GET", path, &ranged, NULL, "Range", "bytes=10-20"), ==, 200);
+  g_assert_true (g_bytes_equal (ranged, body));
+
+  g_assert_true (g_file_set_contents (zip_path, g_bytes_get_data (body, NULL),
+                                      (gssize) g_bytes_get_size (body), NULL));
+  {
+    const char *argv[] = { "python3", "-c", check, zip_path, root, "top.txt", "a/b/big.bin",
+                           NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                                 NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_spawn_check_wait_status (status, NULL));
+  }
+}
+
 typedef struct
 {
   const char *url;
@@ -510,6 +578,7 @@ main (int    argc,
   g_test_add ("/web-download/curl-resume", Fixture, NULL, setup, test_curl_resume, teardown);
   g_test_add ("/web-download/disposition", Fixture, NULL, setup, test_disposition, teardown);
   g_test_add ("/web-download/disconnect", Fixture, NULL, setup, test_disconnect, teardown);
+  g_test_add ("/web-download/folder-zip", Fixture, NULL, setup, test_folder_zip, teardown);
   g_test_add ("/web-download/connections-end", Fixture, NULL, setup, test_connections_end,
               teardown);
   g_test_add ("/web-download/password", Fixture, NULL, setup, test_password, teardown);
