@@ -25,6 +25,7 @@
 #include "ferry-chunk-reader.h"
 #include "ferry-error.h"
 #include "ferry-frame.h"
+#include "ferry-links.h"
 #include "ferry-message.h"
 #include "ferry-zip-stream.h"
 
@@ -424,19 +425,25 @@ blob_opened_cb (GObject      *object,
 }
 
 /* Link keys (HTTP.md §6): a request the gate let in by its ?key= alone opens this offer only
- * with a key made for it, not expired. Answers 403 otherwise. */
+ * with a key made for it, not expired, while the offer exists (@row NULL: it does not).
+ * Answers 403 otherwise. */
 static gboolean
 check_link_key (FerryWeb          *self,
                 SoupServerMessage *msg,
                 FerryCatalogueRow *row)
 {
   const char *key = ferry_web_auth_get_link_key (msg);
+  g_autoptr(GError) error = NULL;
 
   if (!key)
     return TRUE;
-  /* No signer yet: refused. */
+  if (row && ferry_links_check_key (self->links, row->id, key, &error))
+    return TRUE;
+  g_message ("%s: refused a link key for %s", ferry_web_get_peer (self, msg),
+             row ? row->id : "an offer that is gone");
   ferry_web_reply_error (msg, SOUP_STATUS_FORBIDDEN, "FORBIDDEN",
-                         _("This link does not open this file; it may have expired."));
+                         error ? error->message
+                               : _("This link's file is no longer shared."));
   return FALSE;
 }
 
@@ -462,15 +469,14 @@ download_cb (FerryWeb          *self,
   guint64 length = 0;
 
   row = id && name && ferry_id_is_valid (id) ? ferry_hub_lookup (self->hub, id) : NULL;
+  if (!check_link_key (self, msg, row))
+    return;
   if (!row)
     {
       ferry_web_reply_error (msg, SOUP_STATUS_NOT_FOUND, "NOT_FOUND",
                              _("No file with that id is shared."));
       return;
     }
-  if (!check_link_key (self, msg, row))
-    return;
-
   etag = dup_etag (row);
   last_modified = dup_last_modified (row);
   set_entity_headers (msg, row, etag, last_modified);

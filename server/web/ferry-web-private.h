@@ -30,6 +30,7 @@ struct _FerryWeb
   FerryStore       *store;
   FerryHub         *hub;
   FerryAuth        *auth;         /* NULL: no password */
+  FerryLinks       *links;
   FerryWebConfig    config;       /* its pointers are not owned; see the fields above */
   char             *fingerprint;
   GHashTable       *streams;      /* GSocketAddress (remote, by pointer) -> FerryWebStream */

@@ -57,6 +57,7 @@ ferry_web_finalize (GObject *object)
   g_clear_pointer (&self->sessions, ferry_web_sessions_free);
   g_clear_pointer (&self->fingerprint, g_free);
   g_clear_object (&self->auth);
+  g_clear_object (&self->links);
   g_clear_object (&self->hub);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (ferry_web_parent_class)->finalize (object);
@@ -730,6 +731,7 @@ ferry_web_new (FerryStore           *store,
   g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
   g_return_val_if_fail (FERRY_IS_HUB (hub), NULL);
   g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (FERRY_IS_LINKS (config->links), NULL);
 
   self = g_object_new (FERRY_TYPE_WEB, NULL);
   self->store = g_object_ref (store);
@@ -737,7 +739,9 @@ ferry_web_new (FerryStore           *store,
   self->auth = config->auth ? g_object_ref (config->auth) : NULL;
   self->fingerprint = g_strdup (config->fingerprint);
   self->config = *config;
+  self->links = g_object_ref (config->links);
   self->config.auth = self->auth;
+  self->config.links = self->links;
   self->config.fingerprint = self->fingerprint;
   self->soup = soup_server_new ("server-header", header, "raw-paths", TRUE, NULL);
 

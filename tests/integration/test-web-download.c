@@ -567,6 +567,120 @@ test_password (Fixture       *f,
                              NULL, NULL, NULL), ==, 401);
 }
 
+/* POST /api/offers/ID/link {"lifetime"} -> {"url"}, or NULL when refused (its status in
+ * @status). */
+static char *
+make_link (Fixture    *f,
+           const char *id,
+           const char *json,
+           const char *authorization,
+           guint      *status)
+{
+  g_autofree char *path = g_strdup_printf ("/api/offers/%s/link", id);
+  g_autoptr(GBytes) body = g_bytes_new (json, strlen (json));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(JsonObject) object = NULL;
+
+  *status = ferry_test_web_request (f->session, f->server, "POST", path, "application/json",
+                                    body, &answer, NULL, "Authorization", authorization, NULL);
+  if (*status != 200)
+    return NULL;
+  object = ferry_test_web_json (answer);
+  return g_strdup (json_object_get_string_member (object, "url"));
+}
+
+/* Link keys on a password server (HTTP.md §6): a key opens its one file without the password,
+ * and nothing else; a native LINK's key opens it too; deleting the offer revokes it. Without
+ * a password a link has no key. */
+static void
+test_link_keys (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autofree char *password_file = g_build_filename (f->tmp, "password", NULL);
+  g_autofree char *encoded = g_base64_encode ((const guchar *) ":secret", 7);
+  g_autofree char *basic = g_strconcat ("Basic ", encoded, NULL);
+  g_autoptr(GBytes) contents = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autofree char *a = NULL;
+  g_autofree char *b = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *native = NULL;
+  g_autofree char *other = NULL;
+  g_autofree char *tampered = NULL;
+  g_autofree char *out = NULL;
+  const char *key;
+  guint status;
+
+  g_assert_true (g_file_set_contents (password_file, "secret\n", -1, NULL));
+  start (f, "--password-file", password_file);
+  {
+    g_autofree char *source_a = ferry_test_make_file (f->tmp, "a.bin", 300000);
+    g_autofree char *source_b = ferry_test_make_file (f->tmp, "b.bin", 1000);
+    char *bytes;
+    gsize length;
+
+    g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "--password-file",
+                                     password_file, "upload", source_a, NULL), ==, 0);
+    a = g_strstrip (g_steal_pointer (&out));
+    g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "--password-file",
+                                     password_file, "upload", source_b, NULL), ==, 0);
+    b = g_strstrip (g_steal_pointer (&out));
+    g_assert_true (g_file_get_contents (source_a, &bytes, &length, NULL));
+    contents = g_bytes_new_take (bytes, length);
+  }
+
+  /* Only who has the password makes links. */
+  g_assert_null (make_link (f, a, "{\"lifetime\": 0}", "Basic Og==", &status));
+  g_assert_cmpuint (status, ==, 401);
+  g_assert_null (make_link (f, "0123456789abcdef", "{\"lifetime\": 0}", basic, &status));
+  g_assert_cmpuint (status, ==, 404);
+  g_assert_null (make_link (f, a, "{\"lifetime\": -1}", basic, &status));
+  g_assert_cmpuint (status, ==, 400);
+  url = make_link (f, a, "{\"lifetime\": 3600}", basic, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_true (g_str_has_prefix (url, "/f/"));
+  key = strstr (url, "?key=");
+  g_assert_nonnull (key);
+  key += 5;
+
+  /* The key opens its file, and only it. */
+  g_assert_cmpuint (request (f, "GET", url, &body, NULL, NULL, NULL), ==, 200);
+  assert_bytes_range (body, contents, 0, 300000);
+  g_assert_cmpuint (request (f, "HEAD", url, NULL, NULL, NULL, NULL), ==, 200);
+  other = g_strdup_printf ("/f/%s/b.bin?key=%s", b, key);
+  g_assert_cmpuint (request (f, "GET", other, NULL, NULL, NULL, NULL), ==, 403);
+  g_free (other);
+  other = g_strdup_printf ("/api/offers?key=%s", key);
+  g_assert_cmpuint (request (f, "GET", other, NULL, NULL, NULL, NULL), ==, 401);
+  tampered = g_strdup (url);
+  tampered[strlen (tampered) - 1] = tampered[strlen (tampered) - 1] == 'A' ? 'B' : 'A';
+  g_assert_cmpuint (request (f, "GET", tampered, NULL, NULL, NULL, NULL), ==, 403);
+
+  /* A native LINK's key opens it over HTTP. */
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, &out, NULL, "--password-file",
+                                   password_file, "link", a, NULL), ==, 0);
+  native = g_strdup (strstr (g_strstrip (out), "/f/"));
+  g_assert_nonnull (strstr (native, "?key="));
+  g_assert_cmpuint (request (f, "GET", native, NULL, NULL, NULL, NULL), ==, 200);
+
+  /* Deleting the offer revokes its links. */
+  g_assert_cmpint (ferry_test_cli (f->server, f->config, NULL, NULL, "--password-file",
+                                   password_file, "delete", a, NULL), ==, 0);
+  g_assert_cmpuint (request (f, "GET", url, NULL, NULL, NULL, NULL), ==, 403);
+
+  /* Without a password a link has no key. */
+  g_clear_object (&f->session);
+  g_clear_pointer (&f->server, ferry_test_server_free);
+  start (f, NULL, NULL);
+  g_free (a);
+  a = upload (f, "open.bin", 10, NULL);
+  g_free (url);
+  url = make_link (f, a, "{}", "Basic Og==", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_null (strstr (url, "?key="));
+  g_assert_cmpuint (request (f, "GET", url, NULL, NULL, NULL, NULL), ==, 200);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -581,6 +695,7 @@ main (int    argc,
   g_test_add ("/web-download/folder-zip", Fixture, NULL, setup, test_folder_zip, teardown);
   g_test_add ("/web-download/connections-end", Fixture, NULL, setup, test_connections_end,
               teardown);
+  g_test_add ("/web-download/link-keys", Fixture, NULL, setup, test_link_keys, teardown);
   g_test_add ("/web-download/password", Fixture, NULL, setup, test_password, teardown);
 
   return g_test_run ();
