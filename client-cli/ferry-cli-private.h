@@ -5,7 +5,7 @@
  * ferry-cli.c holds main(), the options, asking the person (trust, password) and the
  * commands check, delete and forget; ferry-cli-transfer.c upload and download (many files at
  * once, through the client's pool); ferry-cli-list.c the commands that show the list (list,
- * watch).
+ * watch); ferry-cli-link.c the ones for web browsers (link, share).
  */
 #pragma once
 
@@ -51,6 +51,11 @@ int       ferry_cli_with_answers          (FerryClient        *client,
                                            FerryCliAttemptFunc attempt,
                                            gpointer            data,
                                            GError            **error);
+/* One request without a progress line: ferry_cli_with_answers(), saying once on stderr when
+ * the server is busy, and reporting a failure. Returns the exit code. */
+int       ferry_cli_run_request           (FerryClient        *client,
+                                           FerryCliAttemptFunc attempt,
+                                           gpointer            data);
 /* Runs @transfer to its end with a progress line. */
 gboolean  ferry_cli_run_transfer          (FerryTransfer  *transfer,
                                            const char     *verb,
@@ -86,6 +91,14 @@ int       ferry_cli_list                  (FerryClient    *client,
                                            int             argc,
                                            char          **argv);
 int       ferry_cli_watch                 (FerryClient    *client,
+                                           int             argc,
+                                           char          **argv);
+
+/* ferry-cli-link.c */
+int       ferry_cli_link                  (FerryClient    *client,
+                                           int             argc,
+                                           char          **argv);
+int       ferry_cli_share                 (FerryClient    *client,
                                            int             argc,
                                            char          **argv);
 

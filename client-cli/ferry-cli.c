@@ -382,26 +382,36 @@ delete_attempt (FerryClient  *client,
   return ferry_client_delete_finish (client, ferry_cli_wait_for (&result), error);
 }
 
-static int
-cmd_delete (FerryClient  *client,
-            int           argc,
-            char        **argv)
+int
+ferry_cli_run_request (FerryClient         *client,
+                       FerryCliAttemptFunc  attempt,
+                       gpointer             data)
 {
   g_autoptr(GError) error = NULL;
   gboolean told = FALSE;
   gulong handler;
   int code;
 
-  if (!ferry_cli_parse_command_options ("delete", _("ID"), NULL, &argc, &argv, &code))
-    return code;
-  if (argc != 2)
-    return ferry_cli_usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
   handler = g_signal_connect (client, "notify::server-busy", G_CALLBACK (client_busy_cb), &told);
-  code = ferry_cli_with_answers (client, delete_attempt, argv[1], &error);
+  code = ferry_cli_with_answers (client, attempt, data, &error);
   g_signal_handler_disconnect (client, handler);
   if (error)
     return ferry_cli_fail (error);
   return code;
+}
+
+static int
+cmd_delete (FerryClient  *client,
+            int           argc,
+            char        **argv)
+{
+  int code;
+
+  if (!ferry_cli_parse_command_options ("delete", _("ID"), NULL, &argc, &argv, &code))
+    return code;
+  if (argc != 2)
+    return ferry_cli_usage_error (_("“delete” needs exactly one file id (see “ferry-cli list”)."));
+  return ferry_cli_run_request (client, delete_attempt, argv[1]);
 }
 
 static int
@@ -506,6 +516,10 @@ static const Command commands[] = {
   { "download", "ID...|--all [-o DIR]", N_("Download shared files"), ferry_cli_download },
   { "delete", "ID", N_("Stop sharing one of your files"), cmd_delete },
   { "watch", "[--json]", N_("Print changes as they happen"), ferry_cli_watch },
+  { "link", "ID [--expires DURATION]", N_("Print a link to a file for web browsers"),
+    ferry_cli_link },
+  { "share", "", N_("Print the server’s web address, with a QR code for phones"),
+    ferry_cli_share },
   { "check", "FILE", N_("Upload, download back and verify a file"), cmd_check },
   { "forget", "", N_("Forget the server’s pinned identity (trust it anew)"), cmd_forget },
 };
@@ -575,7 +589,8 @@ main (int    argc,
     }
 
   if (argc < 2)
-    return ferry_cli_usage_error (_("Missing command: one of list, upload, download, delete, watch, check."));
+    return ferry_cli_usage_error (_("Missing command: one of list, upload, download, delete, watch, "
+                                    "link, share, check."));
 
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (g_str_equal (argv[1], commands[i].name))

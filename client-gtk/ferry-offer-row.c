@@ -24,6 +24,7 @@ struct _FerryOfferRow
   GtkLabel   *age_label;
   GtkButton  *download_button;
   GtkButton  *delete_button;
+  GtkButton  *link_button;
 
   /* owned references */
   FerryOffer *offer;
@@ -92,6 +93,7 @@ ferry_offer_row_update (FerryOfferRow *self)
   g_autofree char *size = NULL;
   g_autofree char *download_label = NULL;
   g_autofree char *delete_label = NULL;
+  g_autofree char *link_label = NULL;
   g_autoptr(GIcon) icon = NULL;
   const char *name;
 
@@ -129,11 +131,16 @@ ferry_offer_row_update (FerryOfferRow *self)
   download_label = g_strdup_printf (_("Download %s"), name);
   /* Translators: the accessible name of a row's button; %s is a file name */
   delete_label = g_strdup_printf (_("Delete %s"), name);
+  /* Translators: the accessible name of a row's button; %s is a file name */
+  link_label = g_strdup_printf (_("Copy Link to %s"), name);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->download_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, download_label,
                                   -1);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self->delete_button),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, delete_label,
+                                  -1);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->link_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, link_label,
                                   -1);
   gtk_widget_set_visible (GTK_WIDGET (self->delete_button), ferry_offer_get_mine (self->offer));
 
@@ -142,6 +149,8 @@ ferry_offer_row_update (FerryOfferRow *self)
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->download_button), "s",
                                     ferry_offer_get_id (self->offer));
   gtk_actionable_set_action_target (GTK_ACTIONABLE (self->delete_button), "s",
+                                    ferry_offer_get_id (self->offer));
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (self->link_button), "s",
                                     ferry_offer_get_id (self->offer));
 }
 
@@ -216,6 +225,7 @@ ferry_offer_row_class_init (FerryOfferRowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryOfferRow, age_label);
   gtk_widget_class_bind_template_child (widget_class, FerryOfferRow, download_button);
   gtk_widget_class_bind_template_child (widget_class, FerryOfferRow, delete_button);
+  gtk_widget_class_bind_template_child (widget_class, FerryOfferRow, link_button);
 
 
   gtk_widget_class_set_css_name (widget_class, "ferryofferrow");

@@ -61,6 +61,12 @@ void ferry_window_class_actions_init (FerryWindowClass   *klass);
 void ferry_window_actions_init       (FerryWindow        *self);
 void ferry_window_actions_dispose    (FerryWindow        *self);
 
+/* ferry-window-links.c: Copy Link and Share Server */
+void ferry_window_class_links_init   (FerryWindowClass   *klass);
+/* After the client or its state changed: enables them while a server that serves browsers is
+ * connected. */
+void ferry_window_links_update       (FerryWindow        *self);
+
 /* ferry-window-dnd.c: files dropped on the files panel */
 void ferry_window_dnd_init           (FerryWindow        *self);
 

@@ -305,6 +305,7 @@ ferry_window_update_state (FerryWindow *self)
                                  state == FERRY_CLIENT_CONNECTED);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.delete",
                                  state == FERRY_CLIENT_CONNECTED);
+  ferry_window_links_update (self);
 }
 
 static void
@@ -578,6 +579,7 @@ ferry_window_class_init (FerryWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, FerryWindow, change_server_button);
 
   ferry_window_class_actions_init (klass);
+  ferry_window_class_links_init (klass);
 }
 
 static void

@@ -631,6 +631,71 @@ ferry_client_delete_finish (FerryClient   *self,
   return forward_task_finish (self, result, error);
 }
 
+static void
+link_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  FerryClient *self = g_task_get_source_object (task);
+  g_autofree char *path = NULL;
+  GError *error = NULL;
+
+  path = ferry_transfer_queue_link_finish (FERRY_TRANSFER_QUEUE (object), result, &error);
+  if (!path)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, ferry_dialer_make_web_url (self->dialer, path), g_free);
+}
+
+void
+ferry_client_link_async (FerryClient         *self,
+                         const char          *offer_id,
+                         guint64              lifetime,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (FERRY_IS_CLIENT (self));
+  g_return_if_fail (offer_id != NULL);
+
+  ferry_transfer_queue_link_async (self->queue, offer_id, lifetime, cancellable, link_cb,
+                                   forward_task_new (self, cancellable, callback, user_data,
+                                                     ferry_client_link_async));
+}
+
+char *
+ferry_client_link_finish (FerryClient   *self,
+                          GAsyncResult  *result,
+                          GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+gboolean
+ferry_client_get_web (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
+  return ferry_dialer_get_web (self->dialer);
+}
+
+gboolean
+ferry_client_get_auth (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), FALSE);
+  return ferry_dialer_get_auth (self->dialer);
+}
+
+char *
+ferry_client_dup_web_url (FerryClient *self)
+{
+  g_return_val_if_fail (FERRY_IS_CLIENT (self), NULL);
+  return ferry_dialer_make_web_url (self->dialer, "/");
+}
+
 void
 ferry_client_check_upload_async (FerryClient         *self,
                                  GFile               *file,

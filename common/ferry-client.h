@@ -172,6 +172,27 @@ gboolean          ferry_client_delete_finish           (FerryClient          *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
+/* A link for web browsers to one offer: the whole URL, "https://HOST:PORT/f/ID/NAME" (http://
+ * without TLS; HOST as dialed, in brackets for IPv6), with a key valid @lifetime seconds (0:
+ * until the offer is deleted) on a server with a password (PROTOCOL.md §5, Links). A server
+ * whose WELCOME did not announce its web front is refused here, with a sentence, and never
+ * asked. */
+void              ferry_client_link_async              (FerryClient          *self,
+                                                        const char           *offer_id,
+                                                        guint64               lifetime,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+char             *ferry_client_link_finish             (FerryClient          *self,
+                                                        GAsyncResult         *result,
+                                                        GError              **error);
+/* From the last WELCOME (FALSE before any connection): the server also serves web browsers,
+ * and it requires a password. */
+gboolean          ferry_client_get_web                 (FerryClient          *self);
+gboolean          ferry_client_get_auth                (FerryClient          *self);
+/* The address of this server's web page, "https://HOST:PORT/". */
+char             *ferry_client_dup_web_url             (FerryClient          *self);
+
 /* The upload pre-checks, before any transfer exists: a device, an unreadable file, or one over
  * the server's max-file-size is refused with a sentence naming it, which the caller shows as it
  * is. A folder passes (its size is known only once it is walked). ferry_transfer_run_async()

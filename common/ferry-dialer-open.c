@@ -292,7 +292,8 @@ open_welcome_cb (GObject      *object,
       return;
     }
 
-  ferry_msg_welcome_get (v, &version, NULL, &max_file_size, NULL, &self->keep_partial);
+  ferry_msg_welcome_get (v, &version, NULL, &max_file_size, &self->auth, &self->keep_partial,
+                         &self->web);
   if (version != FERRY_PROTOCOL_VERSION)
     {
       open_return_error (task, g_error_new (FERRY_ERROR, FERRY_ERROR_VERSION,

@@ -28,6 +28,8 @@ struct _FerryDialer
   GQueue            idle;             /* IdleConnection: request connections kept, newest first */
   guint64           max_file_size;
   guint64           keep_partial;      /* WELCOME's: seconds the server keeps partial uploads */
+  gboolean          web;               /* WELCOME's: the port serves browsers; LINK works */
+  gboolean          auth;              /* WELCOME's: the server requires a password */
   guint             n_opened;         /* connections opened so far (HELLO answered) */
   guint16           port;
   guint             n_busy_waits;     /* opens waiting for a busy server */

@@ -395,6 +395,34 @@ ferry_dialer_get_keep_partial (FerryDialer *self)
   return self->keep_partial;
 }
 
+gboolean
+ferry_dialer_get_web (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), FALSE);
+  return self->web;
+}
+
+gboolean
+ferry_dialer_get_auth (FerryDialer *self)
+{
+  g_return_val_if_fail (FERRY_IS_DIALER (self), FALSE);
+  return self->auth;
+}
+
+char *
+ferry_dialer_make_web_url (FerryDialer *self,
+                           const char  *path)
+{
+  const char *host;
+
+  g_return_val_if_fail (FERRY_IS_DIALER (self), NULL);
+  g_return_val_if_fail (path != NULL && path[0] == '/', NULL);
+
+  host = self->host ? self->host : self->address;
+  return g_strdup_printf (strchr (host, ':') ? "%s://[%s]:%u%s" : "%s://%s:%u%s",
+                          self->tls ? "https" : "http", host, self->port, path);
+}
+
 void
 ferry_dialer_set_max_file_size (FerryDialer *self,
                                 guint64      max_file_size)

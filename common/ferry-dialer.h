@@ -61,6 +61,14 @@ void              ferry_dialer_flush                  (FerryDialer            *s
 guint64           ferry_dialer_get_max_file_size      (FerryDialer            *self);
 /* The last WELCOME's keep-partial: seconds the server keeps an unfinished upload (0: none). */
 guint64           ferry_dialer_get_keep_partial       (FerryDialer            *self);
+/* The last WELCOME's web and auth: the port also serves browsers (only then does the server
+ * answer LINK), and the server requires a password. FALSE until an open succeeded. */
+gboolean          ferry_dialer_get_web                (FerryDialer            *self);
+gboolean          ferry_dialer_get_auth               (FerryDialer            *self);
+/* "https://HOST:PORT" (or "http://" without TLS), the host in brackets when it is an IPv6
+ * address, followed by @path: the address a browser uses for this server. */
+char             *ferry_dialer_make_web_url           (FerryDialer            *self,
+                                                       const char             *path);
 /* TRUE while any open of this dialer waits to ask a busy server again. */
 gboolean          ferry_dialer_get_server_busy        (FerryDialer            *self);
 /* How long one open keeps asking a busy server: 60 s by default, 0 for never again. */

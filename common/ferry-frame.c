@@ -28,6 +28,7 @@ static const char *type_names[] = {
   [FERRY_MSG_ERROR] = "ERROR",
   [FERRY_MSG_PING] = "PING",
   [FERRY_MSG_PONG] = "PONG",
+  [FERRY_MSG_LINK] = "LINK",
 };
 
 void

@@ -83,7 +83,7 @@ create_exclusive (const char *path,
                   const char *contents)
 {
   g_autofree char *dir = g_path_get_dirname (path);
-  g_autofree char *tmp_path = g_build_filename (dir, ".identity-XXXXXX", NULL);
+  g_autofree char *tmp_path = g_build_filename (dir, ".secret-XXXXXX", NULL);
   gsize len = strlen (contents);
   int saved_errno;
   int fd;
@@ -130,7 +130,7 @@ create_exclusive (const char *path,
     {
       saved_errno = errno;
       close (fd);
-      /* A half-written identity would be reported as damaged forever: take it back. */
+      /* A half-written secret would be reported as damaged forever: take it back. */
       g_unlink (path);
       errno = saved_errno;
       return FALSE;
@@ -146,9 +146,10 @@ typedef enum
 } ReadResult;
 
 static ReadResult
-read_identity (const char *path,
-               guint8     *secret,
-               GError    **error)
+read_secret (const char *path,
+             const char *damaged_advice,
+             guint8     *secret,
+             GError    **error)
 {
   g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
@@ -162,7 +163,7 @@ read_identity (const char *path,
         return READ_MISSING;
       /* The message from GLib already names the file. */
       g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                  _("Could not read the identity: "));
+                                  _("Could not read a secret: "));
       return READ_FAILED;
     }
 
@@ -175,11 +176,10 @@ read_identity (const char *path,
 
   if (!ok)
     {
+      /* Translators: the second %s is a sentence that says what moving the file away does */
       g_set_error (error, FERRY_ERROR, FERRY_ERROR_FAILED,
-                   _("The identity file “%s” is damaged: it should hold 64 hexadecimal digits. "
-                     "Move it away to create a new identity; you will then no longer be able to "
-                     "delete the files you shared with the old one."),
-                   path);
+                   _("The file “%s” is damaged: it should hold 64 hexadecimal digits. %s"),
+                   path, damaged_advice);
       return READ_FAILED;
     }
 
@@ -194,6 +194,22 @@ ferry_identity_load (const char  *path,
                      GError     **error)
 {
   g_autofree char *default_path = NULL;
+
+  if (!path)
+    path = default_path = ferry_identity_default_path ();
+  return ferry_secret_file_load (path,
+                                 _("Move it away to create a new identity; you will then no "
+                                   "longer be able to delete the files you shared with the old "
+                                   "one."),
+                                 secret, error);
+}
+
+gboolean
+ferry_secret_file_load (const char  *path,
+                        const char  *damaged_advice,
+                        guint8       secret[FERRY_SECRET_SIZE],
+                        GError     **error)
+{
   g_autofree char *dir = NULL;
   guint8 fresh[FERRY_SECRET_SIZE];
   g_autofree char *hex = NULL;
@@ -201,13 +217,11 @@ ferry_identity_load (const char  *path,
   ReadResult result;
   int saved_errno;
 
+  g_return_val_if_fail (path != NULL && damaged_advice != NULL, FALSE);
   g_return_val_if_fail (secret != NULL, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  if (!path)
-    path = default_path = ferry_identity_default_path ();
-
-  result = read_identity (path, secret, error);
+  result = read_secret (path, damaged_advice, secret, error);
   if (result != READ_MISSING)
     return result == READ_OK;
 
@@ -216,7 +230,7 @@ ferry_identity_load (const char  *path,
     {
       saved_errno = errno;
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Could not create the folder “%s” for the identity file: %s"),
+                   _("Could not create the folder “%s”: %s"),
                    dir, g_strerror (saved_errno));
       return FALSE;
     }
@@ -236,10 +250,10 @@ ferry_identity_load (const char  *path,
 
       /* Another process created it first: use theirs, so that both agree. */
       if (saved_errno == EEXIST)
-        return read_identity (path, secret, error) == READ_OK;
+        return read_secret (path, damaged_advice, secret, error) == READ_OK;
 
       g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (saved_errno),
-                   _("Could not create the identity file “%s”: %s"),
+                   _("Could not create the file “%s”: %s"),
                    path, g_strerror (saved_errno));
       return FALSE;
     }

@@ -23,7 +23,15 @@ G_BEGIN_DECLS
 #define FERRY_ERROR_TYPE      "(us)"
 #define FERRY_PING_TYPE       "(t)"
 #define FERRY_PONG_TYPE       "(t)"
+/* LINK is the one message whose payload depends on its direction: the request is
+ * FERRY_LINK_TYPE, the answer FERRY_LINK_ANSWER_TYPE (their normal forms never coincide: an
+ * "(s)" holds one NUL, at its end). ferry_message_get_variant_type() gives the request's. */
+#define FERRY_LINK_TYPE        "(st)"
+#define FERRY_LINK_ANSWER_TYPE "(s)"
 
 const GVariantType *ferry_message_get_variant_type (FerryMessageType type);
+/* Whether @value is a payload of @type: of its type, or, for LINK, of the answer's. */
+gboolean            ferry_message_is_of_type       (GVariant         *value,
+                                                    FerryMessageType  type);
 
 G_END_DECLS

@@ -52,7 +52,7 @@ static gboolean
 is_payload (GVariant         *value,
             FerryMessageType  type)
 {
-  return value && g_variant_is_of_type (value, ferry_message_get_variant_type (type));
+  return ferry_message_is_of_type (value, type);
 }
 
 /* Borrows the bytes of a child "ay" whose length ferry_message_parse() checked. */
@@ -159,7 +159,8 @@ ferry_msg_welcome_new (guint32     version,
                        const char *software,
                        guint64     max_file_size,
                        gboolean    auth,
-                       guint64     keep_partial)
+                       guint64     keep_partial,
+                       gboolean    web)
 {
   g_auto(GVariantBuilder) options = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE_VARDICT);
 
@@ -171,6 +172,10 @@ ferry_msg_welcome_new (guint32     version,
                            g_variant_new_boolean (TRUE));
   g_variant_builder_add (&options, "{sv}", FERRY_WELCOME_OPTION_KEEP_PARTIAL,
                          g_variant_new_uint64 (keep_partial));
+  /* Sent only when true: a client sends LINK only when it is there. */
+  if (web)
+    g_variant_builder_add (&options, "{sv}", FERRY_WELCOME_OPTION_WEB,
+                           g_variant_new_boolean (TRUE));
   return ferry_message_encode (FERRY_MSG_WELCOME, 0,
                                g_variant_new ("(ust@a{sv})", version, software, max_file_size,
                                               g_variant_builder_end (&options)));
@@ -182,7 +187,8 @@ ferry_msg_welcome_get (GVariant     *welcome,
                        const char  **software,
                        guint64      *max_file_size,
                        gboolean     *auth,
-                       guint64      *keep_partial)
+                       guint64      *keep_partial,
+                       gboolean     *web)
 {
   g_autoptr(GVariant) options = NULL;
 
@@ -198,6 +204,11 @@ ferry_msg_welcome_get (GVariant     *welcome,
     {
       *keep_partial = 0;
       g_variant_lookup (options, FERRY_WELCOME_OPTION_KEEP_PARTIAL, "t", keep_partial);
+    }
+  if (web)
+    {
+      *web = FALSE;
+      g_variant_lookup (options, FERRY_WELCOME_OPTION_WEB, "b", web);
     }
 }
 
@@ -457,4 +468,47 @@ guint64
 ferry_msg_pong_get_token (GVariant *pong)
 {
   return token_message_get (pong, FERRY_MSG_PONG);
+}
+
+GBytes *
+ferry_msg_link_new (const char *id,
+                    guint64     lifetime)
+{
+  g_return_val_if_fail (id != NULL, NULL);
+
+  return ferry_message_encode (FERRY_MSG_LINK, 0, g_variant_new ("(st)", id, lifetime));
+}
+
+gboolean
+ferry_msg_link_get (GVariant    *link,
+                    const char **id,
+                    guint64     *lifetime)
+{
+  g_return_val_if_fail (is_payload (link, FERRY_MSG_LINK), FALSE);
+
+  if (!g_variant_is_of_type (link, G_VARIANT_TYPE (FERRY_LINK_TYPE)))
+    return FALSE;
+  g_variant_get (link, "(&st)", id, lifetime);
+  return TRUE;
+}
+
+GBytes *
+ferry_msg_link_answer_new (const char *path)
+{
+  g_return_val_if_fail (path != NULL, NULL);
+
+  return ferry_message_encode (FERRY_MSG_LINK, 0, g_variant_new ("(s)", path));
+}
+
+const char *
+ferry_msg_link_answer_get_path (GVariant *link)
+{
+  const char *path = NULL;
+
+  g_return_val_if_fail (is_payload (link, FERRY_MSG_LINK), NULL);
+
+  if (!g_variant_is_of_type (link, G_VARIANT_TYPE (FERRY_LINK_ANSWER_TYPE)))
+    return NULL;
+  g_variant_get (link, "(&s)", &path);
+  return path;
 }

@@ -28,6 +28,7 @@ static const char *variant_types[] = {
   [FERRY_MSG_ERROR] = FERRY_ERROR_TYPE,
   [FERRY_MSG_PING] = FERRY_PING_TYPE,
   [FERRY_MSG_PONG] = FERRY_PONG_TYPE,
+  [FERRY_MSG_LINK] = FERRY_LINK_TYPE,
 };
 
 const GVariantType *
@@ -36,6 +37,19 @@ ferry_message_get_variant_type (FerryMessageType type)
   if (type < FERRY_MSG_FIRST || type > FERRY_MSG_LAST)
     return NULL;
   return (const GVariantType *) variant_types[type];
+}
+
+gboolean
+ferry_message_is_of_type (GVariant         *value,
+                          FerryMessageType  type)
+{
+  const GVariantType *vtype = ferry_message_get_variant_type (type);
+
+  if (!value || !vtype)
+    return FALSE;
+  return g_variant_is_of_type (value, vtype) ||
+         (type == FERRY_MSG_LINK &&
+          g_variant_is_of_type (value, G_VARIANT_TYPE (FERRY_LINK_ANSWER_TYPE)));
 }
 
 GBytes *
@@ -50,8 +64,7 @@ ferry_message_encode (FerryMessageType  type,
   g_return_val_if_fail (value != NULL, NULL);
 
   owned = g_variant_ref_sink (value);
-  g_return_val_if_fail (ferry_message_get_variant_type (type) != NULL, NULL);
-  g_return_val_if_fail (g_variant_is_of_type (owned, ferry_message_get_variant_type (type)), NULL);
+  g_return_val_if_fail (ferry_message_is_of_type (owned, type), NULL);
 
   normal = g_variant_get_normal_form (owned);
   payload = g_variant_get_data_as_bytes (normal);
@@ -184,6 +197,19 @@ check_software (GVariant         *v,
   return TRUE;
 }
 
+static gboolean
+check_path (GVariant          *v,
+            FerryMessageType   type,
+            GError           **error)
+{
+  g_autoptr(GVariant) child = g_variant_get_child_value (v, 0);
+
+  if (g_variant_get_string (child, NULL)[0] != '/')
+    return malformed (error, _("The peer sent a %s message with an invalid path."),
+                      TYPE_NAME (type));
+  return TRUE;
+}
+
 /* The `folder` option, when present, has its type: a peer that sends another is broken. */
 static gboolean
 check_folder_option (GVariant          *v,
@@ -230,6 +256,11 @@ check_fields (FerryMessageType   type,
       return check_id (v, 0, TRUE, type, error);
     case FERRY_MSG_END:
       return check_bytes (v, 0, FERRY_SHA256_SIZE, type, error);
+    case FERRY_MSG_LINK:
+      /* The request names an offer; the answer is an absolute path. */
+      if (g_variant_is_of_type (v, G_VARIANT_TYPE (FERRY_LINK_ANSWER_TYPE)))
+        return check_path (v, type, error);
+      return check_id (v, 0, FALSE, type, error);
     case FERRY_MSG_SUBSCRIBE:
     case FERRY_MSG_SYNCED:
     case FERRY_MSG_ERROR:
@@ -261,6 +292,12 @@ ferry_message_parse (const FerryFrame  *frame,
     }
 
   v = g_variant_ref_sink (g_variant_new_from_bytes (vtype, frame->payload, FALSE));
+  if (!g_variant_is_normal_form (v) && frame->type == FERRY_MSG_LINK)
+    {
+      g_variant_unref (v);
+      v = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (FERRY_LINK_ANSWER_TYPE),
+                                                        frame->payload, FALSE));
+    }
   if (!g_variant_is_normal_form (v))
     {
       malformed (error, _("The peer sent a %s message with a payload of the wrong type or "

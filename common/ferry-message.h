@@ -41,6 +41,7 @@ G_BEGIN_DECLS
 #define FERRY_HELLO_OPTION_PASSWORD  "password"   /* s: the server's password */
 #define FERRY_WELCOME_OPTION_AUTH    "auth"       /* b: the server requires a password */
 #define FERRY_WELCOME_OPTION_KEEP_PARTIAL "keep-partial" /* t: seconds a partial upload is kept */
+#define FERRY_WELCOME_OPTION_WEB     "web"        /* b: the port serves the web front; LINK */
 #define FERRY_DOWNLOAD_OPTION_IF_SHA256 "if-sha256" /* ay: resume only if the offer is this */
 #define FERRY_OPTION_FOLDER          "folder"     /* (ut), OFFER and UPLOAD: files, bytes */
 
@@ -75,14 +76,16 @@ GBytes       *ferry_msg_welcome_new        (guint32        version,
                                             const char    *software,
                                             guint64        max_file_size,
                                             gboolean       auth,
-                                            guint64        keep_partial);
-/* *@keep_partial is 0 when the server did not say. */
+                                            guint64        keep_partial,
+                                            gboolean       web);
+/* *@keep_partial is 0 and *@web FALSE when the server did not say. */
 void          ferry_msg_welcome_get        (GVariant      *welcome,
                                             guint32       *version,
                                             const char   **software,
                                             guint64       *max_file_size,
                                             gboolean      *auth,
-                                            guint64       *keep_partial);
+                                            guint64       *keep_partial,
+                                            gboolean      *web);
 
 /* SUBSCRIBE, C → S: no fields. */
 GBytes       *ferry_msg_subscribe_new      (void);
@@ -173,6 +176,19 @@ GBytes       *ferry_msg_ping_new           (guint64        token);
 guint64       ferry_msg_ping_get_token     (GVariant      *ping);
 GBytes       *ferry_msg_pong_new           (guint64        token);
 guint64       ferry_msg_pong_get_token     (GVariant      *pong);
+
+/* LINK, both ways, with a payload of its own in each direction. The request (C → S) asks for a
+ * browser link to offer @id, valid @lifetime seconds (0: until the offer is deleted). */
+GBytes       *ferry_msg_link_new           (const char    *id,
+                                            guint64        lifetime);
+/* FALSE, touching nothing, when @link is an answer. */
+gboolean      ferry_msg_link_get           (GVariant      *link,
+                                            const char   **id,
+                                            guint64       *lifetime);
+/* The answer (S → C): the link's path, "/f/ID/NAME" with or without "?key=…". */
+GBytes       *ferry_msg_link_answer_new    (const char    *path);
+/* NULL when @link is a request. */
+const char   *ferry_msg_link_answer_get_path (GVariant    *link);
 
 /* DATA frames: an 8-byte offset and the bytes. */
 void      ferry_data_header_encode  (guint8             *out,

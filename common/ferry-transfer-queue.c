@@ -1,6 +1,6 @@
 /* ferry-transfer-queue.c: FerryTransferQueue, work on connections of its own: the transfers
  * (the model of every one, at most FERRY_TRANSFER_QUEUE_MAX_ACTIVE running at once, the rest
- * waiting in order), and the one-shot check and delete requests
+ * waiting in order), and the one-shot check, delete and link requests
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -298,6 +298,138 @@ ferry_transfer_queue_check_finish (FerryTransferQueue  *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+/* A request about @offer_id goes out only if it is an id: else @task returns the error. */
+static gboolean
+check_offer_id (GTask      *task,
+                const char *offer_id)
+{
+  if (ferry_id_is_valid (offer_id))
+    return TRUE;
+  g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                           _("“%s” is not a file id; ids look like 3f9a0c1d2e4b5a67."),
+                           offer_id);
+  return FALSE;
+}
+
+/* ---- link -------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  char    *offer_id;
+  guint64  lifetime;
+} LinkData;
+
+static void
+link_data_free (LinkData *data)
+{
+  g_free (data->offer_id);
+  g_free (data);
+}
+
+static void
+link_reply_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(FerryConnection) connection = NULL;
+  g_autoptr(GVariant) v = NULL;
+  GError *error = NULL;
+  const char *path;
+
+  v = ferry_dialer_request_finish (FERRY_DIALER (object), result, FERRY_MSG_LINK,
+                                   &connection, &error);
+  if (!v)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  if (!(path = ferry_msg_link_answer_get_path (v)))
+    {
+      ferry_connection_abort (connection);
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_MALFORMED,
+                               _("The server answered a link request with a request."));
+      return;
+    }
+  ferry_dialer_release (FERRY_DIALER (object), connection);
+  g_task_return_pointer (task, g_strdup (path), g_free);
+}
+
+/* The server's WELCOME is known: asks, if it serves browsers. */
+static void
+link_send (GTask *task)
+{
+  FerryTransferQueue *self = g_task_get_source_object (task);
+  LinkData *data = g_task_get_task_data (task);
+
+  if (!ferry_dialer_get_web (self->dialer))
+    {
+      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_UNEXPECTED,
+                               _("This server does not serve web browsers, so its files have "
+                                 "no links (it was started with --no-web)."));
+      return;
+    }
+  ferry_dialer_request_async (self->dialer, ferry_msg_link_new (data->offer_id, data->lifetime),
+                              NULL, NULL, g_task_get_cancellable (task), link_reply_cb, task);
+}
+
+static void
+link_checked_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!ferry_transfer_queue_check_finish (FERRY_TRANSFER_QUEUE (object), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  link_send (g_steal_pointer (&task));
+}
+
+void
+ferry_transfer_queue_link_async (FerryTransferQueue  *self,
+                                 const char          *offer_id,
+                                 guint64              lifetime,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  LinkData *data;
+
+  g_return_if_fail (FERRY_IS_TRANSFER_QUEUE (self));
+  g_return_if_fail (offer_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, ferry_transfer_queue_link_async);
+  data = g_new0 (LinkData, 1);
+  data->offer_id = g_strdup (offer_id);
+  data->lifetime = lifetime;
+  g_task_set_task_data (task, data, (GDestroyNotify) link_data_free);
+
+  if (!check_offer_id (task, offer_id))
+    return;
+  /* Whether LINK may be sent is in a WELCOME: the first connection brings one, and then
+   * carries the request. */
+  if (ferry_dialer_get_n_opened (self->dialer) == 0)
+    ferry_transfer_queue_check_async (self, cancellable, link_checked_cb,
+                                      g_steal_pointer (&task));
+  else
+    link_send (g_steal_pointer (&task));
+}
+
+char *
+ferry_transfer_queue_link_finish (FerryTransferQueue  *self,
+                                  GAsyncResult        *result,
+                                  GError             **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* ---- delete ------------------------------------------------------------------------------ */
 
 static void
@@ -337,13 +469,8 @@ ferry_transfer_queue_delete_async (FerryTransferQueue  *self,
   g_task_set_source_tag (task, ferry_transfer_queue_delete_async);
   g_task_set_task_data (task, g_strdup (offer_id), g_free);
 
-  if (!ferry_id_is_valid (offer_id))
-    {
-      g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
-                               _("“%s” is not a file id; ids look like 3f9a0c1d2e4b5a67."),
-                               offer_id);
-      return;
-    }
+  if (!check_offer_id (task, offer_id))
+    return;
   ferry_dialer_request_async (self->dialer, ferry_msg_delete_new (offer_id), NULL, NULL,
                               cancellable, delete_reply_cb, g_steal_pointer (&task));
 }

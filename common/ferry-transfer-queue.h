@@ -1,6 +1,6 @@
 /* ferry-transfer-queue.h: work on connections of its own: every transfer (at most
  * FERRY_TRANSFER_QUEUE_MAX_ACTIVE running at once, the rest waiting in order), and the
- * one-shot check and delete requests
+ * one-shot check, delete and link requests
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -45,6 +45,19 @@ void                ferry_transfer_queue_delete_async      (FerryTransferQueue  
                                                             GAsyncReadyCallback   callback,
                                                             gpointer              user_data);
 gboolean            ferry_transfer_queue_delete_finish     (FerryTransferQueue   *self,
+                                                            GAsyncResult         *result,
+                                                            GError              **error);
+
+/* LINK on a request connection: the path of a browser link to @offer_id, valid @lifetime
+ * seconds (0: until the offer is deleted). Refused without sending when the server's WELCOME
+ * did not announce its web front. */
+void                ferry_transfer_queue_link_async        (FerryTransferQueue   *self,
+                                                            const char           *offer_id,
+                                                            guint64               lifetime,
+                                                            GCancellable         *cancellable,
+                                                            GAsyncReadyCallback   callback,
+                                                            gpointer              user_data);
+char               *ferry_transfer_queue_link_finish       (FerryTransferQueue   *self,
                                                             GAsyncResult         *result,
                                                             GError              **error);
 

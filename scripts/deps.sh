@@ -7,12 +7,12 @@ set -euo pipefail
 build_packages=(
   meson ninja-build pkg-config gcc gettext
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libssl-dev libsqlite3-dev libjson-glib-dev
-  libsoup-3.0-dev zlib1g-dev
+  libsoup-3.0-dev zlib1g-dev libqrencode-dev
   glib-networking desktop-file-utils appstream adwaita-icon-theme fonts-dejavu-core
 )
 test_packages=(
   xvfb xauth dbus dbus-x11 at-spi2-core python3-dogtail python3-pyatspi imagemagick
-  socat time openssl unzip
+  socat time openssl unzip zbar-tools
 )
 
 ci_packages=(clang libclang-rt-14-dev)

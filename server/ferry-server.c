@@ -15,6 +15,7 @@
 #include "ferry-fingerprint.h"
 #include "ferry-hub.h"
 #include "ferry-limits.h"
+#include "ferry-links.h"
 #include "ferry-listener.h"
 #include "ferry-session.h"
 #include "ferry-sniff.h"
@@ -30,6 +31,7 @@ struct _FerryServer
   FerryHub         *hub;
   FerryListener    *listener;
   FerryAuth        *auth;            /* NULL: no password */
+  FerryLinks       *links;
   GHashTable       *sessions;        /* FerrySession (weak) -> FerrySlot */
   GHashTable       *expiring;        /* ids being removed by expiry */
   GHashTable       *sniffing;        /* Sniffing: connections whose first bytes are awaited */
@@ -91,6 +93,7 @@ ferry_server_finalize (GObject *object)
 
   g_clear_object (&self->store);
   g_clear_object (&self->hub);
+  g_clear_object (&self->links);
   g_clear_pointer (&self->expiring, g_hash_table_unref);
   g_clear_pointer (&self->sniffing, g_hash_table_unref);
   g_clear_pointer (&self->web_connections, g_hash_table_unref);
@@ -126,17 +129,20 @@ ferry_server_init (FerryServer *self)
   self->web_enabled = TRUE;
 }
 
-FerryServer *
-ferry_server_new_for_store (FerryStore  *store,
-                            GError     **error)
+/* @links NULL: signed with a secret of its own, in memory. */
+static FerryServer *
+server_new (FerryStore  *store,
+            FerryLinks  *links,
+            GError     **error)
 {
   g_autoptr(FerryServer) self = NULL;
   g_autoptr(GPtrArray) rows = NULL;
 
-  g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
-
   self = g_object_new (FERRY_TYPE_SERVER, NULL);
   self->store = g_object_ref (store);
+  self->links = links ? g_object_ref (links) : ferry_links_new (NULL, error);
+  if (!self->links)
+    return NULL;
   rows = ferry_store_reconcile (self->store, error);
   if (!rows)
     return NULL;
@@ -147,18 +153,38 @@ ferry_server_new_for_store (FerryStore  *store,
 }
 
 FerryServer *
+ferry_server_new_for_store (FerryStore  *store,
+                            GError     **error)
+{
+  g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
+
+  return server_new (store, NULL, error);
+}
+
+FerryServer *
 ferry_server_new (const char  *data_dir,
                   GError     **error)
 {
   g_autoptr(FerryStore) store = NULL;
+  g_autoptr(FerryLinks) links = NULL;
 
   g_return_val_if_fail (data_dir != NULL, NULL);
 
   store = ferry_store_new (data_dir, error);
   if (!store)
     return NULL;
+  links = ferry_links_new (data_dir, error);
+  if (!links)
+    return NULL;
   g_message ("Data directory %s", data_dir);
-  return ferry_server_new_for_store (store, error);
+  return server_new (store, links, error);
+}
+
+FerryLinks *
+ferry_server_get_links (FerryServer *self)
+{
+  g_return_val_if_fail (FERRY_IS_SERVER (self), NULL);
+  return self->links;
 }
 
 void
@@ -396,6 +422,8 @@ start_native (FerryServer *self,
   config.admit = admit_session;
   config.admit_data = self;
   config.auth = self->auth;
+  config.links = self->links;
+  config.web = self->web_enabled;
   config.hello_deadline = hello_deadline;
 
   session = ferry_session_new (stream, self->store, self->hub, &config);

@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 
+#include "ferry-links.h"
 #include "ferry-store.h"
 
 G_BEGIN_DECLS
@@ -43,8 +44,11 @@ void         ferry_server_set_certificate      (FerryServer          *self,
 void         ferry_server_set_password         (FerryServer          *self,
                                                 const char           *password);
 
-/* Serves the web front on the same port (docs/HTTP.md; the default) or not (--no-web). Before
- * ferry_server_listen (). */
+/* Signs browser links (docs/HTTP.md §6): with DATA/web-secret for a server made with
+ * ferry_server_new(), with a secret of its own in memory otherwise. */
+FerryLinks  *ferry_server_get_links            (FerryServer          *self);
+/* Serves the web front on the same port (docs/HTTP.md; the default) or not (--no-web). WELCOME
+ * announces it, and only then does the server answer LINK. Before ferry_server_listen (). */
 void         ferry_server_set_web              (FerryServer          *self,
                                                 gboolean              enabled);
 gboolean     ferry_server_get_web              (FerryServer          *self);

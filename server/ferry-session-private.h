@@ -5,7 +5,8 @@
  * ferry-session.c owns the connection's lifecycle: the handshake (HELLO/WELCOME), the first
  * request, errors, timeouts and closing. The request hands the connection to a handler of its
  * kind (ferry-session-handler.h), each with its own state: FerrySessionControl (SUBSCRIBE,
- * events, PING), FerrySessionUpload, FerrySessionDownload and FerrySessionDelete.
+ * events, PING), FerrySessionUpload, FerrySessionDownload, FerrySessionDelete and
+ * FerrySessionLink.
  */
 #pragma once
 
@@ -116,5 +117,9 @@ FerrySessionHandler *ferry_session_download_new (FerrySession *session);
 #define FERRY_TYPE_SESSION_DELETE (ferry_session_delete_get_type ())
 G_DECLARE_FINAL_TYPE (FerrySessionDelete, ferry_session_delete, FERRY, SESSION_DELETE, GObject)
 FerrySessionHandler *ferry_session_delete_new   (FerrySession *session);
+
+#define FERRY_TYPE_SESSION_LINK (ferry_session_link_get_type ())
+G_DECLARE_FINAL_TYPE (FerrySessionLink, ferry_session_link, FERRY, SESSION_LINK, GObject)
+FerrySessionHandler *ferry_session_link_new     (FerrySession *session);
 
 G_END_DECLS

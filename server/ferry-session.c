@@ -537,7 +537,8 @@ handle_hello (FerrySession *self,
                               ferry_msg_welcome_new (FERRY_PROTOCOL_VERSION, SERVER_SOFTWARE,
                                                      self->config.max_file_size,
                                                      self->auth != NULL,
-                                                     self->config.keep_partial));
+                                                     self->config.keep_partial,
+                                                     self->config.web));
   self->state = FERRY_SESSION_STATE_READY;
   ferry_session_set_timeout (self, FERRY_TRANSFER_TIMEOUT_S);
   ferry_session_read_next (self);
@@ -595,6 +596,15 @@ handle_request (FerrySession *self,
       break;
     case FERRY_MSG_DELETE:
       self->handler = ferry_session_delete_new (self);
+      break;
+    case FERRY_MSG_LINK:
+      /* An extension: only a server that announced it takes it (PROTOCOL.md §7). */
+      if (!self->config.web || !self->config.links)
+        {
+          ferry_session_fail_unexpected (self, frame->type);
+          return;
+        }
+      self->handler = ferry_session_link_new (self);
       break;
     case FERRY_MSG_PING:
     case FERRY_MSG_PONG:

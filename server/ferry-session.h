@@ -8,6 +8,7 @@
 
 #include "ferry-auth.h"
 #include "ferry-hub.h"
+#include "ferry-links.h"
 #include "ferry-store.h"
 
 G_BEGIN_DECLS
@@ -28,6 +29,8 @@ typedef struct
   FerrySessionAdmitFunc admit;   /* NULL: always room */
   gpointer admit_data;
   FerryAuth *auth;          /* borrowed; NULL: no password needed */
+  FerryLinks *links;        /* borrowed: signs LINK answers */
+  gboolean web;             /* the port serves the web front: WELCOME says so, LINK works */
   gint64 hello_deadline;    /* monotonic µs by which HELLO must have arrived; 0: 10 s from
                              * ferry_session_start () */
 } FerrySessionConfig;

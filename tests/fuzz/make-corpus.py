@@ -19,6 +19,8 @@ MESSAGES = {
     "hello-password": (1, V("(ussaya{sv})", (2, "ferry", "Bob", SECRET,
                                              {"password": V("s", "hunter2")}))),
     "welcome": (2, V("(usta{sv})", (2, "ferry-server 0.2", 4 << 30, {}))),
+    "welcome-web": (2, V("(usta{sv})", (2, "ferry-server 0.2", 4 << 30,
+                                        {"auth": V("b", True), "web": V("b", True)}))),
     "subscribe": (3, V("()", ())),
     "offer": (4, V("(sstaysxxba{sv})", ("3f9a0c1d2e4b5a67", "report.pdf", 123456, SHA, "Alice",
                                         1700000000, 0, True, {}))),
@@ -38,6 +40,9 @@ MESSAGES = {
     "error": (13, V("(us)", (5, "Only the person who shared this file can delete it."))),
     "ping": (14, V("(t)", (42,))),
     "pong": (15, V("(t)", (42,))),
+    "link": (16, V("(st)", ("3f9a0c1d2e4b5a67", 3600))),
+    "link-answer": (16, V("(s)", ("/f/3f9a0c1d2e4b5a67/report.pdf"
+                                  "?key=AAAAAGVT8QAsGxQpjV4-aGPM3Xubrjc2",))),
 }
 
 

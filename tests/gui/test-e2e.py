@@ -39,6 +39,7 @@ ONLY = sys.argv[1] if len(sys.argv) > 1 else None
 
 TIMEOUT = 20
 DRAG_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drag-source.py')
+READ_CLIPBOARD = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'read-clipboard.py')
 
 tmp = tempfile.mkdtemp(prefix='ferry-e2e-')
 processes = []
@@ -57,6 +58,7 @@ def screenshot(name):
     subprocess.run(['import', '-window', 'root', path],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
     log('screenshot: ' + path)
+    return path
 
 
 def wait_for(check, what, timeout=TIMEOUT):
@@ -974,17 +976,74 @@ def test_too_large():
     wait_for(lambda: refusal() is None, 'the dialog to close')
 
 
-def open_preferences(app):
-    """Main menu → Preferences, through the real popover menu."""
+def choose_in_main_menu(app, item):
+    """Main menu → @item, through the real popover menu."""
     menu_button = app.wait('the main menu button', name='Main Menu',
                            role=pyatspi.ROLE_PUSH_BUTTON)
     # GtkMenuButton is a push button around the toggle button that takes the click.
     inner = next((n for n in walk(menu_button) if n is not menu_button
                   and n.getRole() == pyatspi.ROLE_PUSH_BUTTON), menu_button)
     app.click(inner)
-    app.click(app.wait('the Preferences menu item', name='Preferences',
-                       role=pyatspi.ROLE_MENU_ITEM))
+    app.click(app.wait('the %s menu item' % item, name=item, role=pyatspi.ROLE_MENU_ITEM))
+
+
+def open_preferences(app):
+    choose_in_main_menu(app, 'Preferences')
     return app.dialog('Preferences')
+
+
+def clipboard_text():
+    """The clipboard's text, as another application on the display reads it."""
+    result = subprocess.run(['/usr/bin/python3', READ_CLIPBOARD], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, timeout=30)
+    return result.stdout if result.returncode == 0 else None
+
+
+def test_links():
+    """Copy Link on a row puts the file's browser link on the clipboard (with the same key the
+    CLI gets, on a password server), and Share Server shows the web address, its QR code and
+    the password note, and copies the address."""
+    secret = os.path.join(tmp, 'password.txt')
+    with open(secret, 'w') as f:
+        f.write('correct horse\n')
+    server = Server(os.path.join(tmp, 'server-links'), extra=['--password-file', secret])
+    shared = os.path.join(tmp, 'notes & ideas.txt')
+    make_file(shared, 5000, 'notes')
+    offer_id = cli(server, 'Bob', '--password-file', secret, 'upload', shared).strip()
+    alice = App('Alice', server, args=['--password-file', secret], password_file=secret)
+    wait_for(alice.connected, 'Alice to connect')
+    wait_for(lambda: alice.has_file('notes & ideas.txt'), 'the shared file')
+
+    alice.click_button('Copy Link to notes & ideas.txt')
+    alice.wait('the “Link copied” toast', name='Link copied', role=pyatspi.ROLE_LABEL)
+    screenshot('link-copied')
+    expected = cli(server, 'Bob', '--password-file', secret, 'link', offer_id).strip()
+    prefix = 'https://%s/f/%s/notes%%20%%26%%20ideas.txt?key=' % (server.address, offer_id)
+    assert expected.startswith(prefix), expected
+    url = wait_for(clipboard_text, 'the link on the clipboard')
+    log('clipboard: ' + url)
+    assert url == expected, 'the clipboard holds %r, not %r' % (url, expected)
+
+    choose_in_main_menu(alice, 'Share Server…')
+    dialog = alice.dialog('Share Server')
+    address = 'https://%s/' % server.address
+    alice.wait('the address', name=address, role=pyatspi.ROLE_LABEL, within=dialog)
+    # GtkPicture's alternative text is its accessible description.
+    wait_for(lambda: next((n for n in walk(dialog) if n.getRole() == pyatspi.ROLE_IMAGE
+                           and n.description == 'QR code of ' + address), None), 'the QR code')
+    assert any('password' in t for t in labels_in(dialog)), labels_in(dialog)
+    checked, problems = audit(dialog)
+    assert not problems, 'controls without a proper accessible name:\n' + '\n'.join(problems)
+    time.sleep(0.5)  # the dialog's first frame; not a synchronisation
+    shot = screenshot('share-server')
+    # A phone reads it: zbarimg (zbar-tools) finds the code on the screen and decodes it.
+    assert shutil.which('zbarimg'), 'zbarimg is missing: scripts/deps.sh test installs zbar-tools'
+    decoded = subprocess.run(['zbarimg', '--quiet', '--raw', shot], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True, timeout=60).stdout.strip()
+    assert decoded == address, 'the QR code reads %r, not %r' % (decoded, address)
+    alice.click(alice.wait('the Copy Address button', name='Copy Address',
+                           role=pyatspi.ROLE_PUSH_BUTTON, within=dialog))
+    wait_for(lambda: clipboard_text() == address, 'the address on the clipboard')
 
 
 def test_save_to_downloads():
@@ -1168,7 +1227,8 @@ def test_accessibility():
         rows += [n.name for n in walk(found) if n.getRole() == pyatspi.ROLE_PUSH_BUTTON]
     assert len(rows) == len(set(rows)), 'row buttons with the same name: %r' % rows
     assert sorted(rows) == sorted(['Download from-bob.txt', 'Download mine.txt',
-                                   'Delete mine.txt', 'Cancel huge.iso']), rows
+                                   'Delete mine.txt', 'Copy Link to from-bob.txt',
+                                   'Copy Link to mine.txt', 'Cancel huge.iso']), rows
     bars = [n.name for n in walk(window) if n.getRole() == pyatspi.ROLE_PROGRESS_BAR]
     assert 'huge.iso' in bars, 'the progress bars are named %r' % bars
 
@@ -1344,6 +1404,8 @@ TESTS = [
      test_resume_after_restart),
     ('a folder dropped on the files panel is one offer, saved as the same tree',
      test_folder_dnd),
+    ('Copy Link copies a file’s browser link; Share Server shows the address and its QR code',
+     test_links),
 ]
 
 

@@ -338,7 +338,8 @@ fake_server_thread (gpointer data)
   g_assert_true (ferry_test_raw_read (G_IO_STREAM (connection), &hello));
   fake->got_hello = hello.type == FERRY_MSG_HELLO;
   ferry_test_raw_send (G_IO_STREAM (connection),
-                       ferry_msg_welcome_new (FERRY_PROTOCOL_VERSION + 1, "ferry 2.0", 1024, FALSE, 0));
+                       ferry_msg_welcome_new (FERRY_PROTOCOL_VERSION + 1, "ferry 2.0", 1024, FALSE, 0,
+                                              FALSE));
   return NULL;
 }
 

@@ -84,7 +84,7 @@ connect_as (Fixture *f,
   g_assert_cmpint (frame.type, ==, FERRY_MSG_WELCOME);
   v = ferry_message_parse (&frame, NULL);
   g_assert_nonnull (v);
-  ferry_msg_welcome_get (v, NULL, NULL, NULL, NULL, keep_partial);
+  ferry_msg_welcome_get (v, NULL, NULL, NULL, NULL, keep_partial, NULL);
   return conn;
 }
 

@@ -130,9 +130,11 @@ test_limits (void)
   g_assert_cmpuint (ferry_frame_max_payload (FERRY_MSG_PONG), ==, 65536);
   g_assert_cmpuint (ferry_frame_max_payload (FERRY_MSG_DATA), ==, 8 + 1048576);
   g_assert_cmpuint (ferry_frame_max_payload (0), ==, 0);
-  g_assert_cmpuint (ferry_frame_max_payload (16), ==, 0);
+  g_assert_cmpuint (ferry_frame_max_payload (FERRY_MSG_LINK), ==, 65536);
+  g_assert_cmpuint (ferry_frame_max_payload (17), ==, 0);
   g_assert_cmpstr (ferry_message_type_to_string (FERRY_MSG_OFFER), ==, "OFFER");
   g_assert_cmpstr (ferry_message_type_to_string (FERRY_MSG_PONG), ==, "PONG");
+  g_assert_cmpstr (ferry_message_type_to_string (FERRY_MSG_LINK), ==, "LINK");
   g_assert_cmpstr (ferry_message_type_to_string (0), ==, "UNKNOWN");
   g_assert_cmpstr (ferry_message_type_to_string (200), ==, "UNKNOWN");
 }
@@ -331,7 +333,7 @@ test_bad_version (void)
 static void
 test_unknown_type (void)
 {
-  static const guint8 types[] = { 0, 16, 200, 255 };
+  static const guint8 types[] = { 0, 17, 200, 255 };
 
   for (gsize i = 0; i < G_N_ELEMENTS (types); i++)
     {

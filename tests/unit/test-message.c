@@ -266,6 +266,8 @@ test_round_trip_all_types (void)
     { FERRY_MSG_ERROR, "(uint32 999, '')" },
     { FERRY_MSG_PING, "(uint64 0,)" },
     { FERRY_MSG_PONG, "(uint64 18446744073709551615,)" },
+    { FERRY_MSG_LINK, "('0123456789abcdef', uint64 0)" },
+    { FERRY_MSG_LINK, "('a', uint64 18446744073709551615)" },
   };
   gboolean seen[FERRY_MSG_LAST + 1] = { FALSE, };
 
@@ -464,7 +466,7 @@ test_non_normal_form (void)
 {
   /* "(usta{sv})" with a two-character string: byte 7 is padding before the uint64 and must
    * be zero in normal form. */
-  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE, 0));
+  g_autoptr(GBytes) welcome = payload_of (ferry_msg_welcome_new (1, "ab", 100, FALSE, 0, FALSE));
   gsize len;
   const guint8 *data = g_bytes_get_data (welcome, &len);
   g_autofree guint8 *copy = g_memdup2 (data, len);
@@ -609,7 +611,7 @@ test_field_lengths (void)
     g_autofree char *sw129 = g_strnfill (129, 's');
     g_autoptr(GVariant) ok G_GNUC_UNUSED =
       typed_parse (hello_frame (sw128, "a"), FERRY_MSG_HELLO, 0);
-    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE, 0),
+    g_autoptr(GVariant) ok2 G_GNUC_UNUSED = typed_parse (ferry_msg_welcome_new (1, sw128, 1, FALSE, 0, FALSE),
                                            FERRY_MSG_WELCOME, 0);
     g_autoptr(GBytes) bytes = hello_frame (sw129, "a");
     g_auto(FerryFrame) frame = { 0 };
@@ -891,21 +893,23 @@ test_typed_round_trip (void)
       g_assert_cmpstr (password, ==, with_password ? "hunter2" : NULL);
     }
 
-  /* WELCOME, with and without auth. */
+  /* WELCOME, with and without auth (and web). */
   for (int auth = 0; auth < 2; auth++)
     {
       g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, "ferry-server 1.0",
                                                                   G_MAXUINT64 - 1, auth,
-                                                                  86400 + auth),
+                                                                  86400 + auth, !auth),
                                            FERRY_MSG_WELCOME, 0);
       guint32 version = 0;
       const char *software = NULL;
       guint64 max_file_size = 0;
       guint64 keep_partial = 0;
       gboolean got_auth = !auth;
+      gboolean got_web = auth;
 
       ferry_msg_welcome_get (v, &version, &software, &max_file_size, &got_auth,
-                             &keep_partial);
+                             &keep_partial, &got_web);
+      g_assert_cmpint (got_web, ==, !auth);
       g_assert_cmpuint (keep_partial, ==, 86400 + (guint64) auth);
       g_assert_cmpuint (version, ==, 1);
       g_assert_cmpstr (software, ==, "ferry-server 1.0");
@@ -1131,14 +1135,14 @@ test_typed_limits (void)
 
   /* WELCOME: software 0 to 128 bytes. */
   {
-    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE, 0),
+    g_autoptr(GVariant) v = typed_parse (ferry_msg_welcome_new (1, s128, 0, FALSE, 0, FALSE),
                                          FERRY_MSG_WELCOME, 0);
     const char *software = NULL;
 
-    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL, NULL);
+    ferry_msg_welcome_get (v, NULL, &software, NULL, NULL, NULL, NULL);
     g_assert_cmpstr (software, ==, s128);
   }
-  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE, 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_welcome_new (1, s129, 0, FALSE, 0, FALSE), FERRY_ERROR_MALFORMED);
 
   /* OFFER: id 1 to 64 hex digits, name 1 to 1024 bytes, uploader 1 to 64. */
   {
@@ -1277,6 +1281,34 @@ test_typed_folder_option (void)
                   FERRY_ERROR_MALFORMED);
 }
 
+/* LINK has a payload of its own in each direction; each accessor tells which one it holds. */
+static void
+test_typed_link (void)
+{
+  g_autoptr(GVariant) request = typed_parse (ferry_msg_link_new ("0123abcd", 3600),
+                                             FERRY_MSG_LINK, 0);
+  g_autoptr(GVariant) answer = typed_parse (ferry_msg_link_answer_new ("/f/0123abcd/a%20b?key=x"),
+                                            FERRY_MSG_LINK, 0);
+  const char *id = NULL;
+  guint64 lifetime = 0;
+
+  g_assert_true (ferry_msg_link_get (request, &id, &lifetime));
+  g_assert_cmpstr (id, ==, "0123abcd");
+  g_assert_cmpuint (lifetime, ==, 3600);
+  g_assert_null (ferry_msg_link_answer_get_path (request));
+
+  id = NULL;
+  g_assert_false (ferry_msg_link_get (answer, &id, &lifetime));
+  g_assert_null (id);
+  g_assert_cmpstr (ferry_msg_link_answer_get_path (answer), ==, "/f/0123abcd/a%20b?key=x");
+
+  /* A request names a valid id, an answer is an absolute path. */
+  typed_refused (ferry_msg_link_new ("not hex", 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_link_new ("", 0), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_link_answer_new ("f/0123abcd/x"), FERRY_ERROR_MALFORMED);
+  typed_refused (ferry_msg_link_answer_new (""), FERRY_ERROR_MALFORMED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1305,6 +1337,7 @@ main (int   argc,
   g_test_add_func ("/message/typed/password-of-wrong-type", test_typed_password_of_wrong_type);
   g_test_add_func ("/message/typed/limits", test_typed_limits);
   g_test_add_func ("/message/typed/folder-option", test_typed_folder_option);
+  g_test_add_func ("/message/typed/link", test_typed_link);
 
   return g_test_run ();
 }
