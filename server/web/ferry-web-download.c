@@ -49,7 +49,6 @@ typedef struct
   guint64            length;
   guint              queued;        /* chunks appended that libsoup has not written */
   gboolean           reading;       /* a chunk is asked of the reader */
-  gboolean           started;       /* the headers may have gone: errors cut the body */
   gboolean           finished;      /* the message is over: no more I/O on it */
   gboolean           head;          /* HEAD of a folder: the zip's length, no body */
   gulong             wrote_id;
@@ -137,7 +136,6 @@ chunk_cb (GObject      *object,
 
   soup_message_body_append_bytes (soup_server_message_get_response_body (d->msg), chunk);
   d->queued++;
-  d->started = TRUE;
   soup_server_message_unpause (d->msg);
   pump (d);
 }
