@@ -369,6 +369,61 @@ ferry_partials_begin_finish (FerryPartials      *self,
   return upload;
 }
 
+/* Looking one up. */
+
+static void
+lookup_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  FerryPartials *self = source_object;
+  FerryPartialRow *row;
+  GError *error = NULL;
+
+  g_mutex_lock (&self->lock);
+  row = ferry_catalogue_lookup_partial (self->catalogue, task_data, &error);
+  g_mutex_unlock (&self->lock);
+  if (row)
+    g_task_return_pointer (task, row, (GDestroyNotify) ferry_partial_row_free);
+  else if (error)
+    g_task_return_error (task, error);
+  else
+    g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                             "No unfinished upload has that token.");
+}
+
+void
+ferry_partials_lookup_async (FerryPartials       *self,
+                             const char          *token,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (FERRY_IS_PARTIALS (self));
+  g_return_if_fail (token != NULL);
+
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, ferry_partials_lookup_async);
+  g_task_set_task_data (task, g_strdup (token), g_free);
+  if (self->keep == 0 || !ferry_id_is_valid (token))
+    g_task_return_new_error (task, FERRY_ERROR, FERRY_ERROR_NOT_FOUND,
+                             "No unfinished upload has that token.");
+  else
+    g_task_run_in_thread (task, lookup_thread);
+}
+
+FerryPartialRow *
+ferry_partials_lookup_finish (FerryPartials  *self,
+                              GAsyncResult   *result,
+                              GError        **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /* Ending an upload. */
 
 typedef struct

@@ -54,6 +54,15 @@ FerryBlobUpload *ferry_partials_begin_finish (FerryPartials         *self,
                                               FerryChecksum        **checksum,
                                               FerryFolderParser    **parser,
                                               GError               **error);
+/* The record of kept upload @token (in a worker thread), to continue it by its token alone
+ * (the web front's GET and PUT); FERRY_ERROR_NOT_FOUND when none is kept. */
+void             ferry_partials_lookup_async (FerryPartials         *self,
+                                              const char            *token,
+                                              GAsyncReadyCallback    callback,
+                                              gpointer               user_data);
+FerryPartialRow *ferry_partials_lookup_finish (FerryPartials        *self,
+                                               GAsyncResult         *result,
+                                               GError              **error);
 /* The connection of @upload ended before a commit: keeps it for resuming when @keep and the
  * server keeps partials (its record only: the caller throws the bytes away otherwise). */
 void             ferry_partials_end          (FerryPartials         *self,

@@ -77,8 +77,6 @@ void      ferry_session_send_offer       (FerrySession      *self,
  * failed. */
 gboolean  ferry_session_handle_ping      (FerrySession      *self,
                                           FerryFrame        *frame);
-/* A name for the log: control characters escaped. */
-char     *ferry_session_log_name         (const char        *name);
 /* The handler sent the last frame of its answer (OFFER, END, DELETED): the session lets it go
  * and waits, idle, for the next request on the same connection (keep-alive). */
 void      ferry_session_request_done     (FerrySession      *self);

@@ -52,5 +52,7 @@ void          ferry_session_abort     (FerrySession             *self);
 /* Drops the connection now, without a word: to make room for others before HELLO. */
 void          ferry_session_drop      (FerrySession             *self);
 const char   *ferry_session_get_peer  (FerrySession             *self);
+/* A name for the log: control characters escaped. */
+char         *ferry_session_log_name  (const char               *name);
 
 G_END_DECLS

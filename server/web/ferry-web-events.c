@@ -348,6 +348,8 @@ events_cb (FerryWeb          *self,
       ferry_web_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "BAD_REQUEST", error->message);
       return;
     }
+  /* The gate's "Connection: close" would stand beside the handshake's "Upgrade". */
+  soup_message_headers_remove (soup_server_message_get_response_headers (msg), "Connection");
   if (!soup_websocket_server_process_handshake (msg, NULL, NULL, NULL, NULL))
     return;
   g_signal_connect_object (msg, "wrote-informational", G_CALLBACK (upgraded_cb), self, 0);

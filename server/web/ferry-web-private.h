@@ -130,6 +130,7 @@ void        ferry_web_offers_register   (FerryWeb          *self);
 void        ferry_web_events_register   (FerryWeb          *self);
 void        ferry_web_page_register     (FerryWeb          *self);
 void        ferry_web_download_register (FerryWeb          *self);
+void        ferry_web_upload_register   (FerryWeb          *self);
 
 /* ferry-web-auth.c: the password gate (HTTP.md §3). TRUE when @msg may go on; otherwise it
  * was answered (401, 429). @cookie_auth tells whether the session cookie was what let it

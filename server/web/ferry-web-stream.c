@@ -29,17 +29,7 @@ struct _FerryWebInputStream
   GBytes         *first;     /* NULL once given back */
   gsize           first_offset;
   gint64         *last_activity;
-  gboolean        between_requests;
-  gboolean        farewell_given;
 };
-
-/* libsoup 3.2 forgets a kept-alive connection whose peer closes it between requests (fixed in
- * 3.3 by "server: do not leak idle connections closed by the client"): the connection and its
- * admission slot would stay until the server stops. So the end of the peer's stream between
- * requests is given to libsoup as one last request that asks to close, which libsoup answers
- * (404) and then disconnects as for any "Connection: close". */
-static const char farewell_request[] =
-  "GET /.ferry-peer-closed HTTP/1.1\r\nHost: ferry\r\nConnection: close\r\n\r\n";
 
 static void ferry_web_input_stream_pollable_init (GPollableInputStreamInterface *iface);
 
@@ -78,25 +68,13 @@ take_first (FerryWebInputStream *self,
   return (gssize) n;
 }
 
-/* What a read of the base stream gives libsoup: @n, or the farewell request once when the
- * peer's stream ended (or broke) between requests. */
 static gssize
-counted (FerryWebInputStream  *self,
-         gssize                n,
-         void                 *buffer,
-         gsize                 count,
-         GError              **error)
+counted (FerryWebInputStream *self,
+         gssize               n)
 {
   if (n > 0)
     *self->last_activity = g_get_monotonic_time ();
-  if (n > 0 || !self->between_requests || self->farewell_given ||
-      (n < 0 && g_error_matches (*error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)))
-    return n;
-  g_clear_error (error);
-  self->farewell_given = TRUE;
-  self->first = g_bytes_new_static (farewell_request, sizeof farewell_request - 1);
-  self->first_offset = 0;
-  return take_first (self, buffer, count);
+  return n;
 }
 
 static gssize
@@ -111,8 +89,7 @@ ferry_web_input_stream_read (GInputStream  *stream,
 
   if (n > 0 || count == 0)
     return n;
-  return counted (self, g_input_stream_read (self->base, buffer, count, cancellable, error),
-                  buffer, count, error);
+  return counted (self, g_input_stream_read (self->base, buffer, count, cancellable, error));
 }
 
 static gboolean
@@ -182,8 +159,7 @@ ferry_web_input_stream_read_nonblocking (GPollableInputStream  *stream,
     return n;
   return counted (self,
                   g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->base),
-                                                            buffer, count, NULL, error),
-                  buffer, count, error);
+                                                            buffer, count, NULL, error));
 }
 
 static void
@@ -612,15 +588,6 @@ ferry_web_stream_set_deadline (FerryWebStream *self,
     return;
   left_ms = MAX (deadline - g_get_monotonic_time (), 0) / 1000;
   self->deadline_id = g_timeout_add ((guint) MIN (left_ms, G_MAXUINT), deadline_cb, self);
-}
-
-void
-ferry_web_stream_set_between_requests (FerryWebStream *self,
-                                       gboolean        between)
-{
-  g_return_if_fail (FERRY_IS_WEB_STREAM (self));
-
-  self->input->between_requests = between;
 }
 
 void

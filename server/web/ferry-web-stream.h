@@ -53,10 +53,6 @@ void            ferry_web_stream_set_idle_limit  (FerryWebStream           *self
  * The first request's headers must arrive by the handshake deadline. */
 void            ferry_web_stream_set_deadline    (FerryWebStream           *self,
                                                   gint64                    deadline);
-/* Whether libsoup waits for the next request of a kept-alive connection (from a response's end
- * to the next request's first bytes): the peer closing it then ends the connection. */
-void            ferry_web_stream_set_between_requests (FerryWebStream      *self,
-                                                       gboolean             between);
 /* Closes the connection at once (a deadline passed, the server stops). */
 void            ferry_web_stream_abort           (FerryWebStream           *self);
 

@@ -8,9 +8,7 @@
 
 #include "ferry-web-private.h"
 
-#include <gio/gunixsocketaddress.h>
 #include <glib/gi18n.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "ferry-checksum.h"
@@ -598,6 +596,10 @@ add_security_headers (SoupServerMessage *msg)
   soup_message_headers_replace (headers, "Referrer-Policy", "no-referrer");
   soup_message_headers_replace (headers, "X-Frame-Options", "DENY");
   soup_message_headers_replace (headers, "Content-Security-Policy", CONTENT_SECURITY_POLICY);
+  /* One request per connection: libsoup 3.2 keeps an idle kept-alive connection that its
+   * client closed open for good (fixed in libsoup 3.3), and a connection that is never
+   * idle cannot be leaked. A WebSocket's handshake replaces this with "Upgrade". */
+  soup_message_headers_replace (headers, "Connection", "close");
 }
 
 static void
@@ -664,62 +666,6 @@ dispatch_cb (SoupServer        *server,
   route->handler (self, msg, g_object_get_data (G_OBJECT (msg), REST_KEY), route->user_data);
 }
 
-/* Between a response's end and the next request's first bytes (ferry-web-stream.c says why
- * the stream needs to know). */
-static void
-mark_between_requests (FerryWeb          *self,
-                       SoupServerMessage *msg,
-                       gboolean           between)
-{
-  FerryWebStream *stream = ferry_web_get_stream (self, msg);
-
-  if (stream)
-    ferry_web_stream_set_between_requests (stream, between);
-}
-
-static void
-request_started_cb (SoupServer        *server,
-                    SoupServerMessage *msg,
-                    gpointer           user_data)
-{
-  mark_between_requests (user_data, msg, FALSE);
-}
-
-static void
-request_ended_cb (SoupServer        *server,
-                  SoupServerMessage *msg,
-                  gpointer           user_data)
-{
-  mark_between_requests (user_data, msg, TRUE);
-}
-
-/* libsoup keeps a connection alive after a response only when its server has a listener of
- * its own (request_finished() in soup-server.c). The web front gets its connections from
- * FerryServer's port, so it is given a listener nobody can reach: a Unix socket whose file
- * is removed at once. */
-static gboolean
-add_unreachable_listener (SoupServer  *soup,
-                          GError     **error)
-{
-  g_autofree char *dir = NULL;
-  g_autofree char *path = NULL;
-  g_autoptr(GSocket) socket = NULL;
-  g_autoptr(GSocketAddress) address = NULL;
-  gboolean ok;
-
-  dir = g_dir_make_tmp ("ferry-web-XXXXXX", error);
-  if (!dir)
-    return FALSE;
-  path = g_build_filename (dir, "unused", NULL);
-  address = g_unix_socket_address_new (path);
-  socket = g_socket_new (G_SOCKET_FAMILY_UNIX, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT,
-                         error);
-  ok = socket && g_socket_bind (socket, address, FALSE, error) && g_socket_listen (socket, error);
-  g_unlink (path);
-  g_rmdir (dir);
-  return ok && soup_server_listen_socket (soup, socket, 0, error);
-}
-
 FerryWeb *
 ferry_web_new (FerryStore           *store,
                FerryHub             *hub,
@@ -745,22 +691,14 @@ ferry_web_new (FerryStore           *store,
   self->config.fingerprint = self->fingerprint;
   self->soup = soup_server_new ("server-header", header, "raw-paths", TRUE, NULL);
 
-  {
-    g_autoptr(GError) error = NULL;
-
-    if (!add_unreachable_listener (self->soup, &error))
-      g_warning ("HTTP connections will not be kept alive: %s", error->message);
-  }
   soup_server_add_early_handler (self->soup, NULL, gate_cb, self, NULL);
   soup_server_add_handler (self->soup, NULL, dispatch_cb, self, NULL);
-  g_signal_connect (self->soup, "request-started", G_CALLBACK (request_started_cb), self);
-  g_signal_connect (self->soup, "request-finished", G_CALLBACK (request_ended_cb), self);
-  g_signal_connect (self->soup, "request-aborted", G_CALLBACK (request_ended_cb), self);
 
   ferry_web_auth_register (self);
   ferry_web_offers_register (self);
   ferry_web_events_register (self);
   ferry_web_page_register (self);
   ferry_web_download_register (self);
+  ferry_web_upload_register (self);
   return self;
 }

@@ -493,45 +493,6 @@ test_folder_zip (Fixture       *f,
   }
 }
 
-typedef struct
-{
-  const char *url;
-  const char *target;
-} CurlGet;
-
-static gboolean
-curl_gets_cb (gpointer data)
-{
-  CurlGet *get = data;
-
-  /* -f: a 503 (no slot yet) fails, and is tried again. */
-  return run_curl (get->url, get->target, "-f", NULL, NULL);
-}
-
-/* Each curl opens a connection, downloads and closes it between requests: libsoup 3.2 would
- * keep such a connection, and its slot, until the server stops, so that the third download
- * from one address under --max-connections-per-address 2 would never get in. */
-static void
-test_connections_end (Fixture       *f,
-                      gconstpointer  data)
-{
-  g_autofree char *id = NULL;
-  g_autofree char *path = NULL;
-  g_autofree char *url = NULL;
-  g_autofree char *target = NULL;
-  CurlGet get;
-
-  start (f, "--max-connections-per-address", "2");
-  id = upload (f, "small.bin", 70000, NULL);
-  path = g_strdup_printf ("/f/%s/small.bin", id);
-  url = ferry_test_web_url (f->server, path);
-  target = g_build_filename (f->tmp, "small.got", NULL);
-  get.url = url;
-  get.target = target;
-  for (guint i = 0; i < 8; i++)
-    ferry_test_wait_for (curl_gets_cb, &get, 30);
-}
-
 /* On a password server a download needs the password, and a ?key= that does not open it is
  * refused, not let through. */
 static void
@@ -693,8 +654,6 @@ main (int    argc,
   g_test_add ("/web-download/disposition", Fixture, NULL, setup, test_disposition, teardown);
   g_test_add ("/web-download/disconnect", Fixture, NULL, setup, test_disconnect, teardown);
   g_test_add ("/web-download/folder-zip", Fixture, NULL, setup, test_folder_zip, teardown);
-  g_test_add ("/web-download/connections-end", Fixture, NULL, setup, test_connections_end,
-              teardown);
   g_test_add ("/web-download/link-keys", Fixture, NULL, setup, test_link_keys, teardown);
   g_test_add ("/web-download/password", Fixture, NULL, setup, test_password, teardown);
 

@@ -12,6 +12,9 @@
 #include "ferry-message.h"
 #include "ferry-test-web.h"
 
+#define UPGRADE \
+  "GET /api/events HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n" \
+  "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
 #define OWNER "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 
 typedef struct
@@ -492,22 +495,25 @@ test_limits (Fixture       *f,
   n = g_input_stream_read (g_io_stream_get_input_stream (slow), buffer, sizeof buffer, NULL, NULL);
   g_assert_cmpint (n, <=, 0);
 
-  /* Two connections from one address are the limit: a third is told 503. */
+  /* Two connections from one address are the limit (two WebSockets, which stay open): a
+   * third is told 503. */
   held = ferry_test_raw_connect (f->server);
-  ferry_test_raw_send_data (held, "GET /api/server HTTP/1.1\r\nHost: x\r\n\r\n", 37);
+  ferry_test_raw_send_data (held, UPGRADE, strlen (UPGRADE));
   n = g_input_stream_read (g_io_stream_get_input_stream (held), buffer, sizeof buffer - 1, NULL,
                            NULL);
   g_assert_cmpint (n, >, 12);
   buffer[n] = '\0';
-  g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200"));
+  g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 101"));
   {
     g_autoptr(GIOStream) second = ferry_test_raw_connect (f->server);
     g_autoptr(GIOStream) third = ferry_test_raw_connect (f->server);
 
-    ferry_test_raw_send_data (second, "GET /api/server HTTP/1.1\r\nHost: x\r\n\r\n", 37);
+    ferry_test_raw_send_data (second, UPGRADE, strlen (UPGRADE));
     n = g_input_stream_read (g_io_stream_get_input_stream (second), buffer, sizeof buffer - 1,
                              NULL, NULL);
     g_assert_cmpint (n, >, 12);
+    buffer[n] = '\0';
+    g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 101"));
     ferry_test_raw_send_data (third, "GET /api/server HTTP/1.1\r\nHost: x\r\n\r\n", 37);
     n = g_input_stream_read (g_io_stream_get_input_stream (third), buffer, sizeof buffer - 1,
                              NULL, NULL);
@@ -515,6 +521,28 @@ test_limits (Fixture       *f,
     buffer[n] = '\0';
     g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 503"));
   }
+}
+
+/* Every answer but a WebSocket's closes its connection, which then gives its slot back:
+ * many requests in a row from one address, beyond the per-address limit, all succeed. */
+static void
+test_connections_end (Fixture       *f,
+                      gconstpointer  data)
+{
+  start (f, "--max-connections-per-address", "2", NULL);
+  for (guint i = 0; i < 20; i++)
+    {
+      g_autoptr(GIOStream) conn = ferry_test_raw_connect (f->server);
+      char buffer[64];
+      gssize n;
+
+      ferry_test_raw_send_data (conn, "GET /api/server HTTP/1.1\r\nHost: x\r\n\r\n", 37);
+      n = g_input_stream_read (g_io_stream_get_input_stream (conn), buffer, sizeof buffer - 1,
+                               NULL, NULL);
+      g_assert_cmpint (n, >, 12);
+      buffer[n] = '\0';
+      g_assert_true (g_str_has_prefix (buffer, "HTTP/1.1 200"));
+    }
 }
 
 static void
@@ -542,6 +570,7 @@ main (int    argc,
   g_test_add ("/web/events", Fixture, NULL, setup, test_events, teardown);
   g_test_add ("/web/password", Fixture, NULL, setup, test_password, teardown);
   g_test_add ("/web/limits", Fixture, NULL, setup, test_limits, teardown);
+  g_test_add ("/web/connections-end", Fixture, NULL, setup, test_connections_end, teardown);
   g_test_add ("/web/no-web", Fixture, NULL, setup, test_no_web, teardown);
 
   return g_test_run ();
