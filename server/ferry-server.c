@@ -545,6 +545,7 @@ ferry_server_listen (FerryServer   *self,
       config.tls = self->fingerprint != NULL;
       config.fingerprint = self->fingerprint;
       config.auth = self->auth;
+      config.links = self->links;
       self->web = ferry_web_new (self->store, self->hub, &config);
     }
   return ferry_listener_listen (self->listener, address, port, bound_port, error);

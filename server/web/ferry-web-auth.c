@@ -26,6 +26,8 @@
 #define SESSION_LIFETIME_S (7 * 24 * 3600)
 #define MAX_SESSIONS 10000
 #define TOKEN_BYTES 32
+/* The link key a request was let in by, on the message (ferry_web_auth_get_link_key). */
+#define LINK_KEY_KEY "ferry-web-link-key"
 
 typedef struct
 {
@@ -163,6 +165,12 @@ check_password (FerryWeb          *self,
   return FALSE;
 }
 
+const char *
+ferry_web_auth_get_link_key (SoupServerMessage *msg)
+{
+  return g_object_get_data (G_OBJECT (msg), LINK_KEY_KEY);
+}
+
 gboolean
 ferry_web_auth_check (FerryWeb           *self,
                       SoupServerMessage  *msg,
@@ -191,9 +199,14 @@ ferry_web_auth_check (FerryWeb           *self,
       const char *query = g_uri_get_query (soup_server_message_get_uri (msg));
       g_autoptr(GHashTable) fields = query ? soup_form_decode (query) : NULL;
 
-      /* The download handler checks the key. */
-      if (fields && g_hash_table_contains (fields, "key"))
-        return TRUE;
+      const char *key = fields ? g_hash_table_lookup (fields, "key") : NULL;
+
+      /* The download handler checks the key (ferry_web_auth_get_link_key). */
+      if (key)
+        {
+          g_object_set_data_full (G_OBJECT (msg), LINK_KEY_KEY, g_strdup (key), g_free);
+          return TRUE;
+        }
     }
 
   ferry_web_reply_error (msg, SOUP_STATUS_UNAUTHORIZED, "AUTH",

@@ -1,4 +1,5 @@
-/* ferry-web-offers.c: GET /api/offers and DELETE /api/offers/ID (docs/HTTP.md §5)
+/* ferry-web-offers.c: GET /api/offers, DELETE /api/offers/ID and POST /api/offers/ID/link
+ * (docs/HTTP.md §5)
  *
  * SPDX-License-Identifier: GPL-3.0-or-later
  */
@@ -9,8 +10,10 @@
 #include "ferry-web-private.h"
 
 #include <glib/gi18n.h>
+#include <string.h>
 
 #include "ferry-error.h"
+#include "ferry-links.h"
 #include "ferry-message.h"
 #include "ferry-offer-removal.h"
 
@@ -107,12 +110,62 @@ delete_cb (FerryWeb          *self,
                                  deletion);
 }
 
+/* POST /api/offers/ID/link {"lifetime": seconds}: the path of a link to the offer, with a key
+ * on a password server (HTTP.md §6), as the native LINK gives it. */
+static void
+link_cb (FerryWeb          *self,
+         SoupServerMessage *msg,
+         const char        *rest,
+         gpointer           user_data)
+{
+  g_autofree char *id = g_str_has_suffix (rest, "/link") ?
+                        g_strndup (rest, strlen (rest) - strlen ("/link")) : NULL;
+  g_autoptr(JsonObject) request = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *path = NULL;
+  FerryCatalogueRow *row;
+  JsonNode *lifetime = NULL;
+
+  row = id && ferry_id_is_valid (id) ? ferry_hub_lookup (self->hub, id) : NULL;
+  if (!row)
+    {
+      ferry_web_reply_error (msg, SOUP_STATUS_NOT_FOUND, "NOT_FOUND",
+                             _("No file with that id is shared."));
+      return;
+    }
+  if (!(request = ferry_web_read_json_object (msg)))
+    return;
+  if (json_object_has_member (request, "lifetime"))
+    lifetime = json_object_get_member (request, "lifetime");
+  if (lifetime && (json_node_get_value_type (lifetime) != G_TYPE_INT64 ||
+                   json_node_get_int (lifetime) < 0))
+    {
+      ferry_web_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "BAD_REQUEST",
+                             _("A link's lifetime is a whole number of seconds, 0 or more."));
+      return;
+    }
+
+  /* Without a password anyone may download, so a key would add nothing. */
+  path = ferry_links_make_path (self->links, row->id, row->name,
+                                lifetime ? (guint64) json_node_get_int (lifetime) : 0,
+                                self->auth != NULL);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "url");
+  json_builder_add_string_value (builder, path);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+  ferry_web_reply_json (msg, SOUP_STATUS_OK, node);
+}
+
 void
 ferry_web_offers_register (FerryWeb *self)
 {
   static const FerryWebRoute routes[] = {
     { "GET", "/api/offers", FERRY_WEB_ROUTE_DEFAULT, NULL, list_cb, NULL },
     { "DELETE", "/api/offers/", FERRY_WEB_ROUTE_PREFIX, NULL, delete_cb, NULL },
+    { "POST", "/api/offers/", FERRY_WEB_ROUTE_PREFIX, NULL, link_cb, NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (routes); i++)

@@ -30,6 +30,7 @@ struct _FerryWeb
   FerryStore       *store;
   FerryHub         *hub;
   FerryAuth        *auth;         /* NULL: no password */
+  FerryLinks       *links;
   FerryWebConfig    config;       /* its pointers are not owned; see the fields above */
   char             *fingerprint;
   GHashTable       *streams;      /* GSocketAddress (remote, by pointer) -> FerryWebStream */
@@ -128,6 +129,7 @@ void        ferry_web_auth_register     (FerryWeb          *self);
 void        ferry_web_offers_register   (FerryWeb          *self);
 void        ferry_web_events_register   (FerryWeb          *self);
 void        ferry_web_page_register     (FerryWeb          *self);
+void        ferry_web_download_register (FerryWeb          *self);
 void        ferry_web_upload_register   (FerryWeb          *self);
 
 /* ferry-web-auth.c: the password gate (HTTP.md §3). TRUE when @msg may go on; otherwise it
@@ -137,6 +139,9 @@ gboolean    ferry_web_auth_check        (FerryWeb          *self,
                                          SoupServerMessage *msg,
                                          FerryWebRouteFlags flags,
                                          gboolean          *cookie_auth);
+/* The ?key= of a request that the gate let in by its link key alone, on a password server:
+ * its handler must check the key (HTTP.md §6). NULL when something else let it in. */
+const char *ferry_web_auth_get_link_key (SoupServerMessage *msg);
 /* Whether @msg's X-Ferry-CSRF is the token of its cookie session. */
 gboolean    ferry_web_auth_check_csrf   (FerryWeb          *self,
                                          SoupServerMessage *msg);

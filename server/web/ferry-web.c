@@ -55,6 +55,7 @@ ferry_web_finalize (GObject *object)
   g_clear_pointer (&self->sessions, ferry_web_sessions_free);
   g_clear_pointer (&self->fingerprint, g_free);
   g_clear_object (&self->auth);
+  g_clear_object (&self->links);
   g_clear_object (&self->hub);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (ferry_web_parent_class)->finalize (object);
@@ -676,6 +677,7 @@ ferry_web_new (FerryStore           *store,
   g_return_val_if_fail (FERRY_IS_STORE (store), NULL);
   g_return_val_if_fail (FERRY_IS_HUB (hub), NULL);
   g_return_val_if_fail (config != NULL, NULL);
+  g_return_val_if_fail (FERRY_IS_LINKS (config->links), NULL);
 
   self = g_object_new (FERRY_TYPE_WEB, NULL);
   self->store = g_object_ref (store);
@@ -683,7 +685,9 @@ ferry_web_new (FerryStore           *store,
   self->auth = config->auth ? g_object_ref (config->auth) : NULL;
   self->fingerprint = g_strdup (config->fingerprint);
   self->config = *config;
+  self->links = g_object_ref (config->links);
   self->config.auth = self->auth;
+  self->config.links = self->links;
   self->config.fingerprint = self->fingerprint;
   self->soup = soup_server_new ("server-header", header, "raw-paths", TRUE, NULL);
 
@@ -694,6 +698,7 @@ ferry_web_new (FerryStore           *store,
   ferry_web_offers_register (self);
   ferry_web_events_register (self);
   ferry_web_page_register (self);
+  ferry_web_download_register (self);
   ferry_web_upload_register (self);
   return self;
 }

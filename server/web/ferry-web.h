@@ -12,6 +12,7 @@
 
 #include "ferry-auth.h"
 #include "ferry-hub.h"
+#include "ferry-links.h"
 #include "ferry-store.h"
 #include "ferry-web-stream.h"
 
@@ -29,6 +30,7 @@ typedef struct
   gboolean    tls;               /* cookies are Secure, the origin is https */
   const char *fingerprint;       /* 64 hex digits, or NULL without TLS */
   FerryAuth  *auth;              /* NULL: no password */
+  FerryLinks *links;             /* signs and checks link keys (HTTP.md §6) */
 } FerryWebConfig;
 
 FerryWeb *ferry_web_new            (FerryStore               *store,

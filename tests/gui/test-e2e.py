@@ -1293,11 +1293,23 @@ def test_big_upload():
 
     # The bar's value reaches AT-SPI on its own D-Bus round trip: poll for it, as for a click.
     # The bar is looked up again each time: the list may rebind the row when the transfer
-    # finishes, which leaves the accessible found before it defunct.
-    def finished_bar_full():
-        shown = alice.find(name=name, role=pyatspi.ROLE_PROGRESS_BAR)
-        return shown is not None and shown.queryValue().currentValue == 1.0
-    wait_for(finished_bar_full, 'the finished bar to be full')
+    # finishes, which leaves the accessible found before it defunct. A list view may keep a second row widget for the same name (recycled, not shown), so
+    # every bar of that name is read, and the values are logged if none gets full.
+    def bar_values():
+        found = []
+        for root in alice.windows():
+            for n in walk(root):
+                try:
+                    if n.getRole() == pyatspi.ROLE_PROGRESS_BAR and n.name == name:
+                        found.append(n.queryValue().currentValue)
+                except Exception:
+                    continue
+        return found
+    try:
+        wait_for(lambda: 1.0 in bar_values(), 'the finished bar to be full')
+    except AssertionError:
+        raise AssertionError('no bar named %s reads full; they read %r (the window shows: '
+                             'see the big-upload-done screenshot)' % (name, bar_values()))
 
     changes = [v for i, v in enumerate(values) if i == 0 or v != values[i - 1]]
     log('%d probes, all answered; slowest round trip %.0f ms, median %.0f ms'
