@@ -441,13 +441,18 @@ def test_download():
 
 
 def test_delete():
-    """Delete is on one's own rows only; confirming it removes the offer for everyone."""
+    """Delete is on one's own rows only; confirming it removes the offer for everyone. The name
+    set in the menu goes with the upload."""
     server = Server()
     server.cli('Bob', 'upload', make_file('bob.txt', 10))
     browser = Browser()
     browser.open(server)
     browser.synced()
+    # The name set in the menu is the uploader others see.
+    browser.by_id('menu-button').click()
+    browser.by_id('your-name').send_keys('Alice Liddell' + Keys.ENTER)
     upload_from_page(browser, server, make_file('mine.txt', 2000))
+    assert server.offer('mine.txt')['uploader'] == 'Alice Liddell', server.offer('mine.txt')
     assert not browser.row('bob.txt').find_elements(By.CSS_SELECTOR, 'button.delete'), \
         'Delete on Bob’s file'
     browser.row('mine.txt').find_element(By.CSS_SELECTOR, 'button.delete').click()
