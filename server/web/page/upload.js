@@ -165,8 +165,9 @@ class Upload {
     if (answer.status === 200 || answer.status === 409) {
       const offset = answer.body && Number.isSafeInteger(answer.body.offset)
         ? answer.body.offset : null;
+      /* A 409 without an offset: the server still serves the request a cut ended. Later. */
       if (offset === null)
-        throw new ApiError('The server gave no offset.', answer.status, 'BAD_REQUEST');
+        throw new ApiError('The upload is busy on the server.', 0, 'BUSY');
       if (offset === end && this.hashed === base) {
         this.hash.update(bytes);
         this.hashed = end;
@@ -183,7 +184,7 @@ class Upload {
   async run () {
     this.meta.textContent = 'Starting…';
     let failures = 0;
-    for (;;) {
+    while (!this.cancelled) {
       try {
         if (!this.token)
           this.offset = await this.start();
@@ -193,8 +194,10 @@ class Upload {
           await this.hashTo(this.offset);
           failures = 0;
         }
-        if (this.cancelled)
+        if (this.cancelled) {
+          this.abandon();       /* cancelled while its token was being made */
           return;
+        }
         this.paint(this.size, true);
         this.meta.textContent = 'Checking…';
         const offer = await Api.request('POST', '/api/uploads/' +
@@ -250,14 +253,20 @@ class Upload {
     this.button.onclick = () => this.uploads.remove(this);
   }
 
+  /* Tells the server to drop what it holds, and forgets the token. */
+  abandon () {
+    if (!this.token)
+      return;
+    Api.request('DELETE', '/api/uploads/' + encodeURIComponent(this.token)).catch(() => {});
+    localStorage.removeItem(this.key);
+    this.token = null;
+  }
+
   cancel () {
     this.cancelled = true;
     if (this.current.xhr)
       this.current.xhr.abort();
-    if (this.token) {
-      Api.request('DELETE', '/api/uploads/' + encodeURIComponent(this.token)).catch(() => {});
-      localStorage.removeItem(this.key);
-    }
+    this.abandon();
     this.uploads.remove(this);
   }
 }
