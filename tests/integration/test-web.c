@@ -489,6 +489,27 @@ test_limits (Fixture       *f,
   g_assert_cmpuint (ferry_test_web_request (f->session, f->server, "POST", "/api/login",
                                             "application/json", big, NULL, NULL, NULL), ==, 413);
 
+  /* Headers over libsoup's 64 KiB: no answer but an error, and the connection ends. */
+  {
+    g_autoptr(GIOStream) huge = ferry_test_raw_connect (f->server);
+    GString *request = g_string_new ("GET /api/server HTTP/1.1\r\nHost: x\r\nX-Big: ");
+
+    for (guint i = 0; i < 100 * 1024 / 16; i++)
+      g_string_append (request, "aaaaaaaaaaaaaaaa");
+    g_string_append (request, "\r\n\r\n");
+    /* The server may stop reading before all of it is sent. */
+    g_output_stream_write_all (g_io_stream_get_output_stream (huge), request->str, request->len,
+                               NULL, NULL, NULL);
+    g_string_free (request, TRUE);
+    n = g_input_stream_read (g_io_stream_get_input_stream (huge), buffer, sizeof buffer - 1, NULL,
+                             NULL);
+    if (n > 0)
+      {
+        buffer[n] = '\0';
+        g_assert_false (g_str_has_prefix (buffer, "HTTP/1.1 2"));
+      }
+  }
+
   /* Headers that never end: closed by the handshake deadline (10 s), with no answer. */
   slow = ferry_test_raw_connect (f->server);
   ferry_test_raw_send_data (slow, "GET /api/offers HTTP/1.1\r\nHost: x\r\n", 35);
