@@ -223,6 +223,26 @@ def test_delete():
     assert server.offer('bob.txt'), 'Bob’s file went too'
 
 
+def test_drop():
+    """Files dropped on the page are uploaded (a drop event carrying them, as a drag would)."""
+    server = Server()
+    browser = Browser()
+    browser.open(server)
+    browser.synced()
+    browser.js('const data = new DataTransfer();'
+               'data.items.add(new File(["dropped bytes"], "dropped.txt"));'
+               'for (const type of ["dragenter", "dragover", "drop"])'
+               '  document.body.dispatchEvent(new DragEvent(type, {bubbles: true,'
+               '                                                  dataTransfer: data}));')
+    wait_for(lambda: browser.row('dropped.txt'), 'the dropped file in the page')
+    assert browser.by_id('drop-overlay').get_attribute('hidden') is not None
+    out = os.path.join(tmp, 'cli-out')
+    os.makedirs(out)
+    server.cli('Bob', 'download', server.offer('dropped.txt')['id'], '-o', out)
+    with open(os.path.join(out, 'dropped.txt'), 'rb') as f:
+        assert f.read() == b'dropped bytes'
+
+
 def test_keyboard_delete():
     """Tab reaches a row; the Delete key on one's own row asks, Escape keeps the file."""
     server = Server()
@@ -381,6 +401,7 @@ TESTS = [
     ('a ferry-cli upload appears in the open page without a reload', test_live),
     ('a download through the page is byte-exact; curl resumes with a Range', test_download),
     ('delete one’s own from the page, no Delete on others’', test_delete),
+    ('files dropped on the page are uploaded', test_drop),
     ('the Delete key on one’s own row asks first', test_keyboard_delete),
     ('login on a password server: wrong password, right one, lockout', test_login),
     ('a file named like markup shows as text and runs nothing', test_xss_name),

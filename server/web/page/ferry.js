@@ -295,12 +295,13 @@ function pickedFolder (files) {
   return [folderStream(top, entries, [])];
 }
 
-async function dropped (items) {
-  /* Entries must be taken while the drop event lasts. */
-  const entries = Array.from(items, (item) => item.webkitGetAsEntry && item.webkitGetAsEntry())
-    .filter((entry) => entry);
-  const sources = [];
-  for (const entry of entries) {
+async function drop (items) {
+  /* Entries must be taken while the drop event lasts; a browser without them gives files. */
+  const dropped = Array.from(items).filter((item) => item.kind === 'file');
+  const entries = dropped.map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry());
+  const sources = fileSources(dropped.filter((item, i) => !entries[i])
+    .map((item) => item.getAsFile()).filter((file) => file));
+  for (const entry of entries.filter((e) => e)) {
     try {
       if (entry.isDirectory) {
         const { files, dirs } = await walkFolder(entry);
@@ -345,7 +346,7 @@ function setUpDragAndDrop () {
     if (!accepts(event))
       return;
     event.preventDefault();
-    dropped(event.dataTransfer.items);
+    drop(event.dataTransfer.items);
   });
 }
 
