@@ -58,6 +58,10 @@ G_BEGIN_DECLS
 #define FERRY_CLOSE_LINGER_S                  10
 /* At shutdown, a peer with more than this still queued is dropped without a notice. */
 #define FERRY_SHUTDOWN_NOTICE_MAX_QUEUED      (256 * 1024)
+/* An UPLOAD that continues a token an earlier connection of the same owner still holds waits
+ * this long for it to be let go before it gets a fresh token (ferry-partials.c). */
+#define FERRY_PARTIALS_RELEASE_WAIT_S         5
+
 /* The web front (docs/HTTP.md §2): an HTTP connection idles like a transfer, a WebSocket like
  * a control session; a JSON request body is at most a control payload. */
 #define FERRY_WEB_JSON_MAX                    (64 * 1024)

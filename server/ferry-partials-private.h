@@ -17,6 +17,7 @@ struct _FerryPartials
   FerryCatalogue *catalogue;
   GHashTable     *in_use;       /* token → FerryPartialRow of uploads on a connection */
   GMutex          lock;         /* in_use, and a token's step from record to use or removal */
+  GCond           released;     /* broadcast when a token leaves in_use */
 
   guint64         keep;         /* seconds */
   guint           sweep_id;

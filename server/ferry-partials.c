@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ferry-error.h"
+#include "ferry-limits.h"
 #include "ferry-message.h"
 
 #define HASH_BUFFER_SIZE (256 * 1024)
@@ -29,6 +30,7 @@ ferry_partials_finalize (GObject *object)
   g_clear_object (&self->catalogue);
   g_clear_pointer (&self->in_use, g_hash_table_unref);
   g_mutex_clear (&self->lock);
+  g_cond_clear (&self->released);
 
   G_OBJECT_CLASS (ferry_partials_parent_class)->finalize (object);
 }
@@ -45,6 +47,7 @@ ferry_partials_init (FerryPartials *self)
   self->in_use = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                         (GDestroyNotify) ferry_partial_row_free);
   g_mutex_init (&self->lock);
+  g_cond_init (&self->released);
   self->keep = FERRY_DEFAULT_KEEP_PARTIAL_S;
 }
 
@@ -118,6 +121,7 @@ ferry_partials_forget (FerryPartials *self,
   if (!ferry_catalogue_remove_partial (self->catalogue, token, &error))
     g_message ("Unfinished upload %s: %s", token, error->message);
   g_hash_table_remove (self->in_use, token);
+  g_cond_broadcast (&self->released);
   g_mutex_unlock (&self->lock);
 }
 
@@ -168,6 +172,22 @@ read_prefix (FerryPartials  *self,
   return TRUE;
 }
 
+/* Under self->lock, in a worker thread: when an earlier connection of the same owner still
+ * holds @data->token (its client left it a moment ago and the server has not noticed yet, or
+ * is still writing what it received), waits a little for it to let go. */
+static void
+wait_for_release (FerryPartials *self,
+                  BeginData     *data)
+{
+  gint64 deadline = g_get_monotonic_time () + FERRY_PARTIALS_RELEASE_WAIT_S * G_USEC_PER_SEC;
+  FerryPartialRow *held;
+
+  while ((held = g_hash_table_lookup (self->in_use, data->token)) &&
+         memcmp (held->owner_hash, data->want->owner_hash, sizeof held->owner_hash) == 0)
+    if (!g_cond_wait_until (&self->released, &self->lock, deadline))
+      return;
+}
+
 /* In a worker thread: the kept upload @data->token, taken for this connection, or NULL. */
 static FerryBlobUpload *
 resume_in_thread (FerryPartials *self,
@@ -179,6 +199,7 @@ resume_in_thread (FerryPartials *self,
   g_autoptr(GError) error = NULL;
 
   g_mutex_lock (&self->lock);
+  wait_for_release (self, data);
   if (!g_hash_table_contains (self->in_use, data->token))
     row = ferry_catalogue_lookup_partial (self->catalogue, data->token, &error);
   if (row && same_upload (row, data->want))
@@ -470,6 +491,7 @@ end_thread (GTask        *task,
         g_message ("Unfinished upload %s: %s", token, error->message);
     }
   g_hash_table_remove (self->in_use, token);
+  g_cond_broadcast (&self->released);
   g_mutex_unlock (&self->lock);
   g_task_return_boolean (task, TRUE);
 }
